@@ -1,0 +1,162 @@
+"""Creating and validating a descriptor in a buffer (docs/spec.md, "Creation" and
+"Validation").
+
+Validation works on a snapshot, so a peer that rewrites the descriptor while it is
+being checked cannot make a check pass on one value and the use see another.  The
+checks run in the order the spec lists, and the first that fails is reported, so
+every conforming peer reports the same fault code for the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+from . import layout
+from .faults import Fault, ShmSignalFault
+from .layout import ShmSignalDesc, ShmSignalIrq
+
+_IRQ_FIELD = {f.name: f for f in layout.describe(ShmSignalIrq).fields}
+_DESC_FIELD = {f.name: f for f in layout.describe(ShmSignalDesc).fields}
+
+
+def _fault(code: Fault, msg: str, field: str, offset: int, expected: object = None,
+           actual: object = None) -> ShmSignalFault:
+    return ShmSignalFault(code, msg, field=field, offset=offset, expected=expected, actual=actual)
+
+
+def irq_field_offset(locality: int, name: str) -> int:
+    """Offset of ``irq[locality].name`` from the start of the descriptor."""
+    return layout.IRQ_OFFSET + locality * layout.IRQ_SIZE + _IRQ_FIELD[name].offset
+
+
+def initialize(buf: Any, offset: int, creator: int, offered: int, required: int = 0,
+               instance_id: Optional[bytes] = None, pid: int = 0) -> ShmSignalDesc:
+    """Write a fresh descriptor at ``buf[offset:]`` as locality ``creator``.
+
+    Every byte is zeroed, every field filled, and ``magic`` stored last, so a peer
+    that sees the magic sees a complete descriptor.  Returns a ctypes view of it.
+    """
+    if offset % layout.DESC_ALIGN:
+        raise _fault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
+                     "offset", offset, "multiple of 64", offset)
+    if creator not in (layout.LOCALITY_NORTH, layout.LOCALITY_SOUTH):
+        raise _fault(Fault.BAD_LOCALITY, "creator must be 0 (north) or 1 (south)",
+                     "creator", _DESC_FIELD["creator"].offset, "0 or 1", creator)
+    if required & ~offered:
+        raise _fault(Fault.BAD_FEATURES, "required features must be offered",
+                     "features_required", _DESC_FIELD["features_required"].offset,
+                     f"subset of 0x{offered:x}", f"0x{required:x}")
+    if len(buf) < offset + layout.DESC_SIZE:
+        raise _fault(Fault.MAPPING_TOO_SMALL, "the buffer ends before the descriptor does",
+                     "mapping length", offset, offset + layout.DESC_SIZE, len(buf))
+    if instance_id is None:
+        instance_id = os.urandom(16)
+        while not any(instance_id):
+            instance_id = os.urandom(16)
+    if len(instance_id) != 16 or not any(instance_id):
+        raise _fault(Fault.BAD_INSTANCE_ID, "instance_id must be 16 bytes, not all zero",
+                     "instance_id", _DESC_FIELD["instance_id"].offset, "16 nonzero bytes",
+                     instance_id.hex())
+    buf[offset:offset + layout.DESC_SIZE] = bytes(layout.DESC_SIZE)
+    d = ShmSignalDesc.from_buffer(buf, offset)
+    d.version = layout.VERSION
+    d.desc_size = layout.DESC_SIZE
+    d.creator = creator
+    d.features_offered = offered
+    d.features_required = required
+    d.instance_id[:] = list(instance_id)
+    d.irq[creator].pid = pid & 0xFFFFFFFF
+    d.irq[creator].state = layout.STATE_ATTACHED
+    d.magic = layout.MAGIC  # last: publishes the descriptor
+    return d
+
+
+def snapshot(buf: Any, offset: int = 0) -> ShmSignalDesc:
+    """A private copy of the descriptor at ``buf[offset:]``."""
+    return ShmSignalDesc.from_buffer_copy(bytes(buf[offset:offset + layout.DESC_SIZE]))
+
+
+def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
+             supported: int = layout.FEATURES_KNOWN) -> ShmSignalDesc:
+    """Check the descriptor at ``buf[offset:]`` (a mapping of ``length`` bytes) in the
+    spec's order; raise :class:`ShmSignalFault` for the first fault.  ``supported``
+    is the feature set of the peer that validates.  Returns the snapshot checked."""
+    length = len(buf) if length is None else length
+    if offset % layout.DESC_ALIGN:
+        raise _fault(Fault.BAD_OFFSET, f"descriptor offset is not a multiple of {layout.DESC_ALIGN}",
+                     "offset", offset, "multiple of 64", offset)
+    if length < offset + layout.DESC_SIZE:
+        raise _fault(Fault.MAPPING_TOO_SMALL, "the mapping ends before the descriptor does",
+                     "mapping length", offset, offset + layout.DESC_SIZE, length)
+    d = snapshot(buf, offset)
+    f = _DESC_FIELD
+    if d.magic != layout.MAGIC:
+        code = Fault.BYTE_SWAPPED if d.magic == layout.MAGIC_SWAPPED else Fault.BAD_MAGIC
+        raise _fault(code, "bad magic", "magic", f["magic"].offset,
+                     f"0x{layout.MAGIC:08x}", f"0x{d.magic:08x}")
+    if d.version != layout.VERSION:
+        raise _fault(Fault.BAD_VERSION, "unsupported major version", "version",
+                     f["version"].offset, layout.VERSION, d.version)
+    if d.desc_size < layout.DESC_SIZE or d.desc_size % layout.DESC_ALIGN:
+        raise _fault(Fault.BAD_SIZE, "desc_size must be >= 192 and a multiple of 64",
+                     "desc_size", f["desc_size"].offset, ">= 192, multiple of 64", d.desc_size)
+    if length < offset + d.desc_size:
+        raise _fault(Fault.MAPPING_TOO_SMALL, "the mapping ends before offset + desc_size",
+                     "mapping length", offset, offset + d.desc_size, length)
+    if d.creator not in (layout.LOCALITY_NORTH, layout.LOCALITY_SOUTH):
+        raise _fault(Fault.BAD_LOCALITY, "creator must be 0 (north) or 1 (south)",
+                     "creator", f["creator"].offset, "0 or 1", d.creator)
+    _check_reserved(d)
+    if not any(d.instance_id):
+        raise _fault(Fault.BAD_INSTANCE_ID, "instance_id is all zero", "instance_id",
+                     f["instance_id"].offset, "not all zero", "00" * 16)
+    for loc in (0, 1):
+        irq = d.irq[loc]
+        for name in ("enabled", "pending", "dirty"):
+            value = getattr(irq, name)
+            if value not in (0, 1):
+                raise _fault(Fault.BAD_FLAG, "flag bytes hold 0 or 1", f"irq[{loc}].{name}",
+                             irq_field_offset(loc, name), "0 or 1", value)
+        if irq.state not in (layout.STATE_EMPTY, layout.STATE_ATTACHED, layout.STATE_CLOSED):
+            raise _fault(Fault.BAD_STATE, "state must be 0, 1 or 2", f"irq[{loc}].state",
+                         irq_field_offset(loc, "state"), "0, 1 or 2", irq.state)
+    if d.irq[d.creator].state == layout.STATE_EMPTY:
+        raise _fault(Fault.BAD_STATE, "the creator's record was never attached",
+                     f"irq[{d.creator}].state", irq_field_offset(d.creator, "state"),
+                     "1 or 2", 0)
+    offered, required, accepted = d.features_offered, d.features_required, d.features_accepted
+    attacher_state = d.irq[1 - d.creator].state
+    if required & ~offered:
+        raise _fault(Fault.BAD_FEATURES, "features_required is not a subset of features_offered",
+                     "features_required", f["features_required"].offset,
+                     f"subset of 0x{offered:x}", f"0x{required:x}")
+    if accepted & ~offered or (attacher_state != layout.STATE_EMPTY and required & ~accepted) \
+            or (attacher_state == layout.STATE_EMPTY and accepted):
+        raise _fault(Fault.BAD_FEATURES,
+                     "features_accepted must be 0 before an attach, else between required "
+                     "and offered", "features_accepted", f["features_accepted"].offset,
+                     f"0x{required:x} <= accepted <= 0x{offered:x}", f"0x{accepted:x}")
+    if required & ~supported:
+        raise _fault(Fault.UNSUPPORTED_FEATURE, "a required feature is not implemented here",
+                     "features_required", f["features_required"].offset,
+                     f"subset of 0x{supported:x}", f"0x{required:x}")
+    return d
+
+
+def _check_reserved(d: ShmSignalDesc) -> None:
+    """Every must-be-zero byte, in memory order."""
+    for leaf in layout.leaves(ShmSignalDesc):
+        names = [m for _s, m in layout.path_members(ShmSignalDesc, leaf.path)]
+        if not any(n.startswith(("reserved", "pad")) for n in names):
+            continue
+        raw = bytes(memoryview(d).cast("B")[leaf.offset:leaf.offset + leaf.size])
+        if any(raw):
+            raise _fault(Fault.RESERVED_NONZERO, "reserved bytes must be zero", leaf.path,
+                         leaf.offset, 0, "0x" + raw[::-1].hex())
+
+
+def to_bytes(d: ShmSignalDesc) -> bytes:
+    return bytes(memoryview(d).cast("B"))
+
+

@@ -1,0 +1,9 @@
+"""Exit codes of the ``shm-signal`` command, one per kind of outcome."""
+
+OK = 0
+MISMATCH = 1  # a layout differs
+USAGE = 2  # bad command line (argparse's own code)
+NO_COMPILER = 3  # no C compiler to build a probe with
+COMPILE_FAILED = 4  # the header or a probe did not compile
+PROBE_FAILED = 5  # a probe ran but crashed or printed garbage
+STALE = 6  # a generated file is out of date

@@ -1,0 +1,113 @@
+"""Finding and running the machine's C compiler."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Mapping, Optional, Sequence
+
+
+class NoCompilerError(RuntimeError):
+    """No C compiler could be found."""
+
+
+class CompileError(RuntimeError):
+    """The compiler rejected a translation unit; ``output`` is what it said."""
+
+    def __init__(self, message: str, output: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
+@dataclass(frozen=True)
+class Compiler:
+    argv: Sequence[str]  # the command, with any arguments $CC carried
+    kind: str  # "gcc", "clang" or "msvc"
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.argv)
+
+    def version(self) -> str:
+        args = list(self.argv) if self.kind == "msvc" else [*self.argv, "--version"]
+        try:
+            out = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        text = (out.stdout or out.stderr).strip().splitlines()
+        return text[0] if text else "unknown"
+
+    def compile_command(self, source: Path, output: Path,
+                        include_dirs: Sequence[Path] = (),
+                        extra: Sequence[str] = ()) -> List[str]:
+        if self.kind == "msvc":
+            incs = [f"/I{d}" for d in include_dirs]
+            return [*self.argv, "/nologo", "/std:c11", *incs, *extra, str(source),
+                    f"/Fe:{output}"]
+        incs = [f"-I{d}" for d in include_dirs]
+        return [*self.argv, "-std=c11", *incs, *extra, str(source), "-o", str(output)]
+
+    def build(self, source: Path, output: Path, include_dirs: Sequence[Path] = (),
+              extra: Sequence[str] = ()) -> None:
+        cmd = self.compile_command(source, output, include_dirs, extra)
+        try:
+            # LC_ALL=C: plain ASCII quotes in diagnostics, which missing_members() reads.
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                                  cwd=output.parent, env={**os.environ, "LC_ALL": "C"})
+        except OSError as exc:
+            raise NoCompilerError(f"cannot run C compiler {self.name!r}: {exc}") from exc
+        if proc.returncode != 0:
+            raise CompileError(f"{self.name} failed on {source.name} (exit {proc.returncode})",
+                               proc.stdout + proc.stderr)
+
+
+def _kind(argv: Sequence[str]) -> str:
+    base = Path(argv[0]).name.lower()
+    if base in ("cl", "cl.exe"):
+        return "msvc"
+    if "clang" in base:
+        return "clang"
+    return "gcc"
+
+
+def find_c_compiler(env: Optional[Mapping[str, str]] = None) -> Compiler:
+    """``$CC`` if set, else cc, gcc or clang on PATH (cl first on Windows)."""
+    env = os.environ if env is None else env
+    cc = env.get("CC", "").strip()
+    path = env.get("PATH")
+    if cc:
+        argv = shlex.split(cc, posix=os.name != "nt")
+        if shutil.which(argv[0], path=path) is None:
+            raise NoCompilerError(f"$CC is {cc!r}, but {argv[0]!r} is not an executable on PATH")
+        return Compiler(argv, _kind(argv))
+    names = ["cl", "cc", "gcc", "clang"] if sys.platform == "win32" else ["cc", "gcc", "clang"]
+    for name in names:
+        found = shutil.which(name, path=path)
+        if found:
+            return Compiler([found], _kind([found]))
+    raise NoCompilerError("no C compiler found: set $CC, or install cc, gcc or clang")
+
+
+# "struct X has no member named 'm'" in the words of gcc, clang and MSVC.
+_MISSING_MEMBER = [
+    re.compile(r"[‘']struct (\w+)[’'] has no member named [‘'](\w+)[’']"),  # gcc
+    re.compile(r"no member named '(\w+)' in 'struct (\w+)'"),  # clang
+    re.compile(r"'(\w+)': is not a member of '(\w+)'"),  # msvc
+]
+
+
+def missing_members(output: str) -> List[tuple]:
+    """(struct, member) pairs a compiler said do not exist."""
+    found = []
+    for i, pat in enumerate(_MISSING_MEMBER):
+        for m in pat.finditer(output):
+            pair = (m.group(1), m.group(2)) if i == 0 else (m.group(2), m.group(1))
+            if pair not in found:
+                found.append(pair)
+    return found

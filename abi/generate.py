@@ -90,8 +90,8 @@ BLOCKS: Dict[Path, Dict[str, Callable[[], str]]] = {
     },
 }
 
-_BLOCK = re.compile(r"(?P<open>^.*@generated (?P<name>[\w-]+) begin.*\n)(?P<body>.*?)"
-                    r"(?P<close>^.*@generated (?P=name) end.*$)", re.S | re.M)
+_BLOCK = re.compile(r"(?P<open>^[^\n]*@generated (?P<name>[\w-]+) begin[^\n]*\n)(?P<body>.*?)"
+                    r"(?P<close>^[^\n]*@generated (?P=name) end[^\n]*$)", re.S | re.M)
 
 
 def render(text: str, blocks: Dict[str, Callable[[], str]], where: str = "") -> str:

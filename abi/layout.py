@@ -199,7 +199,13 @@ class StructLayout:
         raise KeyError(name)
 
 
-_LE_BASE = ctypes.LittleEndianStructure
+def is_little_endian(cls: Any) -> bool:
+    """Does ``cls`` store multi-byte fields little-endian on this host?  On a
+    little-endian host LittleEndianStructure *is* Structure, and only
+    BigEndianStructure differs; on a big-endian host it is the other way round."""
+    if ctypes.LittleEndianStructure is ctypes.Structure:
+        return not issubclass(cls, ctypes.BigEndianStructure)
+    return issubclass(cls, ctypes.LittleEndianStructure)
 
 
 def _c_name(cls: Any) -> str:
@@ -233,7 +239,7 @@ def describe(cls: Type[ctypes.Structure]) -> StructLayout:
         ))
     return StructLayout(
         c_name=_c_name(cls), size=ctypes.sizeof(cls), align=ctypes.alignment(cls),
-        fields=tuple(fields), little_endian=issubclass(cls, _LE_BASE),
+        fields=tuple(fields), little_endian=is_little_endian(cls),
     )
 
 

@@ -1,0 +1,144 @@
+"""Finding, and where needed building, the native library ``libshm_signal``.
+
+The library is the C reference (``abi/c_reference/*.c``): the C engine and the
+memory-ordering primitives the Python engine calls.  It is looked for in this order:
+
+1. ``$SHM_SIGNAL_LIB``: an explicit path;
+2. ``abi/_native/``: where a wheel carries it;
+3. the build cache (``$XDG_CACHE_HOME/shm-signal/lib-<hash>/``), built there on first
+   use with the machine's C compiler unless ``SHM_SIGNAL_NO_BUILD=1``.
+
+Nothing here is required for the ABI tools; the engine falls back to kernel-call
+fences without it (see :mod:`abi.fence`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import List, Optional
+
+from .toolchain import CompileError, NoCompilerError, find_c_compiler
+
+C_DIR = Path(__file__).resolve().parent / "c_reference"
+PACKAGED_DIR = Path(__file__).resolve().parent / "_native"
+# Translation units of the library; programs with a main() are not listed.
+LIB_SOURCES: List[str] = ["shm_signal_atomic.c"]
+
+
+def lib_filename() -> str:
+    if sys.platform == "win32":
+        return "shm_signal.dll"
+    if sys.platform == "darwin":
+        return "libshm_signal.dylib"
+    return "libshm_signal.so"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shm-signal"
+
+
+def _sources() -> List[Path]:
+    return [C_DIR / name for name in LIB_SOURCES if (C_DIR / name).exists()]
+
+
+def source_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(C_DIR.glob("*.[ch]")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class NativeLibraryError(RuntimeError):
+    """The native library is needed but cannot be found or built."""
+
+
+def build(dest_dir: Optional[Path] = None, extra_flags: Optional[List[str]] = None) -> Path:
+    """Compile the library with the machine's C compiler; returns its path."""
+    dest_dir = dest_dir or cache_dir() / f"lib-{source_hash()}"
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    out = dest_dir / lib_filename()
+    try:
+        cc = find_c_compiler()
+    except NoCompilerError as exc:
+        raise NativeLibraryError(f"cannot build {lib_filename()}: {exc}") from exc
+    if cc.kind == "msvc":
+        flags = ["/O2", "/LD", "/experimental:c11atomics"]
+    else:
+        flags = ["-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-pthread"]
+    flags += extra_flags or []
+    tmp = dest_dir / f".{out.name}.{os.getpid()}.tmp"
+    first, *rest = _sources()
+    try:
+        cc.build(first, tmp, include_dirs=[C_DIR], extra=[*flags, *map(str, rest)])
+    except CompileError as exc:
+        raise NativeLibraryError(f"building {out.name} failed: {exc}\n{exc.output.strip()}") from exc
+    os.replace(tmp, out)  # atomic: concurrent builders never load a half-written file
+    return out
+
+
+_lock = threading.Lock()
+_loaded: Optional[ctypes.CDLL] = None
+_load_error: Optional[str] = None
+
+
+def find() -> Optional[Path]:
+    """The library's path if it exists already (no build)."""
+    env = os.environ.get("SHM_SIGNAL_LIB")
+    if env:
+        return Path(env)
+    for candidate in (PACKAGED_DIR / lib_filename(), cache_dir() / f"lib-{source_hash()}" / lib_filename()):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def load(build_if_missing: bool = True) -> ctypes.CDLL:
+    """Load the library (once per process); raises :class:`NativeLibraryError`."""
+    global _loaded, _load_error
+    with _lock:
+        if _loaded is not None:
+            return _loaded
+        path = find()
+        if path is None:
+            if not build_if_missing or os.environ.get("SHM_SIGNAL_NO_BUILD") == "1":
+                raise NativeLibraryError(
+                    f"{lib_filename()} not found (not in the package, not built; "
+                    "set SHM_SIGNAL_LIB or install a wheel that carries it)")
+            path = build()
+        try:
+            lib = ctypes.CDLL(str(path))
+        except OSError as exc:
+            raise NativeLibraryError(f"cannot load {path}: {exc}") from exc
+        _declare(lib)
+        _loaded = lib
+        return lib
+
+
+def try_load() -> Optional[ctypes.CDLL]:
+    """The library, or None (the reason is kept in :data:`load_error`)."""
+    global _load_error
+    try:
+        return load()
+    except NativeLibraryError as exc:
+        _load_error = str(exc)
+        return None
+
+
+def load_error() -> Optional[str]:
+    return _load_error
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    """argtypes and restype of every function the Python side calls."""
+    lib.shm_signal_fence.argtypes = []
+    lib.shm_signal_fence.restype = None
+    lib.shm_signal_load_word.argtypes = [ctypes.c_void_p]
+    lib.shm_signal_load_word.restype = ctypes.c_uint32
+    lib.shm_signal_store_fence_load.argtypes = [ctypes.c_void_p, ctypes.c_uint8, ctypes.c_void_p]
+    lib.shm_signal_store_fence_load.restype = ctypes.c_uint32

@@ -64,6 +64,43 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from . import i386_root, matrix, platforms
+
+    try:
+        all_targets = platforms.load(Path(args.platforms) if args.platforms else None)
+        targets = platforms.select(all_targets, args.target or [])
+        layout_file = Path(args.layout).resolve() if args.layout else None
+        structs = matrix.load_layout(layout_file)
+    except platforms.TargetDataError as exc:
+        _err(f"error: {exc}")
+        return exit_codes.MATRIX_DATA
+    except Exception as exc:  # a --layout file is arbitrary Python: report, never trace back
+        _err(f"error: cannot load --layout {args.layout}: {type(exc).__name__}: {exc}")
+        return exit_codes.MATRIX_DATA
+    if args.list:
+        for t in targets:
+            print(f"{t.name:<20} {t.os:<8} {t.arch:<8} {t.word_bits}-bit {t.byte_order:<6} "
+                  f"{t.abi:<6} {t.how}")
+        return exit_codes.OK
+    if not (Path(args.header_dir) / "shm_signal.h").is_file():
+        _err(f"error: no shm_signal.h in {args.header_dir}")
+        return exit_codes.USAGE
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    if args.prepare and any(t.run_in == "i386-root" or t.mode == "cpython" for t in targets):
+        try:
+            i386_root.ensure(wine=True, log=log)
+        except i386_root.RootUnavailable as exc:
+            _err(f"warning: cannot prepare the i386 root: {exc}")
+    results = matrix.run(targets, all_targets, Path(args.header_dir), structs=structs,
+                         layout_file=layout_file, use_cache=not args.no_cache, jobs=args.jobs,
+                         log=log)
+    if args.json:
+        print(json.dumps(matrix.to_json(results), indent=2))
+    else:
+        print(matrix.render(results, structs))
+    return exit_codes.MATRIX_MISMATCH if any(r.status == "mismatch" for r in results) else exit_codes.OK
+
 
 def build_parser() -> argparse.ArgumentParser:
     from .verify import HEADER_DIR
@@ -84,6 +121,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="rewrite the generated blocks of the header and spec")
     p.add_argument("--check", action="store_true", help="only report stale files")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("matrix", help="check the layout on every target in platforms/: "
+                                      "cross-compiled, run under qemu/wine where possible")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--target", action="append", metavar="NAME",
+                   help="check only this target (repeatable; default: all)")
+    p.add_argument("--list", action="store_true", help="list the targets and exit")
+    p.add_argument("--header-dir", default=str(HEADER_DIR),
+                   help="directory holding shm_signal.h (default: the packaged header)")
+    p.add_argument("--layout", metavar="FILE",
+                   help="a Python file defining STRUCTS to check instead of abi.layout's")
+    p.add_argument("--platforms", metavar="DIR", help="directory of target files "
+                                                      "(default: the platforms/ shipped)")
+    p.add_argument("--no-cache", action="store_true", help="rebuild every probe")
+    p.add_argument("--prepare", action="store_true",
+                   help="build the cached i386 root (debootstrap, wine) first if it is missing")
+    p.add_argument("--jobs", type=int, default=0, help="targets checked in parallel "
+                                                       "(default: the number of CPUs)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_matrix)
     return parser
 
 

@@ -7,3 +7,5 @@ NO_COMPILER = 3  # no C compiler to build a probe with
 COMPILE_FAILED = 4  # the header or a probe did not compile
 PROBE_FAILED = 5  # a probe ran but crashed or printed garbage
 STALE = 6  # a generated file is out of date
+MATRIX_MISMATCH = 7  # shm-signal matrix: a target's layout differs (or it failed to build or run)
+MATRIX_DATA = 8  # shm-signal matrix: bad platforms/*.json, unknown target or unusable --layout

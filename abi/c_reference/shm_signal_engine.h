@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_engine.h - the C reference engine of shm-signal ABI v1.
+ *
+ * shm_signal.h is the pure ABI (layout, constants); this header is the API of one
+ * implementation of the protocol in docs/spec.md sections 6-9: create/attach over a
+ * file mapping, inject, wakeup, enable, disable, wait, close.  Every function that
+ * can fail returns 0 on success, a fault code (SHM_SIGNAL_FAULT_*, > 0) when the
+ * descriptor or the peer is refused, or a negative SHM_SIGNAL_E_* for errors of the
+ * caller or the OS; details go to the optional `err` argument.
+ *
+ * A channel is used by one thread at a time (the protocol has one owner per record);
+ * different channels are independent.
+ */
+#ifndef SHM_SIGNAL_ENGINE_H
+#define SHM_SIGNAL_ENGINE_H
+
+#include <stdint.h>
+
+#include "shm_signal.h"
+#include "shm_signal_atomic.h" /* SHM_SIGNAL_API, shm_signal_fence() */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Errors that are not faults of the ABI (those are SHM_SIGNAL_FAULT_*, > 0). */
+#define SHM_SIGNAL_E_ARG (-1)      /* a bad argument, or a call on a closed channel */
+#define SHM_SIGNAL_E_SYSTEM (-2)   /* an OS call failed; err->sys_errno says which */
+#define SHM_SIGNAL_E_NOTIFIER (-3) /* the notifier returned non-zero; wakeup stopped */
+#define SHM_SIGNAL_E_EXISTS (-4)   /* create: the file exists and exist_ok was not given */
+#define SHM_SIGNAL_E_TIMEOUT (-5)  /* attach: no valid descriptor appeared in time */
+
+/* Flags of shm_signal_create() / shm_signal_attach(). */
+#define SHM_SIGNAL_O_EXIST_OK 0x1u    /* create: reuse an existing file */
+#define SHM_SIGNAL_O_INSTANCE_ID 0x2u /* create: use the given instance_id, not random */
+#define SHM_SIGNAL_O_PID 0x4u         /* write the given pid, not the process's own */
+#define SHM_SIGNAL_O_FEATURES 0x8u    /* use the given feature set, not the platform's */
+
+/* Fault or error details; strings are NUL-terminated and may be truncated. */
+struct shm_signal_error {
+	int32_t code;      /* as returned */
+	int32_t sys_errno; /* errno / GetLastError() for SHM_SIGNAL_E_SYSTEM, else 0 */
+	int64_t offset;    /* descriptor offset of `field`, or -1 */
+	char field[40];    /* C member designator as in docs/spec.md, e.g. "irq[1].pad0" */
+	char expected[48];
+	char actual[48];
+	char message[136];
+};
+
+/* Counters of one channel (this process's view). */
+struct shm_signal_stats {
+	uint64_t injects;        /* inject calls (close's inject included) */
+	uint64_t notifications;  /* injects that set pending and sent a wake-up */
+	uint64_t wakeups;        /* wakeup runs (enable's included) */
+	uint64_t notifier_calls; /* notifier calls */
+	uint64_t parks;          /* kernel waits (or poll sleeps) started by wait */
+	uint64_t late;           /* waits that ended by a timeout and then found work while
+	                            enabled: a lost or very late wake-up; 0 when correct */
+};
+
+typedef struct shm_signal_chan shm_signal_chan;
+
+/* Called by wakeup once per consumed inject batch; non-zero stops the wakeup. */
+typedef int (*shm_signal_notifier)(void *ctx);
+
+/* The feature bits this build implements on this OS (what create offers and attach
+ * accepts by default). */
+SHM_SIGNAL_API uint64_t shm_signal_supported_features(void);
+
+/* Human-readable fault name ("BAD_MAGIC"), or "?" */
+SHM_SIGNAL_API const char *shm_signal_fault_name(int code);
+
+/*
+ * Create the file `path` (0600 unless `mode`), size it to at least offset + size
+ * (size 0: the 192-byte descriptor), and publish a fresh descriptor at `offset` as
+ * `locality`.  `features` (with SHM_SIGNAL_O_FEATURES) is the set offered, `required`
+ * a subset of it.  `instance_id` (16 bytes) and `pid` are used when their flags are
+ * set: golden vectors need them deterministic.
+ */
+SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality,
+				     uint64_t offset, uint64_t size, uint64_t features,
+				     uint64_t required, uint32_t mode, uint32_t flags,
+				     const uint8_t *instance_id, uint32_t pid,
+				     struct shm_signal_error *err);
+
+/*
+ * Attach to the descriptor at `offset` of the file `path` as the locality the creator
+ * left free.  Validates in the order of spec 6.4 against the file's real length;
+ * retries for up to `timeout_s` seconds while the file is missing or not yet published
+ * (magic still 0, or too short).  `features` (with SHM_SIGNAL_O_FEATURES) is the set
+ * this side supports: features_accepted = offered & features.
+ */
+SHM_SIGNAL_API int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset,
+				     uint64_t features, uint32_t flags, uint32_t pid,
+				     double timeout_s, struct shm_signal_error *err);
+
+/*
+ * Validate `len` bytes holding a mapping with a descriptor at `offset` (spec 6.4),
+ * as a peer supporting `supported`.  Returns 0 or the first fault.
+ */
+SHM_SIGNAL_API int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset,
+				       uint64_t supported, struct shm_signal_error *err);
+
+/* Store state = closed, fence, inject into the remote, release the lock and the
+ * mapping, free `ch`.  NULL is allowed. */
+SHM_SIGNAL_API void shm_signal_close(shm_signal_chan *ch);
+
+SHM_SIGNAL_API uint32_t shm_signal_locality(const shm_signal_chan *ch);
+/* 1 and the negotiated set in *features once the attacher's state reads attached. */
+SHM_SIGNAL_API int shm_signal_features(shm_signal_chan *ch, uint64_t *features);
+SHM_SIGNAL_API int shm_signal_peer_attached(shm_signal_chan *ch);
+/* Wait up to timeout_s (< 0: forever) for the remote to attach: 1 attached, 0 not. */
+SHM_SIGNAL_API int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s);
+
+SHM_SIGNAL_API void shm_signal_set_notifier(shm_signal_chan *ch, shm_signal_notifier fn, void *ctx);
+/* Notifier calls per wakeup when no budget is given (default 1024; 0 restores it). */
+SHM_SIGNAL_API void shm_signal_set_budget(shm_signal_chan *ch, uint32_t budget);
+/* How often a wait re-checks the remote's liveness, in seconds (default 0.1). */
+SHM_SIGNAL_API void shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds);
+
+/* Spec 7.1: signal the remote.  *notified (may be NULL) = 1 if a wake-up was sent. */
+SHM_SIGNAL_API int shm_signal_inject(shm_signal_chan *ch, int *notified, struct shm_signal_error *err);
+/* Spec 7.3: runs the wakeup when work is already there; *calls = its notifier calls. */
+SHM_SIGNAL_API int shm_signal_enable(shm_signal_chan *ch, uint32_t *calls, struct shm_signal_error *err);
+SHM_SIGNAL_API int shm_signal_disable(shm_signal_chan *ch, struct shm_signal_error *err);
+/* Spec 7.2 with at most `budget` notifier calls (0: the channel's default).
+ * *more = 1 when the budget was spent (pending stays 1: call again without waiting). */
+SHM_SIGNAL_API int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls,
+				     int *more, struct shm_signal_error *err);
+/* Spec 7.5: block until the own dirty or pending is set (*ready = 1) or timeout_s
+ * passes (*ready = 0; < 0 waits forever).  Faults PEER_CLOSED and PEER_DEAD. */
+SHM_SIGNAL_API int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready,
+				   struct shm_signal_error *err);
+
+SHM_SIGNAL_API void shm_signal_get_stats(const shm_signal_chan *ch, struct shm_signal_stats *out);
+/* Copy the descriptor's 192 bytes (one byte load each) to out[192]. */
+SHM_SIGNAL_API void shm_signal_descriptor_bytes(const shm_signal_chan *ch, uint8_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHM_SIGNAL_ENGINE_H */

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_peer.c - the C reference peer: the line protocol of docs/spec.md
+ * section 13 on stdin/stdout, driving the C engine (shm_signal.c).
+ *
+ * One command per line; exactly one reply line per command: "ok [key=value...]" or
+ * "err CODE NAME message".  CODE is a fault code (1-16) or a protocol code (100+).
+ * Exit status: 0 after quit or end of input, 2 for a bad command line.
+ */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(_WIN32)
+#include <windows.h>
+#endif
+
+#include "shm_signal_engine.h"
+
+#define MAX_LINE 4096
+#define MAX_TOKENS 16
+#define MAX_PING 10000000ul
+
+/* Protocol codes (docs/spec.md 13.3); fault codes 1-16 pass through. */
+#define P_USAGE 100
+#define P_NO_CHANNEL 101
+#define P_SYSTEM 102
+#define P_EXISTS 103
+#define P_TIMEOUT 104
+#define P_NOTIFIER 105
+
+static shm_signal_chan *chan;
+static uint64_t calls_seen; /* notifier calls, all wakeups */
+
+static int count_call(void *ctx)
+{
+	(void)ctx;
+	calls_seen++;
+	return 0;
+}
+
+static void reply_ok(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("ok", stdout);
+	if (fmt && *fmt) {
+		fputc(' ', stdout);
+		va_start(ap, fmt);
+		vfprintf(stdout, fmt, ap);
+		va_end(ap);
+	}
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static void reply_err(int code, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+	char *p;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (p = msg; *p; p++) /* one line, whatever the message holds */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	printf("err %d %s %s\n", code, name, msg);
+	fflush(stdout);
+}
+
+/* Report an engine return code (fault or E_*) as one err line. */
+static void reply_engine(int rc, const struct shm_signal_error *e)
+{
+	int code;
+	const char *name;
+	switch (rc) {
+	case SHM_SIGNAL_E_ARG: code = P_USAGE; name = "USAGE"; break;
+	case SHM_SIGNAL_E_SYSTEM: code = P_SYSTEM; name = "SYSTEM"; break;
+	case SHM_SIGNAL_E_NOTIFIER: code = P_NOTIFIER; name = "NOTIFIER"; break;
+	case SHM_SIGNAL_E_EXISTS: code = P_EXISTS; name = "EXISTS"; break;
+	case SHM_SIGNAL_E_TIMEOUT: code = P_TIMEOUT; name = "TIMEOUT"; break;
+	default: code = rc; name = shm_signal_fault_name(rc); break;
+	}
+	if (e->field[0])
+		reply_err(code, name, "field=%s offset=%lld expected=%s actual=%s: %s", e->field,
+			  (long long)e->offset, e->expected[0] ? e->expected : "-",
+			  e->actual[0] ? e->actual : "-", e->message);
+	else
+		reply_err(code, name, "%s", e->message);
+}
+
+/* ------------------------------------------------------------- parsing */
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -1;
+	*out = (uint64_t)strtoull(s, &end, 0);
+	return *end ? -1 : 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	*out = strtod(s, &end);
+	return *end ? -1 : 0;
+}
+
+static int parse_hex16(const char *s, uint8_t out[16])
+{
+	int i;
+	if (strlen(s) != 32)
+		return -1;
+	for (i = 0; i < 16; i++) {
+		unsigned v;
+		char b[3] = {s[2 * i], s[2 * i + 1], 0};
+		char *end;
+		v = (unsigned)strtoul(b, &end, 16);
+		if (*end)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* key=value options after the positional arguments. */
+struct opts {
+	uint64_t offset, size, features, required, pid, max, exist_ok, echo;
+	int has_features, has_pid, has_instance;
+	double timeout;
+	uint8_t instance[16];
+};
+
+static int parse_opts(char **tok, int n, struct opts *o)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(tok[i], '=');
+		const char *v;
+		int bad;
+		if (!eq) {
+			reply_err(P_USAGE, "USAGE", "expected key=value, got '%s'", tok[i]);
+			return -1;
+		}
+		*eq = 0;
+		v = eq + 1;
+		if (!strcmp(tok[i], "offset"))
+			bad = parse_u64(v, &o->offset);
+		else if (!strcmp(tok[i], "size"))
+			bad = parse_u64(v, &o->size);
+		else if (!strcmp(tok[i], "features"))
+			bad = parse_u64(v, &o->features), o->has_features = 1;
+		else if (!strcmp(tok[i], "required"))
+			bad = parse_u64(v, &o->required);
+		else if (!strcmp(tok[i], "pid"))
+			bad = parse_u64(v, &o->pid), o->has_pid = 1;
+		else if (!strcmp(tok[i], "max"))
+			bad = parse_u64(v, &o->max);
+		else if (!strcmp(tok[i], "exist_ok"))
+			bad = parse_u64(v, &o->exist_ok);
+		else if (!strcmp(tok[i], "echo"))
+			bad = parse_u64(v, &o->echo);
+		else if (!strcmp(tok[i], "timeout"))
+			bad = parse_double(v, &o->timeout);
+		else if (!strcmp(tok[i], "instance"))
+			bad = parse_hex16(v, o->instance), o->has_instance = 1;
+		else {
+			reply_err(P_USAGE, "USAGE", "unknown option '%s'", tok[i]);
+			return -1;
+		}
+		if (bad) {
+			reply_err(P_USAGE, "USAGE", "bad value for %s: '%s'", tok[i], v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static double now_s(void)
+{
+#if defined(_WIN32)
+	LARGE_INTEGER f, c;
+	QueryPerformanceFrequency(&f);
+	QueryPerformanceCounter(&c);
+	return (double)c.QuadPart / (double)f.QuadPart;
+#else
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng(void) /* xorshift64*: fast, reproducible pauses */
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static void pause_us(double us)
+{
+	double until = now_s() + us * 1e-6;
+	while (now_s() < until) {
+	}
+}
+
+static void random_pause(uint64_t max_us)
+{
+	/* Mostly short busy pauses (both sides race), now and then a long one (the
+	 * receiver parks): docs/spec.md 13.2, "inject". */
+	if (!max_us)
+		return;
+	if (rng() % 1000 == 0)
+		pause_us(200.0);
+	else
+		pause_us((double)(rng() % (max_us + 1)));
+}
+
+static int need_chan(void)
+{
+	if (!chan) {
+		reply_err(P_NO_CHANNEL, "NO_CHANNEL", "no channel: create or attach first");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void cmd_create(char **tok, int n)
+{
+	struct opts o;
+	struct shm_signal_error e;
+	uint64_t loc;
+	uint32_t flags = 0;
+	int rc;
+	memset(&o, 0, sizeof o);
+	if (n < 3 || parse_u64(tok[2], &loc) != 0) {
+		reply_err(P_USAGE, "USAGE", "create PATH LOCALITY [key=value...]");
+		return;
+	}
+	if (parse_opts(tok + 3, n - 3, &o) != 0)
+		return;
+	if (chan) {
+		reply_err(P_USAGE, "USAGE", "a channel is open: close it first");
+		return;
+	}
+	flags |= o.exist_ok ? SHM_SIGNAL_O_EXIST_OK : 0;
+	flags |= o.has_instance ? SHM_SIGNAL_O_INSTANCE_ID : 0;
+	flags |= o.has_pid ? SHM_SIGNAL_O_PID : 0;
+	flags |= o.has_features ? SHM_SIGNAL_O_FEATURES : 0;
+	rc = shm_signal_create(&chan, tok[1], (uint32_t)(loc > 2 ? 2 : loc), o.offset, o.size,
+			       o.features, o.required, 0600, flags, o.instance, (uint32_t)o.pid, &e);
+	if (rc) {
+		reply_engine(rc, &e);
+		return;
+	}
+	shm_signal_set_notifier(chan, count_call, NULL);
+	reply_ok("locality=%u", shm_signal_locality(chan));
+}
+
+static void cmd_attach(char **tok, int n)
+{
+	struct opts o;
+	struct shm_signal_error e;
+	uint64_t f = 0;
+	uint32_t flags = 0;
+	int rc;
+	memset(&o, 0, sizeof o);
+	if (n < 2) {
+		reply_err(P_USAGE, "USAGE", "attach PATH [key=value...]");
+		return;
+	}
+	if (parse_opts(tok + 2, n - 2, &o) != 0)
+		return;
+	if (chan) {
+		reply_err(P_USAGE, "USAGE", "a channel is open: close it first");
+		return;
+	}
+	flags |= o.has_pid ? SHM_SIGNAL_O_PID : 0;
+	flags |= o.has_features ? SHM_SIGNAL_O_FEATURES : 0;
+	rc = shm_signal_attach(&chan, tok[1], o.offset, o.features, flags, (uint32_t)o.pid, o.timeout, &e);
+	if (rc) {
+		reply_engine(rc, &e);
+		return;
+	}
+	shm_signal_set_notifier(chan, count_call, NULL);
+	shm_signal_features(chan, &f);
+	reply_ok("locality=%u features=0x%llx", shm_signal_locality(chan), (unsigned long long)f);
+}
+
+static void cmd_inject(char **tok, int n)
+{
+	uint64_t count = 1, pause = 0, i, notified = 0;
+	struct shm_signal_error e;
+	if ((n > 1 && parse_u64(tok[1], &count) != 0) || (n > 2 && parse_u64(tok[2], &pause) != 0)) {
+		reply_err(P_USAGE, "USAGE", "inject [N [PAUSE_US]]");
+		return;
+	}
+	if (need_chan())
+		return;
+	for (i = 0; i < count; i++) {
+		int k, rc;
+		if (i)
+			random_pause(pause);
+		rc = shm_signal_inject(chan, &k, &e);
+		if (rc) {
+			reply_engine(rc, &e);
+			return;
+		}
+		notified += (uint64_t)k;
+	}
+	reply_ok("notified=%llu", (unsigned long long)notified);
+}
+
+static void cmd_wait(char **tok, int n)
+{
+	double t;
+	int ready, rc;
+	struct shm_signal_error e;
+	if (n < 2 || parse_double(tok[1], &t) != 0) {
+		reply_err(P_USAGE, "USAGE", "wait SECONDS");
+		return;
+	}
+	if (need_chan())
+		return;
+	rc = shm_signal_wait(chan, t, &ready, &e);
+	if (rc)
+		reply_engine(rc, &e);
+	else
+		reply_ok("ready=%d", ready);
+}
+
+static void cmd_wakeup(char **tok, int n)
+{
+	uint64_t budget = 0;
+	uint32_t calls;
+	int more, rc;
+	struct shm_signal_error e;
+	if (n > 1 && (parse_u64(tok[1], &budget) != 0 || budget > UINT32_MAX)) {
+		reply_err(P_USAGE, "USAGE", "wakeup [BUDGET]");
+		return;
+	}
+	if (need_chan())
+		return;
+	rc = shm_signal_wakeup(chan, (uint32_t)budget, &calls, &more, &e);
+	if (rc)
+		reply_engine(rc, &e);
+	else
+		reply_ok("calls=%u more=%d", calls, more);
+}
+
+/* ping N TIMEOUT: N round trips (inject, wait for the answer, wakeup). */
+static void cmd_ping(char **tok, int n)
+{
+	uint64_t rounds, i;
+	double t;
+	uint64_t *ns;
+	struct shm_signal_error e;
+	if (n < 3 || parse_u64(tok[1], &rounds) != 0 || parse_double(tok[2], &t) != 0 || rounds == 0 ||
+	    rounds > MAX_PING) {
+		reply_err(P_USAGE, "USAGE", "ping N TIMEOUT (1 <= N <= %lu)", MAX_PING);
+		return;
+	}
+	if (need_chan())
+		return;
+	ns = (uint64_t *)malloc(sizeof *ns * rounds);
+	if (!ns) {
+		reply_err(P_SYSTEM, "SYSTEM", "out of memory");
+		return;
+	}
+	for (i = 0; i < rounds; i++) {
+		double t0 = now_s();
+		uint32_t calls = 0;
+		int ready = 0, rc, more;
+		rc = shm_signal_inject(chan, NULL, &e);
+		while (!rc && calls == 0) { /* the answer is a dirty of our own */
+			rc = shm_signal_wait(chan, t, &ready, &e);
+			if (!rc && !ready) {
+				free(ns);
+				reply_err(P_TIMEOUT, "TIMEOUT", "no answer to ping %llu within %g s",
+					  (unsigned long long)i, t);
+				return;
+			}
+			if (!rc)
+				rc = shm_signal_wakeup(chan, 0, &calls, &more, &e);
+		}
+		if (rc) {
+			free(ns);
+			reply_engine(rc, &e);
+			return;
+		}
+		ns[i] = (uint64_t)((now_s() - t0) * 1e9);
+	}
+	qsort(ns, (size_t)rounds, sizeof *ns, cmp_u64);
+	reply_ok("rounds=%llu median_ns=%llu p99_ns=%llu", (unsigned long long)rounds,
+		 (unsigned long long)ns[rounds / 2], (unsigned long long)ns[(rounds * 99) / 100]);
+	free(ns);
+}
+
+/* serve TIMEOUT [echo=1] [max=N]: wait/wakeup until the peer closes. */
+static void cmd_serve(char **tok, int n)
+{
+	struct opts o;
+	double t;
+	uint64_t wakeups = 0, calls = 0, echoes = 0;
+	struct shm_signal_error e;
+	memset(&o, 0, sizeof o);
+	if (n < 2 || parse_double(tok[1], &t) != 0) {
+		reply_err(P_USAGE, "USAGE", "serve TIMEOUT [echo=1] [max=N]");
+		return;
+	}
+	if (parse_opts(tok + 2, n - 2, &o) != 0 || need_chan())
+		return;
+	for (;;) {
+		int ready, rc, more;
+		uint32_t c = 0;
+		rc = shm_signal_wait(chan, t, &ready, &e);
+		if (rc == SHM_SIGNAL_FAULT_PEER_CLOSED) {
+			/* drain what the closing peer left, then report */
+			shm_signal_wakeup(chan, 0, &c, &more, &e);
+			calls += c;
+			reply_ok("closed=1 wakeups=%llu calls=%llu echoes=%llu", (unsigned long long)wakeups,
+				 (unsigned long long)calls, (unsigned long long)echoes);
+			return;
+		}
+		if (rc) {
+			reply_engine(rc, &e);
+			return;
+		}
+		if (!ready) {
+			reply_ok("closed=0 wakeups=%llu calls=%llu echoes=%llu", (unsigned long long)wakeups,
+				 (unsigned long long)calls, (unsigned long long)echoes);
+			return;
+		}
+		rc = shm_signal_wakeup(chan, 0, &c, &more, &e);
+		if (rc) {
+			reply_engine(rc, &e);
+			return;
+		}
+		wakeups++;
+		calls += c;
+		if (o.echo && c) {
+			rc = shm_signal_inject(chan, NULL, &e);
+			if (rc) {
+				reply_engine(rc, &e);
+				return;
+			}
+			echoes++;
+		}
+		if (o.max && calls >= o.max) {
+			reply_ok("closed=0 wakeups=%llu calls=%llu echoes=%llu", (unsigned long long)wakeups,
+				 (unsigned long long)calls, (unsigned long long)echoes);
+			return;
+		}
+	}
+}
+
+static void cmd_stats(void)
+{
+	struct shm_signal_stats s;
+	if (need_chan())
+		return;
+	shm_signal_get_stats(chan, &s);
+	reply_ok("injects=%llu notifications=%llu wakeups=%llu notifier_calls=%llu parks=%llu late=%llu",
+		 (unsigned long long)s.injects, (unsigned long long)s.notifications,
+		 (unsigned long long)s.wakeups, (unsigned long long)s.notifier_calls,
+		 (unsigned long long)s.parks, (unsigned long long)s.late);
+}
+
+static void cmd_dump(void)
+{
+	uint8_t b[SHM_SIGNAL_DESC_SIZE];
+	char hex[2 * SHM_SIGNAL_DESC_SIZE + 1];
+	unsigned i;
+	if (need_chan())
+		return;
+	shm_signal_descriptor_bytes(chan, b);
+	for (i = 0; i < SHM_SIGNAL_DESC_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	reply_ok("%s", hex);
+}
+
+/* Returns 1 when the peer should exit. */
+static int dispatch(char *line)
+{
+	char *tok[MAX_TOKENS];
+	int n = 0;
+	char *p = line;
+	struct shm_signal_error e;
+	while (*p && n < MAX_TOKENS) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			*p++ = 0;
+		if (!*p)
+			break;
+		tok[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			p++;
+	}
+	if (n == 0) {
+		reply_err(P_USAGE, "USAGE", "empty command");
+		return 0;
+	}
+	if (!strcmp(tok[0], "hello")) {
+		reply_ok("protocol=1 impl=c features=0x%llx",
+			 (unsigned long long)shm_signal_supported_features());
+	} else if (!strcmp(tok[0], "create")) {
+		cmd_create(tok, n);
+	} else if (!strcmp(tok[0], "attach")) {
+		cmd_attach(tok, n);
+	} else if (!strcmp(tok[0], "features")) {
+		uint64_t f = 0;
+		if (need_chan())
+			return 0;
+		if (shm_signal_features(chan, &f))
+			reply_ok("features=0x%llx", (unsigned long long)f);
+		else
+			reply_ok("features=none");
+	} else if (!strcmp(tok[0], "wait_peer")) {
+		double t;
+		if (n < 2 || parse_double(tok[1], &t) != 0)
+			reply_err(P_USAGE, "USAGE", "wait_peer SECONDS");
+		else if (!need_chan())
+			reply_ok("attached=%d", shm_signal_wait_for_peer(chan, t));
+	} else if (!strcmp(tok[0], "enable")) {
+		uint32_t calls;
+		int rc;
+		if (need_chan())
+			return 0;
+		rc = shm_signal_enable(chan, &calls, &e);
+		if (rc)
+			reply_engine(rc, &e);
+		else
+			reply_ok("calls=%u", calls);
+	} else if (!strcmp(tok[0], "disable")) {
+		if (need_chan())
+			return 0;
+		shm_signal_disable(chan, &e);
+		reply_ok(NULL);
+	} else if (!strcmp(tok[0], "inject")) {
+		cmd_inject(tok, n);
+	} else if (!strcmp(tok[0], "wakeup")) {
+		cmd_wakeup(tok, n);
+	} else if (!strcmp(tok[0], "wait")) {
+		cmd_wait(tok, n);
+	} else if (!strcmp(tok[0], "ping")) {
+		cmd_ping(tok, n);
+	} else if (!strcmp(tok[0], "serve")) {
+		cmd_serve(tok, n);
+	} else if (!strcmp(tok[0], "stats")) {
+		cmd_stats();
+	} else if (!strcmp(tok[0], "dump")) {
+		cmd_dump();
+	} else if (!strcmp(tok[0], "close")) {
+		if (need_chan())
+			return 0;
+		shm_signal_close(chan);
+		chan = NULL;
+		reply_ok(NULL);
+	} else if (!strcmp(tok[0], "quit")) {
+		shm_signal_close(chan);
+		chan = NULL;
+		reply_ok(NULL);
+		return 1;
+	} else {
+		reply_err(P_USAGE, "USAGE", "unknown command '%s'", tok[0]);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char line[MAX_LINE];
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s  (commands on stdin, docs/spec.md section 13)\n", argv[0]);
+		return 2;
+	}
+	while (fgets(line, sizeof line, stdin)) {
+		if (!strchr(line, '\n') && !feof(stdin)) {
+			int c; /* an over-long line: discard the rest, refuse it as one command */
+			while ((c = getchar()) != EOF && c != '\n') {
+			}
+			reply_err(P_USAGE, "USAGE", "line longer than %d bytes", MAX_LINE - 1);
+			continue;
+		}
+		if (dispatch(line))
+			return 0;
+	}
+	shm_signal_close(chan); /* end of input: leave cleanly */
+	return 0;
+}

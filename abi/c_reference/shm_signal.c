@@ -1053,6 +1053,16 @@ int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls, int
 	ch->stats.wakeups++;
 	while (ld8(r + F_ENABLED) == 1 && (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1)) {
 		while (ld8(r + F_DIRTY) == 1) {
+			/* Budget spent with dirty still set: return "more work", pending
+			 * stays 1 (spec 7.2); checked before a call, so it never reports
+			 * more work when there is none. */
+			if (n >= budget) {
+				if (calls)
+					*calls = n;
+				if (more)
+					*more = 1;
+				return 0;
+			}
 			st8(r + F_DIRTY, 0);
 			atomic_thread_fence(memory_order_seq_cst); /* F2 */
 			n++;
@@ -1062,13 +1072,6 @@ int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls, int
 					*calls = n;
 				return set_err(err, SHM_SIGNAL_E_NOTIFIER, NULL, -1, NULL, NULL,
 					       "the notifier failed; dirty stays cleared, pending as it was");
-			}
-			if (n >= budget) {
-				if (calls)
-					*calls = n;
-				if (more)
-					*more = 1; /* pending stays 1: come back without waiting */
-				return 0;
 			}
 		}
 		st8(r + F_PENDING, 0);
@@ -1250,7 +1253,10 @@ void shm_signal_close(shm_signal_chan *ch)
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!ch->negotiated)
 			refresh_features(ch);
-		inject_into(ch, ch->remote);
+		/* plus a wake even when pending suppressed it: a disabled remote parked
+		 * in wait sees the closed state now, not at its next liveness check */
+		if (!inject_into(ch, ch->remote))
+			notify(ch, ch->remote);
 		if (ch->have_lock)
 			lock_release(ch, ch->locality);
 	}

@@ -805,12 +805,8 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		return fault_at(err, SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE, "features_offered", 16,
 				"offered features must be implemented here", "subset of supported",
 				offered);
-	if (size == 0)
-		size = SHM_SIGNAL_DESC_SIZE;
-	if (size < SHM_SIGNAL_DESC_SIZE)
-		return fault_at(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length",
-				(int64_t)offset, "size is below the descriptor's 192 bytes", ">= 192",
-				size);
+	if (size < offset + SHM_SIGNAL_DESC_SIZE)
+		size = offset + SHM_SIGNAL_DESC_SIZE; /* size is the file's minimum length */
 	if (flags & SHM_SIGNAL_O_INSTANCE_ID) {
 		if (!instance_id)
 			return set_err(err, SHM_SIGNAL_E_ARG, "instance_id", 40, NULL, NULL,
@@ -841,7 +837,7 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	rc = file_open(ch, path, 1, (flags & SHM_SIGNAL_O_EXIST_OK) != 0, mode, err);
 	if (rc)
 		return fail(ch, rc);
-	rc = file_grow(ch, offset + size, err);
+	rc = file_grow(ch, size, err);
 	if (!rc) {
 		uint64_t len;
 		rc = file_size(ch, &len, err);

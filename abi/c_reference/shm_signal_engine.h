@@ -72,8 +72,8 @@ SHM_SIGNAL_API uint64_t shm_signal_supported_features(void);
 SHM_SIGNAL_API const char *shm_signal_fault_name(int code);
 
 /*
- * Create the file `path` (0600 unless `mode`), size it to at least offset + size
- * (size 0: the 192-byte descriptor), and publish a fresh descriptor at `offset` as
+ * Create the file `path` (0600 unless `mode`), make it at least `size` bytes long
+ * (and never shorter than offset + 192), and publish a fresh descriptor at `offset` as
  * `locality`.  `features` (with SHM_SIGNAL_O_FEATURES) is the set offered, `required`
  * a subset of it.  `instance_id` (16 bytes) and `pid` are used when their flags are
  * set: golden vectors need them deterministic.

@@ -151,10 +151,7 @@ class Peer:
 
     def _pause(self, max_us: int) -> None:
         # Mostly short busy pauses, now and then a long one (spec 13.2, "inject").
-        if self.rng.randrange(1000) == 0:
-            us = 200.0
-        else:
-            us = float(self.rng.randint(0, max_us))
+        us = 200.0 if self.rng.randrange(1000) == 0 else float(self.rng.randint(0, max_us))
         end = time.perf_counter() + us * 1e-6
         while time.perf_counter() < end:
             pass

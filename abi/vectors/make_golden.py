@@ -137,7 +137,7 @@ class CaseBuilder:
         self.case: Dict[str, Any] = {"name": name, "doc": doc, "steps": []}
         self.creator = NORTH
 
-    def _step(self, step: Dict[str, Any], result: Any = None) -> "CaseBuilder":
+    def _step(self, step: Dict[str, Any], result: Any = None) -> CaseBuilder:
         if result is not None:
             step["result"] = result
         step["expect"] = self.m.b.hex()
@@ -145,7 +145,7 @@ class CaseBuilder:
         return self
 
     def create(self, side: str, offered: int, required: int = 0, iid: bytes = IID, pid: int = PID_N,
-               offset: int = 0, size: Optional[int] = None) -> "CaseBuilder":
+               offset: int = 0, size: Optional[int] = None) -> CaseBuilder:
         self.creator = SIDES[side]
         self.m.create(self.creator, offered, required, iid, pid)
         step: Dict[str, Any] = {"op": "create", "side": side, "features": _hexf(offered),
@@ -155,29 +155,29 @@ class CaseBuilder:
             step["size"] = size
         return self._step(step)
 
-    def load(self, desc: bytes, length: int = DESC_SIZE) -> "CaseBuilder":
+    def load(self, desc: bytes, length: int = DESC_SIZE) -> CaseBuilder:
         """A creator that is not one of the engines (bytes written directly)."""
         self.m.b[:] = desc
         self.creator = self.m.u32(12)
         return self._step({"op": "load", "mapping": (desc + bytes(length - len(desc))).hex(),
                            "offset": 0})
 
-    def attach(self, supported: int, pid: int = PID_S) -> "CaseBuilder":
+    def attach(self, supported: int, pid: int = PID_S) -> CaseBuilder:
         a = self.m.attach(supported, pid)
         return self._step({"op": "attach", "side": ["north", "south"][a], "features": _hexf(supported),
                            "pid": pid}, {"features": _hexf(self.m.negotiated or 0)})
 
-    def enable(self, side: str) -> "CaseBuilder":
+    def enable(self, side: str) -> CaseBuilder:
         return self._step({"op": "enable", "side": side}, {"calls": self.m.enable(SIDES[side])})
 
-    def disable(self, side: str) -> "CaseBuilder":
+    def disable(self, side: str) -> CaseBuilder:
         self.m.disable(SIDES[side])
         return self._step({"op": "disable", "side": side})
 
-    def inject(self, side: str) -> "CaseBuilder":
+    def inject(self, side: str) -> CaseBuilder:
         return self._step({"op": "inject", "side": side}, {"notified": self.m.inject(SIDES[side])})
 
-    def wakeup(self, side: str, budget: Optional[int] = None, reinject: int = 0) -> "CaseBuilder":
+    def wakeup(self, side: str, budget: Optional[int] = None, reinject: int = 0) -> CaseBuilder:
         r = self.m.wakeup(SIDES[side], budget if budget is not None else 1024, reinject)
         step: Dict[str, Any] = {"op": "wakeup", "side": side}
         if budget is not None:
@@ -186,7 +186,7 @@ class CaseBuilder:
             step["reinject"] = reinject
         return self._step(step, r)
 
-    def close(self, side: str) -> "CaseBuilder":
+    def close(self, side: str) -> CaseBuilder:
         self.m.close(SIDES[side])
         return self._step({"op": "close", "side": side})
 

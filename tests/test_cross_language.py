@@ -1,0 +1,234 @@
+"""Cross-language tests: reference peers (docs/spec.md section 13) as separate
+processes over a real file, in every pairing of the Python and the C engine, the C
+peer also built with ASan+UBSan.  Scenarios: ping-pong, masking, coalescing, close,
+liveness (busy, dead), faults, and a stress run of 10^6 injects with random pauses.
+
+Channels that are not about liveness negotiate WAKE_ADDRESS | NOTIFY_COUNT (0x9),
+so that a liveness-lock disagreement between engines shows in the liveness tests
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+import pytest
+from peer_harness import SANITIZE, PeerProc, build_c_peer, python_peer_argv, record
+
+from conftest import missing
+
+if not sys.platform.startswith("linux"):
+    pytest.skip("the cross-language suite runs the Linux peers", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+FEATURES = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT
+LIVENESS = 0xD  # ... | LIVENESS_LOCK
+STRESS_INJECTS = 1_000_000
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
+
+PAIRS = [("py", "c"), ("c", "py"), ("c", "c"), ("py", "py"), ("asan", "asan"), ("py", "asan"),
+         ("asan", "py")]
+
+
+@pytest.fixture(scope="session")
+def peer_programs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[str]]:
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        missing("no C compiler (cc/gcc)")
+    assert cc is not None
+    base = tmp_path_factory.mktemp("peers")
+    progs = {"py": python_peer_argv(), "c": [str(build_c_peer(base / "c", [cc]))]}
+    try:
+        progs["asan"] = [str(build_c_peer(base / "asan", [cc], SANITIZE))]
+    except RuntimeError as exc:
+        progs["asan_error"] = [str(exc)]
+    return progs
+
+
+def _argv(progs: Dict[str, List[str]], kind: str) -> List[str]:
+    if kind == "asan" and "asan" not in progs:
+        missing(f"cannot build the ASan+UBSan peer: {progs['asan_error'][0][:500]}")
+    return progs[kind]
+
+
+class Pair:
+    def __init__(self, progs: Dict[str, List[str]], kinds: Tuple[str, str], tmp: Path) -> None:
+        self.progs, self.kinds, self.tmp = progs, kinds, tmp
+        self.path = tmp / "chan"
+        self.peers: List[PeerProc] = []
+        self.killed: List[PeerProc] = []
+
+    def start(self, kind: str, name: str) -> PeerProc:
+        env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
+        p = PeerProc(_argv(self.progs, kind), f"{name}-{kind}", self.tmp, env)
+        self.peers.append(p)
+        return p
+
+    def connect(self, features: int = FEATURES) -> Tuple[PeerProc, PeerProc]:
+        north = self.start(self.kinds[0], "north")
+        south = self.start(self.kinds[1], "south")
+        assert north.cmd(f"create {self.path} 0 features=0x{features:x}")["locality"] == "0"
+        r = south.cmd(f"attach {self.path} timeout=5")
+        assert (r["locality"], r["features"]) == ("1", f"0x{features:x}")
+        assert north.cmd("wait_peer 5")["attached"] == "1"
+        assert north.cmd("features")["features"] == f"0x{features:x}"
+        return north, south
+
+    def close(self) -> None:
+        problems = []
+        for p in self.peers:
+            if p in self.killed:
+                p.finish()
+                continue
+            status = p.finish()
+            text = p.stderr_path.read_text(errors="replace")
+            if status != 0 or any(m in text for m in SANITIZER_MARKERS):
+                problems.append(f"{p.name} exited {status}\n{p.log()}")
+        assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(params=PAIRS, ids=[f"{n}-{s}" for n, s in PAIRS])
+def pair(request: pytest.FixtureRequest, peer_programs: Dict[str, List[str]],
+         tmp_path: Path) -> Iterator[Pair]:
+    p = Pair(peer_programs, request.param, tmp_path)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def test_ping_pong(pair: Pair) -> None:
+    north, south = pair.connect()
+    north.cmd("enable")
+    south.cmd("enable")
+    south.send("serve 10 echo=1")
+    r = north.cmd("ping 2000 5", timeout=120)
+    assert r["rounds"] == "2000" and 0 < int(r["median_ns"]) <= int(r["p99_ns"])
+    north.cmd("close")
+    served = south.reply(30)
+    assert served.startswith("ok closed=1"), served
+    fields = dict(t.split("=") for t in served.split()[1:])
+    # one call per ping and one for the close's inject, which may be echoed too
+    assert int(fields["calls"]) == 2001 and fields["echoes"] in ("2000", "2001"), served
+
+
+def test_masking(pair: Pair) -> None:
+    north, south = pair.connect()
+    assert south.cmd("inject 3")["notified"] == "0"  # north never enabled
+    rec = record(north.cmd("dump")["_"], 0)
+    assert (rec["enabled"], rec["pending"], rec["dirty"], rec["notify_count"]) == (0, 0, 1, 0)
+    assert north.cmd("wait 0")["ready"] == "1"  # dirty is accurate while masked
+    assert north.cmd("enable")["calls"] == "1"  # enable runs the wakeup for work waiting
+    assert south.cmd("inject")["notified"] == "1"
+    north.cmd("disable")
+    assert south.cmd("inject 5")["notified"] == "0"
+    rec = record(south.cmd("dump")["_"], 0)
+    assert (rec["enabled"], rec["pending"], rec["dirty"], rec["notify_count"]) == (0, 1, 1, 1)
+    assert north.cmd("enable")["calls"] == "1"
+    rec = record(north.cmd("dump")["_"], 0)
+    assert (rec["enabled"], rec["pending"], rec["dirty"]) == (1, 0, 0)
+
+
+def test_coalescing(pair: Pair) -> None:
+    north, south = pair.connect()
+    north.cmd("enable")
+    assert south.cmd("inject 1000")["notified"] == "1"  # pending suppresses the other 999
+    assert north.cmd("wait 5")["ready"] == "1"
+    assert north.cmd("wakeup") == {"calls": "1", "more": "0"}
+    assert record(north.cmd("dump")["_"], 0)["notify_count"] == 1
+    assert south.cmd("inject 2")["notified"] == "1"
+    assert north.cmd("wakeup 1") == {"calls": "1", "more": "0"}
+    s = north.cmd("stats")
+    assert s["notifier_calls"] == "2" and s["injects"] == "0"
+    assert south.cmd("stats")["notifications"] == "2"
+
+
+def test_peer_closed(pair: Pair) -> None:
+    north, south = pair.connect()
+    north.cmd("enable")
+    south.cmd("close")
+    assert north.cmd("wait 5")["ready"] == "1"  # the close's inject
+    assert north.cmd("wakeup")["calls"] == "1"
+    assert north.err("wait 5") == 16  # PEER_CLOSED
+    assert south.err("inject") == 101  # NO_CHANNEL after close
+
+
+def test_stress(pair: Pair) -> None:
+    """10^6 injects with random pauses into a receiver that drains and parks; every
+    notification is accounted for and the receiver wakes for the last one."""
+    north, south = pair.connect()
+    north.cmd("enable")
+    north.send("serve 20")
+    pause = 3 if pair.kinds[1] != "py" else 1
+    r = south.cmd(f"inject {STRESS_INJECTS} {pause}", timeout=600)
+    sent = south.cmd("stats")
+    south.cmd("close")
+    served = north.reply(60)
+    assert served.startswith("ok closed=1"), served
+    fields = dict(t.split("=") for t in served.split()[1:])
+    calls = int(fields["calls"])
+    notified = int(r["notified"])
+    assert 1 <= notified <= STRESS_INJECTS and 1 <= calls <= STRESS_INJECTS + 1
+    st = north.cmd("stats")
+    rec = record(north.cmd("dump")["_"], 0)
+    # every notification the sender counted is in the receiver's notify_count (the
+    # close's inject adds one more if it found nothing pending)
+    assert rec["notify_count"] - int(sent["notifications"]) in (0, 1), (rec, sent)
+    assert (rec["pending"], rec["dirty"]) == (0, 0)
+    assert st["late"] == "0", st  # no wake-up was lost (the C engine counts them)
+    print(f"stress {pair.kinds}: injects={STRESS_INJECTS} notifications={sent['notifications']} "
+          f"receiver calls={calls} parks={st['parks']}")
+
+
+def test_locality_busy(pair: Pair) -> None:
+    """With LIVENESS_LOCK, a third peer cannot take a record a live peer holds."""
+    north, south = pair.connect(LIVENESS)
+    third = pair.start(pair.kinds[0], "third")
+    assert third.err(f"attach {pair.path}") == 14  # LOCALITY_BUSY
+    third.cmd("hello")
+
+
+def test_peer_dead(pair: Pair) -> None:
+    """A peer killed without closing: the other side's wait faults PEER_DEAD, and a
+    new peer may take the dead record."""
+    north, south = pair.connect(LIVENESS)
+    north.cmd("enable")
+    assert north.cmd("wait 0.3")["ready"] == "0"  # alive: a plain timeout
+    pair.killed.append(south)
+    south.kill()
+    assert north.err("wait 5") == 15  # PEER_DEAD
+    again = pair.start(pair.kinds[1], "south2")
+    assert again.cmd(f"attach {pair.path}")["locality"] == "1"
+    assert again.cmd("inject")["notified"] == "1"
+
+
+GOLDEN = json.loads((ROOT / "abi" / "vectors" / "golden.json").read_text())
+
+
+@pytest.mark.parametrize("kind", ["py", "c", "asan"])
+def test_fault_replies(peer_programs: Dict[str, List[str]], tmp_path: Path, kind: str) -> None:
+    """Every golden fault vector through the line protocol: one err line with the
+    fault code, the file untouched, and the peer still serving."""
+    p = PeerProc(_argv(peer_programs, kind), kind, tmp_path)
+    try:
+        for i, f in enumerate(GOLDEN["faults"]):
+            path = tmp_path / f"f{i}"
+            data = bytes.fromhex(f["mapping"])
+            path.write_bytes(data)
+            reply = p.raw(f"attach {path} offset={f['offset']} features={f['features']}")
+            assert reply.split()[:3] == ["err", str(f["code"]), f["fault"]], (f["name"], reply)
+            assert f"field={f['field'].split()[0]}" in reply, reply
+            assert path.read_bytes() == data
+        assert p.err("bogus") == 100
+        assert p.err("inject") == 101
+        assert p.err(f"attach {tmp_path / 'nope'}") == 104
+        (tmp_path / "exists").write_bytes(b"x")
+        assert p.err(f"create {tmp_path / 'exists'} 0") == 103
+        assert p.err("create x 0 nonsense=1") == 100
+        assert p.cmd("hello")["protocol"] == "1"
+    finally:
+        assert p.finish() == 0, p.log()

@@ -10,7 +10,7 @@ every conforming peer reports the same fault code for the same bytes.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from . import layout
 from .faults import Fault, ShmSignalFault
@@ -31,11 +31,13 @@ def irq_field_offset(locality: int, name: str) -> int:
 
 
 def initialize(buf: Any, offset: int, creator: int, offered: int, required: int = 0,
-               instance_id: Optional[bytes] = None, pid: int = 0) -> ShmSignalDesc:
+               instance_id: Optional[bytes] = None, pid: int = 0,
+               publish: Optional[Callable[[], None]] = None) -> ShmSignalDesc:
     """Write a fresh descriptor at ``buf[offset:]`` as locality ``creator``.
 
     Every byte is zeroed, every field filled, and ``magic`` stored last, so a peer
-    that sees the magic sees a complete descriptor.  Returns a ctypes view of it.
+    that sees the magic sees a complete descriptor; ``publish`` (a fence) runs just
+    before that store, for buffers another process maps.  Returns a ctypes view.
     """
     if offset % layout.DESC_ALIGN:
         raise _fault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
@@ -68,6 +70,8 @@ def initialize(buf: Any, offset: int, creator: int, offered: int, required: int 
     d.instance_id[:] = list(instance_id)
     d.irq[creator].pid = pid & 0xFFFFFFFF
     d.irq[creator].state = layout.STATE_ATTACHED
+    if publish is not None:
+        publish()
     d.magic = layout.MAGIC  # last: publishes the descriptor
     return d
 

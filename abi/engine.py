@@ -1,0 +1,380 @@
+"""The shm-signal engine: one channel of the protocol over a shared file mapping.
+
+    with Channel.create("/dev/shm/chan", locality=NORTH, notifier=on_signal) as ch:
+        ch.wait_for_peer(5.0)
+        ch.enable()
+        ch.inject()            # signal the other side
+        ch.poll(timeout=1.0)   # wait for a signal and run on_signal
+
+Every store-then-load point of docs/spec.md section 7 goes through
+:mod:`abi.fence`; wake-ups go through the negotiated backend of :mod:`abi.wake`;
+liveness through :mod:`abi.liveness`.  Several channels share one file by using
+different 64-byte-aligned ``offset`` values.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from typing import Any, Callable, Dict, Optional
+
+from . import descriptor, layout
+from .faults import Fault, ShmSignalFault
+from .fence import Ordering, get_ordering
+from .liveness import ByteLock, lock_offset
+from .mapping import Mapping, PathLike
+from .wake import WakeBackend, make_backend, supported_features
+
+NORTH = layout.LOCALITY_NORTH
+SOUTH = layout.LOCALITY_SOUTH
+
+_IRQ = {f.name: f.offset for f in layout.describe(layout.ShmSignalIrq).fields}
+_DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
+
+DEFAULT_BUDGET = 1024  # notifier calls per wakeup
+DEFAULT_SPIN = 20e-6  # seconds of spinning before parking
+DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
+
+Notifier = Callable[[], Any]
+
+
+def _locality(value: Any) -> int:
+    if isinstance(value, str):
+        try:
+            return layout.LOCALITY_NAMES.index(value.lower())
+        except ValueError:
+            pass
+    if value in (NORTH, SOUTH):
+        return int(value)
+    raise ShmSignalFault(Fault.BAD_LOCALITY, "locality must be 0/'north' or 1/'south'",
+                         field="locality", offset=None, expected="north or south", actual=value)
+
+
+class Channel:
+    """One side of a shm-signal channel.
+
+    Build one with :meth:`create` or :meth:`attach`.  Not thread-safe: one thread
+    drives a channel (a second thread may call :meth:`inject` only if it is the
+    only injector).
+
+    Parameters common to both constructors:
+
+    * ``notifier``: called by :meth:`wakeup` for each batch of signalled work.
+    * ``budget``: at most this many notifier calls per :meth:`wakeup`, so a peer
+      that sets dirty forever cannot starve the caller.
+    * ``spin``: seconds :meth:`wait` re-reads the wait word before parking
+      (0 parks at once); spinning answers in a fraction of a microsecond,
+      parking costs a kernel round trip.
+    * ``liveness_interval``: the longest :meth:`wait` parks between checks that
+      the peer is still there; a dead peer is noticed within about this time.
+    """
+
+    def __init__(self, mapping: Mapping, offset: int, locality: int, *, notifier: Optional[Notifier],
+                 budget: int, spin: float, liveness_interval: float, ordering: Ordering) -> None:
+        self._map = mapping
+        self.offset = offset
+        self.locality = locality
+        self.remote_locality = 1 - locality
+        self.notifier = notifier
+        self.budget = budget
+        self.spin = spin
+        self.liveness_interval = liveness_interval
+        self.more_work = False
+        self._ordering = ordering
+        self._closed = False
+        self.stats: Dict[str, int] = dict(injects=0, notifications=0, wakeups=0, notifier_calls=0,
+                                          parks=0)
+        base = mapping.base + offset
+        own = offset + layout.IRQ_OFFSET + locality * layout.IRQ_SIZE
+        rem = offset + layout.IRQ_OFFSET + self.remote_locality * layout.IRQ_SIZE
+        self._own, self._rem = own, rem  # offsets in the mapping
+        self._own_word = base + own - offset
+        self._rem_word = base + rem - offset
+        self._own_enabled = self._own_word + _IRQ["enabled"]
+        self._own_pending = self._own_word + _IRQ["pending"]
+        self._own_dirty = self._own_word + _IRQ["dirty"]
+        self._rem_dirty = self._rem_word + _IRQ["dirty"]
+        self._lock = ByteLock(mapping.fd, lock_offset(offset, locality))
+        self._peer_lock = ByteLock(mapping.fd, lock_offset(offset, self.remote_locality))
+        snap = descriptor.snapshot(mapping.mm, offset)
+        self.instance_id = bytes(snap.instance_id)
+        self.creator = snap.creator
+        self._features: Optional[int] = None
+        self._backend: Optional[WakeBackend] = None
+
+    # ------------------------------------------------------------------ set-up
+
+    @classmethod
+    def create(cls, path: PathLike, locality: Any = NORTH, *, offset: int = 0, size: Optional[int] = None,
+               features: Optional[int] = None, required: int = 0, mode: int = 0o600,
+               exist_ok: bool = False, notifier: Optional[Notifier] = None,
+               instance_id: Optional[bytes] = None, pid: Optional[int] = None,
+               budget: int = DEFAULT_BUDGET, spin: float = DEFAULT_SPIN,
+               liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
+               ordering: Optional[Ordering] = None) -> Channel:
+        """Create the mapping file (mode 0600 by default; ``exist_ok`` to add a
+        channel to an existing file) and initialise a descriptor at ``offset`` as
+        ``locality``, offering ``features`` (default: all this engine supports)."""
+        loc = _locality(locality)
+        offered = supported_features() if features is None else features
+        need = offset + layout.DESC_SIZE
+        mapping = Mapping.create(path, max(size or 0, need), mode=mode, exist_ok=exist_ok)
+        try:
+            ordering = ordering or get_ordering()
+            descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id,
+                                  os.getpid() if pid is None else pid, publish=ordering.fence)
+            ch = cls(mapping, offset, loc, notifier=notifier, budget=budget, spin=spin,
+                     liveness_interval=liveness_interval, ordering=ordering)
+            if not ch._lock.acquire():
+                raise ShmSignalFault(Fault.LOCALITY_BUSY, "another process holds this record's lock",
+                                     field=f"irq[{loc}]", offset=ch._own)
+            ch._backend = ch._make_backend(offered)
+            return ch
+        except BaseException:
+            mapping.close()
+            raise
+
+    @classmethod
+    def attach(cls, path: PathLike, *, offset: int = 0, timeout: float = 0.0,
+               features: Optional[int] = None, notifier: Optional[Notifier] = None,
+               pid: Optional[int] = None, budget: int = DEFAULT_BUDGET, spin: float = DEFAULT_SPIN,
+               liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
+               ordering: Optional[Ordering] = None) -> Channel:
+        """Attach to the descriptor at ``offset`` of an existing file as the
+        locality its creator did not take.  Validates the whole descriptor (spec
+        6.4); waits up to ``timeout`` seconds for a creator that is still writing it.
+        ``features`` limits what this side accepts (default: all it supports)."""
+        deadline = time.monotonic() + timeout
+        supported = supported_features() if features is None else features
+        while True:
+            mapping: Optional[Mapping] = None
+            try:
+                mapping = Mapping.open(path)
+                descriptor.validate(mapping.mm, offset, mapping.length, supported)
+                break
+            except (ShmSignalFault, ValueError, FileNotFoundError) as exc:
+                if mapping is not None:
+                    mapping.close()
+                retry = not isinstance(exc, ShmSignalFault) or exc.code in (
+                    Fault.BAD_MAGIC, Fault.MAPPING_TOO_SMALL)
+                if not retry or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.001)
+        try:
+            ordering = ordering or get_ordering()
+            snap = descriptor.snapshot(mapping.mm, offset)
+            loc = 1 - snap.creator
+            ch = cls(mapping, offset, loc, notifier=notifier, budget=budget, spin=spin,
+                     liveness_interval=liveness_interval, ordering=ordering)
+            accepted = snap.features_offered & supported
+            ch._take_record(snap.irq[loc].state, bool(accepted & layout.FEATURE_LIVENESS_LOCK))
+            mm = mapping.mm
+            struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
+            struct.pack_into("<I", mm, ch._own + _IRQ["pid"], (os.getpid() if pid is None else pid) & 0xFFFFFFFF)
+            ordering.fence()  # accepted and pid before the state that publishes them
+            struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
+            ch._features = accepted
+            ch._backend = ch._make_backend(accepted)
+            return ch
+        except BaseException:
+            mapping.close()
+            raise
+
+    def _take_record(self, state: int, locks: bool) -> None:
+        """Lock our record; refuse if a live peer holds it (spec 6.3 step 2).
+        Without negotiated liveness locks an attached record counts as live."""
+        if (state == layout.STATE_ATTACHED and not locks) or not self._lock.acquire():
+            raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality",
+                                 field=f"irq[{self.locality}].state", offset=self._own + _IRQ["state"],
+                                 expected="empty, closed, or a free lock", actual=state)
+
+    def _make_backend(self, features: int) -> WakeBackend:
+        return make_backend(features, self._word_address, self._read_word, self.instance_id)
+
+    def _word_address(self, locality: int) -> int:
+        return self._own_word if locality == self.locality else self._rem_word
+
+    def _read_word(self, locality: int) -> int:
+        """The wait word as a native u32 (what compare-and-wait compares)."""
+        import ctypes
+
+        return ctypes.c_uint32.from_address(self._word_address(locality)).value
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def features(self) -> Optional[int]:
+        """The negotiated features; None while a creator's peer has not attached."""
+        if self._features is None and self.peer_attached():
+            self._features = struct.unpack_from("<Q", self._map.mm,
+                                                self.offset + _DESC["features_accepted"])[0]
+            self._backend = self._make_backend(self._features)
+        return self._features
+
+    @property
+    def backend_name(self) -> str:
+        return self._backend.name if self._backend else "none"
+
+    @property
+    def ordering_name(self) -> str:
+        return self._ordering.name
+
+    def _state(self, rec: int) -> int:
+        return int(struct.unpack_from("<I", self._map.mm, rec + _IRQ["state"])[0])
+
+    def peer_attached(self) -> bool:
+        return self._state(self._rem) == layout.STATE_ATTACHED
+
+    def check_peer(self) -> None:
+        """Raise ``PEER_CLOSED`` or ``PEER_DEAD`` if the peer has gone (a peer that
+        never attached is neither)."""
+        state = self._state(self._rem)
+        if state == layout.STATE_CLOSED:
+            raise ShmSignalFault(Fault.PEER_CLOSED, "the peer closed the channel",
+                                 field=f"irq[{self.remote_locality}].state", offset=self._rem + _IRQ["state"])
+        if state == layout.STATE_ATTACHED and self._features is not None and \
+                self._features & layout.FEATURE_LIVENESS_LOCK and not self._peer_lock.held_elsewhere():
+            raise ShmSignalFault(Fault.PEER_DEAD, "the peer's record is attached but its lock is free",
+                                 field=f"irq[{self.remote_locality}].state", offset=self._rem + _IRQ["state"])
+
+    def wait_for_peer(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.peer_attached():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.001)
+        return self.features is not None
+
+    def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
+        """enabled/pending/dirty of a record (own by default), for inspection."""
+        w = self._ordering.load_word(self._word_address(self.locality if locality is None else locality))
+        return {"enabled": w & 0xFF, "pending": (w >> 8) & 0xFF, "dirty": (w >> 16) & 0xFF}
+
+    def descriptor_bytes(self) -> bytes:
+        return bytes(self._map.mm[self.offset:self.offset + layout.DESC_SIZE])
+
+    # ------------------------------------------------------------------ protocol
+
+    def inject(self) -> bool:
+        """Signal the peer (spec 7.1).  True if a notification was sent."""
+        self.stats["injects"] += 1
+        w = self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)  # F0, dirty=1, F1
+        if w & 0xFF and not w & 0xFF00:  # enabled, nothing pending
+            mm = self._map.mm
+            mm[self._rem + _IRQ["pending"]] = 1
+            if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
+                at = self._rem + _IRQ["notify_count"]
+                struct.pack_into("<Q", mm, at, (struct.unpack_from("<Q", mm, at)[0] + 1) & (2**64 - 1))
+            assert self._backend is not None
+            self._backend.wake(self.remote_locality)
+            self.stats["notifications"] += 1
+            return True
+        return False
+
+    def wakeup(self, budget: Optional[int] = None) -> int:
+        """Consume signals and run the notifier (spec 7.2).  Returns the notifier
+        calls made; when the budget runs out, ``more_work`` is set and pending stays
+        set, and the caller must call again."""
+        budget = self.budget if budget is None else budget
+        order = self._ordering
+        word = self._own_word
+        calls = 0
+        self.more_work = False
+        self.stats["wakeups"] += 1
+        w = order.load_word(word)
+        while w & 0xFF and w & 0xFFFF00:  # enabled and (pending or dirty)
+            while w & 0xFF0000:  # dirty
+                if calls >= budget:
+                    self.more_work = True
+                    return calls
+                order.store_fence_load(self._own_dirty, 0, word)  # F2
+                calls += 1
+                self.stats["notifier_calls"] += 1
+                if self.notifier is not None:
+                    self.notifier()  # if it raises: dirty is clear, pending as it was
+                w = order.load_word(word)
+            w = order.store_fence_load(self._own_pending, 0, word)  # F3
+        return calls
+
+    def enable(self) -> int:
+        """Unmask notifications (spec 7.3); runs the wakeup if work is waiting.
+        Returns the notifier calls made."""
+        w = self._ordering.store_fence_load(self._own_enabled, 1, self._own_word)  # F4
+        if w & 0xFFFF00:
+            return self.wakeup()
+        return 0
+
+    def disable(self) -> None:
+        """Mask notifications (spec 7.4); injects still mark dirty."""
+        self._map.mm[self._own] = 0
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until this side is enabled and has work (dirty or pending), or
+        ``timeout`` seconds pass (False).  Spins for ``spin`` seconds, then parks,
+        re-checking the peer at least every ``liveness_interval``; raises
+        ``PEER_CLOSED``/``PEER_DEAD`` when the peer has gone."""
+        load, word = self._ordering.load_word, self._own_word
+        w = load(word)
+        if w & 0xFF and w & 0xFFFF00:
+            return True
+        now = time.monotonic()
+        deadline = None if timeout is None else now + timeout
+        if self.spin > 0:
+            spin_end = time.perf_counter() + (self.spin if timeout is None else min(self.spin, timeout))
+            while time.perf_counter() < spin_end:
+                w = load(word)
+                if w & 0xFF and w & 0xFFFF00:
+                    return True
+        if self._backend is None:
+            self._backend = self._make_backend(self.features or 0)
+        while True:
+            self.check_peer()
+            if self._features is None and self.peer_attached():
+                _ = self.features  # switch to the negotiated backend
+            expected = self._read_word(self.locality)
+            w = load(word)
+            if w & 0xFF and w & 0xFFFF00:
+                return True
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return False
+            slice_ = self.liveness_interval if deadline is None else min(self.liveness_interval, deadline - now)
+            self.stats["parks"] += 1
+            assert self._backend is not None
+            self._backend.wait(self.locality, expected, slice_)
+
+    def poll(self, timeout: Optional[float] = None) -> int:
+        """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""
+        if self.more_work or self.wait(timeout):
+            return self.wakeup()
+        return 0
+
+    # ------------------------------------------------------------------ teardown
+
+    def close(self) -> None:
+        """Leave (spec section 9): state closed, then dirty and an unconditional
+        wake for the peer, so that a peer parked in wait() sees it at once."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            mm = self._map.mm
+            struct.pack_into("<I", mm, self._own + _IRQ["state"], layout.STATE_CLOSED)
+            self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)
+            if self._backend is not None:
+                self._backend.wake(self.remote_locality)
+                self._backend.close()
+        finally:
+            self._lock.release()
+            self._map.close()
+
+    def __enter__(self) -> Channel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<Channel {layout.LOCALITY_NAMES[self.locality]} {self._map.path}@{self.offset} "
+                f"features={self._features} backend={self.backend_name}>")

@@ -163,7 +163,7 @@ def test_vectors_pinned_by_hand() -> None:
     assert notified[64:67] == b"\x01\x01\x01" and notified[80] == 1
     assert bytes.fromhex(ied[5]["expect"]) == notified  # pending suppresses: nothing changes
     closed = bytes.fromhex(steps["close_into_enabled"][-1]["expect"])
-    assert closed[132] == 2 and closed[64:67] == b"\x01\x01\x01" and closed[80] == 1
+    assert closed[132] == 2 and closed[64:67] == b"\x01\x00\x01" and closed[80] == 0
     assert bytes.fromhex(steps["negotiate_subset"][-1]["expect"])[32] == 0x09
 
 

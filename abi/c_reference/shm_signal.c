@@ -11,6 +11,9 @@
  * fences), so a hostile or racing peer can give us odd values but never undefined
  * behaviour in the compiler's eyes.  Every loop over shared state is bounded.
  */
+#if !defined(_WIN32) && !defined(_FILE_OFFSET_BITS)
+#define _FILE_OFFSET_BITS 64 /* the liveness lock offset is above 2^32 */
+#endif
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* F_OFD_SETLK, syscall() */
 #endif
@@ -422,12 +425,17 @@ static int park(shm_signal_chan *ch, uint32_t raw, double s)
 
 /* ---------------------------------------------------- liveness (spec 9) */
 
+#ifndef SHM_SIGNAL_LOCK_BASE /* older copies of shm_signal.h */
+#define SHM_SIGNAL_LOCK_BASE (UINT64_C(1) << 40)
+#endif
+
 static uint64_t lock_offset(const shm_signal_chan *ch, uint32_t loc)
 {
-	return ch->offset + OFF_IRQ(loc);
+	/* spec 9: beyond any mapping, so Windows' mandatory locks never block a read */
+	return SHM_SIGNAL_LOCK_BASE + ch->offset + OFF_IRQ(loc);
 }
 
-/* Take the exclusive lock on the first byte of record `loc`: 0, 1 if held elsewhere. */
+/* Take the exclusive lock on record `loc`'s liveness byte: 0, 1 if held elsewhere. */
 static int lock_take(shm_signal_chan *ch, uint32_t loc)
 {
 #if defined(_WIN32)
@@ -1244,15 +1252,16 @@ void shm_signal_close(shm_signal_chan *ch)
 	if (!ch)
 		return;
 	if (!ch->closed && ch->desc) {
-		/* spec 9: state closed, fence, then one inject so a parked remote wakes */
+		/* spec 9: state closed; F0, the remote's dirty = 1, fence; then a wake-up
+		 * whatever the remote's enabled and pending (pending and notify_count are
+		 * left alone), so a remote parked in wait sees the closed state at once */
 		st32(rec(ch, ch->locality) + 4, SHM_SIGNAL_STATE_CLOSED);
+		atomic_thread_fence(memory_order_release);
+		st8(rec(ch, ch->remote) + F_DIRTY, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!ch->negotiated)
 			refresh_features(ch);
-		/* plus a wake even when pending suppressed it: a disabled remote parked
-		 * in wait sees the closed state now, not at its next liveness check */
-		if (!inject_into(ch, ch->remote))
-			notify(ch, ch->remote);
+		notify(ch, ch->remote);
 		if (ch->have_lock)
 			lock_release(ch, ch->locality);
 	}

@@ -50,7 +50,7 @@ struct shm_signal_error {
 
 /* Counters of one channel (this process's view). */
 struct shm_signal_stats {
-	uint64_t injects;        /* inject calls (close's inject included) */
+	uint64_t injects;        /* inject calls */
 	uint64_t notifications;  /* injects that set pending and sent a wake-up */
 	uint64_t wakeups;        /* wakeup runs (enable's included) */
 	uint64_t notifier_calls; /* notifier calls */
@@ -102,8 +102,8 @@ SHM_SIGNAL_API int shm_signal_attach(shm_signal_chan **out, const char *path, ui
 SHM_SIGNAL_API int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset,
 				       uint64_t supported, struct shm_signal_error *err);
 
-/* Store state = closed, fence, inject into the remote, release the lock and the
- * mapping, free `ch`.  NULL is allowed. */
+/* Spec 9: store state = closed, set the remote's dirty, fence, wake the remote
+ * unconditionally; release the lock and the mapping, free `ch`.  NULL is allowed. */
 SHM_SIGNAL_API void shm_signal_close(shm_signal_chan *ch);
 
 SHM_SIGNAL_API uint32_t shm_signal_locality(const shm_signal_chan *ch);

@@ -119,10 +119,11 @@ class SpecModel:
     def disable(self, owner: int) -> None:
         self.b[rec(owner)] = 0
 
-    # 9
+    # 9: state closed, the remote's dirty, and a wake-up that touches neither
+    # pending nor notify_count
     def close(self, side: int) -> None:
         self.u32(rec(side) + 4, CLOSED)
-        self.inject(side)
+        self.b[rec(1 - side) + 2] = 1
 
 
 def _hexf(v: int) -> str:
@@ -242,9 +243,11 @@ def cases() -> List[Dict[str, Any]]:
                .wakeup("north", budget=2, reinject=5)
                .wakeup("north", budget=2, reinject=1)
                .wakeup("north").case)
-    out.append(CaseBuilder("close_into_enabled", "Close: state closed, then an inject (section 9).")
+    out.append(CaseBuilder("close_into_enabled",
+                           "Close: state closed, the remote's dirty set; pending and notify_count "
+                           "untouched (section 9).")
                .create("north", lin).attach(lin).enable("north").close("south").case)
-    out.append(CaseBuilder("close_into_disabled", "Close into a disabled remote: dirty only.")
+    out.append(CaseBuilder("close_into_disabled", "Close into the creator's side, remote enabled.")
                .create("north", lin).attach(lin).enable("south").close("north").case)
     out.append(CaseBuilder("close_into_pending", "Close while the remote already has pending.")
                .create("north", lin).attach(lin).enable("north").inject("south").close("south").case)

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_test.c - a self-contained test of the C engine for C users (make test,
+ * ctest): the protocol in one process over a real file, the validation order on
+ * broken bytes, and (POSIX) a ping-pong between two processes.
+ *
+ * usage: shm_signal_test [DIR]   (DIR for the temporary files, default "."); exit 0 = pass.
+ */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(_WIN32)
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
+#include "shm_signal_engine.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			failures++;                                                  \
+		}                                                                    \
+	} while (0)
+
+static int calls;
+static int count(void *ctx)
+{
+	(void)ctx;
+	calls++;
+	return 0;
+}
+
+static void path_in(char *out, size_t n, const char *dir, const char *name)
+{
+	snprintf(out, n, "%s/%s", dir, name);
+	remove(out);
+}
+
+static void test_protocol(const char *dir)
+{
+	char path[512];
+	static const uint8_t id[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	uint64_t f = shm_signal_supported_features() & ~(uint64_t)SHM_SIGNAL_F_LIVENESS_LOCK;
+	shm_signal_chan *n = NULL, *s = NULL, *x = NULL;
+	struct shm_signal_error e;
+	uint8_t d[SHM_SIGNAL_DESC_SIZE];
+	uint32_t c = 0;
+	int notified = -1, more = -1, ready = -1;
+
+	path_in(path, sizeof path, dir, "protocol.shm");
+	CHECK(shm_signal_create(&n, path, 0, 0, 0, f, 0, 0600,
+				SHM_SIGNAL_O_FEATURES | SHM_SIGNAL_O_INSTANCE_ID | SHM_SIGNAL_O_PID, id, 7,
+				&e) == 0);
+	CHECK(shm_signal_create(&x, path, 0, 0, 0, 0, 0, 0600, 0, NULL, 0, &e) == SHM_SIGNAL_E_EXISTS);
+	CHECK(shm_signal_attach(&s, path, 0, 0, SHM_SIGNAL_O_PID, 8, 1.0, &e) == 0);
+	if (!n || !s) {
+		failures++;
+		return;
+	}
+	shm_signal_set_notifier(n, count, NULL);
+	CHECK(shm_signal_locality(s) == 1);
+	CHECK(shm_signal_wait_for_peer(n, 1.0) == 1);
+	/* masked: dirty only */
+	CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == 0);
+	shm_signal_descriptor_bytes(n, d);
+	CHECK(d[64] == 0 && d[65] == 0 && d[66] == 1);
+	/* enable runs the wakeup for the work already there */
+	CHECK(shm_signal_enable(n, &c, &e) == 0 && c == 1 && calls == 1);
+	CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == 1);
+	CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == 0); /* pending suppresses */
+	CHECK(shm_signal_wait(n, 1.0, &ready, &e) == 0 && ready == 1);
+	CHECK(shm_signal_wakeup(n, 0, &c, &more, &e) == 0 && c == 1 && more == 0);
+	shm_signal_descriptor_bytes(n, d);
+	CHECK(d[65] == 0 && d[66] == 0 && d[80] == 1); /* notify_count 1 */
+	CHECK(shm_signal_wait(n, 0.01, &ready, &e) == 0 && ready == 0);
+	/* close: the remote sees closed after the close's inject */
+	shm_signal_close(s);
+	CHECK(shm_signal_wait(n, 1.0, &ready, &e) == 0 && ready == 1);
+	CHECK(shm_signal_wakeup(n, 0, &c, &more, &e) == 0 && c == 1);
+	CHECK(shm_signal_wait(n, 1.0, &ready, &e) == SHM_SIGNAL_FAULT_PEER_CLOSED);
+	CHECK(strcmp(e.field, "irq[1].state") == 0);
+	shm_signal_close(n);
+	remove(path);
+}
+
+static void test_validation(void)
+{
+	static uint8_t buf[256];
+	struct shm_signal_error e;
+	/* a valid north-created descriptor, then one broken field at a time */
+	memset(buf, 0, sizeof buf);
+	shm_signal_store_le32(buf + 0, SHM_SIGNAL_MAGIC);
+	shm_signal_store_le32(buf + 4, 1);
+	shm_signal_store_le32(buf + 8, 192);
+	shm_signal_store_le64(buf + 16, 0xd);
+	buf[40] = 1;
+	shm_signal_store_le32(buf + 68, 1);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == 0);
+	CHECK(shm_signal_validate(buf, 192, 32, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_OFFSET);
+	CHECK(shm_signal_validate(buf, 191, 0, 0xd, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL);
+	buf[191] = 1; /* the last reserved byte */
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_RESERVED_NONZERO);
+	CHECK(strcmp(e.field, "irq[1].reserved1[4]") == 0 && e.offset == 184);
+	buf[191] = 0;
+	buf[66] = 2;
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FLAG);
+	buf[66] = 0;
+	shm_signal_store_le64(buf + 24, 0x10);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FEATURES);
+	shm_signal_store_le64(buf + 16, 0x1d);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE);
+	shm_signal_store_le32(buf + 0, SHM_SIGNAL_MAGIC_SWAPPED);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BYTE_SWAPPED);
+}
+
+#if !defined(_WIN32)
+/* Two processes: the child answers each of the parent's injects. */
+static void test_two_processes(const char *dir)
+{
+	char path[512];
+	shm_signal_chan *n = NULL;
+	struct shm_signal_error e;
+	pid_t pid;
+	int i, status = -1;
+	path_in(path, sizeof path, dir, "fork.shm");
+	CHECK(shm_signal_create(&n, path, 0, 0, 0, 0, 0, 0600, 0, NULL, 0, &e) == 0);
+	if (!n)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		shm_signal_chan *s = NULL;
+		uint32_t c;
+		int ready, more, answered = 0;
+		if (shm_signal_attach(&s, path, 0, 0, 0, 0, 5.0, &e) != 0)
+			_exit(3);
+		shm_signal_enable(s, &c, &e);
+		for (;;) {
+			int rc = shm_signal_wait(s, 5.0, &ready, &e);
+			if (rc == SHM_SIGNAL_FAULT_PEER_CLOSED)
+				break;
+			if (rc || !ready)
+				_exit(4);
+			shm_signal_wakeup(s, 0, &c, &more, &e);
+			if (c) {
+				shm_signal_inject(s, NULL, &e);
+				answered++;
+			}
+		}
+		shm_signal_close(s);
+		_exit(answered >= 1000 ? 0 : 5);
+	}
+	CHECK(pid > 0);
+	CHECK(shm_signal_wait_for_peer(n, 5.0) == 1);
+	shm_signal_set_notifier(n, count, NULL);
+	shm_signal_enable(n, NULL, &e);
+	for (i = 0; i < 1000; i++) {
+		int ready = 0, more;
+		uint32_t c = 0;
+		CHECK(shm_signal_inject(n, NULL, &e) == 0);
+		while (c == 0) {
+			if (shm_signal_wait(n, 5.0, &ready, &e) != 0 || !ready) {
+				CHECK(!"no answer from the child");
+				i = 1000;
+				break;
+			}
+			shm_signal_wakeup(n, 0, &c, &more, &e);
+		}
+	}
+	shm_signal_close(n);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	remove(path);
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : ".";
+	test_protocol(dir);
+	test_validation();
+#if !defined(_WIN32)
+	test_two_processes(dir);
+#endif
+	if (failures) {
+		fprintf(stderr, "shm_signal_test: %d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("shm_signal_test: all checks passed\n");
+	return 0;
+}

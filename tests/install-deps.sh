@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64 debootstrap)
+APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64 debootstrap make cmake)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

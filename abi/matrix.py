@@ -42,7 +42,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from . import i386_root, layout, probe, verify
 from .platforms import CompilerSpec, Target, cache_dir
@@ -120,7 +120,8 @@ def check_source(structs: Structs, exclude: Sequence[Tuple[str, str]] = ()) -> s
         lines.append(f'SHM_CHECK(sizeof({st}) == {d.size}, "shm-signal: wrong size of struct '
                      f"'{d.c_name}' (ctypes says {d.size})\");")
         lines.append(f"SHM_CHECK({layout.DESC_ALIGN} % _Alignof({st}) == 0, \"shm-signal: alignment "
-                     f"of struct '{d.c_name}' does not divide {layout.DESC_ALIGN} (ctypes says {d.align})\");")
+                     f"of struct '{d.c_name}' does not divide {layout.DESC_ALIGN} "
+                     f"(ctypes says {d.align})\");")
         for f in d.fields:
             if (d.c_name, f.name) in exclude:
                 continue
@@ -211,16 +212,11 @@ _versions_lock = threading.Lock()
 
 def compiler_version(spec: CompilerSpec) -> str:
     cmd = spec.command()
-    key = tuple(cmd[:1] if spec.kind == "cc" else cmd[:4] if spec.kind == "zig" else cmd[:1])
-    if spec.kind == "cc":
-        key = (cmd[0],)
+    key = tuple(cmd[:4] if spec.kind == "zig" else cmd[:1])
     with _versions_lock:
         if key in _versions:
             return _versions[key]
-    if spec.kind == "zig":
-        args = [sys.executable, "-m", "ziglang", "version"]
-    else:
-        args = [cmd[0], "--version"]
+    args = [sys.executable, "-m", "ziglang", "version"] if spec.kind == "zig" else [cmd[0], "--version"]
     try:
         out = subprocess.run(args, capture_output=True, text=True, timeout=60)
         text = (out.stdout or out.stderr).strip().splitlines()
@@ -295,6 +291,16 @@ def _compile(spec: CompilerSpec, source_text: str, header_dir: Path, extra: Sequ
     return out
 
 
+def _only_compile(spec: CompilerSpec) -> str:
+    """zig cc's -fsyntax-only fails on success (it looks for an object it never wrote);
+    Debian clang's -c needs an assembler for some targets (sparc64): each gets its own."""
+    return "-c" if spec.kind == "zig" else "-fsyntax-only"
+
+
+def _no_error_limit(spec: CompilerSpec) -> List[str]:
+    return [] if spec.kind == "cc" else ["-ferror-limit=0"]
+
+
 # --------------------------------------------------------------------------
 # The checks
 
@@ -325,6 +331,7 @@ def compile_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
     """Static asserts for ``t``; on failure, the values the compiler computed."""
     hdr = header_digest(ctx.header_dir)
     exclude: List[Tuple[str, str]] = []
+    hit: Optional[Dict[str, Any]] = None
     for _attempt in range(2):
         text = check_source(ctx.structs, exclude)
         key = ctx.cache.key("check", text, hdr, json.dumps(spec.command() + list(spec.check_flags)),
@@ -333,33 +340,33 @@ def compile_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
         if hit is None:
             with tempfile.TemporaryDirectory(prefix="shm-signal-check-") as tmp:
                 try:
-                    _compile(spec, text, ctx.header_dir, ["-fsyntax-only", *spec.check_flags],
+                    _compile(spec, text, ctx.header_dir, [_only_compile(spec), *spec.check_flags],
                              "check.o", Path(tmp))
                     hit = {"ok": True, "output": ""}
                 except CompileError as exc:
                     hit = {"ok": False, "output": exc.output}
                     if not failed_checks(exc.output):  # e.g. a missing member
-                        gone = [tuple(p) for p in missing_members(exc.output)]
+                        gone = [(str(a), str(b)) for a, b in missing_members(exc.output)]
                         if gone and not exclude:
-                            exclude = gone  # type: ignore[assignment]
+                            exclude = gone
                             continue
                         raise
-                    rtext, where = reveal_source(ctx.structs, exclude)
+                    rtext, lines_of = reveal_source(ctx.structs, exclude)
                     try:
                         _compile(spec, rtext, ctx.header_dir,
-                                 ["-fsyntax-only", "-ferror-limit=0", *spec.check_flags]
-                                 if spec.kind != "cc" else ["-fsyntax-only", *spec.check_flags],
+                                 [_only_compile(spec), *_no_error_limit(spec), *spec.check_flags],
                                  "reveal.o", Path(tmp))
                         hit["reveal"] = ""
                     except CompileError as rexc:
                         hit["reveal"] = rexc.output
-                        hit["where"] = {str(k): list(v) for k, v in where.items()}
+                        hit["where"] = {str(k): list(v) for k, v in lines_of.items()}
             ctx.cache.put_json(key, hit)
         else:
             res.cached = True
         break
+    assert hit is not None
     res.checked.append("compile-time")
-    missing = {}
+    missing: Dict[str, List[str]] = {}
     for s, m in exclude:
         missing.setdefault(s, []).append(m)
     if hit.get("ok") and not exclude:
@@ -377,10 +384,11 @@ def compile_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
                 res.mismatches.append(f"{name}.{m}")
         return
     failed = failed_checks(str(hit.get("output", "")))
-    where = {int(k): tuple(v) for k, v in dict(hit.get("where", {})).items()}  # type: ignore[call-overload]
+    where: Dict[int, Tuple[str, str, str]] = {
+        int(k): (str(v[0]), str(v[1]), str(v[2])) for k, v in dict(hit.get("where", {})).items()}
     revealed: Optional[probe.ProbeResult] = None
     try:
-        revealed = parse_reveal(str(hit.get("reveal", "")), where, ctx.structs)  # type: ignore[arg-type]
+        revealed = parse_reveal(str(hit.get("reveal", "")), where, ctx.structs)
     except CompileError:
         revealed = None
     values = _values(revealed)
@@ -400,8 +408,7 @@ def compile_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
     if revealed is not None:
         revealed = normalize_alignment(revealed, ctx.structs)
         for sr in verify.compare(revealed, ctx.structs, missing):
-            res.mismatches += [f"{sr.c_name}.{f.member}" for f in sr.fields
-                               if f.status not in ("match", "follows")]
+            res.mismatches += starts(sr)
     else:
         res.mismatches += [n for _w, n, _e in failed if "." in n]
     res.mismatches = list(dict.fromkeys(res.mismatches))
@@ -417,6 +424,21 @@ def _values(r: Optional[probe.ProbeResult]) -> Dict[Tuple[str, str, str], int]:
         for m, (off, size) in s.fields.items():
             out[(s.c_name, m, "offset")] = off
             out[(s.c_name, m, "msize")] = size
+    return out
+
+
+def starts(sr: verify.StructResult) -> List[str]:
+    """``struct.member`` where the differences of one structure start.  The verifier
+    calls a field that sits right after its predecessor on both sides "follows"; when no
+    earlier field differs, the first such field is where the ABIs part (e.g. a uint64_t
+    that one ABI aligns to 8 and another to 4)."""
+    if sr.status == "match":
+        return []
+    out = [f"{sr.c_name}.{f.member}" for f in sr.fields if f.status not in ("match", "follows")]
+    if not out:
+        out = [f"{sr.c_name}.{f.member}" for f in sr.fields if f.status != "match"][:1]
+    if not out and sr.image_diffs:
+        out = [f"{sr.c_name}.{sr.image_diffs[0].c_field}"]
     return out
 
 
@@ -500,8 +522,8 @@ def runner_missing(t: Target) -> Optional[str]:
 
 
 def _wine64_ok() -> bool:
-    return any(Path(p).exists() for p in ("/usr/lib/wine/wine64", "/usr/bin/wine64",
-                                          "/opt/wine-stable/bin/wine64")) or shutil.which("wine64") is not None
+    places = ("/usr/lib/wine/wine64", "/usr/bin/wine64", "/opt/wine-stable/bin/wine64")
+    return any(Path(p).exists() for p in places) or shutil.which("wine64") is not None
 
 
 def run_probe(ctx: Context, t: Target, exe: Path) -> str:
@@ -559,13 +581,10 @@ def executed_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResul
         res.images[sr.c_name] = result.structs[sr.c_name].image.hex()
         if sr.status != "match":
             res.structs[sr.c_name] = "MISMATCH"
-            res.mismatches += [f"{sr.c_name}.{f.member}" for f in sr.fields
-                               if f.status not in ("match", "follows")]
+            res.mismatches += starts(sr)
             res.differences += ["executed: " + f.message for f in sr.fields if f.status != "match"]
             res.differences += ["executed: " + m for m in sr.messages]
             res.differences += ["executed: " + d.message for d in sr.image_diffs[:8]]
-            if sr.image_diffs and not any(f.status != "match" for f in sr.fields):
-                res.mismatches.append(f"{sr.c_name}.(image)")
         else:
             res.structs.setdefault(sr.c_name, "match")
     with ctx.lock:
@@ -636,8 +655,8 @@ def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Targ
     for sr in data["compare"]:
         if sr["status"] != "match":
             res.structs[sr["c_name"]] = "MISMATCH"
-            res.mismatches += [f"{sr['c_name']}.{f['member']}" for f in sr["fields"]
-                               if f["status"] not in ("match", "follows")]
+            res.mismatches += starts(verify.StructResult(**{
+                **sr, "fields": [verify.FieldResult(**f) for f in sr["fields"]], "image_diffs": []}))
             res.differences += [f"i386 ctypes vs {probe_target.name} C: {f['message']}"
                                 for f in sr["fields"] if f["status"] != "match"]
             res.differences += [f"i386 ctypes vs {probe_target.name} C: {m}" for m in sr["messages"]]
@@ -652,8 +671,7 @@ def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Targ
     for sr in verify.compare(i386, ctx.structs):
         if sr.status != "match":
             res.structs[sr.c_name] = "MISMATCH"
-            res.mismatches += [f"{sr.c_name}.{f.member}" for f in sr.fields
-                               if f.status not in ("match", "follows")]
+            res.mismatches += starts(sr)
             res.differences += ["i386 ctypes vs reference: " + f.message.replace("C says", "i386 says")
                                 for f in sr.fields if f.status != "match"]
             res.differences += ["i386 ctypes vs reference: " + d.message.replace("C wrote", "i386 wrote")

@@ -155,9 +155,9 @@ def parse_target(data: object, where: str) -> Target:
     unknown = set(data) - _TARGET_KEYS
     if unknown:
         raise TargetDataError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    compilers = []
-    raw = _req(data, "compilers", list, where)
-    for i, c in enumerate(raw):  # type: ignore[arg-type]
+    compilers: List[CompilerSpec] = []
+    raw: List[object] = _req(data, "compilers", list, where)  # type: ignore[assignment]
+    for i, c in enumerate(raw):
         cw = f"{where}: compilers[{i}]"
         if not isinstance(c, dict):
             raise TargetDataError(f"{cw}: must be an object")

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64 debootstrap make cmake)
+# The platform matrix (shm-signal matrix): GCC's own m68k ABI (LLVM's differs).
+APT_PACKAGES+=(gcc-m68k-linux-gnu)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -19,3 +21,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 python -m pip install -q --disable-pip-version-check -e '.[test,lint,type]'
+
+# The platform matrix's Debian i386 root: a real 32-bit CPython, and wine (wine32) for
+# the Windows x86 probe.  Built once (debootstrap + apt-get install wine inside it, about
+# a minute) into ${SHM_SIGNAL_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/shm-signal}/i386-root,
+# reused afterwards; it needs root for debootstrap and chroot.
+if [ "$(id -u)" -eq 0 ]; then
+  python -m abi.i386_root
+else
+  echo "install-deps: not root: no i386 root (matrix targets cpython-i386 and windows-x86-mingw)" >&2
+fi

@@ -333,8 +333,13 @@ static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 {
 	void *word = rec(ch, ch->locality);
 #if defined(__linux__)
-	struct timespec ts;
-	ts.tv_sec = (time_t)s;
+	/* The kernel's timespec for SYS_futex is two longs (on 32-bit: old_timespec32),
+	 * whatever size the C library gives time_t (musl on 32-bit: 64-bit). */
+	struct {
+		long tv_sec;
+		long tv_nsec;
+	} ts;
+	ts.tv_sec = (long)s;
 	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
 	if (syscall(SYS_futex, word, FUTEX_WAIT, raw, &ts, NULL, 0) != 0)
 		return errno == ETIMEDOUT;

@@ -203,6 +203,7 @@ class Peer:
         if not 1 <= rounds <= MAX_PING:
             raise PeerError(USAGE, usage)
         ch = self._need()
+        limit = None if t < 0 else t  # negative: no limit (spec 13.1)
         ns: List[int] = []
         clock = time.perf_counter_ns
         for i in range(rounds):
@@ -210,7 +211,7 @@ class Peer:
             ch.inject()
             calls = 0
             while calls == 0:  # the answer is a dirty of our own
-                if not ch.wait(t):
+                if not ch.wait(limit):
                     raise PeerError(TIMEOUT, f"no answer to ping {i} within {t} s")
                 calls = ch.wakeup()
             ns.append(clock() - t0)
@@ -221,11 +222,12 @@ class Peer:
         t = _num(args, 0, float, "serve TIMEOUT [echo=1] [max=N]")
         o = parse_options(args[1:])
         ch = self._need()
+        limit = None if t < 0 else t  # negative: no limit (spec 13.1)
         wakeups = calls = echoes = 0
         closed = 0
         while True:
             try:
-                ready = ch.wait(t)
+                ready = ch.wait(limit)
             except ShmSignalFault as exc:
                 if exc.code != Fault.PEER_CLOSED:
                     raise

@@ -232,3 +232,16 @@ def test_fault_replies(peer_programs: Dict[str, List[str]], tmp_path: Path, kind
         assert p.cmd("hello")["protocol"] == "1"
     finally:
         assert p.finish() == 0, p.log()
+
+
+def test_ping_pong_without_time_limits(pair: Pair) -> None:
+    """Waits with no limit park without a kernel timer (the C engine) and still see
+    every answer, and the close's unconditional wake-up ends the server."""
+    north, south = pair.connect()
+    north.cmd("enable")
+    south.cmd("enable")
+    south.send("serve -1 echo=1")
+    assert north.cmd("ping 500 -1", timeout=60)["rounds"] == "500"
+    north.cmd("close")
+    served = south.reply(30)
+    assert served.startswith("ok closed=1") and "calls=501" in served, served

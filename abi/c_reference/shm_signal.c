@@ -328,7 +328,8 @@ static void wake_address(shm_signal_chan *ch, uint32_t loc)
 #endif
 }
 
-/* Park on the own wait word while it still holds `raw`; 1 if the timeout expired. */
+/* Park on the own wait word while it still holds `raw`, at most `s` seconds (< 0:
+ * no limit); 1 if the timeout expired. */
 static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 {
 	void *word = rec(ch, ch->locality);
@@ -341,11 +342,14 @@ static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 	} ts;
 	ts.tv_sec = (long)s;
 	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	if (syscall(SYS_futex, word, FUTEX_WAIT, raw, &ts, NULL, 0) != 0)
+	/* No timeout, no kernel timer to arm and cancel: about 0.5 us per park. */
+	if (syscall(SYS_futex, word, FUTEX_WAIT, raw, s < 0 ? NULL : (void *)&ts, NULL, 0) != 0)
 		return errno == ETIMEDOUT;
 	return 0; /* EAGAIN (word changed) and EINTR are normal returns */
 #elif defined(__APPLE__)
 	os_sync_wait_fn fn = apple_wait();
+	if (s < 0)
+		s = 3600.0; /* "no limit": an hour, then the caller's loop parks again */
 	if (fn) {
 		if (fn(word, raw, 4, OS_SYNC_SHARED, OS_CLOCK_MACH_ABSOLUTE_TIME,
 		       (uint64_t)(s * 1e9)) < 0)
@@ -358,7 +362,7 @@ static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 #else
 	(void)word;
 	(void)raw;
-	sleep_s(s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
+	sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
 	return 1;
 #endif
 }
@@ -420,11 +424,11 @@ static int park(shm_signal_chan *ch, uint32_t raw, double s)
 		return park_address(ch, raw, s);
 #if defined(_WIN32)
 	if ((w & SHM_SIGNAL_F_WAKE_NAMED_EVENT) && ch->events[ch->locality]) {
-		DWORD ms = (DWORD)(s * 1000.0 + 0.999);
+		DWORD ms = s < 0 ? INFINITE : (DWORD)(s * 1000.0 + 0.999);
 		return WaitForSingleObject(ch->events[ch->locality], ms) == WAIT_TIMEOUT;
 	}
 #endif
-	sleep_s(s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
+	sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
 	return 1;
 }
 
@@ -1178,6 +1182,11 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 		slice = ch->liveness_s;
 		if (deadline >= 0 && deadline - now < slice)
 			slice = deadline - now;
+		/* Waiting without a limit on a negotiated channel without liveness locks:
+		 * nothing to re-check (death cannot be seen, close always wakes us), so
+		 * park without a kernel timer. */
+		if (deadline < 0 && ch->negotiated && !(ch->features & SHM_SIGNAL_F_LIVENESS_LOCK))
+			slice = -1.0;
 		timed_out = park(ch, raw, slice);
 	}
 }

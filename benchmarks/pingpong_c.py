@@ -1,0 +1,160 @@
+"""Ping-pong round trips with the C engine, against a raw futex floor (Linux).
+
+    python benchmarks/pingpong_c.py [--rounds N] [--repeat R] [--json]
+
+Pairings, each two processes over one file, both sides parked between messages:
+
+- ``raw_futex_c``: two C processes bouncing raw futex wakes on two words of a mapping
+  (``shm_signal_futex_pingpong.c``): no protocol, the floor.
+- ``c_to_c``: the C reference peer (``ping``) against the C peer (``serve echo=1``).
+- ``python_to_c`` / ``c_to_python``: the Python engine's peer on one side.
+
+Each pairing runs ``--repeat`` times; the run with the lowest median is reported
+(the others differ by scheduling noise).  ``--json`` prints
+``{name: {"median_us": ..., "p99_us": ...}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+C_DIR = ROOT / "abi" / "c_reference"
+sys.path.insert(0, str(ROOT))
+
+from abi.toolchain import find_c_compiler  # noqa: E402
+
+Result = Dict[str, float]
+
+
+def build(out_dir: Path) -> Dict[str, Path]:
+    cc = find_c_compiler()
+    engine = [C_DIR / "shm_signal.c", C_DIR / "shm_signal_atomic.c"]
+    progs = {"peer": (C_DIR / "shm_signal_peer.c", engine),
+             "raw": (C_DIR / "shm_signal_futex_pingpong.c", [])}
+    out = {}
+    for name, (main, extra) in progs.items():
+        exe = out_dir / name
+        cc.build(main, exe, include_dirs=[C_DIR], extra=["-O2", *map(str, extra)])
+        out[name] = exe
+    return out
+
+
+def _parse(reply: str) -> Result:
+    kv = dict(tok.split("=", 1) for tok in reply.split() if "=" in tok)
+    return {"median_us": int(kv["median_ns"]) / 1000, "p99_us": int(kv["p99_ns"]) / 1000}
+
+
+def raw_futex(exe: Path, work: Path, rounds: int) -> Result:
+    out = subprocess.run([str(exe), str(work / "raw.shm"), str(rounds)], capture_output=True, text=True,
+                         timeout=600, check=True)
+    return _parse(out.stdout)
+
+
+class Peer:
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.p = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  bufsize=1, cwd=ROOT)
+
+    def send(self, line: str) -> None:
+        assert self.p.stdin is not None
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def reply(self) -> str:
+        assert self.p.stdout is not None
+        line = self.p.stdout.readline().strip()
+        if not line.startswith("ok"):
+            raise RuntimeError(f"peer said {line!r}")
+        return line
+
+    def cmd(self, line: str) -> str:
+        self.send(line)
+        return self.reply()
+
+    def quit(self) -> None:
+        with contextlib.suppress(RuntimeError, OSError):
+            self.cmd("quit")
+        self.p.wait(timeout=30)
+
+
+def pingpong(initiator: Sequence[str], responder: Sequence[str], work: Path, rounds: int) -> Result:
+    chan = work / "chan"
+    if chan.exists():
+        chan.unlink()
+    a, b = Peer(initiator), Peer(responder)
+    try:
+        a.cmd(f"create {chan} 0 features=0x9")  # WAKE_ADDRESS | NOTIFY_COUNT
+        b.cmd(f"attach {chan} timeout=10")
+        a.cmd("wait_peer 10")
+        a.cmd("enable")
+        b.cmd("enable")
+        # no time limits: a parked wait then needs no kernel timer (and the raw
+        # futex floor has none either)
+        b.send("serve -1 echo=1")
+        a.cmd("ping 100 -1")  # warm-up
+        result = _parse(a.cmd(f"ping {rounds} -1"))
+        a.cmd("close")
+        b.reply()
+        return result
+    finally:
+        a.quit()
+        b.quit()
+
+
+def run(rounds: int, repeat: int) -> Dict[str, Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        exes = build(work)
+        c_peer = [str(exes["peer"])]
+        py_peer = [sys.executable, "-m", "abi.peer"]
+        py_rounds = max(1000, rounds // 4)
+        cases = {
+            "raw_futex_c": lambda: raw_futex(exes["raw"], work, rounds),
+            "c_to_c": lambda: pingpong(c_peer, c_peer, work, rounds),
+            "python_to_c": lambda: pingpong(py_peer, c_peer, work, py_rounds),
+            "c_to_python": lambda: pingpong(c_peer, py_peer, work, py_rounds),
+        }
+        results: Dict[str, Result] = {}
+        for name, fn in cases.items():
+            runs: List[Result] = [fn() for _ in range(repeat)]
+            results[name] = min(runs, key=lambda r: r["median_us"])
+        return results
+
+
+def render(results: Dict[str, Result]) -> str:
+    floor = results["raw_futex_c"]["median_us"]
+    lines = [f"{'pairing':<14} {'median us':>10} {'p99 us':>10} {'x raw futex':>12}"]
+    for name, r in results.items():
+        ratio = r["median_us"] / floor
+        lines.append(f"{name:<14} {r['median_us']:>10.2f} {r['p99_us']:>10.2f} {ratio:>12.2f}")
+    ratio = results["c_to_c"]["median_us"] / floor
+    lines.append(f"C engine parked round trip / raw futex = {ratio:.2f} (target <= 1.10)")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    if not sys.platform.startswith("linux"):
+        print("pingpong_c: the raw futex floor is Linux-only", file=sys.stderr)
+        return 2
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=20000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(list(argv) or None)
+    os.environ.setdefault("PYTHONPATH", str(ROOT))
+    results = run(args.rounds, args.repeat)
+    print(json.dumps(results, indent=2) if args.json else render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

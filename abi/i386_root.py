@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, Optional, Sequence, Tuple
 
 from .platforms import cache_dir
 
@@ -128,25 +128,56 @@ def _run(cmd: Sequence[str], log: Log, what: str, timeout: int = 1800,
         raise RootUnavailable(f"{what} failed (exit {proc.returncode}): " + " | ".join(tail))
 
 
+_MOUNTS = (("proc", "proc", "proc"), ("/dev", None, "dev"), ("sysfs", "sysfs", "sys"))
+
+
 @contextlib.contextmanager
 def mounted(root: Path) -> Iterator[None]:
-    """/proc, /dev and /sys mounted inside the root for the duration (nested use is fine:
-    a mount point that is already a mount is left alone)."""
-    done: List[Path] = []
+    """/proc, /dev and /sys mounted inside the root for the duration.
+
+    Several processes (and threads) may use the root at once: each holds a shared lock
+    on a lock file while it does, mounts what is not mounted yet, and the last one out
+    (the only one that can turn its lock exclusive) unmounts."""
+    import fcntl
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    users = open(root.parent / "i386-root.users.lock", "a+")  # noqa: SIM115 (held until the end)
     try:
-        for src, fstype in (("proc", "proc"), ("/dev", None), ("sysfs", "sysfs")):
-            point = root / src.strip("/").replace("sysfs", "sys")
-            point.mkdir(exist_ok=True)
-            if os.path.ismount(point):
-                continue
-            cmd = (["mount", "--bind", src, str(point)] if fstype is None
-                   else ["mount", "-t", fstype, src, str(point)])
-            if subprocess.run(cmd, capture_output=True).returncode == 0:
-                done.append(point)
+        with _op_lock(root):
+            fcntl.flock(users, fcntl.LOCK_SH)
+            for src, fstype, name in _MOUNTS:
+                point = root / name
+                point.mkdir(exist_ok=True)
+                if os.path.ismount(point):
+                    continue
+                cmd = (["mount", "--bind", src, str(point)] if fstype is None
+                       else ["mount", "-t", fstype, src, str(point)])
+                subprocess.run(cmd, capture_output=True)
         yield
     finally:
-        for point in reversed(done):
-            subprocess.run(["umount", "-l", str(point)], capture_output=True)
+        with _op_lock(root):
+            try:
+                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pass  # someone else still uses the root: leave the mounts to them
+            else:
+                for _src, _fstype, name in reversed(_MOUNTS):
+                    if os.path.ismount(root / name):
+                        subprocess.run(["umount", "-l", str(root / name)], capture_output=True)
+            fcntl.flock(users, fcntl.LOCK_UN)
+            users.close()
+
+
+@contextlib.contextmanager
+def _op_lock(root: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(root.parent / "i386-root.mount-op.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def ensure(wine: bool = True, log: Log = lambda s: None) -> Path:

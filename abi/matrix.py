@@ -442,6 +442,21 @@ def starts(sr: verify.StructResult) -> List[str]:
     return out
 
 
+def field_messages(sr: verify.StructResult) -> List[str]:
+    """The differing fields' messages, without "follows from an earlier difference" on
+    the field where the differences start (see :func:`starts`)."""
+    first = set(starts(sr))
+    out = []
+    for f in sr.fields:
+        if f.status == "match":
+            continue
+        msg = f.message
+        if f"{sr.c_name}.{f.member}" in first:
+            msg = msg.replace(" (follows from an earlier difference)", "")
+        out.append(msg)
+    return out
+
+
 def normalize_alignment(result: probe.ProbeResult, structs: Structs) -> probe.ProbeResult:
     """Accept any structure alignment that divides DESC_ALIGN (i386: 4, m68k: 2, avr: 1):
     such a difference does not move a byte of a descriptor placed as the spec says."""
@@ -582,7 +597,7 @@ def executed_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResul
         if sr.status != "match":
             res.structs[sr.c_name] = "MISMATCH"
             res.mismatches += starts(sr)
-            res.differences += ["executed: " + f.message for f in sr.fields if f.status != "match"]
+            res.differences += ["executed: " + m for m in field_messages(sr)]
             res.differences += ["executed: " + m for m in sr.messages]
             res.differences += ["executed: " + d.message for d in sr.image_diffs[:8]]
         else:
@@ -672,8 +687,8 @@ def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Targ
         if sr.status != "match":
             res.structs[sr.c_name] = "MISMATCH"
             res.mismatches += starts(sr)
-            res.differences += ["i386 ctypes vs reference: " + f.message.replace("C says", "i386 says")
-                                for f in sr.fields if f.status != "match"]
+            res.differences += ["i386 ctypes vs reference: " + m.replace("C says", "i386 says")
+                                for m in field_messages(sr)]
             res.differences += ["i386 ctypes vs reference: " + d.message.replace("C wrote", "i386 wrote")
                                 for d in sr.image_diffs[:8]]
         else:

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 _PKG = Path(__file__).resolve().parent
-# A source checkout keeps the data at the top; an installed wheel ships it in the package.
-PLATFORM_DIRS = (_PKG.parent / "platforms", _PKG / "platforms")
+# A source checkout keeps the data at the top (next to pyproject.toml); an installed
+# package would ship it inside the package.
+PLATFORM_DIRS = tuple(d for d in (_PKG.parent / "platforms", _PKG / "platforms")
+                      if d.parent == _PKG or (_PKG.parent / "pyproject.toml").exists())
 
 OSES = ("linux", "windows", "macos", "freebsd", "wasi", "none")
 ABIS = ("sysv", "msvc", "mingw", "darwin", "wasm", "eabi")

@@ -6,8 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64 debootstrap make cmake)
-# The platform matrix (shm-signal matrix): GCC's own m68k ABI (LLVM's differs).
-APT_PACKAGES+=(gcc-m68k-linux-gnu)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

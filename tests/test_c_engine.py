@@ -239,3 +239,30 @@ def test_cmake_builds_and_ctest_passes(tmp_path: Path) -> None:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, f"{cmd}: {proc.stdout}{proc.stderr}"
     assert (build / "libshm_signal.so").exists()
+
+
+def test_wakeup_is_bounded_against_a_remote_flipping_pending(tmp_path: Path) -> None:
+    """A remote that sets pending (not dirty) as fast as it can must not keep the
+    owner's wakeup looping: it returns after at most `budget` rounds."""
+    path = tmp_path / "c"
+    with CChannel.create(path, 0, features=NO_LOCK) as n, CChannel.attach(path), \
+            open(path, "r+b") as f:
+        mm = mmap.mmap(f.fileno(), 0)
+        n.enable()
+        stop = threading.Event()
+
+        def flip() -> None:
+            while not stop.is_set():
+                mm[65] = 1
+
+        t = threading.Thread(target=flip)
+        t.start()
+        try:
+            time.sleep(0.01)
+            start = time.monotonic()
+            assert n.wakeup(budget=50) == 0  # no dirty, so no notifier calls
+            assert time.monotonic() - start < 1.0
+        finally:
+            stop.set()
+            t.join()
+            mm.close()

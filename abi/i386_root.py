@@ -214,9 +214,18 @@ def _debootstrap(root: Path, log: Log) -> None:
     _remove(partial)
     _remove(root)
     started = time.monotonic()
-    _run(["debootstrap", "--arch=i386", "--variant=minbase",
-          "--include=" + ",".join(ROOT_PACKAGES), suite, str(partial), mirror],
-         log, "debootstrap", timeout=3600)
+    for attempt in range(3):  # the mirror can be mid-sync; retry after a pause
+        try:
+            _run(["debootstrap", "--arch=i386", "--variant=minbase",
+                  "--include=" + ",".join(ROOT_PACKAGES), suite, str(partial), mirror],
+                 log, "debootstrap", timeout=3600)
+            break
+        except RootUnavailable as exc:
+            if attempt == 2:
+                raise
+            log(f"i386 root: attempt {attempt + 1} failed: {exc}")
+            _remove(partial)
+            time.sleep(20)
     partial.rename(root)
     _marker(root, "base").write_text(f"{suite} {mirror} {time.monotonic() - started:.0f}s\n")
     log(f"i386 root: base system ready in {time.monotonic() - started:.0f}s")

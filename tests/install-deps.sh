@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64 debootstrap make cmake)
+# The platform matrix runs Windows x64 probes with `wine`, which wine64 only recommends.
+APT_PACKAGES+=(wine)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

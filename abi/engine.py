@@ -171,7 +171,8 @@ class Channel:
             ch._take_record(snap.irq[loc].state, bool(accepted & layout.FEATURE_LIVENESS_LOCK))
             mm = mapping.mm
             struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
-            struct.pack_into("<I", mm, ch._own + _IRQ["pid"], (os.getpid() if pid is None else pid) & 0xFFFFFFFF)
+            own_pid = os.getpid() if pid is None else pid
+            struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid & 0xFFFFFFFF)
             ordering.fence()  # accepted and pid before the state that publishes them
             struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
             ch._features = accepted
@@ -339,7 +340,9 @@ class Channel:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return False
-            slice_ = self.liveness_interval if deadline is None else min(self.liveness_interval, deadline - now)
+            slice_ = self.liveness_interval
+            if deadline is not None:
+                slice_ = min(slice_, deadline - now)
             self.stats["parks"] += 1
             assert self._backend is not None
             self._backend.wait(self.locality, expected, slice_)

@@ -26,6 +26,7 @@ def header_constants() -> str:
         f"#define SHM_SIGNAL_DESC_SIZE {layout.DESC_SIZE}u",
         f"#define SHM_SIGNAL_IRQ_SIZE {layout.IRQ_SIZE}u",
         f"#define SHM_SIGNAL_DESC_ALIGN {layout.DESC_ALIGN}u",
+        f"#define SHM_SIGNAL_LOCK_BASE (UINT64_C(1) << {layout.LOCK_BASE.bit_length() - 1})",
         "",
     ]
     out += [f"#define SHM_SIGNAL_LOCALITY_{n.upper()} {i}u" for i, n in enumerate(layout.LOCALITY_NAMES)]

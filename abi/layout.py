@@ -25,6 +25,10 @@ VERSION = 1
 # multiple of every field's alignment on every ABI.
 DESC_ALIGN = 64
 
+# Liveness locks (spec section 9) sit at LOCK_BASE + the record's file offset: far
+# beyond any mapping, so Windows' mandatory byte-range locks never block a read.
+LOCK_BASE = 1 << 40
+
 LOCALITY_NORTH = 0
 LOCALITY_SOUTH = 1
 LOCALITY_NAMES = ("north", "south")

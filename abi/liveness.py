@@ -18,7 +18,7 @@ import struct
 import sys
 from typing import Any
 
-LOCK_BASE = 1 << 40
+from .layout import LOCK_BASE
 
 
 def lock_offset(desc_offset: int, locality: int) -> int:

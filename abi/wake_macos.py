@@ -87,17 +87,19 @@ class UlockWake(WakeBackend):
 
         self.feature = layout.FEATURE_WAKE_ADDRESS
         declare_ulock(lib)
-        self.lib = lib
+        # getattr: a literal `lib.__ulock_wait` inside a class body is name-mangled.
+        self._wait = getattr(lib, "__ulock_wait")
+        self._wake = getattr(lib, "__ulock_wake")
         self.word_address = word_address
 
     def wait(self, locality: int, expected: int, timeout: float) -> None:
         us = max(1, min(int(timeout * 1e6), 2**32 - 1))
-        r = self.lib.__ulock_wait(UL_COMPARE_AND_WAIT_SHARED, self.word_address(locality), expected, us)
+        r = self._wait(UL_COMPARE_AND_WAIT_SHARED, self.word_address(locality), expected, us)
         if r < 0 and ctypes.get_errno() not in _NORMAL:
             raise OSError(ctypes.get_errno(), "__ulock_wait")
 
     def wake(self, locality: int) -> None:
-        r = self.lib.__ulock_wake(UL_COMPARE_AND_WAIT_SHARED | ULF_WAKE_ALL, self.word_address(locality), 0)
+        r = self._wake(UL_COMPARE_AND_WAIT_SHARED | ULF_WAKE_ALL, self.word_address(locality), 0)
         if r < 0 and ctypes.get_errno() not in _NORMAL:
             raise OSError(ctypes.get_errno(), "__ulock_wake")
 

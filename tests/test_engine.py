@@ -1,0 +1,389 @@
+"""The Python engine's own behaviour, with real processes over real files: round
+trips, budgets against a flooding peer, notifier failures, peer death within the
+liveness bound, fallback fences, the polling channel, several channels per file,
+permissions, and the macOS/Windows backends' call shapes.
+
+The pairings with the C engine and the line-protocol scenarios (masking,
+coalescing, stress) are in test_cross_language.py."""
+
+from __future__ import annotations
+
+import mmap
+import multiprocessing as mp
+import os
+import signal
+import stat
+import threading
+import time
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+
+from abi import layout
+from abi.engine import NORTH, SOUTH, Channel
+from abi.faults import Fault, ShmSignalFault
+from abi.fence import KernelOrdering, get_ordering, kernel_fence
+from abi.wake import PollWake, make_backend
+from abi.wake_macos import OsSyncWake, UlockWake
+from abi.wake_windows import NamedEventWake, event_name
+
+CTX = mp.get_context("fork")
+
+
+def _echo(path: str, n: int, spin: float, kernel: bool) -> None:
+    """Peer process: attach, then answer each signal with one."""
+    ordering = KernelOrdering(kernel_fence()) if kernel else None
+    with Channel.attach(path, timeout=10, spin=spin, ordering=ordering) as ch:
+        answered = 0
+        owed = ch.enable()  # a ping that came before enable is delivered by it
+        while answered < n:
+            owed += ch.poll(10)
+            while owed:
+                ch.inject()
+                owed -= 1
+                answered += 1
+        ch.wait_for_peer(0)
+        time.sleep(0.2)  # let the last reply be consumed before closing
+
+
+def _ping_pong(path: Path, locality: int, n: int, spin: float = 0.0, kernel: bool = False) -> Channel:
+    ordering = KernelOrdering(kernel_fence()) if kernel else None
+    ch = Channel.create(path, locality, spin=spin, ordering=ordering)
+    peer = CTX.Process(target=_echo, args=(str(path), n, spin, kernel))
+    peer.start()
+    try:
+        assert ch.wait_for_peer(10)
+        assert ch.features is not None and ch.features & layout.FEATURE_WAKE_ADDRESS
+        ch.enable()
+        got = 0
+        for _ in range(n):
+            ch.inject()
+            calls = 0
+            while calls == 0:
+                calls = ch.poll(10)
+            got += calls
+        assert got == n
+        return ch
+    finally:
+        peer.join(20)
+        assert peer.exitcode == 0
+        ch.close()
+
+
+@pytest.mark.parametrize("locality", [NORTH, SOUTH], ids=["north-creates", "south-creates"])
+@pytest.mark.parametrize("spin", [0.0, 50e-6], ids=["parked", "spinning"])
+def test_round_trips_both_directions(tmp_path, locality, spin):
+    ch = _ping_pong(tmp_path / "chan", locality, 300, spin)
+    assert ch.stats["injects"] == 300
+    if spin == 0.0:
+        assert ch.stats["parks"] > 0  # it really slept in the kernel
+
+
+def test_kernel_call_fences_work_without_the_library(tmp_path):
+    ch = _ping_pong(tmp_path / "chan", NORTH, 200, kernel=True)
+    assert ch.ordering_name == "kernel-call"
+
+
+def test_native_fences_are_used_when_the_library_is_there():
+    assert get_ordering().name == "native"
+
+
+def test_polling_channel_when_no_wake_feature_is_negotiated(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH, features=layout.FEATURE_LIVENESS_LOCK, spin=0) as a, \
+            Channel.attach(path, spin=0) as b:
+        assert a.features == b.features == layout.FEATURE_LIVENESS_LOCK
+        assert a.backend_name == b.backend_name == "poll"
+        b.enable()
+        assert a.inject() is True  # pending set; the "notification" is the poll
+        assert b.poll(2) == 1
+        assert b.stats["notifier_calls"] == 1
+
+
+def test_wakeup_budget_bounds_a_peer_that_signals_forever(tmp_path):
+    """The peer re-signals during every notifier call, so dirty never stays clear:
+    only the budget ends the wakeup."""
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH, budget=50) as ch, Channel.attach(path) as peer:
+        ch.notifier = peer.inject
+        peer.inject()
+        start = time.monotonic()
+        assert ch.enable() == 50 and ch.more_work  # enable's wakeup is bounded too
+        # pending stays set: the peer sent one notification for all of it, no more
+        assert ch.flags()["pending"] == 1 and peer.stats["notifications"] == 1
+        assert ch.wakeup(budget=7) == 7 and ch.more_work
+        assert ch.poll(0) == 50  # more_work: poll does not wait to be notified
+        assert time.monotonic() - start < 2.0
+        ch.notifier = None
+        assert ch.wakeup() == 1 and not ch.more_work
+        assert ch.flags() == {"enabled": 1, "pending": 0, "dirty": 0}
+
+
+def test_notifier_that_raises_leaves_the_channel_consistent(tmp_path):
+    path = tmp_path / "chan"
+    seen: List[str] = []
+
+    def flaky() -> None:
+        seen.append("call")
+        if len(seen) == 1:
+            raise RuntimeError("user bug")
+
+    with Channel.create(path, NORTH, spin=0) as a, Channel.attach(path, notifier=flaky, spin=0) as b:
+        b.enable()
+        a.inject()
+        with pytest.raises(RuntimeError, match="user bug"):
+            b.poll(2)
+        assert b.flags()["dirty"] == 0  # the work it was given counts as taken
+        a.inject()  # the next signal still arrives...
+        assert b.poll(2) == 1
+        assert b.flags() == {"enabled": 1, "pending": 0, "dirty": 0}  # ...and leaves nothing behind
+        assert seen == ["call", "call"]
+
+
+def _attach_and_sleep(path: str, ready: Any) -> None:
+    ch = Channel.attach(path, timeout=10)
+    ch.enable()
+    ready.set()
+    time.sleep(60)
+
+
+def test_killed_peer_is_noticed_within_the_liveness_interval(tmp_path):
+    path = tmp_path / "chan"
+    ready = CTX.Event()
+    with Channel.create(path, NORTH, liveness_interval=0.1, spin=0) as ch:
+        peer = CTX.Process(target=_attach_and_sleep, args=(str(path), ready))
+        peer.start()
+        assert ready.wait(10) and ch.wait_for_peer(5)
+        ch.enable()
+        assert ch.wait(0.3) is False  # alive and quiet: a plain timeout
+        os.kill(peer.pid, signal.SIGKILL)
+        peer.join(5)
+        start = time.monotonic()
+        with pytest.raises(ShmSignalFault) as exc:
+            ch.wait(10)
+        elapsed = time.monotonic() - start
+        assert exc.value.code == Fault.PEER_DEAD
+        assert elapsed < 0.1 + 0.9  # the interval plus scheduling slack on a shared machine
+        # The dead peer's locality can be taken over.
+        with Channel.attach(path) as again:
+            assert again.locality == SOUTH
+            ch.check_peer()
+
+
+def test_second_attacher_is_refused_while_the_first_lives(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH), Channel.attach(path):
+        with pytest.raises(ShmSignalFault) as exc:
+            Channel.attach(path)
+        assert exc.value.code == Fault.LOCALITY_BUSY
+        assert exc.value.field == "irq[1].state"
+
+
+def test_closed_peer_wakes_a_parked_waiter_at_once(tmp_path):
+    path = tmp_path / "chan"
+    a = Channel.create(path, NORTH, liveness_interval=30, spin=0)
+    b = Channel.attach(path)
+    a.disable()  # even masked, close must wake it
+    start = time.monotonic()
+    threading.Timer(0.2, b.close).start()
+    with pytest.raises(ShmSignalFault) as exc:
+        a.wait(10)
+    assert exc.value.code == Fault.PEER_CLOSED
+    assert time.monotonic() - start < 5  # far below the 30 s liveness interval
+    a.close()
+
+
+def test_several_channels_share_one_file(tmp_path):
+    path = tmp_path / "chans"
+    offsets = [0, 192, 384]
+    creators = [Channel.create(path, NORTH, offset=o, exist_ok=True, spin=0) for o in offsets]
+    attachers = [Channel.attach(path, offset=o, spin=0) for o in offsets]
+    try:
+        assert len({c.instance_id for c in creators}) == 3
+        for a in attachers:
+            a.enable()
+        creators[1].inject()
+        assert [a.flags()["dirty"] for a in attachers] == [0, 1, 0]
+        assert attachers[1].poll(1) == 1 and attachers[0].poll(0.05) == 0
+        with pytest.raises(ShmSignalFault) as exc:
+            Channel.create(path, NORTH, offset=96, exist_ok=True)
+        assert exc.value.code == Fault.BAD_OFFSET
+    finally:
+        for c in attachers + creators:
+            c.close()
+
+
+def test_mapping_file_is_private_by_default_and_never_clobbered(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with pytest.raises(FileExistsError):
+            Channel.create(path, NORTH)
+    other = tmp_path / "shared"
+    with Channel.create(other, SOUTH, mode=0o640, size=4096):
+        assert stat.S_IMODE(os.stat(other).st_mode) == 0o640 & ~_umask()
+        assert os.stat(other).st_size == 4096
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
+
+
+def _create_later(path: str) -> None:
+    time.sleep(0.3)
+    ch = Channel.create(path, SOUTH)
+    time.sleep(2)
+    ch.close()
+
+
+def test_attach_waits_for_a_creator_that_is_not_there_yet(tmp_path):
+    path = tmp_path / "chan"
+    creator = CTX.Process(target=_create_later, args=(str(path),))
+    creator.start()
+    try:
+        with Channel.attach(path, timeout=10) as ch:
+            assert ch.locality == NORTH
+    finally:
+        creator.join(10)
+    with pytest.raises(FileNotFoundError):
+        Channel.attach(tmp_path / "nobody", timeout=0.1)
+
+
+def test_attach_refuses_what_it_cannot_do(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH, features=layout.FEATURES_KNOWN | 1 << 40, required=1 << 40):
+        with pytest.raises(ShmSignalFault) as exc:
+            Channel.attach(path)
+        assert exc.value.code == Fault.UNSUPPORTED_FEATURE
+    raw = path.read_bytes()  # the refused attach wrote nothing
+    assert raw[layout.IRQ_OFFSET + layout.IRQ_SIZE + 4] == 0  # south's state still empty
+    assert raw[32:40] == bytes(8)  # features_accepted untouched
+
+
+def test_unknown_offered_bits_are_not_accepted(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH, features=layout.FEATURES_KNOWN | 1 << 63) as a, \
+            Channel.attach(path) as b:
+        assert b.features == layout.FEATURES_KNOWN & a.features  # type: ignore[operator]
+
+
+def test_garbage_flags_from_a_peer_do_not_crash_the_owner(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH) as a:
+        a.enable()
+        fd = os.open(path, os.O_RDWR)
+        mm = mmap.mmap(fd, 0)
+        mm[layout.IRQ_OFFSET + 1] = 0x7F  # pending
+        mm[layout.IRQ_OFFSET + 2] = 0xFF  # dirty
+        assert a.wakeup() == 1
+        assert a.flags() == {"enabled": 1, "pending": 0, "dirty": 0}
+        mm.close()
+        os.close(fd)
+
+
+def test_a_burst_to_a_busy_receiver_sends_one_notification(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH) as a, Channel.attach(path) as b:
+        b.enable()  # enabled but busy: it does not drain while the burst runs
+        sent = sum(a.inject() for _ in range(100_000))
+        assert sent == 1 and a.stats["notifications"] == 1
+        assert b.poll(1) == 1  # one notifier call covers the whole burst...
+        a.inject()
+        assert b.poll(1) == 1  # ...and the next inject after it is delivered
+        assert b.descriptor_bytes()[layout.IRQ_OFFSET + layout.IRQ_SIZE + 16] == 0  # b sent none
+
+
+def test_notify_count_counts_notifications(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH) as a, Channel.attach(path) as b:
+        a.enable()
+        for _ in range(3):
+            b.inject()
+            a.wakeup()
+        raw = a.descriptor_bytes()
+        north_count = int.from_bytes(raw[layout.IRQ_OFFSET + 16:layout.IRQ_OFFSET + 24], "little")
+        assert north_count == b.stats["notifications"] == 3
+
+
+def test_disabled_side_is_marked_dirty_but_not_notified(tmp_path):
+    path = tmp_path / "chan"
+    calls: List[int] = []
+    with Channel.create(path, NORTH, spin=0) as a, Channel.attach(path, notifier=lambda: calls.append(1)) as b:
+        assert b.inject() is False and a.inject() is False  # nobody enabled yet
+        assert b.flags() == {"enabled": 0, "pending": 0, "dirty": 1}
+        assert b.wait(0.1) is False  # masked: not woken
+        assert b.enable() == 1 and calls == [1]  # enabling delivers what was marked
+
+
+# ---------------------------------------------------------------- other OSes' backends
+# These run the macOS and Windows backends' code against a stand-in for the OS
+# library that records the calls, to pin the arguments the spec prescribes.
+
+
+class _Recorder:
+    def __init__(self, ret: int = 0) -> None:
+        self.calls: List[tuple] = []
+        self.ret = ret
+
+    def __getattr__(self, name: str) -> Any:
+        rec = self
+
+        class _Fn:
+            argtypes: Any = None
+            restype: Any = None
+
+            def __call__(self, *args: Any) -> int:
+                rec.calls.append((name, *args))
+                return rec.ret if name != "CreateEventW" else 1000 + len(rec.calls)
+
+        fn = _Fn()
+        object.__setattr__(self, name, fn)
+        return fn
+
+
+def test_macos_os_sync_backend_uses_shared_4_byte_waits():
+    lib = _Recorder()
+    b = OsSyncWake(lib, lambda loc: 0x1000 + 64 * loc)
+    b.wait(SOUTH, 0x10001, 0.5)
+    b.wake(NORTH)
+    assert lib.calls == [
+        ("os_sync_wait_on_address_with_timeout", 0x1040, 0x10001, 4, 1, 32, 500_000_000),
+        ("os_sync_wake_by_address_all", 0x1000, 4, 1)]
+
+
+def test_macos_ulock_backend_uses_compare_and_wait_shared():
+    lib = _Recorder()
+    b = UlockWake(lib, lambda loc: 0x2000)
+    b.wait(NORTH, 7, 0.25)
+    b.wake(NORTH)
+    assert lib.calls == [("__ulock_wait", 3, 0x2000, 7, 250_000), ("__ulock_wake", 0x103, 0x2000, 0)]
+
+
+def test_windows_events_are_named_from_the_instance_id():
+    iid = bytes(range(16))
+    assert event_name(iid, NORTH) == "Local\\shm-signal-000102030405060708090a0b0c0d0e0f-north"
+    k32 = _Recorder(ret=1)
+    b = NamedEventWake(iid, kernel32=k32)
+    b.wake(SOUTH)
+    b.wait(NORTH, 0, 0.05)
+    b.close()
+    names = [c[4] for c in k32.calls if c[0] == "CreateEventW"]
+    assert names == [event_name(iid, NORTH), event_name(iid, SOUTH)]
+    assert [c[0] for c in k32.calls[2:]] == ["SetEvent", "WaitForSingleObject", "CloseHandle",
+                                             "CloseHandle"]
+    assert k32.calls[3][2] == 50  # milliseconds
+    # auto-reset (bManualReset FALSE), not signalled initially
+    assert all(c[2:4] == (False, False) for c in k32.calls if c[0] == "CreateEventW")
+
+
+def test_backend_choice_follows_negotiated_features():
+    def read(loc: int) -> int:
+        return 0
+
+    assert isinstance(make_backend(0, lambda loc: 0, read, bytes(16)), PollWake)
+    # Named events are not usable on Linux: fall back to polling, never to a wrong channel.
+    assert isinstance(make_backend(layout.FEATURE_WAKE_NAMED_EVENT, lambda loc: 0, read, bytes(16)), PollWake)
+    assert make_backend(layout.FEATURE_WAKE_ADDRESS, lambda loc: 0, read, bytes(16)).name == "futex"

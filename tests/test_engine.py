@@ -311,7 +311,8 @@ def test_notify_count_counts_notifications(tmp_path):
 def test_disabled_side_is_marked_dirty_but_not_notified(tmp_path):
     path = tmp_path / "chan"
     calls: List[int] = []
-    with Channel.create(path, NORTH, spin=0) as a, Channel.attach(path, notifier=lambda: calls.append(1)) as b:
+    with Channel.create(path, NORTH, spin=0) as a, \
+            Channel.attach(path, notifier=lambda: calls.append(1)) as b:
         assert b.inject() is False and a.inject() is False  # nobody enabled yet
         assert b.flags() == {"enabled": 0, "pending": 0, "dirty": 1}
         assert b.wait(0.1) is False  # masked: not woken

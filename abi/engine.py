@@ -14,8 +14,11 @@ different 64-byte-aligned ``offset`` values.
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import os
 import struct
+import sys
 import time
 from typing import Any, Callable, Dict, Optional
 
@@ -37,6 +40,16 @@ DEFAULT_SPIN = 20e-6  # seconds of spinning before parking
 DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
 
 Notifier = Callable[[], Any]
+
+# The wait word read natively (a plain aligned 32-bit load): where each flag byte
+# lands depends on the host's byte order.  Values from abi.fence are canonical.
+def _native_mask(*byte_indexes: int) -> int:
+    shift = (lambda i: 8 * i) if sys.byteorder == "little" else (lambda i: 8 * (3 - i))
+    return sum(0xFF << shift(i) for i in byte_indexes)
+
+
+_N_ENABLED, _N_DIRTY, _N_WORK = _native_mask(0), _native_mask(2), _native_mask(1, 2)
+_C_DIRTY, _C_WORK = 0xFF0000, 0xFFFF00
 
 
 def _locality(value: Any) -> int:
@@ -95,6 +108,9 @@ class Channel:
         self._own_pending = self._own_word + _IRQ["pending"]
         self._own_dirty = self._own_word + _IRQ["dirty"]
         self._rem_dirty = self._rem_word + _IRQ["dirty"]
+        # Plain views of the two wait words: reading .value is one aligned 32-bit load.
+        self._own_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._own_word)
+        self._rem_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._rem_word)
         self._lock = ByteLock(mapping.fd, lock_offset(offset, locality))
         self._peer_lock = ByteLock(mapping.fd, lock_offset(offset, self.remote_locality))
         snap = descriptor.snapshot(mapping.mm, offset)
@@ -102,6 +118,7 @@ class Channel:
         self.creator = snap.creator
         self._features: Optional[int] = None
         self._backend: Optional[WakeBackend] = None
+        self._next_liveness_check = 0.0  # time.monotonic() of the next lock check
 
     # ------------------------------------------------------------------ set-up
 
@@ -198,9 +215,9 @@ class Channel:
 
     def _read_word(self, locality: int) -> int:
         """The wait word as a native u32 (what compare-and-wait compares)."""
-        import ctypes
-
-        return ctypes.c_uint32.from_address(self._word_address(locality)).value
+        view = self._own_view if locality == self.locality else self._rem_view
+        assert view is not None, "channel is closed"
+        return view.value
 
     # ------------------------------------------------------------------ state
 
@@ -227,13 +244,17 @@ class Channel:
     def peer_attached(self) -> bool:
         return self._state(self._rem) == layout.STATE_ATTACHED
 
-    def check_peer(self) -> None:
-        """Raise ``PEER_CLOSED`` or ``PEER_DEAD`` if the peer has gone (a peer that
-        never attached is neither)."""
+    def _check_closed(self) -> int:
         state = self._state(self._rem)
         if state == layout.STATE_CLOSED:
             raise ShmSignalFault(Fault.PEER_CLOSED, "the peer closed the channel",
                                  field=f"irq[{self.remote_locality}].state", offset=self._rem + _IRQ["state"])
+        return state
+
+    def check_peer(self) -> None:
+        """Raise ``PEER_CLOSED`` or ``PEER_DEAD`` if the peer has gone (a peer that
+        never attached is neither)."""
+        state = self._check_closed()
         if state == layout.STATE_ATTACHED and self._features is not None and \
                 self._features & layout.FEATURE_LIVENESS_LOCK and not self._peer_lock.held_elsewhere():
             raise ShmSignalFault(Fault.PEER_DEAD, "the peer's record is attached but its lock is free",
@@ -252,6 +273,12 @@ class Channel:
         w = self._ordering.load_word(self._word_address(self.locality if locality is None else locality))
         return {"enabled": w & 0xFF, "pending": (w >> 8) & 0xFF, "dirty": (w >> 16) & 0xFF}
 
+    @property
+    def buffer(self) -> mmap.mmap:
+        """The whole mapped file, for the application's own shared data (outside
+        the descriptor's bytes, which belong to the protocol)."""
+        return self._map.mm
+
     def descriptor_bytes(self) -> bytes:
         return bytes(self._map.mm[self.offset:self.offset + layout.DESC_SIZE])
 
@@ -261,7 +288,7 @@ class Channel:
         """Signal the peer (spec 7.1).  True if a notification was sent."""
         self.stats["injects"] += 1
         w = self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)  # F0, dirty=1, F1
-        if w & 0xFF and not w & 0xFF00:  # enabled, nothing pending
+        if w & 0xFF and not w & 0xFF00:  # canonical: enabled, nothing pending
             mm = self._map.mm
             mm[self._rem + _IRQ["pending"]] = 1
             if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
@@ -278,31 +305,34 @@ class Channel:
         calls made; when the budget runs out, ``more_work`` is set and pending stays
         set, and the caller must call again."""
         budget = self.budget if budget is None else budget
-        order = self._ordering
-        word = self._own_word
+        sfl = self._ordering.store_fence_load
+        view, word = self._own_view, self._own_word
+        assert view is not None, "channel is closed"
         calls = 0
         self.more_work = False
         self.stats["wakeups"] += 1
-        w = order.load_word(word)
-        while w & 0xFF and w & 0xFFFF00:  # enabled and (pending or dirty)
-            while w & 0xFF0000:  # dirty
+        w = view.value
+        while w & _N_ENABLED and w & _N_WORK:
+            while w & _N_DIRTY:
                 if calls >= budget:
                     self.more_work = True
                     return calls
-                order.store_fence_load(self._own_dirty, 0, word)  # F2
+                sfl(self._own_dirty, 0, word)  # F2: the clear before reading shared state
                 calls += 1
                 self.stats["notifier_calls"] += 1
                 if self.notifier is not None:
                     self.notifier()  # if it raises: dirty is clear, pending as it was
-                w = order.load_word(word)
-            w = order.store_fence_load(self._own_pending, 0, word)  # F3
+                w = view.value
+            if not sfl(self._own_pending, 0, word) & _C_DIRTY:  # F3, then re-read dirty
+                return calls
+            w = view.value
         return calls
 
     def enable(self) -> int:
         """Unmask notifications (spec 7.3); runs the wakeup if work is waiting.
         Returns the notifier calls made."""
         w = self._ordering.store_fence_load(self._own_enabled, 1, self._own_word)  # F4
-        if w & 0xFFFF00:
+        if w & _C_WORK:
             return self.wakeup()
         return 0
 
@@ -315,37 +345,42 @@ class Channel:
         ``timeout`` seconds pass (False).  Spins for ``spin`` seconds, then parks,
         re-checking the peer at least every ``liveness_interval``; raises
         ``PEER_CLOSED``/``PEER_DEAD`` when the peer has gone."""
-        load, word = self._ordering.load_word, self._own_word
-        w = load(word)
-        if w & 0xFF and w & 0xFFFF00:
+        view = self._own_view
+        assert view is not None, "channel is closed"
+        w = view.value
+        if w & _N_ENABLED and w & _N_WORK:
             return True
+        if self.spin > 0:
+            clock = time.perf_counter
+            end = clock() + (self.spin if timeout is None else min(self.spin, timeout))
+            while clock() < end:
+                w = view.value
+                if w & _N_ENABLED and w & _N_WORK:
+                    return True
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
-        if self.spin > 0:
-            spin_end = time.perf_counter() + (self.spin if timeout is None else min(self.spin, timeout))
-            while time.perf_counter() < spin_end:
-                w = load(word)
-                if w & 0xFF and w & 0xFFFF00:
-                    return True
-        if self._backend is None:
-            self._backend = self._make_backend(self.features or 0)
         while True:
-            self.check_peer()
-            if self._features is None and self.peer_attached():
-                _ = self.features  # switch to the negotiated backend
-            expected = self._read_word(self.locality)
-            w = load(word)
-            if w & 0xFF and w & 0xFFFF00:
+            self._check_closed()  # a memory read: every time round
+            if now >= self._next_liveness_check:  # a syscall: once per interval
+                self.check_peer()
+                if self._features is None and self.peer_attached():
+                    _ = self.features  # the peer came: switch to the negotiated backend
+                self._next_liveness_check = now + self.liveness_interval
+            w = view.value  # the value to park on: any change since wakes us at once
+            if w & _N_ENABLED and w & _N_WORK:
                 return True
-            now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return False
-            slice_ = self.liveness_interval
+            slice_ = self._next_liveness_check - now
             if deadline is not None:
                 slice_ = min(slice_, deadline - now)
             self.stats["parks"] += 1
             assert self._backend is not None
-            self._backend.wait(self.locality, expected, slice_)
+            self._backend.wait(self.locality, w, slice_)
+            w = view.value
+            if w & _N_ENABLED and w & _N_WORK:
+                return True
+            now = time.monotonic()
 
     def poll(self, timeout: Optional[float] = None) -> int:
         """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""
@@ -369,6 +404,7 @@ class Channel:
                 self._backend.wake(self.remote_locality)
                 self._backend.close()
         finally:
+            self._own_view = self._rem_view = None
             self._lock.release()
             self._map.close()
 

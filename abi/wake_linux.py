@@ -6,7 +6,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import platform
-from typing import Callable
+from typing import Any, Callable, Dict, Tuple
 
 from .wake import WakeBackend
 
@@ -48,6 +48,7 @@ class FutexWake(WakeBackend):
         self._syscall = libc.syscall
         self._syscall.restype = ctypes.c_long
         self._nr = futex_syscall_number()
+        self._wake_args: Dict[int, Tuple[Any, ...]] = {}
 
     def wait(self, locality: int, expected: int, timeout: float) -> None:
         ts = _Timespec(int(timeout), int((timeout - int(timeout)) * 1e9))
@@ -59,8 +60,12 @@ class FutexWake(WakeBackend):
                 raise OSError(err, f"futex wait: {errno.errorcode.get(err, err)}")
 
     def wake(self, locality: int) -> None:
-        r = self._syscall(self._nr, ctypes.c_void_p(self.word_address(locality)), FUTEX_WAKE,
-                          INT_MAX, None, None, 0)
+        # The argument objects are built once: this is on the inject path.
+        args = self._wake_args.get(locality)
+        if args is None:
+            args = self._wake_args[locality] = (self._nr, ctypes.c_void_p(self.word_address(locality)),
+                                                FUTEX_WAKE, INT_MAX, None, None, 0)
+        r = self._syscall(*args)
         if r == -1:
             err = ctypes.get_errno()
             raise OSError(err, f"futex wake: {errno.errorcode.get(err, err)}")

@@ -388,3 +388,19 @@ def test_backend_choice_follows_negotiated_features():
     # Named events are not usable on Linux: fall back to polling, never to a wrong channel.
     assert isinstance(make_backend(layout.FEATURE_WAKE_NAMED_EVENT, lambda loc: 0, read, bytes(16)), PollWake)
     assert make_backend(layout.FEATURE_WAKE_ADDRESS, lambda loc: 0, read, bytes(16)).name == "futex"
+
+
+def test_the_example_producer_and_consumer(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent / "examples"
+    path = str(tmp_path / "counter.shm")
+    prod = subprocess.Popen([sys.executable, str(root / "producer.py"), path, "20000"],
+                            stdout=subprocess.PIPE, text=True)
+    cons = subprocess.run([sys.executable, str(root / "consumer.py"), path, "20000"],
+                          capture_output=True, text=True, timeout=120)
+    out, _ = prod.communicate(timeout=60)
+    assert cons.returncode == 0 and prod.returncode == 0, cons.stderr
+    assert "consumer: last value 20000" in cons.stdout
+    assert "producer: sent 20000 updates" in out

@@ -92,9 +92,13 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             i386_root.ensure(wine=True, log=log)
         except i386_root.RootUnavailable as exc:
             _err(f"warning: cannot prepare the i386 root: {exc}")
-    results = matrix.run(targets, all_targets, Path(args.header_dir), structs=structs,
-                         layout_file=layout_file, use_cache=not args.no_cache, jobs=args.jobs,
-                         log=log)
+    try:
+        results = matrix.run(targets, all_targets, Path(args.header_dir), structs=structs,
+                             layout_file=layout_file, use_cache=not args.no_cache, jobs=args.jobs,
+                             log=log)
+    except OSError as exc:  # e.g. the cache directory is not writable
+        _err(f"error: {exc}")
+        return exit_codes.PROBE_FAILED
     if args.json:
         print(json.dumps(matrix.to_json(results), indent=2))
     else:

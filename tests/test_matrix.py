@@ -294,3 +294,27 @@ def test_missing_tool_is_a_skip_with_the_reason(tmp_path, targets):
     assert r.status == "skipped"
     assert r.reason.startswith("qemu-s390x-not-installed not installed"), r.reason
     assert "compile-time" in r.checked  # it still compiled
+
+
+def test_missing_i386_root_is_a_skip_that_says_how_to_build_it(monkeypatch, targets):
+    from abi import i386_root
+
+    monkeypatch.setattr(i386_root, "has_wine", lambda root=None: False)
+    monkeypatch.setattr(i386_root, "has_python", lambda root=None: False)
+    monkeypatch.setattr(i386_root, "why_not_usable", lambda: None)
+    chosen = platforms.select(targets, ["windows-x86-mingw", "cpython-i386"])
+    for r in matrix.run(chosen, targets, HEADER_DIR):
+        if r.compiler == "" and r.target.mode != "cpython":
+            missing(r.reason)
+        assert r.status == "skipped", (r.target.name, r.reason)
+        assert "python -m abi.i386_root" in r.reason
+
+
+def test_failed_assertions_are_parsed_from_gcc_and_clang_wording():
+    gcc = ("t.c:4:1: error: static assertion failed: \"shm-signal: wrong offset for field "
+           "\\'shm_signal_irq.pid\\' (ctypes says 8)\"")
+    clang = ("t.c:4:16: error: static assertion failed due to requirement '__builtin_offsetof("
+             "struct shm_signal_irq, pid) == 8': shm-signal: wrong offset for field "
+             "'shm_signal_irq.pid' (ctypes says 8)")
+    for out in (gcc, clang):
+        assert matrix.failed_checks(out) == [("wrong offset for field", "shm_signal_irq.pid", 8)]

@@ -98,22 +98,26 @@ def compare_struct(cls: Type[ctypes.Structure], c: probe.CStruct,
     res = StructResult(py.c_name, c.size, c.align, py.size, py.align, "match")
     py_fields = {f.name: f for f in py.fields}
     prev_c_end = prev_py_end = 0
+    diverged = False  # has any earlier field differed? Only then can a field "follow"
     for member in probe.member_names(cls):
         pf = py_fields.get(member)
         cf = c.fields.get(member)
+        if pf is None and (member in missing_in_c or cf is None):
+            continue  # neither side has it: not a difference between them
         if member in missing_in_c or (cf is None and pf is not None):
             res.fields.append(FieldResult(
                 member, None, None, pf.offset if pf else None, pf.size if pf else None,
                 "missing-in-c",
                 f"{py.c_name}.{member}: ctypes has it at offset {pf.offset if pf else '?'}, "
                 "the C header has no such member"))
+            diverged = True
             continue
         assert cf is not None
         if pf is None:
             res.fields.append(FieldResult(
                 member, cf[0], cf[1], None, None, "missing-in-ctypes",
                 f"{py.c_name}.{member}: C has it at offset {cf[0]}, ctypes has no such field"))
-            prev_c_end, prev_py_end = cf[0] + cf[1], -1
+            prev_c_end, prev_py_end, diverged = cf[0] + cf[1], -1, True
             continue
         c_off, c_size = cf
         msgs = []
@@ -126,7 +130,8 @@ def compare_struct(cls: Type[ctypes.Structure], c: probe.CStruct,
                                  and _next_slot(prev_py_end, pf, pf.offset))
         if not msgs:
             status = "match"
-        elif placed_after_previous and (c_size == pf.size or pf.struct in differing_structs):
+        elif placed_after_previous and ((diverged and c_size == pf.size)
+                                        or pf.struct in differing_structs):
             status = "follows"  # moved by an earlier field, or an array of a differing struct
         else:
             status = "mismatch"
@@ -134,6 +139,7 @@ def compare_struct(cls: Type[ctypes.Structure], c: probe.CStruct,
         if status == "follows":
             message += " (follows from an earlier difference)"
         res.fields.append(FieldResult(member, c_off, c_size, pf.offset, pf.size, status, message))
+        diverged = diverged or status != "match"
         prev_c_end, prev_py_end = c_off + c_size, pf.offset + pf.size
     if c.size != py.size:
         res.messages.append(f"sizeof(struct {py.c_name}): C says {c.size}, ctypes says {py.size}")

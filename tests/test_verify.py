@@ -188,3 +188,18 @@ def test_console_script_and_module_agree():
     b = run_cli("verify", "--json")
     assert a.returncode == b.returncode == 0
     assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+def test_alignment_move_with_no_earlier_difference_is_a_mismatch(header_copy, compiler):
+    """Drop reserved0 (u32 before a u64) from both sides, then compile the C side for
+    i386 (-m32), where uint64_t is 4-aligned in structs: notify_count moves by
+    alignment alone and must be reported as where the difference starts."""
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is required")
+    _plant(header_copy, "\tshm_signal_le32 reserved0;    /* 12 must be zero */\n", "")
+    structs = _broken_irq({}, drop=("reserved0",))
+    m32 = Compiler(["gcc", "-m32"], "gcc")
+    report = verify.verify(header_copy, structs=structs, compiler=m32)
+    assert "shm_signal_irq.notify_count" in report.mismatches()
+    nc = next(f for f in report.structs[0].fields if f.member == "notify_count")
+    assert (nc.offset, nc.ctypes_offset, nc.status) == (12, 16, "mismatch")

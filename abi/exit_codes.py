@@ -9,3 +9,7 @@ PROBE_FAILED = 5  # a probe ran but crashed or printed garbage
 STALE = 6  # a generated file is out of date
 MATRIX_MISMATCH = 7  # shm-signal matrix: a target's layout differs (or it failed to build or run)
 MATRIX_DATA = 8  # shm-signal matrix: bad platforms/*.json, unknown target or unusable --layout
+CHECK_PEER_FAILED = 9  # shm-signal check-peer: at least one conformance case failed
+PEER_UNUSABLE = 10  # shm-signal check-peer: the peer could not be started or answered no hello
+NOT_A_DESCRIPTOR = 11  # shm-signal inspect: the file holds no valid descriptor (the fault code is printed)
+FILE_UNREADABLE = 12  # shm-signal inspect: the file cannot be opened or read

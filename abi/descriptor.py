@@ -111,7 +111,7 @@ def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
     if d.creator not in (layout.LOCALITY_NORTH, layout.LOCALITY_SOUTH):
         raise _fault(Fault.BAD_LOCALITY, "creator must be 0 (north) or 1 (south)",
                      "creator", f["creator"].offset, "0 or 1", d.creator)
-    _check_reserved(d)
+    _check_reserved(d, waiter_flag=bool(d.features_offered & layout.FEATURE_WAITER_FLAG))
     if not any(d.instance_id):
         raise _fault(Fault.BAD_INSTANCE_ID, "instance_id is all zero", "instance_id",
                      f["instance_id"].offset, "not all zero", "00" * 16)
@@ -148,13 +148,19 @@ def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
     return d
 
 
-def _check_reserved(d: ShmSignalDesc) -> None:
-    """Every must-be-zero byte, in memory order."""
+def _check_reserved(d: ShmSignalDesc, waiter_flag: bool) -> None:
+    """Every must-be-zero byte, in memory order.  With WAITER_FLAG offered, pad0 is a
+    flag (0 or 1): a stale 1 from an earlier session is legitimate there."""
     for leaf in layout.leaves(ShmSignalDesc):
         names = [m for _s, m in layout.path_members(ShmSignalDesc, leaf.path)]
         if not any(n.startswith(("reserved", "pad")) for n in names):
             continue
         raw = bytes(memoryview(d).cast("B")[leaf.offset:leaf.offset + leaf.size])
+        if waiter_flag and names[-1] == "pad0":
+            if raw[0] > 1:
+                raise _fault(Fault.BAD_FLAG, "with WAITER_FLAG, pad0 is a flag: 0 or 1", leaf.path,
+                             leaf.offset, "0 or 1", raw[0])
+            continue
         if any(raw):
             raise _fault(Fault.RESERVED_NONZERO, "reserved bytes must be zero", leaf.path,
                          leaf.offset, 0, "0x" + raw[::-1].hex())

@@ -119,6 +119,8 @@ class Channel:
         self._features: Optional[int] = None
         self._backend: Optional[WakeBackend] = None
         self._next_liveness_check = 0.0  # time.monotonic() of the next lock check
+        self._waiter_flag = False  # WAITER_FLAG negotiated: set pad0 to park, skip needless wakes
+        self._own_waiting = self._own_word + _IRQ["pad0"]
 
     # ------------------------------------------------------------------ set-up
 
@@ -192,8 +194,10 @@ class Channel:
             struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid & 0xFFFFFFFF)
             ordering.fence()  # accepted and pid before the state that publishes them
             struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
-            ch._features = accepted
-            ch._backend = ch._make_backend(accepted)
+            ch._set_features(accepted)
+            # Wake the creator once: if it is parked, it re-reads the negotiated features.
+            assert ch._backend is not None
+            ch._backend.wake(ch.remote_locality)
             return ch
         except BaseException:
             mapping.close()
@@ -221,13 +225,17 @@ class Channel:
 
     # ------------------------------------------------------------------ state
 
+    def _set_features(self, features: int) -> None:
+        self._features = features
+        self._waiter_flag = bool(features & layout.FEATURE_WAITER_FLAG)
+        self._backend = self._make_backend(features)
+
     @property
     def features(self) -> Optional[int]:
         """The negotiated features; None while a creator's peer has not attached."""
         if self._features is None and self.peer_attached():
-            self._features = struct.unpack_from("<Q", self._map.mm,
-                                                self.offset + _DESC["features_accepted"])[0]
-            self._backend = self._make_backend(self._features)
+            self._set_features(struct.unpack_from("<Q", self._map.mm,
+                                                  self.offset + _DESC["features_accepted"])[0])
         return self._features
 
     @property
@@ -257,6 +265,9 @@ class Channel:
         state = self._check_closed()
         if state == layout.STATE_ATTACHED and self._features is not None and \
                 self._features & layout.FEATURE_LIVENESS_LOCK and not self._peer_lock.held_elsewhere():
+            # A closing peer stores "closed" before it unlocks: read the state again, so
+            # that a close racing with this check is not taken for a death.
+            self._check_closed()
             raise ShmSignalFault(Fault.PEER_DEAD, "the peer's record is attached but its lock is free",
                                  field=f"irq[{self.remote_locality}].state", offset=self._rem + _IRQ["state"])
 
@@ -291,6 +302,8 @@ class Channel:
         if w & 0xFF and not w & 0xFF00:  # canonical: enabled, nothing pending
             mm = self._map.mm
             mm[self._rem + _IRQ["pending"]] = 1
+            if self._waiter_flag and not w & 0xFF000000:
+                return False  # not parked: it finds dirty itself, no kernel call (spec 7.5)
             if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
                 at = self._rem + _IRQ["notify_count"]
                 struct.pack_into("<Q", mm, at, (struct.unpack_from("<Q", mm, at)[0] + 1) & (2**64 - 1))
@@ -366,10 +379,16 @@ class Channel:
                 if self._features is None and self.peer_attached():
                     _ = self.features  # the peer came: switch to the negotiated backend
                 self._next_liveness_check = now + self.liveness_interval
+            if self._waiter_flag:
+                # Tell the remote we park, then look once more (a store-then-load point:
+                # either it sees waiting == 1 and wakes us, or we see its dirty).
+                self._ordering.store_fence_load(self._own_waiting, 1, self._own_word)
             w = view.value  # the value to park on: any change since wakes us at once
             if w & _N_ENABLED and w & _N_WORK:
+                self._clear_waiting()
                 return True
             if deadline is not None and now >= deadline:
+                self._clear_waiting()
                 return False
             slice_ = self._next_liveness_check - now
             if deadline is not None:
@@ -377,10 +396,15 @@ class Channel:
             self.stats["parks"] += 1
             assert self._backend is not None
             self._backend.wait(self.locality, w, slice_)
+            self._clear_waiting()
             w = view.value
             if w & _N_ENABLED and w & _N_WORK:
                 return True
             now = time.monotonic()
+
+    def _clear_waiting(self) -> None:
+        if self._waiter_flag:
+            self._map.mm[self._own + _IRQ["pad0"]] = 0
 
     def poll(self, timeout: Optional[float] = None) -> int:
         """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""

@@ -44,11 +44,13 @@ FEATURE_WAKE_ADDRESS = 1 << 0  # wake by compare-and-wait on irq word 0 (futex, 
 FEATURE_WAKE_NAMED_EVENT = 1 << 1  # wake through named auto-reset events (Windows)
 FEATURE_LIVENESS_LOCK = 1 << 2  # each attached side holds a lock on its record's file bytes
 FEATURE_NOTIFY_COUNT = 1 << 3  # irq.notify_count counts cross-boundary notifications
+FEATURE_WAITER_FLAG = 1 << 4  # irq.pad0 is the owner's "waiting" flag: wake only a parked owner
 FEATURE_NAMES: Dict[int, str] = {
     FEATURE_WAKE_ADDRESS: "WAKE_ADDRESS",
     FEATURE_WAKE_NAMED_EVENT: "WAKE_NAMED_EVENT",
     FEATURE_LIVENESS_LOCK: "LIVENESS_LOCK",
     FEATURE_NOTIFY_COUNT: "NOTIFY_COUNT",
+    FEATURE_WAITER_FLAG: "WAITER_FLAG",
 }
 FEATURE_DOCS: Dict[int, str] = {
     FEATURE_WAKE_ADDRESS: "Wake-ups by compare-and-wait on the owner's 32-bit wait word "
@@ -60,6 +62,9 @@ FEATURE_DOCS: Dict[int, str] = {
                            "attached means the side died.",
     FEATURE_NOTIFY_COUNT: "The remote adds 1 to irq.notify_count for each cross-boundary "
                           "notification it sends.",
+    FEATURE_WAITER_FLAG: "irq.pad0 (byte 3 of the wait word) is the owner's waiting flag, 1 while "
+                         "it is parked or about to park; the remote makes the kernel wake call "
+                         "only when its F1 load of the wait word shows it set (section 7.5).",
 }
 FEATURES_KNOWN = sum(FEATURE_NAMES)
 
@@ -99,8 +104,10 @@ IRQ_FIELDS: Tuple[FieldSpec, ...] = (
               "Byte 1 of the wait word."),
     FieldSpec("dirty", _u8, "uint8_t", 1, "remote sets, owner clears", "0 or 1",
               "There is new shared state for the owner to look at. Byte 2 of the wait word."),
-    FieldSpec("pad0", _u8, "uint8_t", 1, "nobody", "0",
-              "Completes the 4-byte-aligned 32-bit wait word (bytes 0-3)."),
+    FieldSpec("pad0", _u8, "uint8_t", 1, "nobody; owner with WAITER_FLAG",
+              "0; 0 or 1 if WAITER_FLAG is offered",
+              "Completes the 4-byte-aligned 32-bit wait word (bytes 0-3); with WAITER_FLAG, "
+              "the owner's waiting flag."),
     FieldSpec("state", _u32, "shm_signal_le32", 1, "owner", "0 empty, 1 attached, 2 closed",
               "Attachment state of the owner."),
     FieldSpec("pid", _u32, "shm_signal_le32", 1, "owner", "any; 0 = unknown",

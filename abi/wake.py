@@ -69,7 +69,8 @@ def platform_wake_features() -> int:
 
 def supported_features() -> int:
     """Everything the Python engine implements on this platform."""
-    return platform_wake_features() | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT
+    return (platform_wake_features() | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT
+            | layout.FEATURE_WAITER_FLAG)
 
 
 def make_backend(features: int, word_address: Callable[[int], int], read_word: Callable[[int], int],

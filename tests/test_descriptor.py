@@ -53,7 +53,10 @@ CASES = [
     (Fault.MAPPING_TOO_SMALL, "mapping length", lambda b: put(b, F["desc_size"], 320, 4)),
     (Fault.BAD_LOCALITY, "creator", lambda b: put(b, F["creator"], 2, 4)),
     (Fault.RESERVED_NONZERO, "reserved0", lambda b: put(b, F["reserved0"] + 7, 1, 1)),
-    (Fault.RESERVED_NONZERO, "irq[0].pad0", lambda b: put(b, _irq(0, "pad0"), 1, 1)),
+    (Fault.RESERVED_NONZERO, "irq[0].pad0",
+     lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8),
+                put(b, _irq(0, "pad0"), 1, 1))),
+    (Fault.BAD_FLAG, "irq[0].pad0", lambda b: put(b, _irq(0, "pad0"), 2, 1)),  # WAITER_FLAG offered
     (Fault.RESERVED_NONZERO, "irq[1].reserved0", lambda b: put(b, _irq(1, "reserved0"), 5, 4)),
     (Fault.RESERVED_NONZERO, "irq[1].reserved1[4]", lambda b: put(b, 191, 0x80, 1)),
     (Fault.BAD_INSTANCE_ID, "instance_id", lambda b: put(b, F["instance_id"], 0, 16)),
@@ -79,6 +82,12 @@ def test_each_fault_is_detected(code, field, breaker):
     assert exc.value.field == field
     assert exc.value.actual is not None and exc.value.expected is not None
     assert f"fault {int(code)} {code.name}" in str(exc.value)
+
+
+def test_waiter_flag_makes_pad0_a_flag():
+    buf = fresh()  # offers every known feature, WAITER_FLAG included
+    put(buf, _irq(1, "pad0"), 1, 1)
+    assert descriptor.validate(buf).irq[1].pad0 == 1
 
 
 def test_offset_and_length_faults():

@@ -106,6 +106,66 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return exit_codes.MATRIX_MISMATCH if any(r.status == "mismatch" for r in results) else exit_codes.OK
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from . import inspect as insp
+
+    try:
+        result = insp.inspect_file(args.file, args.offset)
+    except OSError as exc:
+        _err(f"error: cannot read {args.file}: {exc.strerror or exc}")
+        return exit_codes.FILE_UNREADABLE
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(insp.render(result, with_raw=args.raw))
+    if result.fault is not None:
+        f = result.fault
+        _err(f"refused: {f}")
+        return exit_codes.NOT_A_DESCRIPTOR
+    return exit_codes.OK
+
+
+def cmd_check_peer(args: argparse.Namespace) -> int:
+    import shlex
+
+    from . import check_peer, report
+
+    argv = list(args.peer_argv or [])
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if args.peer:
+        argv = shlex.split(args.peer) + argv
+    if not argv:
+        _err("error: no peer command: shm-signal check-peer [options] -- COMMAND ARGS...")
+        return exit_codes.USAGE
+    if args.list:
+        for name in check_peer.case_names(args.engine or ("py", "c")):
+            print(name)
+        return exit_codes.OK
+    progress = None
+    if not args.json and not args.quiet:
+        def progress(r: check_peer.CaseResult) -> None:
+            print(f"  {r.status:<7} {r.name}", file=sys.stderr, flush=True)
+    make = check_peer.Options.quick if args.quick else check_peer.Options
+    kw: dict = {"timeout": args.timeout, "engines": tuple(args.engine or ("py", "c")),
+                "select": tuple(args.case or ()), "progress": progress}
+    if args.stress_injects is not None:
+        kw["stress_injects"] = args.stress_injects
+    if args.ping_rounds is not None:
+        kw["ping_rounds"] = args.ping_rounds
+    result = check_peer.run(argv, make(**kw))
+    if args.junit_xml:
+        try:
+            report.write_junit(result, args.junit_xml)
+        except OSError as exc:
+            _err(f"error: cannot write {args.junit_xml}: {exc}")
+            return exit_codes.USAGE
+    print(report.to_json(result) if args.json else report.render_text(result, verbose=args.verbose))
+    if result.unusable:
+        return exit_codes.PEER_UNUSABLE
+    return exit_codes.OK if result.ok else exit_codes.CHECK_PEER_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .verify import HEADER_DIR
 
@@ -145,6 +205,38 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "(default: the number of CPUs)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_matrix)
+
+    p = sub.add_parser("inspect", help="decode the descriptor in a mapping file (refuses a non-descriptor "
+                                       "with its fault code)")
+    p.add_argument("file", help="the mapping file")
+    p.add_argument("--offset", type=lambda s: int(s, 0), default=0,
+                   help="the descriptor's offset in the file (default 0)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--raw", action="store_true", help="also print the 192 bytes in hex")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("check-peer", help="run the conformance suite against a peer program that speaks "
+                                          "the line protocol (spec section 13)",
+                       usage="shm-signal check-peer [options] -- COMMAND ARGS...")
+    p.add_argument("--peer", metavar="COMMAND", help="the peer command as one string (instead of after --)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML for CI")
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds to wait for one reply before the peer counts as hung and is killed "
+                        "(default 10; stress commands get more)")
+    p.add_argument("--quick", action="store_true",
+                   help="small stress counts (20000 injects, 1000 ping rounds) instead of 10^6 / 20000")
+    p.add_argument("--stress-injects", type=int, metavar="N", help="injects per stress case")
+    p.add_argument("--ping-rounds", type=int, metavar="N", help="rounds per ping-pong case")
+    p.add_argument("--engine", action="append", choices=("py", "c"),
+                   help="reference engine(s) to run against (repeatable; default both)")
+    p.add_argument("-k", "--case", action="append", metavar="PATTERN",
+                   help="run only cases whose name matches (fnmatch or substring; repeatable)")
+    p.add_argument("--list", action="store_true", help="list the case names and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="say why cases were skipped")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("peer_argv", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS...")
+    p.set_defaults(func=cmd_check_peer)
     return parser
 
 

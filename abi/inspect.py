@@ -77,8 +77,12 @@ def _lock_state(fd: int, offset: int, locality: int) -> str:
 def decode(raw: bytes) -> Dict[str, Any]:
     """The 192 bytes of a descriptor as a JSON-able dict."""
     d = layout.ShmSignalDesc.from_buffer_copy(raw[:layout.DESC_SIZE])
+    # with WAITER_FLAG offered, pad0 is the owner's waiting flag, not reserved (spec 7.5)
+    waiter = bool(d.features_offered & getattr(layout, "FEATURE_WAITER_FLAG", 0))
     reserved: Dict[str, str] = {}
     for leaf in layout.leaves(layout.ShmSignalDesc):
+        if waiter and leaf.path.endswith(".pad0"):
+            continue
         if any(p.startswith(_MUST_BE_ZERO) for p in leaf.path.replace("[", ".").split(".")):
             chunk = raw[leaf.offset:leaf.offset + leaf.size]
             if any(chunk):
@@ -93,6 +97,7 @@ def decode(raw: bytes) -> Dict[str, Any]:
             "state": r.state,
             "state_name": layout.STATE_NAMES[r.state] if r.state < len(layout.STATE_NAMES) else "invalid",
             "pid": r.pid, "notify_count": r.notify_count,
+            "waiting": r.pad0 if waiter else None,
         })
     return {
         "magic": f"0x{d.magic:08x}", "version": d.version, "desc_size": d.desc_size,
@@ -168,11 +173,12 @@ def render(ins: Inspection, *, with_raw: bool = False) -> str:
                                   "NONZERO: " + ", ".join(f"{k}={v}" for k, v in
                                                           d["reserved_nonzero"].items())),
         "",
-        "  locality   role      enabled pending dirty state        pid        notify_count lock",
+        "  locality   role      enabled pending dirty waiting state        pid        notify_count lock",
     ]
     for r in d["irq"]:
+        waiting = "-" if r["waiting"] is None else str(r["waiting"])
         lines.append(f"  {r['locality']} {r['name']:<8} {r['role']:<9} {r['enabled']:>7} {r['pending']:>7} "
-                     f"{r['dirty']:>5} {r['state']} {r['state_name']:<10} {r['pid']:<10} "
+                     f"{r['dirty']:>5} {waiting:>7} {r['state']} {r['state_name']:<10} {r['pid']:<10} "
                      f"{r['notify_count']:>12} {r.get('liveness_lock', '-')}")
     if with_raw:
         lines.append("")

@@ -1,0 +1,1191 @@
+"""The conformance suite for third-party peers (``shm-signal check-peer``).
+
+A peer under test is any program that speaks the line protocol of docs/spec.md
+section 13.  The suite drives it (through :mod:`abi.peer_driver`) against the
+reference engines running in this process: the Python engine (``abi.engine.Channel``)
+and the C engine through ctypes (``abi.c_engine.CChannel``).  The peer plays every
+role: creator and attacher, north and south.
+
+Cases are plain functions registered with :func:`case`; each gets a :class:`Context`
+and raises :class:`CaseFailure` (with the first differing byte where there is one)
+or returns.  Groups:
+
+* ``protocol``: hello, error replies, the peer survives errors;
+* ``vector``: every golden vector (``abi/vectors/golden.json``) replayed with the peer
+  as one side and a reference engine as the other, the descriptor bytes compared
+  after every step;
+* ``handshake``: creation with random values and at an offset, checked by the
+  reference validator;
+* ``semantics``: enable, disable, inject, wakeup, wait, close, coalescing;
+* ``liveness``: the peer's lock keeps its locality busy; its death is noticed;
+* ``fault``: the peer is handed each corrupt descriptor of the golden vectors and
+  must refuse it with the right code, writing nothing;
+* ``stress``: no lost wake-up in either direction under random pauses, and
+  ping-pong with a time limit on every round.
+
+A peer that hangs is killed after ``timeout`` seconds and the case fails; the next
+case starts a fresh peer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import json
+import os
+import random
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+from . import layout
+from .descriptor import initialize, validate
+from .faults import Fault, ShmSignalFault
+from .inspect import field_at
+from .peer_driver import PeerFailure, PeerProcess, Reply
+
+GOLDEN = Path(__file__).resolve().parent / "vectors" / "golden.json"
+SIDES = {"north": 0, "south": 1}
+DEFAULT_STRESS_INJECTS = 1_000_000
+DEFAULT_PING_ROUNDS = 20_000
+# The reference side of the stress cases parks with a liveness interval longer than
+# its wait timeout, so a lost wake-up shows up as a wait that timed out with work
+# pending instead of being papered over by the periodic liveness re-check.
+STRESS_WAIT = 2.0
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class ByteDiff:
+    """The first byte where the descriptor differs from what was expected."""
+
+    offset: int
+    field: str
+    expected: str  # hex byte
+    actual: str
+    step: str = ""
+    expected_hex: str = ""
+    actual_hex: str = ""
+
+    def describe(self) -> str:
+        return (f"first differing byte at offset {self.offset} ({self.field}): "
+                f"expected 0x{self.expected}, actual 0x{self.actual}")
+
+
+@dataclass
+class CaseResult:
+    name: str
+    group: str
+    doc: str
+    status: str  # passed, failed, skipped
+    seconds: float = 0.0
+    message: str = ""
+    diff: Optional[ByteDiff] = None
+    transcript: List[str] = field(default_factory=list)
+    stderr: str = ""
+
+    def to_json(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {"name": self.name, "group": self.group, "doc": self.doc,
+                               "status": self.status, "seconds": round(self.seconds, 4),
+                               "message": self.message}
+        if self.diff is not None:
+            out["diff"] = {"offset": self.diff.offset, "field": self.diff.field,
+                           "expected": self.diff.expected, "actual": self.diff.actual,
+                           "step": self.diff.step, "expected_hex": self.diff.expected_hex,
+                           "actual_hex": self.diff.actual_hex}
+        if self.status == "failed":
+            out["transcript"] = self.transcript
+            out["stderr"] = self.stderr
+        return out
+
+
+@dataclass
+class SuiteResult:
+    peer: List[str]
+    cases: List[CaseResult]
+    seconds: float
+    hello: str = ""
+    unusable: str = ""  # set when the peer never answered hello
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.cases if c.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unusable and self.count("failed") == 0
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"peer": self.peer, "hello": self.hello, "ok": self.ok, "unusable": self.unusable or None,
+                "passed": self.count("passed"), "failed": self.count("failed"),
+                "skipped": self.count("skipped"), "seconds": round(self.seconds, 3),
+                "cases": [c.to_json() for c in self.cases]}
+
+
+class CaseFailure(Exception):
+    def __init__(self, message: str, diff: Optional[ByteDiff] = None) -> None:
+        super().__init__(message)
+        self.diff = diff
+
+
+class CaseSkipped(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- options and context
+
+
+@dataclass
+class Options:
+    timeout: float = 10.0  # seconds for one reply (stress commands get more)
+    stress_injects: int = DEFAULT_STRESS_INJECTS
+    ping_rounds: int = DEFAULT_PING_ROUNDS
+    engines: Sequence[str] = ("py", "c")
+    select: Sequence[str] = ()  # fnmatch patterns on case names (default: all)
+    cwd: Optional[str] = None
+    env: Optional[Dict[str, str]] = None
+    progress: Optional[Callable[[CaseResult], None]] = None
+
+    @classmethod
+    def quick(cls, **kw: Any) -> Options:
+        """Smaller stress counts, the Python engine only: for tests of the checker."""
+        kw.setdefault("stress_injects", 20_000)
+        kw.setdefault("ping_rounds", 1_000)
+        return cls(**kw)
+
+
+def _engine_class(kind: str) -> Any:
+    if kind == "py":
+        from .engine import Channel
+
+        return Channel
+    from . import c_engine
+
+    c_engine.lib()  # raises when the library cannot be built here
+    return c_engine.CChannel
+
+
+def _engine_features(kind: str) -> int:
+    if kind == "py":
+        from .wake import supported_features
+
+        return int(supported_features())
+    from . import c_engine
+
+    return int(c_engine.supported_features())
+
+
+class Context:
+    """What one case works with: the peer, a scratch directory, reference channels."""
+
+    def __init__(self, suite: Suite, tmp: Path, engine: str) -> None:
+        self.suite = suite
+        self.opts = suite.opts
+        self.tmp = tmp
+        self.engine = engine
+        self.refs: List[Any] = []
+        self.reinject: Dict[int, int] = {0: 0, 1: 0}
+
+    # ---------------------------------------------------------------- peer
+
+    @property
+    def peer(self) -> PeerProcess:
+        return self.suite.peer()
+
+    @property
+    def peer_features(self) -> int:
+        return self.suite.peer_features
+
+    def raw(self, line: str, timeout: Optional[float] = None) -> Reply:
+        return self.peer.request(line, self.opts.timeout if timeout is None else timeout)
+
+    def ok(self, line: str, timeout: Optional[float] = None, **want: Any) -> Reply:
+        """Send; the reply must be ``ok`` (and carry ``want``'s values)."""
+        r = self.raw(line, timeout)
+        if not r.ok:
+            raise CaseFailure(f"'{line}' was refused: {r.raw}")
+        for key, value in want.items():
+            if r.values.get(key) != str(value):
+                raise CaseFailure(f"'{line}': expected {key}={value}, the peer replied {r.raw!r}")
+        return r
+
+    def err(self, line: str, code: int, timeout: Optional[float] = None) -> Reply:
+        r = self.raw(line, timeout)
+        if r.ok:
+            raise CaseFailure(f"'{line}' should be refused with err {code} {_code_name(code)}, "
+                              f"the peer replied {r.raw!r}")
+        if r.code != code:
+            raise CaseFailure(f"'{line}' should be refused with err {code} {_code_name(code)}, "
+                              f"got err {r.code} {r.name}: {r.message}")
+        return r
+
+    def num(self, r: Reply, key: str) -> int:
+        try:
+            return int(r.values[key], 0)
+        except (KeyError, ValueError):
+            raise CaseFailure(f"reply {r.raw!r} lacks a numeric {key}=") from None
+
+    def dump(self) -> bytes:
+        r = self.ok("dump")
+        pos = r.positional
+        try:
+            raw = bytes.fromhex(pos[0]) if pos else b""
+        except ValueError:
+            raw = b""
+        if len(raw) != layout.DESC_SIZE:
+            raise CaseFailure(f"dump must reply 'ok' and {2 * layout.DESC_SIZE} hex digits, "
+                              f"got {r.raw[:120]!r}")
+        return raw
+
+    # ---------------------------------------------------------------- reference side
+
+    def ref_class(self) -> Any:
+        return _engine_class(self.engine)
+
+    def _notifier(self, side: int) -> Callable[[], None]:
+        def call() -> None:
+            if self.reinject[side] > 0:  # the remote (the peer) keeps setting dirty
+                self.reinject[side] -= 1
+                self.ok("inject")
+        return call
+
+    def ref_create(self, path: Path, side: int, **kw: Any) -> Any:
+        extra = {"liveness_interval": kw.pop("liveness_interval")} if "liveness_interval" in kw else {}
+        if self.engine != "py":
+            extra = {}
+        ch = self.ref_class().create(str(path), side, notifier=self._notifier(side), **kw, **extra)
+        self.refs.append(ch)
+        return ch
+
+    def ref_attach(self, path: Path, **kw: Any) -> Any:
+        extra = {"liveness_interval": kw.pop("liveness_interval")} if "liveness_interval" in kw else {}
+        if self.engine != "py":
+            extra = {}
+        # the side is known only after the attach; bind the notifier to it afterwards
+        holder: Dict[str, int] = {}
+
+        def call() -> None:
+            self._notifier(holder["side"])()
+        ch = self.ref_class().attach(str(path), notifier=call, **kw, **extra)
+        holder["side"] = ch.locality
+        self.refs.append(ch)
+        return ch
+
+    def ref_features(self) -> int:
+        return _engine_features(self.engine)
+
+    def close_refs(self) -> None:
+        for ch in self.refs:
+            # a reference channel the case already broke: nothing to keep
+            with contextlib.suppress(Exception):
+                ch.close()
+        self.refs.clear()
+
+    # ---------------------------------------------------------------- bytes
+
+    def file_desc(self, path: Path, offset: int = 0) -> bytes:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read(layout.DESC_SIZE)
+
+    def compare(self, expected: bytes, actual: bytes, where: str) -> None:
+        if expected == actual:
+            return
+        n = min(len(expected), len(actual))
+        at = next((i for i in range(n) if expected[i] != actual[i]), n)
+        exp = f"{expected[at]:02x}" if at < len(expected) else "--"
+        act = f"{actual[at]:02x}" if at < len(actual) else "--"
+        diff = ByteDiff(at, field_at(at), exp, act, where, expected.hex(), actual.hex())
+        raise CaseFailure(f"{where}: {diff.describe()}", diff)
+
+
+def _code_name(code: int) -> str:
+    names = {100: "USAGE", 101: "NO_CHANNEL", 102: "SYSTEM", 103: "EXISTS", 104: "TIMEOUT", 105: "NOTIFIER"}
+    if code in names:
+        return names[code]
+    try:
+        return Fault(code).name
+    except ValueError:
+        return "?"
+
+
+def record(raw: bytes, locality: int) -> Dict[str, int]:
+    r = layout.IRQ_OFFSET + layout.IRQ_SIZE * locality
+    return {"enabled": raw[r], "pending": raw[r + 1], "dirty": raw[r + 2],
+            "state": int.from_bytes(raw[r + 4:r + 8], "little"),
+            "notify_count": int.from_bytes(raw[r + 16:r + 24], "little")}
+
+
+# ---------------------------------------------------------------- registry
+
+
+@dataclass
+class Case:
+    name: str
+    group: str
+    doc: str
+    fn: Callable[[Context], None]
+    engine: str = "py"  # the reference engine the case runs against
+    uses_reference: bool = True  # False: the peer alone (no point repeating it per engine)
+
+
+CASES: List[Case] = []
+
+
+def case(group: str, name: str, doc: str) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+    def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+        CASES.append(Case(f"{group}.{name}", group, doc, fn))
+        return fn
+    return register
+
+
+# ---------------------------------------------------------------- protocol
+
+
+@case("protocol", "hello", "hello answers protocol=1, an implementation name and a feature set (13.2).")
+def _hello(ctx: Context) -> None:
+    r = ctx.ok("hello", protocol=1)
+    if "impl" not in r.values:
+        raise CaseFailure(f"hello lacks impl=: {r.raw!r}")
+    feats = ctx.num(r, "features")
+    if feats & ~layout.FEATURES_KNOWN:
+        raise CaseFailure(f"hello claims unassigned feature bits 0x{feats & ~layout.FEATURES_KNOWN:x}")
+
+
+@case("protocol", "errors", "Unknown commands, commands without a channel, an existing file and a "
+                            "missing file are refused with the right code, and the peer keeps "
+                            "answering (13.1, 13.3).")
+def _errors(ctx: Context) -> None:
+    ctx.err("no_such_command 1 2", 100)
+    ctx.err("enable", 101)
+    ctx.err("inject", 101)
+    ctx.err("wakeup", 101)
+    ctx.err("dump", 101)
+    ctx.err("create", 100)
+    existing = ctx.tmp / "exists"
+    existing.write_bytes(b"x")
+    ctx.err(f"create {existing} 0", 103)
+    ctx.err(f"attach {ctx.tmp / 'missing'}", 104)
+    ctx.ok("hello", protocol=1)
+
+
+@case("protocol", "one_channel", "A second create or attach while a channel is open is a USAGE error; "
+                                 "after close the channel commands answer NO_CHANNEL (13.1).")
+def _one_channel(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    ctx.ok(f"create {p} 0")
+    ctx.err(f"create {ctx.tmp / 'other'} 0", 100)
+    ctx.err(f"attach {p}", 100)
+    ctx.ok("close")
+    ctx.err("inject", 101)
+    ctx.err("close", 101)
+
+
+# ---------------------------------------------------------------- golden vectors
+
+
+def _vectors() -> Dict[str, Any]:
+    return dict(json.loads(GOLDEN.read_text()))
+
+
+class Replay:
+    """Runs one golden case with the peer as ``peer_side`` and the reference engine
+    as the other side, comparing the descriptor after every step."""
+
+    def __init__(self, ctx: Context, vec: Dict[str, Any], peer_side: int) -> None:
+        self.ctx, self.vec, self.peer_side = ctx, vec, peer_side
+        self.path = ctx.tmp / "chan"
+        self.refs: Dict[int, Any] = {}
+        self.creator: Optional[int] = None
+        self.offset = 0
+
+    def is_peer(self, side: int) -> bool:
+        return side == self.peer_side
+
+    def step(self, s: Dict[str, Any]) -> Any:
+        ctx, op = self.ctx, s["op"]
+        side = SIDES.get(s.get("side", ""), -1)
+        if op == "load":
+            self.path.write_bytes(bytes.fromhex(s["mapping"]))
+            self.offset = s["offset"]
+            return None
+        if op == "create":
+            self.creator, self.offset = side, s["offset"]
+            if self.is_peer(side):
+                size = f" size={s['size']}" if s.get("size") else ""
+                ctx.ok(f"create {self.path} {side} offset={s['offset']} features={s['features']} "
+                       f"required={s['required']} instance={s['instance_id']} pid={s['pid']}{size}",
+                       locality=side)
+            else:
+                self.refs[side] = ctx.ref_create(
+                    self.path, side, offset=s["offset"], size=s.get("size"),
+                    features=int(s["features"], 16), required=int(s["required"], 16),
+                    instance_id=bytes.fromhex(s["instance_id"]), pid=s["pid"])
+            return None
+        if op == "attach":
+            if self.is_peer(side):
+                r = ctx.ok(f"attach {self.path} offset={self.offset} features={s['features']} pid={s['pid']}")
+                if ctx.num(r, "locality") != side:
+                    raise CaseFailure(f"the peer attached as locality {r.values.get('locality')}, "
+                                      f"expected {side} (the one the creator left free)")
+                result = {"features": f"0x{ctx.num(r, 'features'):x}"}
+            else:
+                ch = ctx.ref_attach(self.path, offset=self.offset, features=int(s["features"], 16),
+                                    pid=s["pid"])
+                self.refs[side] = ch
+                result = {"features": f"0x{ch.features:x}"}
+            if self.creator is not None:  # the creator observes the attach
+                if self.is_peer(self.creator):
+                    ctx.ok("wait_peer 1", attached=1)
+                elif self.creator in self.refs and not self.refs[self.creator].wait_for_peer(1.0):
+                    raise CaseFailure("the reference creator did not see the peer's attach")
+            return result
+        if self.is_peer(side):
+            if op == "enable":
+                return {"calls": ctx.num(ctx.ok("enable"), "calls")}
+            if op == "disable":
+                ctx.ok("disable")
+                return None
+            if op == "inject":
+                return {"notified": bool(ctx.num(ctx.ok("inject"), "notified"))}
+            if op == "wakeup":
+                r = ctx.ok("wakeup" + (f" {s['budget']}" if s.get("budget") else ""))
+                return {"calls": ctx.num(r, "calls"), "more": bool(ctx.num(r, "more"))}
+            if op == "close":
+                ctx.ok("close")
+                return None
+        else:
+            ch = self.refs[side]
+            if op == "enable":
+                return {"calls": ch.enable()}
+            if op == "disable":
+                ch.disable()
+                return None
+            if op == "inject":
+                return {"notified": bool(ch.inject())}
+            if op == "wakeup":
+                ctx.reinject[side] = s.get("reinject", 0)
+                calls = ch.wakeup(s.get("budget"))
+                ctx.reinject[side] = 0
+                return {"calls": calls, "more": bool(ch.more_work)}
+            if op == "close":
+                ch.close()
+                del self.refs[side]
+                return None
+        raise CaseFailure(f"unknown vector op {op}")
+
+    def run(self) -> None:
+        for i, s in enumerate(self.vec["steps"]):
+            who = "peer" if self.is_peer(SIDES.get(s.get("side", ""), -1)) else "reference"
+            if s["op"] == "load":
+                who = "harness"
+            where = f"step {i} ({s['op']} {s.get('side', '')}, by the {who})"
+            result = self.step(s)
+            if "result" in s and result != s["result"]:
+                raise CaseFailure(f"{where}: result {result}, expected {s['result']}")
+            self.ctx.compare(bytes.fromhex(s["expect"]), self.ctx.file_desc(self.path, self.offset), where)
+
+
+def _vector_cases() -> None:
+    for vec in _vectors()["cases"]:
+        sides = []
+        for s in vec["steps"]:
+            side = SIDES.get(s.get("side", ""), -1)
+            if side >= 0 and side not in sides:
+                sides.append(side)
+        reinject_sides = {SIDES[s["side"]] for s in vec["steps"] if s.get("reinject")}
+        creator = next((SIDES[s["side"]] for s in vec["steps"] if s["op"] == "create"), None)
+        for side in sides:
+            if side in reinject_sides:
+                # the peer's notifier only counts (13.2): it cannot make the reference
+                # inject from inside a wakeup, so this orientation has no line-protocol form
+                continue
+            role = "creator" if side == creator else "attacher"
+            name = f"{vec['name']}.peer_{layout.LOCALITY_NAMES[side]}_{role}"
+
+            def fn(ctx: Context, vec: Dict[str, Any] = vec, side: int = side) -> None:
+                needed = 0
+                for s in vec["steps"]:
+                    if s["op"] == "create" and SIDES[s["side"]] == side:
+                        needed |= int(s["features"], 16)
+                if needed & ~ctx.peer_features:
+                    raise CaseSkipped(f"the vector offers 0x{needed:x}, the peer implements "
+                                      f"0x{ctx.peer_features:x}")
+                Replay(ctx, vec, side).run()
+
+            CASES.append(Case(f"vector.{name}", "vector", vec.get("doc", ""), fn,
+                              uses_reference=len(sides) == 2))
+
+
+_vector_cases()
+
+
+# ---------------------------------------------------------------- handshake
+
+
+@case("handshake", "create_validates", "A descriptor the peer creates with its own random instance_id "
+                                       "and pid passes the reference validator, offers what hello said, "
+                                       "and a reference attacher negotiates with it (6.1-6.4).")
+def _create_validates(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    hello = ctx.ok("hello")
+    ctx.ok(f"create {p} 0", locality=0)
+    raw = ctx.file_desc(p)
+    try:
+        d = validate(bytearray(raw), 0, len(raw))
+    except ShmSignalFault as exc:
+        raise CaseFailure(f"the reference validator refuses the peer's descriptor: {exc}") from None
+    if d.features_offered != ctx.num(hello, "features"):
+        raise CaseFailure(f"offered 0x{d.features_offered:x}, hello said {hello.values.get('features')}")
+    if d.irq[0].pid == 0:
+        raise CaseFailure("the creator's pid is 0 (spec 6.1 step 3 writes the own pid)")
+    ch = ctx.ref_attach(p)
+    ctx.ok("wait_peer 2", attached=1)
+    want = d.features_offered & ctx.ref_features()
+    ctx.ok("features", features=f"0x{want:x}")
+    if ch.features != want:
+        raise CaseFailure(f"the reference negotiated 0x{ch.features:x}, expected 0x{want:x}")
+
+
+@case("handshake", "create_at_offset", "The peer creates a south descriptor at offset 128 of a 512-byte "
+                                       "file; the bytes equal the reference's, the file has the size asked "
+                                       "for, and "
+                                       "a reference attacher at that offset exchanges an inject (5, 6.1).")
+def _create_at_offset(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    feats = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_NOTIFY_COUNT
+    feats &= ctx.peer_features
+    inst = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    ctx.ok(f"create {p} 1 offset=128 size=512 features=0x{feats:x} required=0x0 instance={inst} pid=77",
+           locality=1)
+    if os.path.getsize(p) < 512:
+        raise CaseFailure(f"the file is {os.path.getsize(p)} bytes, create asked for size=512")
+    want = bytearray(512)
+    initialize(want, 128, 1, feats, 0, bytes.fromhex(inst), 77)
+    ctx.compare(bytes(want[128:320]), ctx.file_desc(p, 128), "after create at offset 128")
+    if any(ctx.file_desc(p, 0)[:128]):
+        raise CaseFailure("the peer wrote bytes before its descriptor's offset")
+    ch = ctx.ref_attach(p, offset=128)
+    if ch.locality != 0:
+        raise CaseFailure(f"the reference attached as {ch.locality}")
+    ctx.ok("wait_peer 2", attached=1)
+    ctx.ok("enable")
+    if not ch.inject():
+        raise CaseFailure("an inject into the enabled peer sent no notification")
+    ctx.ok("wait 2", ready=1)
+    ctx.ok("wakeup", calls=1, more=0)
+
+
+# ---------------------------------------------------------------- semantics
+
+
+def _pair(ctx: Context, peer_creates: bool, features: Optional[int] = None) -> Any:
+    """A channel between the peer and a reference engine; returns the reference channel."""
+    p = ctx.tmp / "chan"
+    feats = (layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT) \
+        if features is None else features
+    feats &= ctx.peer_features & ctx.ref_features()
+    if peer_creates:
+        ctx.ok(f"create {p} 0 features=0x{feats:x}", locality=0)
+        ch = ctx.ref_attach(p)
+        ctx.ok("wait_peer 2", attached=1)
+    else:
+        ch = ctx.ref_create(p, 0, features=feats)
+        ctx.ok(f"attach {p}", locality=1)
+        if not ch.wait_for_peer(2.0):
+            raise CaseFailure("the reference creator does not see the peer's attach")
+    return ch
+
+
+def _peer_loc(ch: Any) -> int:
+    return 1 - int(ch.locality)
+
+
+@case("semantics", "coalescing_peer_injects", "The peer injects 50 times into an enabled reference "
+                                              "owner: one notification (pending suppresses the rest, 7.1), "
+                                              "notify_count 1; after the owner's wakeup the next inject "
+                                              "notifies again.")
+def _coalesce_peer(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=False)
+    ch.enable()
+    r = ctx.ok("inject 50")
+    if ctx.num(r, "notified") != 1:
+        raise CaseFailure(f"50 injects into an enabled owner sent {r.values.get('notified')} notifications, "
+                          "expected 1: an inject must not notify while pending is set (7.1 step 5)")
+    rec = record(ctx.file_desc(ctx.tmp / "chan"), ch.locality)
+    if (rec["pending"], rec["dirty"]) != (1, 1):
+        raise CaseFailure(f"after the injects the owner's pending/dirty are {rec['pending']}/{rec['dirty']}, "
+                          "expected 1/1")
+    if ch.features & layout.FEATURE_NOTIFY_COUNT and rec["notify_count"] != 1:
+        raise CaseFailure(f"notify_count is {rec['notify_count']} after one notification")
+    if ch.wakeup() != 1:
+        raise CaseFailure("the owner's wakeup did not call the notifier once")
+    ctx.ok("inject", notified=1)
+
+
+@case("semantics", "coalescing_reference_injects", "The reference injects 50 times into the enabled peer: "
+                                                   "one notification; the peer's wakeup calls the notifier "
+                                                   "once and clears pending and dirty (7.2), so the next "
+                                                   "inject notifies again.")
+def _coalesce_ref(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=True)
+    ctx.ok("enable", calls=0)
+    notified = sum(bool(ch.inject()) for _ in range(50))
+    if notified != 1:
+        raise CaseFailure(f"the reference sent {notified} notifications (reference engine problem)")
+    ctx.ok("wait 2", ready=1)
+    ctx.ok("wakeup", calls=1, more=0)
+    raw = ctx.file_desc(ctx.tmp / "chan")
+    rec = record(raw, _peer_loc(ch))
+    if rec["pending"] or rec["dirty"]:
+        at = layout.IRQ_OFFSET + layout.IRQ_SIZE * _peer_loc(ch) + (1 if rec["pending"] else 2)
+        diff = ByteDiff(at, field_at(at), "00", f"{raw[at]:02x}", "after the peer's wakeup")
+        raise CaseFailure(f"after the peer's wakeup: {diff.describe()} (the wakeup must clear dirty, "
+                          "then pending, 7.2)", diff)
+    if not ch.inject():
+        raise CaseFailure("an inject after the peer's wakeup sent no notification: pending stayed set")
+    ctx.ok("wakeup", calls=1, more=0)
+    ctx.ok("wakeup", calls=0, more=0)
+
+
+@case("semantics", "masking", "A disabled peer is not notified but dirty is set (7.4); enable runs the "
+                              "wakeup at once (7.3); a disabled owner's wakeup does nothing.")
+def _masking(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=False)
+    ctx.ok("enable", calls=0)
+    ctx.ok("disable")
+    if ch.inject():
+        raise CaseFailure("an inject into the disabled peer sent a notification (reference engine problem)")
+    rec = record(ctx.file_desc(ctx.tmp / "chan"), _peer_loc(ch))
+    if (rec["enabled"], rec["pending"], rec["dirty"]) != (0, 0, 1):
+        raise CaseFailure(f"after disable and an inject: enabled/pending/dirty {rec['enabled']}/"
+                          f"{rec['pending']}/{rec['dirty']}, expected 0/0/1")
+    ctx.ok("wakeup", calls=0, more=0)
+    ctx.ok("enable", calls=1)
+    ctx.ok("wakeup", calls=0, more=0)
+
+
+@case("semantics", "peer_masks_reference", "Injects by the peer into a disabled reference owner set dirty "
+                                           "and notify nobody; the owner's enable finds the work.")
+def _peer_masks(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=True)
+    ch.disable()
+    ctx.ok("inject 3", notified=0)
+    if ch.enable() != 1:
+        raise CaseFailure("the reference's enable found no work after the peer's injects (dirty was not set)")
+
+
+@case("semantics", "wait", "wait returns ready=0 after its timeout when nothing is signalled, and ready=1 "
+                           "as soon as the remote injects (13.2 wait, 7.5).")
+def _wait(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=True)
+    ctx.ok("enable")
+    t0 = time.monotonic()
+    ctx.ok("wait 0.2", ready=0)
+    if time.monotonic() - t0 < 0.15:
+        raise CaseFailure("wait 0.2 returned ready=0 before its timeout")
+    ctx.peer.send("wait 5")
+    time.sleep(0.05)
+    ch.inject()
+    t0 = time.monotonic()
+    r = ctx.peer.reply(ctx.opts.timeout)
+    if not r.ok or r.values.get("ready") != "1":
+        raise CaseFailure(f"a waiting peer answered {r.raw!r} to an inject, expected ok ready=1")
+    if time.monotonic() - t0 > 2.0:
+        raise CaseFailure("the waiting peer took more than 2 s to notice the inject")
+    ctx.ok("wakeup", calls=1)
+
+
+@case("semantics", "close_by_peer", "The peer's close sets its state closed and the remote's dirty, "
+                                    "leaving pending and notify_count alone; the reference sees "
+                                    "PEER_CLOSED (section 9).")
+def _close_by_peer(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=False)
+    ch.enable()
+    ctx.ok("close")
+    raw = ctx.file_desc(ctx.tmp / "chan")
+    own, peer = record(raw, ch.locality), record(raw, _peer_loc(ch))
+    if peer["state"] != layout.STATE_CLOSED:
+        at = layout.IRQ_OFFSET + layout.IRQ_SIZE * _peer_loc(ch) + 4
+        raise CaseFailure(f"after close the peer's state is {peer['state']}, expected 2 (closed)",
+                          ByteDiff(at, field_at(at), "02", f"{raw[at]:02x}", "after close"))
+    if (own["dirty"], own["pending"], own["notify_count"]) != (1, 0, 0):
+        raise CaseFailure(f"after the peer's close the reference's dirty/pending/notify_count are "
+                          f"{own['dirty']}/{own['pending']}/{own['notify_count']}, "
+                          "expected 1/0/0 (section 9)")
+    try:
+        for _ in range(3):  # the close's dirty makes a wait ready; the wakeup drains it
+            if ch.wait(2.0):
+                ch.wakeup()
+    except ShmSignalFault as exc:
+        if exc.code != Fault.PEER_CLOSED:
+            raise CaseFailure(f"the reference saw {exc.code.name}, expected PEER_CLOSED") from None
+    else:
+        raise CaseFailure("the reference's wait did not report PEER_CLOSED")
+
+
+@case("semantics", "close_by_reference", "When the reference closes, a peer parked in wait wakes at once "
+                                         "and reports PEER_CLOSED (err 16), and keeps answering.")
+def _close_by_ref(ctx: Context) -> None:
+    ch = _pair(ctx, peer_creates=True)
+    ctx.ok("enable")
+    ctx.peer.send("wait 10")
+    time.sleep(0.1)
+    ch.close()
+    t0 = time.monotonic()
+    r = ctx.peer.reply(ctx.opts.timeout)
+    took = time.monotonic() - t0
+    if r.ok and r.values.get("ready") == "1":
+        # the close set the peer's dirty, so wait may answer ready=1 first (13.2 wait);
+        # after the wakeup that drains it, the next wait must report the close
+        ctx.ok("wakeup")
+        r = ctx.raw("wait 1")
+    if r.ok or r.code != int(Fault.PEER_CLOSED):
+        raise CaseFailure(f"after the remote's close the peer's wait answered {r.raw!r}, expected err 16 "
+                          "PEER_CLOSED")
+    if took > 2.0:
+        raise CaseFailure(f"the parked peer took {took:.1f} s to notice the close (the close wakes "
+                          "unconditionally, section 9)")
+    ctx.ok("hello")
+
+
+# ---------------------------------------------------------------- liveness
+
+
+@case("liveness", "locality_busy", "While the peer is attached with LIVENESS_LOCK its lock keeps the "
+                                   "locality busy: a second attacher gets LOCALITY_BUSY (6.3, 9).")
+def _busy(ctx: Context) -> None:
+    feats = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK
+    if feats & ~ctx.peer_features:
+        raise CaseSkipped("the peer does not implement LIVENESS_LOCK")
+    p = ctx.tmp / "chan"
+    ctx.ref_create(p, 0, features=feats)
+    ctx.ok(f"attach {p}", locality=1)
+    # the peer's record is attached and (with LIVENESS_LOCK negotiated) only its lock
+    # says it is alive: a second attacher must find the lock taken
+    try:
+        ctx.ref_attach(p)
+    except ShmSignalFault as exc:
+        if exc.code != Fault.LOCALITY_BUSY:
+            raise CaseFailure(f"expected LOCALITY_BUSY, got {exc.code.name}") from None
+    else:
+        raise CaseFailure("a second attacher took the peer's locality: the peer does not hold its "
+                          "liveness lock at LOCK_BASE + offset + 64 + 64 * locality (section 9)")
+
+
+@case("liveness", "death_noticed", "A peer killed while attached leaves its record attached but its "
+                                   "liveness lock free: the reference reports PEER_DEAD (section 9).")
+def _death(ctx: Context) -> None:
+    feats = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK
+    if feats & ~ctx.peer_features:
+        raise CaseSkipped("the peer does not implement LIVENESS_LOCK")
+    p = ctx.tmp / "chan"
+    ch = ctx.ref_create(p, 0, features=feats)
+    ctx.ok(f"attach {p}", locality=1)
+    if not ch.wait_for_peer(2.0):
+        raise CaseFailure("the reference does not see the peer's attach")
+    try:
+        ch.check_peer() if hasattr(ch, "check_peer") else ch.wait(0.05)
+    except ShmSignalFault as exc:
+        raise CaseFailure(f"the live peer is reported as {exc.code.name}: does it hold its liveness "
+                          "lock at LOCK_BASE + 64 + 64 * locality (section 9)?") from None
+    ctx.suite.kill_peer()
+    try:
+        ch.enable()
+        ch.wait(3.0)
+    except ShmSignalFault as exc:
+        if exc.code != Fault.PEER_DEAD:
+            raise CaseFailure(f"expected PEER_DEAD, got {exc.code.name}") from None
+    else:
+        raise CaseFailure("the killed peer was not noticed within 3 s")
+
+
+# ---------------------------------------------------------------- faults
+
+
+def _fault_cases() -> None:
+    for vec in _vectors()["faults"]:
+        def fn(ctx: Context, f: Dict[str, Any] = vec) -> None:
+            p = ctx.tmp / "bad"
+            mapping = bytes.fromhex(f["mapping"])
+            p.write_bytes(mapping)
+            r = ctx.raw(f"attach {p} offset={f['offset']} features={f['features']}")
+            if r.ok:
+                raise CaseFailure(f"the peer attached to a descriptor with {f['fault']} "
+                                  f"({f['field']} at offset {f['field_offset']}); expected err {f['code']} "
+                                  f"{f['fault']}")
+            if r.code != f["code"]:
+                raise CaseFailure(f"refused with err {r.code} {r.name}, "
+                                  f"expected err {f['code']} {f['fault']} "
+                                  f"({f['field']} at offset {f['field_offset']}; the checks run in the "
+                                  "order of spec 6.4)")
+            after = p.read_bytes()
+            if after != mapping:
+                at = next((i for i in range(min(len(after), len(mapping))) if after[i] != mapping[i]),
+                          min(len(after), len(mapping)))
+                rel = at - f["offset"]
+                name = field_at(rel) if 0 <= rel < layout.DESC_SIZE else f"file byte {at}"
+                exp = f"{mapping[at]:02x}" if at < len(mapping) else "--"
+                act = f"{after[at]:02x}" if at < len(after) else "--"
+                raise CaseFailure(f"the refused attach wrote to the file: byte {at} ({name}) was 0x{exp}, "
+                                  f"now 0x{act}", ByteDiff(at, name, exp, act, "after the refused attach"))
+            ctx.ok("hello")  # a fault is a value: the peer carries on
+
+        CASES.append(Case(f"fault.{vec['name']}", "fault",
+                          f"attach must refuse with {vec['code']} {vec['fault']} ({vec['field']}) and write "
+                          "nothing (6.4).", fn))
+
+
+_fault_cases()
+
+
+# ---------------------------------------------------------------- stress
+
+
+class _RefServer(threading.Thread):
+    """The reference side of a stress run: wait, wakeup, optionally echo; counts
+    waits that timed out with work pending (lost wake-ups)."""
+
+    def __init__(self, ch: Any, echo: bool) -> None:
+        super().__init__(daemon=True)
+        self.ch, self.echo = ch, echo
+        self.stop = threading.Event()
+        self.calls = self.wakeups = self.lost = self.echoes = 0
+        self.closed = False
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        ch = self.ch
+        try:
+            while not self.stop.is_set():
+                try:
+                    ready = ch.wait(STRESS_WAIT)
+                except ShmSignalFault as exc:
+                    if exc.code != Fault.PEER_CLOSED:
+                        raise
+                    self.calls += ch.wakeup()
+                    self.closed = True
+                    return
+                if not ready:
+                    rec = record(ch.descriptor_bytes(), ch.locality)
+                    if rec["enabled"] and (rec["dirty"] or rec["pending"]):
+                        self.lost += 1  # parked for STRESS_WAIT s with work waiting
+                    else:
+                        continue
+                c = ch.wakeup()
+                self.wakeups += 1
+                self.calls += c
+                if self.echo and c:
+                    ch.inject()
+                    self.echoes += 1
+        except BaseException as exc:  # reported by the case
+            self.error = exc
+
+
+def _stress_timeout(ctx: Context, count: int) -> float:
+    return max(ctx.opts.timeout, 30.0 + count * 100e-6)
+
+
+@case("stress", "peer_injects", "The peer injects N times with random pauses (inject N 2) into a "
+                                "reference owner that drains and parks: no wait times out with work "
+                                "pending, every notification the peer counted is in notify_count, and "
+                                "the owner ends drained.")
+def _stress_peer_injects(ctx: Context) -> None:
+    n = ctx.opts.stress_injects
+    ch = _pair(ctx, peer_creates=False)
+    if hasattr(ch, "liveness_interval"):
+        ch.liveness_interval = STRESS_WAIT * 5  # see STRESS_WAIT
+    ch.enable()
+    server = _RefServer(ch, echo=False)
+    server.start()
+    try:
+        r = ctx.ok(f"inject {n} 2", timeout=_stress_timeout(ctx, n))
+        stats = ctx.ok("stats")
+        ctx.ok("close")
+    finally:
+        server.stop.set()
+        server.join(STRESS_WAIT * 3)
+    if server.error is not None:
+        raise CaseFailure(f"the reference owner failed: {server.error}")
+    rec = record(ctx.file_desc(ctx.tmp / "chan"), ch.locality)
+    notified = ctx.num(r, "notified")
+    if server.lost:
+        raise CaseFailure(f"{server.lost} wake-up(s) lost: the owner parked {STRESS_WAIT} s with work "
+                          "pending (inject must store dirty, fence, then read enabled/pending, 7.1)")
+    if ch.features & layout.FEATURE_NOTIFY_COUNT and rec["notify_count"] != ctx.num(stats, "notifications"):
+        raise CaseFailure(f"notify_count {rec['notify_count']} != the peer's notifications "
+                          f"{stats.values.get('notifications')}")
+    if not 1 <= notified <= n:
+        raise CaseFailure(f"notified={notified} for {n} injects")
+    if (rec["pending"], rec["dirty"]) != (0, 0):
+        raise CaseFailure(f"the owner ended with pending/dirty {rec['pending']}/{rec['dirty']}")
+
+
+@case("stress", "reference_injects", "The reference injects N times with random pauses into the peer "
+                                     "serving (serve): the peer ends drained, its notify_count equals "
+                                     "the reference's notifications, and it reports no late wake-up.")
+def _stress_ref_injects(ctx: Context) -> None:
+    n = ctx.opts.stress_injects
+    ch = _pair(ctx, peer_creates=True)
+    ctx.ok("enable")
+    ctx.peer.send(f"serve {STRESS_WAIT * 5}")
+    rng = random.Random(1)
+    notifications = 0
+    t_end = 0.0
+    for i in range(n):
+        if i and rng.randrange(1000) == 0:
+            time.sleep(0.0002)  # now and then long enough for the peer to park
+        notifications += bool(ch.inject())
+        t_end = time.monotonic()
+    stats = dict(ch.stats)
+    negotiated = ch.features or 0
+    ch.close()
+    r = ctx.peer.reply(_stress_timeout(ctx, n))
+    if not r.ok or r.values.get("closed") != "1":
+        raise CaseFailure(f"serve answered {r.raw!r}, expected ok closed=1 after the reference closed")
+    if time.monotonic() - t_end > STRESS_WAIT * 4:
+        raise CaseFailure("the serving peer noticed the close late")
+    st = ctx.ok("stats")
+    raw = ctx.dump()
+    rec = record(raw, _peer_loc(ch))
+    if st.values.get("late", "0") != "0":
+        raise CaseFailure(f"the peer counted {st.values['late']} late wake-ups (a lost notification)")
+    if negotiated & layout.FEATURE_NOTIFY_COUNT and rec["notify_count"] != notifications:
+        raise CaseFailure(f"notify_count {rec['notify_count']} != the reference's notifications "
+                          f"{notifications} (stats {stats})")
+    if (rec["pending"], rec["dirty"]) != (0, 0):
+        raise CaseFailure(f"the peer ended with pending/dirty {rec['pending']}/{rec['dirty']}")
+
+
+@case("stress", "ping_from_reference", "Ping-pong: the peer serves with echo=1 and the reference pings "
+                                       "N rounds, each answered within 2 s (a lost wake-up on either side "
+                                       "stalls a round).")
+def _ping_ref(ctx: Context) -> None:
+    rounds = ctx.opts.ping_rounds
+    ch = _pair(ctx, peer_creates=False)
+    ch.enable()
+    ctx.ok("enable")
+    ctx.peer.send(f"serve {STRESS_WAIT * 5} echo=1 max={rounds}")
+    for i in range(rounds):
+        ch.inject()
+        calls = 0
+        t0 = time.monotonic()
+        while calls == 0:
+            if not ch.wait(STRESS_WAIT):
+                raise CaseFailure(f"round {i}: no echo within {STRESS_WAIT} s")
+            calls = ch.wakeup()
+            if calls == 0 and time.monotonic() - t0 > STRESS_WAIT:
+                raise CaseFailure(f"round {i}: no echo within {STRESS_WAIT} s")
+    r = ctx.peer.reply(_stress_timeout(ctx, rounds))
+    if not r.ok or ctx.num(r, "echoes") != rounds:
+        raise CaseFailure(f"serve answered {r.raw!r}, expected echoes={rounds}")
+
+
+@case("stress", "ping_from_peer", "Ping-pong: the reference serves with echo and the peer pings N "
+                                  "rounds (ping N 2).")
+def _ping_peer(ctx: Context) -> None:
+    rounds = ctx.opts.ping_rounds
+    ch = _pair(ctx, peer_creates=True)
+    ctx.ok("enable")
+    ch.enable()
+    server = _RefServer(ch, echo=True)
+    server.start()
+    try:
+        r = ctx.raw(f"ping {rounds} {STRESS_WAIT}", timeout=_stress_timeout(ctx, rounds))
+        ctx.raw("close")  # the server sees PEER_CLOSED and ends at once
+    finally:
+        server.stop.set()
+        server.join(STRESS_WAIT * 3)
+    if server.error is not None:
+        raise CaseFailure(f"the reference server failed: {server.error}")
+    if not r.ok:
+        raise CaseFailure(f"ping failed: {r.raw}")
+    if ctx.num(r, "rounds") != rounds:
+        raise CaseFailure(f"ping answered {r.raw!r}")
+
+
+# ---------------------------------------------------------------- engines
+
+
+def _with_engines() -> None:
+    """Every case that has a reference side also runs against the C engine."""
+    extra: List[Case] = []
+    for c in CASES:
+        if c.group in ("protocol", "fault") or not c.uses_reference:
+            continue
+        extra.append(Case(c.name + "@c", c.group, c.doc + " (reference: the C engine)", c.fn, "c"))
+    CASES.extend(extra)
+
+
+_with_engines()
+
+
+# ---------------------------------------------------------------- the suite
+
+
+class Suite:
+    """Runs the cases against one peer command, restarting the peer after a case
+    that killed or confused it."""
+
+    def __init__(self, argv: Sequence[str], opts: Optional[Options] = None) -> None:
+        self.argv = list(argv)
+        self.opts = opts or Options()
+        self._peer: Optional[PeerProcess] = None
+        self.peer_features = 0
+        self.hello = ""
+        self._starts = 0
+
+    def _start(self) -> PeerProcess:
+        self._starts += 1
+        p = PeerProcess(self.argv, cwd=self.opts.cwd, env=self.opts.env)
+        try:
+            r = p.request("hello", self.opts.timeout)
+        except PeerFailure:
+            p.close(1)
+            raise
+        if r.ok:
+            self.hello = r.raw
+            try:
+                self.peer_features = int(r.values.get("features", "0"), 0)
+            except ValueError:
+                self.peer_features = 0
+        return p
+
+    def peer(self) -> PeerProcess:
+        if self._peer is None or not self._peer.alive():
+            if self._peer is not None:
+                self._peer.close(1)
+            self._peer = self._start()
+        return self._peer
+
+    def kill_peer(self) -> None:
+        if self._peer is not None:
+            self._peer.kill()
+            self._peer.close(1)
+            self._peer = None
+
+    def _reset(self) -> None:
+        """Between cases: the peer drops any channel (close; NO_CHANNEL is fine)."""
+        if self._peer is None or not self._peer.alive():
+            return
+        try:
+            r = self._peer.request("close", min(self.opts.timeout, 5.0))
+            if not (r.ok or r.code == 101):
+                self.kill_peer()
+        except PeerFailure:
+            self.kill_peer()
+
+    def selected(self) -> List[Case]:
+        out = []
+        for c in CASES:
+            if c.engine not in self.opts.engines:
+                continue
+            if self.opts.select and not any(fnmatch.fnmatchcase(c.name, pat) or pat in c.name
+                                            for pat in self.opts.select):
+                continue
+            out.append(c)
+        return out
+
+    def run(self) -> SuiteResult:
+        t_suite = time.monotonic()
+        results: List[CaseResult] = []
+        unusable = ""
+        try:
+            self.peer()
+            if not self.hello:
+                unusable = "the peer did not answer 'hello' with 'ok'"
+        except PeerFailure as exc:
+            unusable = f"the peer does not start or answer 'hello': {exc}"
+        engine_ok: Dict[str, str] = {}
+        for eng in self.opts.engines:
+            try:
+                _engine_class(eng)
+                engine_ok[eng] = ""
+            except Exception as exc:  # the C library cannot be built here: its cases are skipped
+                engine_ok[eng] = f"the {eng} reference engine is unavailable: {exc}"
+        failed_starts = 0
+        for c in self.selected():
+            if unusable:
+                res = CaseResult(c.name, c.group, c.doc, "failed", message=unusable)
+                results.append(res)
+                self._progress(res)
+                continue
+            if engine_ok.get(c.engine):
+                res = CaseResult(c.name, c.group, c.doc, "skipped", message=engine_ok[c.engine])
+                results.append(res)
+                self._progress(res)
+                continue
+            res = self._run_case(c)
+            results.append(res)
+            self._progress(res)
+            if res.status == "failed" and res.message.startswith("the peer does not start"):
+                failed_starts += 1
+                if failed_starts >= 2:
+                    unusable = res.message
+            else:
+                failed_starts = 0
+        if self._peer is not None:
+            self._peer.close()
+            self._peer = None
+        return SuiteResult(self.argv, results, time.monotonic() - t_suite, self.hello, unusable)
+
+    def _progress(self, res: CaseResult) -> None:
+        if self.opts.progress is not None:
+            self.opts.progress(res)
+
+    def _run_case(self, c: Case) -> CaseResult:
+        tmp = Path(tempfile.mkdtemp(prefix="shm-signal-check-"))
+        ctx = Context(self, tmp, c.engine)
+        res = CaseResult(c.name, c.group, c.doc, "passed")
+        t0 = time.monotonic()
+        mark = 0
+        try:
+            try:
+                mark = len(self.peer().transcript)
+            except PeerFailure as exc:
+                raise CaseFailure(f"the peer does not start or answer 'hello': {exc}") from None
+            c.fn(ctx)
+        except CaseSkipped as exc:
+            res.status, res.message = "skipped", str(exc)
+        except CaseFailure as exc:
+            res.status, res.message, res.diff = "failed", str(exc), exc.diff
+        except PeerFailure as exc:
+            res.status = "failed"
+            res.message = {"timeout": "the peer hung: ", "exited": "the peer died: ",
+                           "protocol": "the peer broke the line protocol: "}.get(exc.kind, "") + str(exc)
+        except ShmSignalFault as exc:
+            res.status, res.message = "failed", f"the reference engine refused: {exc}"
+        except Exception as exc:  # a case must never take the suite down
+            res.status, res.message = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            res.seconds = time.monotonic() - t0
+            if self._peer is not None:
+                res.transcript = list(self._peer.transcript[mark:])[-40:]
+                if res.status == "failed":
+                    res.stderr = self._peer.stderr_tail()
+            ctx.close_refs()
+            self._reset()
+            if res.status == "failed" and self._peer is not None and self._peer.alive():
+                # a failed case may leave the peer in any state: start clean
+                self.kill_peer()
+            shutil.rmtree(tmp, ignore_errors=True)
+        return res
+
+
+def run(argv: Sequence[str], opts: Optional[Options] = None) -> SuiteResult:
+    """Run the whole suite against the peer started by ``argv``."""
+    return Suite(argv, opts).run()
+
+
+def case_names(engines: Sequence[str] = ("py", "c")) -> List[str]:
+    return [c.name for c in CASES if c.engine in engines]
+
+
+def iter_cases() -> Iterator[Case]:
+    return iter(CASES)
+

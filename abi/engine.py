@@ -247,7 +247,7 @@ class Channel:
         return self._ordering.name
 
     def _state(self, rec: int) -> int:
-        return int(struct.unpack_from("<I", self._map.mm, rec + _IRQ["state"])[0])
+        return int.from_bytes(self._map.mm[rec + _IRQ["state"]:rec + _IRQ["state"] + 4], "little")
 
     def peer_attached(self) -> bool:
         return self._state(self._rem) == layout.STATE_ATTACHED
@@ -306,7 +306,8 @@ class Channel:
                 return False  # not parked: it finds dirty itself, no kernel call (spec 7.5)
             if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
                 at = self._rem + _IRQ["notify_count"]
-                struct.pack_into("<Q", mm, at, (struct.unpack_from("<Q", mm, at)[0] + 1) & (2**64 - 1))
+                count = int.from_bytes(mm[at:at + 8], "little") + 1
+                mm[at:at + 8] = (count & (2**64 - 1)).to_bytes(8, "little")
             assert self._backend is not None
             self._backend.wake(self.remote_locality)
             self.stats["notifications"] += 1

@@ -49,11 +49,20 @@ class FutexWake(WakeBackend):
         self._syscall.restype = ctypes.c_long
         self._nr = futex_syscall_number()
         self._wake_args: Dict[int, Tuple[Any, ...]] = {}
+        # Reused argument objects: wait and wake are on the round-trip path.
+        self._ts = _Timespec(0, 0)
+        self._ts_ref = ctypes.byref(self._ts)
+        self._expected = ctypes.c_uint32(0)
+        self._addr: Dict[int, ctypes.c_void_p] = {}
 
     def wait(self, locality: int, expected: int, timeout: float) -> None:
-        ts = _Timespec(int(timeout), int((timeout - int(timeout)) * 1e9))
-        r = self._syscall(self._nr, ctypes.c_void_p(self.word_address(locality)), FUTEX_WAIT,
-                          ctypes.c_uint32(expected), ctypes.byref(ts), None, 0)
+        addr = self._addr.get(locality)
+        if addr is None:
+            addr = self._addr[locality] = ctypes.c_void_p(self.word_address(locality))
+        secs = int(timeout)
+        self._ts.tv_sec, self._ts.tv_nsec = secs, int((timeout - secs) * 1e9)
+        self._expected.value = expected
+        r = self._syscall(self._nr, addr, FUTEX_WAIT, self._expected, self._ts_ref, None, 0)
         if r == -1:
             err = ctypes.get_errno()
             if err not in (errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT):

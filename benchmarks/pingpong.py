@@ -21,11 +21,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from abi import layout  # noqa: E402
 from abi.engine import NORTH, Channel  # noqa: E402
+from abi.wake import supported_features  # noqa: E402
 
 CTX = mp.get_context("fork")
 SPIN_FOREVER = 3600.0  # "both sides active": never park
@@ -197,29 +199,31 @@ def inject_without_wake(n: int) -> List[int]:
 
 
 def _busy_receiver(path: str, stop_after: float) -> None:
+    """Busy: each batch of work takes 20 us, and between batches it looks for more
+    without parking (it is working, not sleeping)."""
     work = [0]
 
     def notifier() -> None:
-        end = time.perf_counter() + 20e-6  # 20 us of "work" per batch
+        end = time.perf_counter() + 20e-6
         while time.perf_counter() < end:
             work[0] += 1
 
-    with Channel.attach(path, timeout=10, notifier=notifier, spin=0) as ch:
+    with Channel.attach(path, timeout=10, notifier=notifier, spin=SPIN_FOREVER) as ch:
         ch.enable()
         deadline = time.monotonic() + stop_after
         while time.monotonic() < deadline:
             ch.poll(0.05)
 
 
-def burst_wake_calls(count: int = 1_000_000) -> Tuple[int, float]:
+def burst_wake_calls(count: int, features: Optional[int] = None) -> Tuple[int, float]:
     """Kernel wake calls made by ``count`` back-to-back injects to a busy receiver."""
     with tempfile.TemporaryDirectory() as d:
         path = str(Path(d) / "chan")
-        with Channel.create(path, NORTH) as ch:
+        with Channel.create(path, NORTH, features=features) as ch:
             child = CTX.Process(target=_busy_receiver, args=(path, 60.0))
             child.start()
             ch.wait_for_peer(10)
-            time.sleep(0.2)  # let it enable and park
+            time.sleep(0.2)  # let it enable
             t = time.perf_counter()
             inject = ch.inject
             for _ in range(count):
@@ -257,19 +261,26 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print {mechanism: {median_us, p99_us}}")
     args = ap.parse_args()
     results = run(args.iterations, args.warmup)
-    wakes, elapsed = burst_wake_calls(args.burst)
+    bursts = {
+        "with WAITER_FLAG": burst_wake_calls(args.burst),
+        "pending only (no WAITER_FLAG)": burst_wake_calls(
+            args.burst, supported_features() & ~layout.FEATURE_WAITER_FLAG),
+    }
     pipe = results["os.pipe"]["median_us"]
     if args.json:
         out: Dict[str, Any] = dict(results)
-        out["burst"] = {"injects": args.burst, "kernel_wake_calls": wakes, "seconds": elapsed}
+        out["burst"] = {name: {"injects": args.burst, "kernel_wake_calls": w, "seconds": t}
+                        for name, (w, t) in bursts.items()}
         print(json.dumps(out, indent=2))
         return 0
     print(f"{'mechanism (two-process round trip)':<36} {'median us':>10} {'p99 us':>10} {'x os.pipe':>10}")
     for name, r in results.items():
         ratio = f"{r['median_us'] / pipe:.2f}" if "inject" not in name else ""
         print(f"{name:<36} {r['median_us']:>10.2f} {r['p99_us']:>10.2f} {ratio:>10}")
-    print(f"\nburst: {args.burst} injects to a busy receiver in {elapsed:.2f} s: "
-          f"{wakes} kernel wake calls")
+    print()
+    for name, (wakes, elapsed) in bursts.items():
+        print(f"burst of {args.burst} injects to a busy receiver, {name}: {wakes} kernel wake calls "
+              f"({elapsed:.2f} s)")
     print(f"targets: spinning median <= 2 us; parked <= 1.3 x os.pipe "
           f"(here {results['shm-signal parked']['median_us'] / pipe:.2f}); inject without wake-up <= 1 us; "
           "burst < 100 wake calls")

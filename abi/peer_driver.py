@@ -10,6 +10,7 @@ killed (with its process group, so helpers it started go too).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -66,7 +67,8 @@ def parse_reply(line: str) -> Reply:
         return Reply(line, True, values)
     if tokens[0] == "err":
         if len(tokens) < 3 or not tokens[1].isdigit():
-            raise PeerFailure("protocol", f"malformed err reply {line[:200]!r} (want 'err CODE NAME MESSAGE')")
+            raise PeerFailure("protocol",
+                              f"malformed err reply {line[:200]!r} (want 'err CODE NAME MESSAGE')")
         return Reply(line, False, code=int(tokens[1]), name=tokens[2], message=" ".join(tokens[3:]))
     raise PeerFailure("protocol", f"reply is neither 'ok' nor 'err': {line[:200]!r}")
 
@@ -170,10 +172,8 @@ class PeerProcess:
                     self.proc.kill()
             except OSError:
                 pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
 
     def close(self, timeout: float = 5.0) -> Optional[int]:
         """``quit``, then the exit status; a peer that does not leave in time is killed."""
@@ -215,7 +215,5 @@ class PeerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-        try:
+        with contextlib.suppress(OSError):
             self._stderr.close()
-        except OSError:
-            pass

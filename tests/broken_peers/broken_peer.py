@@ -1,0 +1,176 @@
+"""A deliberately broken peer for the check-peer tests: the Python reference peer
+(``abi.peer``) with exactly one named mistake, chosen by ``--break NAME``.
+
+Each mistake is one a real implementation makes; ``tests/test_check_peer.py`` checks
+that the conformance case named for it in ``BREAKS`` catches it.  Nothing here is
+shipped: the reference peers stay correct.
+
+    python tests/broken_peers/broken_peer.py --break ignores_pending
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import struct
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from abi import layout  # noqa: E402
+from abi.faults import Fault, ShmSignalFault  # noqa: E402
+from abi.peer import Peer, serve  # noqa: E402
+
+# mistake -> (the check-peer case that must catch it, what the mistake is)
+BREAKS: Dict[str, tuple] = {
+    "byte_order": ("vector.init_north.peer_north_creator",
+                   "writes every multi-byte field big-endian"),
+    "reserved_garbage": ("vector.init_north.peer_north_creator",
+                         "leaves garbage in reserved0 after create"),
+    "ignores_pending": ("semantics.coalescing_peer_injects",
+                        "notifies on every inject into an enabled owner, pending or not"),
+    "never_clears_pending": ("semantics.coalescing_reference_injects",
+                             "its wakeup clears dirty but never pending"),
+    "accepts_bad_magic": ("fault.bad_magic",
+                          "attaches to a descriptor whose magic is wrong"),
+    "ignores_reserved": ("fault.reserved0_nonzero",
+                         "attaches to a descriptor with nonzero reserved bytes"),
+    "wrong_fault_order": ("fault.reserved_before_instance_id",
+                          "checks instance_id before the reserved bytes (spec 6.4 order)"),
+    "no_liveness_lock": ("liveness.locality_busy",
+                         "attaches without holding its liveness lock"),
+    "close_without_dirty": ("semantics.close_by_peer",
+                            "closes without setting the remote's dirty"),
+    "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
+                       "attaches as the creator's locality instead of the free one"),
+    "hangs": ("semantics.masking", "never answers 'disable'"),
+    "dies": ("semantics.wait", "exits in the middle of 'wait'"),
+    "garbage_reply": ("semantics.masking",
+                      "answers 'wakeup' with a line that is neither ok nor err"),
+}
+
+
+def _patch(path: str, offset: int, data: bytes) -> None:
+    """Write bytes into the mapping file behind the engine's back."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.pwrite(fd, data, offset)
+    finally:
+        os.close(fd)
+
+
+class BrokenPeer(Peer):
+    def __init__(self, mistake: str) -> None:
+        super().__init__("python")
+        self.mistake = mistake
+        self.path = ""
+        self.offset = 0
+
+    def cmd_create(self, args: List[str]) -> str:
+        out = super().cmd_create(args)
+        self.path, self.offset = args[0], self.ch.offset
+        if self.mistake == "byte_order":
+            raw = bytearray(self.ch.descriptor_bytes())
+            for leaf in layout.leaves(layout.ShmSignalDesc):
+                if leaf.size > 1:
+                    raw[leaf.offset:leaf.offset + leaf.size] = raw[leaf.offset:leaf.offset + leaf.size][::-1]
+            _patch(self.path, self.offset, bytes(raw))
+        elif self.mistake == "reserved_garbage":
+            _patch(self.path, self.offset + 56, b"\xa5" * 8)
+        return out
+
+    def cmd_attach(self, args: List[str]) -> str:
+        if args:
+            self.path = args[0]
+        try:
+            out = super().cmd_attach(args)
+        except ShmSignalFault as exc:
+            accept = {"accepts_bad_magic": (Fault.BAD_MAGIC,), "ignores_reserved": (Fault.RESERVED_NONZERO,)}
+            if exc.code in accept.get(self.mistake, ()):
+                return "locality=1 features=0x0"  # "attached" without looking further
+            if self.mistake == "wrong_fault_order" and exc.code == Fault.RESERVED_NONZERO:
+                raise ShmSignalFault(Fault.BAD_INSTANCE_ID, "checked instance_id first") from None
+            raise
+        self.offset = self.ch.offset
+        if self.mistake == "no_liveness_lock":
+            self.ch._lock.release()
+        if self.mistake == "wrong_locality":
+            return out.replace(f"locality={self.ch.locality}", f"locality={1 - self.ch.locality}")
+        return out
+
+    def cmd_inject(self, args: List[str]) -> str:
+        if self.mistake != "ignores_pending":
+            return super().cmd_inject(args)
+        ch = self._need()
+        count = int(args[0], 0) if args else 1
+        notified = 0
+        rem = self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.remote_locality
+        for _ in range(count):
+            if ch.inject():
+                notified += 1
+                continue
+            word = ch.flags(ch.remote_locality)
+            if word["enabled"]:  # pending set: notify anyway, and count it
+                mm = ch.buffer
+                n = struct.unpack_from("<Q", mm, rem + 16)[0]
+                struct.pack_into("<Q", mm, rem + 16, n + 1)
+                notified += 1
+        return f"notified={notified}"
+
+    def cmd_wakeup(self, args: List[str]) -> str:
+        if self.mistake == "garbage_reply":
+            return "\x01<not-a-reply & \"quoted\"> ]]>"
+        out = super().cmd_wakeup(args)
+        if self.mistake == "never_clears_pending":
+            ch = self._need()
+            ch.buffer[self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.locality + 1] = 1
+        return out
+
+    def cmd_disable(self, args: List[str]) -> str:
+        if self.mistake == "hangs":
+            time.sleep(3600)
+        return super().cmd_disable(args)
+
+    def cmd_wait(self, args: List[str]) -> str:
+        if self.mistake == "dies":
+            os._exit(3)
+        return super().cmd_wait(args)
+
+    def cmd_close(self, args: List[str]) -> str:
+        if self.mistake != "close_without_dirty" or self.ch is None:
+            return super().cmd_close(args)
+        ch = self.ch
+        at = self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.remote_locality + 2
+        before = ch.buffer[at]
+        path = self.path
+        out = super().cmd_close(args)
+        _patch(path, at, bytes([before]))  # undo the close's dirty
+        return out
+
+    def handle(self, line: str) -> str:
+        reply = super().handle(line)
+        if self.mistake == "garbage_reply" and reply.startswith("ok \x01"):
+            return reply[3:]
+        return reply
+
+
+def main(argv: Any = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--break", dest="mistake", choices=sorted(BREAKS), required=True)
+    args = parser.parse_args(argv)
+    import abi.peer as peer_mod
+
+    original = peer_mod.Peer
+    peer_mod.Peer = lambda engine="python": BrokenPeer(args.mistake)  # type: ignore[misc,assignment]
+    try:
+        return serve(sys.stdin, sys.stdout)
+    finally:
+        peer_mod.Peer = original
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1038,7 +1038,11 @@ class Suite:
         self._peer: Optional[PeerProcess] = None
         self.peer_features = 0
         self.hello = ""
+        self.unusable = ""
         self._starts = 0
+        self._prepared = False
+        self._failed_starts = 0
+        self._engine_error: Dict[str, str] = {}
 
     def _start(self) -> PeerProcess:
         self._starts += 1
@@ -1091,47 +1095,52 @@ class Suite:
             out.append(c)
         return out
 
-    def run(self) -> SuiteResult:
-        t_suite = time.monotonic()
-        results: List[CaseResult] = []
-        unusable = ""
+    def _prepare(self) -> None:
+        """Once: start the peer (hello), and find out which reference engines work here."""
+        if self._prepared:
+            return
+        self._prepared = True
         try:
             self.peer()
             if not self.hello:
-                unusable = "the peer did not answer 'hello' with 'ok'"
+                self.unusable = "the peer did not answer 'hello' with 'ok'"
         except PeerFailure as exc:
-            unusable = f"the peer does not start or answer 'hello': {exc}"
-        engine_ok: Dict[str, str] = {}
+            self.unusable = f"the peer does not start or answer 'hello': {exc}"
         for eng in self.opts.engines:
             try:
                 _engine_class(eng)
-                engine_ok[eng] = ""
+                self._engine_error[eng] = ""
             except Exception as exc:  # the C library cannot be built here: its cases are skipped
-                engine_ok[eng] = f"the {eng} reference engine is unavailable: {exc}"
-        failed_starts = 0
-        for c in self.selected():
-            if unusable:
-                res = CaseResult(c.name, c.group, c.doc, "failed", message=unusable)
-                results.append(res)
-                self._progress(res)
-                continue
-            if engine_ok.get(c.engine):
-                res = CaseResult(c.name, c.group, c.doc, "skipped", message=engine_ok[c.engine])
-                results.append(res)
-                self._progress(res)
-                continue
+                self._engine_error[eng] = f"the {eng} reference engine is unavailable: {exc}"
+
+    def run_case(self, c: Case) -> CaseResult:
+        """One case (the peer is started on first use and reused)."""
+        self._prepare()
+        if self.unusable:
+            res = CaseResult(c.name, c.group, c.doc, "failed", message=self.unusable)
+        elif self._engine_error.get(c.engine):
+            res = CaseResult(c.name, c.group, c.doc, "skipped", message=self._engine_error[c.engine])
+        else:
             res = self._run_case(c)
-            results.append(res)
-            self._progress(res)
             if res.status == "failed" and res.message.startswith("the peer does not start"):
-                failed_starts += 1
-                if failed_starts >= 2:
-                    unusable = res.message
+                self._failed_starts += 1
+                if self._failed_starts >= 2:  # give up on a peer that cannot be restarted
+                    self.unusable = res.message
             else:
-                failed_starts = 0
+                self._failed_starts = 0
+        self._progress(res)
+        return res
+
+    def shutdown(self) -> None:
         if self._peer is not None:
             self._peer.close()
             self._peer = None
+
+    def run(self) -> SuiteResult:
+        t_suite = time.monotonic()
+        results = [self.run_case(c) for c in self.selected()]
+        self.shutdown()
+        unusable = self.unusable if not self.hello else ""
         return SuiteResult(self.argv, results, time.monotonic() - t_suite, self.hello, unusable)
 
     def _progress(self, res: CaseResult) -> None:

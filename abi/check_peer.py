@@ -754,6 +754,129 @@ def _close_by_ref(ctx: Context) -> None:
     ctx.ok("hello")
 
 
+# ---------------------------------------------------------------- WAITER_FLAG
+
+_WF = getattr(layout, "FEATURE_WAITER_FLAG", 1 << 4)
+
+
+def _waiter_pair(ctx: Context, peer_creates: bool) -> Any:
+    if not ctx.peer_features & _WF:
+        raise CaseSkipped("the peer does not implement WAITER_FLAG (optional)")
+    if not ctx.ref_features() & _WF:
+        raise CaseSkipped(f"the {ctx.engine} reference engine does not implement WAITER_FLAG")
+    ch = _pair(ctx, peer_creates, layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_NOTIFY_COUNT | _WF)
+    if hasattr(ch, "liveness_interval"):
+        ch.liveness_interval = 30.0  # one park per wait: pad0 stays 1 while it is parked
+    return ch
+
+
+def _wait_for_byte(ctx: Context, at: int, value: int, seconds: float = 2.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ctx.file_desc(ctx.tmp / "chan")[at] == value:
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def _pad0(locality: int) -> int:
+    return layout.IRQ_OFFSET + layout.IRQ_SIZE * locality + 3
+
+
+@case("waiter", "peer_injects", "WAITER_FLAG negotiated, the peer injecting: into an owner that is not "
+                                "parked it sets pending and dirty but makes no kernel call (notified=0, "
+                                "notify_count unchanged); into a parked owner (pad0 = 1) it notifies and "
+                                "wakes it (7.1 step 5, 7.5).")
+def _waiter_peer_injects(ctx: Context) -> None:
+    ch = _waiter_pair(ctx, peer_creates=False)
+    ch.enable()
+    ctx.ok("inject", notified=0)
+    rec = record(ctx.file_desc(ctx.tmp / "chan"), ch.locality)
+    if (rec["pending"], rec["dirty"], rec["notify_count"]) != (1, 1, 0):
+        raise CaseFailure(f"pending/dirty/notify_count {rec['pending']}/{rec['dirty']}/{rec['notify_count']} "
+                          "after an inject into an owner that was not parked, expected 1/1/0")
+    if ch.wakeup() != 1:
+        raise CaseFailure("the owner's wakeup found no work")
+    result: Dict[str, Any] = {}
+    waiter = threading.Thread(target=lambda: result.setdefault("ready", ch.wait(5.0)), daemon=True)
+    waiter.start()
+    if not _wait_for_byte(ctx, _pad0(ch.locality), 1):
+        waiter.join(6)
+        raise CaseFailure("the reference owner never set its waiting flag (reference engine problem)")
+    ctx.ok("inject", notified=1)
+    waiter.join(2.0)
+    if waiter.is_alive() or not result.get("ready"):
+        raise CaseFailure("the parked owner was not woken by the peer's inject within 2 s")
+    rec = record(ctx.file_desc(ctx.tmp / "chan"), ch.locality)
+    if rec["notify_count"] != 1:
+        raise CaseFailure(f"notify_count {rec['notify_count']} after one notification")
+
+
+@case("waiter", "peer_parks", "WAITER_FLAG negotiated, the peer owning: at rest its pad0 is 0, so a "
+                              "remote's inject makes no kernel call; parked in wait it sets pad0 = 1, the "
+                              "inject wakes it, and it clears pad0 after (7.5).")
+def _waiter_peer_parks(ctx: Context) -> None:
+    ch = _waiter_pair(ctx, peer_creates=True)
+    peer = _peer_loc(ch)
+    ctx.ok("enable")
+    if ch.inject():
+        raise CaseFailure("the peer's waiting flag (pad0) was set while it was not waiting")
+    ctx.ok("wakeup", calls=1, more=0)
+    ctx.peer.send("wait 5")
+    if not _wait_for_byte(ctx, _pad0(peer), 1):
+        r = ctx.peer.reply(ctx.opts.timeout)
+        diff = ByteDiff(_pad0(peer), field_at(_pad0(peer)), "01", "00", "during wait")
+        raise CaseFailure(f"the peer waited without setting its waiting flag pad0 (7.5 step 1); it "
+                          f"replied {r.raw!r}", diff)
+    t0 = time.monotonic()
+    if not ch.inject():
+        raise CaseFailure("an inject into the parked peer sent no notification (reference engine problem)")
+    r = ctx.peer.reply(ctx.opts.timeout)
+    if not r.ok or r.values.get("ready") != "1":
+        raise CaseFailure(f"the parked peer answered {r.raw!r}, expected ok ready=1")
+    if time.monotonic() - t0 > 1.0:
+        raise CaseFailure("the parked peer took more than 1 s to wake")
+    raw = ctx.file_desc(ctx.tmp / "chan")
+    if raw[_pad0(peer)] != 0:
+        raise CaseFailure("the peer left its waiting flag set after the wait returned (7.5 step 5)",
+                          ByteDiff(_pad0(peer), field_at(_pad0(peer)), "00", f"{raw[_pad0(peer)]:02x}",
+                                   "after wait"))
+    ctx.ok("wakeup", calls=1, more=0)
+
+
+def _waiter_descriptor(pad0: int) -> bytes:
+    buf = bytearray(layout.DESC_SIZE)
+    offered = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_NOTIFY_COUNT | _WF
+    initialize(buf, 0, 0, offered, 0, bytes.fromhex("00112233445566778899aabbccddeeff"), 4660)
+    buf[_pad0(0)] = pad0
+    return bytes(buf)
+
+
+@case("waiter", "stale_pad0_accepted", "A descriptor offering WAITER_FLAG with the creator's pad0 = 1 (a "
+                                       "flag left by an earlier wait) is valid: the peer attaches, whatever "
+                                       "features it implements itself (6.4 rule 8).")
+def _waiter_stale(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    p.write_bytes(_waiter_descriptor(1))
+    r = ctx.raw(f"attach {p}")
+    if not r.ok:
+        raise CaseFailure(f"the peer refused a valid descriptor: {r.raw} (with WAITER_FLAG offered, pad0 "
+                          "is a 0/1 flag, not reserved: spec 6.4 rule 8)")
+
+
+@case("waiter", "pad0_not_a_flag", "A descriptor offering WAITER_FLAG with pad0 = 2 is refused with "
+                                   "BAD_FLAG (6.4 rule 8).")
+def _waiter_bad(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    bad = _waiter_descriptor(2)
+    p.write_bytes(bad)
+    r = ctx.raw(f"attach {p}")
+    if r.ok or r.code != int(Fault.BAD_FLAG):
+        raise CaseFailure(f"attach answered {r.raw!r}, expected err 9 BAD_FLAG (irq[0].pad0 at offset 67)")
+    if p.read_bytes() != bad:
+        raise CaseFailure("the refused attach wrote to the file")
+
+
 # ---------------------------------------------------------------- liveness
 
 
@@ -1016,7 +1139,8 @@ def _with_engines() -> None:
     """Every case that has a reference side also runs against the C engine."""
     extra: List[Case] = []
     for c in CASES:
-        if c.group in ("protocol", "fault") or not c.uses_reference:
+        if c.group in ("protocol", "fault") or not c.uses_reference \
+                or c.name in ("waiter.stale_pad0_accepted", "waiter.pad0_not_a_flag"):
             continue
         extra.append(Case(c.name + "@c", c.group, c.doc + " (reference: the C engine)", c.fn, "c"))
     CASES.extend(extra)

@@ -1279,7 +1279,7 @@ class Suite:
         mark = 0
         try:
             try:
-                mark = len(self.peer().transcript)
+                mark = self.peer().noted
             except PeerFailure as exc:
                 raise CaseFailure(f"the peer does not start or answer 'hello': {exc}") from None
             c.fn(ctx)
@@ -1298,7 +1298,7 @@ class Suite:
         finally:
             res.seconds = time.monotonic() - t0
             if self._peer is not None:
-                res.transcript = list(self._peer.transcript[mark:])[-40:]
+                res.transcript = self._peer.transcript_since(mark)[-40:]
                 if res.status == "failed":
                     res.stderr = self._peer.stderr_tail()
             ctx.close_refs()

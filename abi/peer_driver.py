@@ -81,6 +81,7 @@ class PeerProcess:
         self.argv = list(argv)
         self.name = name
         self.transcript: List[str] = []
+        self.noted = 0  # lines ever noted (the transcript keeps the last TRANSCRIPT_KEEP)
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process
         self._lines: queue.Queue[Optional[str]] = queue.Queue()
         try:
@@ -114,9 +115,15 @@ class PeerProcess:
         self._lines.put(None)
 
     def _note(self, line: str) -> None:
+        self.noted += 1
         self.transcript.append(line)
         if len(self.transcript) > TRANSCRIPT_KEEP:
             del self.transcript[:len(self.transcript) - TRANSCRIPT_KEEP]
+
+    def transcript_since(self, mark: int) -> List[str]:
+        """The lines noted since ``noted`` was ``mark`` (as many as are still kept)."""
+        n = self.noted - mark
+        return list(self.transcript[-n:]) if n > 0 else []
 
     # ------------------------------------------------------------------ I/O
 

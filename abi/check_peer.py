@@ -189,6 +189,7 @@ class Context:
         self.tmp = tmp
         self.engine = engine
         self.refs: List[Any] = []
+        self.threads: List[Any] = []  # (thread, channel it waits on)
         self.reinject: Dict[int, int] = {0: 0, 1: 0}
 
     # ---------------------------------------------------------------- peer
@@ -279,8 +280,26 @@ class Context:
     def ref_features(self) -> int:
         return _engine_features(self.engine)
 
+    def track(self, thread: threading.Thread, ch: Any) -> None:
+        """A thread of the case that waits on a reference channel."""
+        self.threads.append((thread, ch))
+
     def close_refs(self) -> None:
+        # Closing unmaps the file: a thread still parked on the channel would then read
+        # unmapped memory and crash the checker.  Give such threads the time their
+        # waits take to end; a channel whose thread is still there is left open.
+        busy = set()
+        for thread, ch in self.threads:
+            stop = getattr(thread, "stop", None)
+            if stop is not None:
+                stop.set()
+            thread.join(STRESS_WAIT + 5.0)
+            if thread.is_alive():
+                busy.add(id(ch))
+        self.threads.clear()
         for ch in self.refs:
+            if id(ch) in busy:
+                continue
             # a reference channel the case already broke: nothing to keep
             with contextlib.suppress(Exception):
                 ch.close()
@@ -800,6 +819,7 @@ def _waiter_peer_injects(ctx: Context) -> None:
     result: Dict[str, Any] = {}
     waiter = threading.Thread(target=lambda: result.setdefault("ready", ch.wait(5.0)), daemon=True)
     waiter.start()
+    ctx.track(waiter, ch)
     if not _wait_for_byte(ctx, _pad0(ch.locality), 1):
         waiter.join(6)
         raise CaseFailure("the reference owner never set its waiting flag (reference engine problem)")
@@ -1026,6 +1046,7 @@ def _stress_peer_injects(ctx: Context) -> None:
     ch.enable()
     server = _RefServer(ch, echo=False)
     server.start()
+    ctx.track(server, ch)
     try:
         r = ctx.ok(f"inject {n} 2", timeout=_stress_timeout(ctx, n))
         stats = ctx.ok("stats")
@@ -1118,6 +1139,7 @@ def _ping_peer(ctx: Context) -> None:
     ch.enable()
     server = _RefServer(ch, echo=True)
     server.start()
+    ctx.track(server, ch)
     try:
         r = ctx.raw(f"ping {rounds} {STRESS_WAIT}", timeout=_stress_timeout(ctx, rounds))
         ctx.raw("close")  # the server sees PEER_CLOSED and ends at once

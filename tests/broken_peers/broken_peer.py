@@ -47,6 +47,9 @@ BREAKS: Dict[str, tuple] = {
                             "closes without setting the remote's dirty"),
     "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
                        "attaches as the creator's locality instead of the free one"),
+    "late_dirty": ("stress.peer_injects",
+                   "inject loads enabled/pending before it stores dirty (no store-then-load order): "
+                   "a wake-up is lost when the owner clears pending in between"),
     "hangs": ("semantics.masking", "never answers 'disable'"),
     "dies": ("semantics.wait", "exits in the middle of 'wait'"),
     "garbage_reply": ("semantics.masking",
@@ -102,7 +105,35 @@ class BrokenPeer(Peer):
             return out.replace(f"locality={self.ch.locality}", f"locality={1 - self.ch.locality}")
         return out
 
+    def _late_dirty_inject(self, args: List[str]) -> str:
+        ch = self._need()
+        count = int(args[0], 0) if args else 1
+        pause = int(args[1], 0) if len(args) > 1 else 0
+        rem = self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.remote_locality
+        mm = ch.buffer
+        notified = 0
+        for i in range(count):
+            if i and pause:
+                self._pause(pause)
+            enabled, pending = mm[rem], mm[rem + 1]  # the mistake: load first ...
+            end = time.perf_counter() + 50e-6  # (a window wide enough to lose one soon)
+            while time.perf_counter() < end:
+                pass
+            mm[rem + 2] = 1  # ... store dirty after
+            ch.stats["injects"] += 1
+            if enabled and not pending:
+                mm[rem + 1] = 1
+                if (ch.features or 0) & layout.FEATURE_NOTIFY_COUNT:
+                    n = struct.unpack_from("<Q", mm, rem + 16)[0]
+                    struct.pack_into("<Q", mm, rem + 16, n + 1)
+                ch._backend.wake(ch.remote_locality)
+                ch.stats["notifications"] += 1
+                notified += 1
+        return f"notified={notified}"
+
     def cmd_inject(self, args: List[str]) -> str:
+        if self.mistake == "late_dirty":
+            return self._late_dirty_inject(args)
         if self.mistake != "ignores_pending":
             return super().cmd_inject(args)
         ch = self._need()

@@ -1105,8 +1105,9 @@ def _stress_peer_injects(ctx: Context) -> None:
 
 
 @case("stress", "reference_injects", "The reference injects N times with random pauses into the peer "
-                                     "serving (serve): the peer ends drained, its notify_count equals "
-                                     "the reference's notifications, and it reports no late wake-up.")
+                                     "serving (serve): after every 1000 the peer is drained within 1 s, "
+                                     "it ends drained, its notify_count equals the reference's "
+                                     "notifications, and it reports no late wake-up.")
 def _stress_ref_injects(ctx: Context) -> None:
     n = ctx.opts.stress_injects
     ch = _pair(ctx, peer_creates=True)
@@ -1115,11 +1116,21 @@ def _stress_ref_injects(ctx: Context) -> None:
     rng = random.Random(1)
     notifications = 0
     t_end = 0.0
+    peer = _peer_loc(ch)
     for i in range(n):
         if i and rng.randrange(1000) == 0:
             time.sleep(0.0002)  # now and then long enough for the peer to park
         notifications += bool(ch.inject())
         t_end = time.monotonic()
+        if (i + 1) % STRESS_BURST == 0 or i + 1 == n:
+            # a pause after each burst: the serving peer must drain what the burst left
+            rec = _drained(ctx, peer, DRAIN_LIMIT)
+            if rec["dirty"] or rec["pending"]:
+                raise CaseFailure(
+                    f"lost wake-up: {DRAIN_LIMIT:g} s after inject {i + 1} the serving peer still has "
+                    f"dirty/pending {rec['dirty']}/{rec['pending']}: it parked without seeing the work "
+                    "(wakeup: clear pending, fence F3, re-read dirty; park only on the word last read, "
+                    "spec 7.2, 7.5)")
     stats = dict(ch.stats)
     negotiated = ch.features or 0
     ch.close()

@@ -135,13 +135,13 @@ def cmd_check_peer(args: argparse.Namespace) -> int:
         argv = argv[1:]
     if args.peer:
         argv = shlex.split(args.peer) + argv
-    if not argv:
-        _err("error: no peer command: shm-signal check-peer [options] -- COMMAND ARGS...")
-        return exit_codes.USAGE
     if args.list:
         for name in check_peer.case_names(args.engine or ("py", "c")):
             print(name)
         return exit_codes.OK
+    if not argv:
+        _err("error: no peer command: shm-signal check-peer [options] -- COMMAND ARGS...")
+        return exit_codes.USAGE
     progress = None
     if not args.json and not args.quiet:
         def progress(r: check_peer.CaseResult) -> None:

@@ -65,7 +65,8 @@ def _errors(ctx: Context) -> None:
 
 
 @case("protocol", "one_channel", "A second create or attach while a channel is open is a USAGE error; "
-                                 "after close the channel commands answer NO_CHANNEL (13.1).")
+                                 "after close the channel commands answer NO_CHANNEL, and a new "
+                                 "channel can be created (13.1).")
 def _one_channel(ctx: Context) -> None:
     p = ctx.tmp / "chan"
     ctx.ok(f"create {p} 0")
@@ -74,6 +75,8 @@ def _one_channel(ctx: Context) -> None:
     ctx.ok("close")
     ctx.err("inject", 101)
     ctx.err("close", 101)
+    ctx.ok(f"create {ctx.tmp / 'again'} 1", locality=1)  # a new channel after close (13.1)
+    ctx.ok("close")
 
 
 # ---------------------------------------------------------------- golden vectors

@@ -5,6 +5,7 @@ corrupt descriptor of the golden vectors refused with its fault code and exit co
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Dict
 
@@ -29,6 +30,9 @@ def test_field_at_names_every_byte() -> None:
     assert "beyond" in field_at(192)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the live channel uses Linux's wake-up and lock features (0xd); "
+                           "decoding is the same everywhere and checked by the other tests")
 def test_live_channel_table_and_json(tmp_path: Path) -> None:
     path = tmp_path / "chan"
     north = Channel.create(path, 0, features=0xD, instance_id=bytes(range(1, 17)), pid=4242)

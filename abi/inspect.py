@@ -65,12 +65,19 @@ def _plain(v: object) -> object:
 
 
 def _lock_state(fd: int, offset: int, locality: int) -> str:
-    """'held' / 'free' / 'unknown' for the record's liveness byte (not taken, only probed)."""
+    """'held' / 'free' for the record's liveness byte, or 'unknown'.  Only Linux's
+    open-file-description locks can be asked without taking the lock (F_OFD_GETLK);
+    elsewhere probing means locking, which a peer attaching at that moment would see
+    as LOCALITY_BUSY (and a read-only descriptor cannot take a write lock at all), so
+    inspect does not probe there."""
     try:
-        from .liveness import ByteLock, lock_offset
+        from . import liveness
 
-        return "held" if ByteLock(fd, lock_offset(offset, locality)).held_elsewhere() else "free"
-    except Exception:  # no lock support here (or a read-only fd the OS refuses): say so
+        if type(liveness._impl).__name__ != "_OfdLocks":
+            return "unknown"
+        lock = liveness.ByteLock(fd, liveness.lock_offset(offset, locality))
+        return "held" if lock.held_elsewhere() else "free"
+    except Exception:  # no lock support here: say so rather than fail the decoding
         return "unknown"
 
 

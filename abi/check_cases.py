@@ -537,6 +537,41 @@ def _waiter_peer_parks(ctx: Context) -> None:
     ctx.ok("wakeup", calls=1, more=0)
 
 
+@case("waiter", "creator_parked_before_attach", "The peer creates offering WAITER_FLAG, enables and parks "
+                                                "before anyone attached; the reference attaches (and wakes "
+                                                "it once, 7.5): within 1 s the peer must be parked again "
+                                                "with its waiting flag set, so the reference's next inject "
+                                                "wakes it.")
+def _waiter_creator_parked(ctx: Context) -> None:
+    if not ctx.peer_features & _WF:
+        raise CaseSkipped("the peer does not implement WAITER_FLAG (optional)")
+    if not ctx.ref_features() & _WF:
+        raise CaseSkipped(f"the {ctx.engine} reference engine does not implement WAITER_FLAG")
+    p = ctx.tmp / "chan"
+    feats = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_NOTIFY_COUNT | _WF
+    ctx.ok(f"create {p} 0 features=0x{feats:x}", locality=0)
+    ctx.ok("enable")
+    ctx.peer.send("wait 10")
+    time.sleep(0.2)  # parked, not knowing the features yet
+    ch = ctx.ref_attach(p)
+    if not (ch.features or 0) & _WF:
+        raise CaseFailure(f"the reference negotiated 0x{ch.features or 0:x} without WAITER_FLAG")
+    if not _wait_for_byte(ctx, _pad0(0), 1, 1.0):
+        r = ctx.peer.reply(ctx.opts.timeout) if ch.inject() else None
+        raise CaseFailure("1 s after the attach the parked creator has not set its waiting flag: it did not "
+                          "re-read the negotiated features when the attacher woke it (7.5)"
+                          + (f"; its wait answered {r.raw!r}" if r is not None else ""),
+                          ByteDiff(_pad0(0), field_at(_pad0(0)), "01", "00", "after the attach"))
+    t0 = time.monotonic()
+    if not ch.inject():
+        raise CaseFailure("an inject into the parked creator sent no notification (reference engine problem)")
+    r = ctx.peer.reply(ctx.opts.timeout)
+    if not r.ok or r.values.get("ready") != "1" or time.monotonic() - t0 > 1.0:
+        raise CaseFailure(f"the parked creator answered {r.raw!r} after {time.monotonic() - t0:.2f} s, "
+                          "expected ok ready=1 within 1 s")
+    ctx.ok("wakeup", calls=1, more=0)
+
+
 def _waiter_descriptor(pad0: int) -> bytes:
     buf = bytearray(layout.DESC_SIZE)
     offered = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_NOTIFY_COUNT | _WF

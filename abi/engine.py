@@ -375,10 +375,10 @@ class Channel:
         deadline = None if timeout is None else now + timeout
         while True:
             self._check_closed()  # a memory read: every time round
+            if self._features is None and self.peer_attached():
+                _ = self.features  # the peer came (its attach woke us): use what it accepted
             if now >= self._next_liveness_check:  # a syscall: once per interval
                 self.check_peer()
-                if self._features is None and self.peer_attached():
-                    _ = self.features  # the peer came: switch to the negotiated backend
                 self._next_liveness_check = now + self.liveness_interval
             if self._waiter_flag:
                 # Tell the remote we park, then look once more (a store-then-load point:

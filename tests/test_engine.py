@@ -449,3 +449,26 @@ def test_the_example_producer_and_consumer(tmp_path):
     assert cons.returncode == 0 and prod.returncode == 0, cons.stderr
     assert "consumer: last value 20000" in cons.stdout
     assert "producer: sent 20000 updates" in out
+
+
+def _attach_later(path: str) -> None:
+    time.sleep(0.3)
+    with Channel.attach(path, timeout=10) as ch:
+        time.sleep(0.3)
+        ch.inject()  # into a creator parked since before the attach
+        time.sleep(1)
+
+
+def test_a_creator_parked_before_the_attach_learns_the_features_from_its_wake(tmp_path):
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH, spin=0, liveness_interval=30) as a:
+        a.enable()
+        peer = CTX.Process(target=_attach_later, args=(str(path),))
+        peer.start()
+        start = time.monotonic()
+        assert a.wait(10)  # parked before the attach; the attach wakes it, then the inject
+        # With the features re-read at the attach's wake, pad0 is set for the second park
+        # and the inject's wake-up is not skipped: no 30 s liveness slice is waited out.
+        assert time.monotonic() - start < 5
+        assert a.features is not None and a.features & layout.FEATURE_WAITER_FLAG
+        peer.join(10)

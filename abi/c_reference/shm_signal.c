@@ -57,6 +57,7 @@
 #define F_ENABLED 0u
 #define F_PENDING 1u
 #define F_DIRTY 2u
+#define F_WAITING 3u /* pad0: the owner's waiting flag when WAITER_FLAG is negotiated */
 
 struct shm_signal_chan {
 	unsigned char *base; /* the whole file, mapped */
@@ -269,7 +270,7 @@ static int random_bytes(uint8_t *out, size_t n)
 
 uint64_t shm_signal_supported_features(void)
 {
-	uint64_t f = SHM_SIGNAL_F_NOTIFY_COUNT | SHM_SIGNAL_F_LIVENESS_LOCK;
+	uint64_t f = SHM_SIGNAL_F_NOTIFY_COUNT | SHM_SIGNAL_F_LIVENESS_LOCK | SHM_SIGNAL_F_WAITER_FLAG;
 #if defined(_WIN32)
 	f |= SHM_SIGNAL_F_WAKE_NAMED_EVENT;
 #elif defined(__linux__) || defined(__APPLE__)
@@ -711,7 +712,13 @@ int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint
 				"reserved bytes must be zero", "0", shm_signal_load_le64(d + 56));
 	for (loc = 0; loc < 2; loc++) {
 		const unsigned char *r = d + OFF_IRQ(loc);
-		if (r[3]) {
+		/* spec 6.4 rule 8: with WAITER_FLAG offered, pad0 is a 0/1 flag */
+		if ((shm_signal_load_le64(d + 16) & SHM_SIGNAL_F_WAITER_FLAG) && r[3] > 1) {
+			snprintf(field, sizeof field, "irq[%u].pad0", loc);
+			return fault_at(err, SHM_SIGNAL_FAULT_BAD_FLAG, field, (int64_t)OFF_IRQ(loc) + 3,
+					"with WAITER_FLAG, pad0 is a flag: 0 or 1", "0 or 1", r[3]);
+		}
+		if (r[3] && !(shm_signal_load_le64(d + 16) & SHM_SIGNAL_F_WAITER_FLAG)) {
 			snprintf(field, sizeof field, "irq[%u].pad0", loc);
 			return fault_at(err, SHM_SIGNAL_FAULT_RESERVED_NONZERO, field,
 					(int64_t)OFF_IRQ(loc) + 3, "reserved bytes must be zero", "0", r[3]);
@@ -954,6 +961,9 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	if ((ch->features & SHM_SIGNAL_F_WAKE_NAMED_EVENT) && (rc = open_events(ch, err)) != 0)
 		return rc;
 #endif
+	/* spec 7.5: wake the creator once, so one parked before the attach re-reads the
+	 * negotiated features (and starts using WAITER_FLAG) */
+	notify(ch, ch->remote);
 	return 0;
 }
 
@@ -1025,7 +1035,11 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 	st8(r + F_DIRTY, 1);
 	atomic_thread_fence(memory_order_seq_cst); /* F1: store dirty, then load enabled/pending */
 	if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0) {
+		int waiting = ld8(r + F_WAITING);
 		st8(r + F_PENDING, 1);
+		/* spec 7.1 step 5 / 7.5: an owner that is not parked finds dirty itself */
+		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG) && waiting == 0)
+			return 0;
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
 			st64(r + 16, ld64(r + 16) + 1); /* single writer: the remote */
 		ch->stats.notifications++;
@@ -1187,6 +1201,39 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 		 * park without a kernel timer. */
 		if (deadline < 0 && ch->negotiated && !(ch->features & SHM_SIGNAL_F_LIVENESS_LOCK))
 			slice = -1.0;
+		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG)) {
+			/* spec 7.5: waiting = 1, F5, look once more, park on that word */
+			st8(r + F_WAITING, 1);
+			atomic_thread_fence(memory_order_seq_cst);
+			raw = ld_word_raw(r);
+			if (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1) {
+				/* it came while we were awake: not a late wake-up */
+				st8(r + F_WAITING, 0);
+				timed_out = 0;
+				continue;
+			}
+			{
+				uint64_t count = ld64(r + 16);
+				if (park(ch, raw, slice) && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT)) {
+					/* Timed out with waiting still 1: work found now was signalled
+					 * while we were parked, so its notification must come (the
+					 * remote counts it before waking us); one that never comes is
+					 * a lost wake-up.  Only on a timed-out park: costs nothing
+					 * on the fast path. */
+					double until = now_s() + 0.5; /* a preempted remote is slow */
+					atomic_thread_fence(memory_order_seq_cst);
+					if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 1) {
+						while (ld64(r + 16) == count && now_s() < until)
+							;
+						if (ld64(r + 16) == count)
+							ch->stats.late++;
+					}
+				}
+			}
+			timed_out = 0; /* accounted for above */
+			st8(r + F_WAITING, 0);
+			continue;
+		}
 		timed_out = park(ch, raw, slice);
 	}
 }

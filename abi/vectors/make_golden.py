@@ -361,7 +361,7 @@ def faults() -> List[Dict[str, Any]]:
     m.attach(0x5, PID_S)
     m.u64(32, 0x7)
     add("accepted_not_offered", m, 11, "BAD_FEATURES", "features_accepted", 32)
-    m = _base(offered=0xD | 0x10, required=0x10)
+    m = _base(offered=0xD | 1 << 40, required=1 << 40)  # an unassigned bit, unknown to every peer
     add("unsupported_required", m, 12, "UNSUPPORTED_FEATURE", "features_required", 24)
     m = _base(offered=0xD, required=0x4)
     add("required_not_supported_here", m, 12, "UNSUPPORTED_FEATURE", "features_required", 24,

@@ -62,13 +62,6 @@ def _failures(res: check_peer.SuiteResult) -> str:
     return report.render_text(res)
 
 
-# Cases the C engine fails today, reported to its owner rather than fixed here: it
-# still treats pad0 as reserved when WAITER_FLAG is offered (spec 6.4 rule 8 as revised
-# in 613f07c: pad0 = 1 is valid, pad0 > 1 is BAD_FLAG).  Once it is fixed these pass and
-# nothing is expected to fail.
-KNOWN_C_ENGINE_GAPS = {"waiter.stale_pad0_accepted", "waiter.pad0_not_a_flag"}
-
-
 @pytest.mark.parametrize("kind", ["python", "python-c-engine", "c"])
 def test_reference_peers_pass_everything(kind: str, c_peer: List[str]) -> None:
     argv = {"python": [sys.executable, "-m", "abi.peer"],
@@ -77,10 +70,7 @@ def test_reference_peers_pass_everything(kind: str, c_peer: List[str]) -> None:
     _no_skips(res)
     assert res.count("passed") >= 100
     failed = {c.name for c in res.cases if c.status == "failed"}
-    allowed = KNOWN_C_ENGINE_GAPS if kind != "python" else set()
-    assert failed <= allowed, _failures(res)
-    if failed:
-        pytest.xfail(f"known C engine gaps (reported, not ours to fix): {sorted(failed)}")
+    assert not failed, _failures(res)
 
 
 def test_cli_reference_peer_json_and_junit(tmp_path: Path) -> None:

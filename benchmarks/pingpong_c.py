@@ -6,7 +6,8 @@ Pairings, each two processes over one file, both sides parked between messages:
 
 - ``raw_futex_c``: two C processes bouncing raw futex wakes on two words of a mapping
   (``shm_signal_futex_pingpong.c``): no protocol, the floor.
-- ``c_to_c``: the C reference peer (``ping``) against the C peer (``serve echo=1``).
+- ``c_to_c``: the C reference peer (``ping``) against the C peer (``serve echo=1``);
+  ``c_to_c_waiter`` the same with WAITER_FLAG negotiated.
 - ``python_to_c`` / ``c_to_python``: the Python engine's peer on one side.
 
 Each pairing runs ``--repeat`` times; the run with the lowest median is reported
@@ -86,13 +87,14 @@ class Peer:
         self.p.wait(timeout=30)
 
 
-def pingpong(initiator: Sequence[str], responder: Sequence[str], work: Path, rounds: int) -> Result:
+def pingpong(initiator: Sequence[str], responder: Sequence[str], work: Path, rounds: int,
+             features: int = 0x9) -> Result:
     chan = work / "chan"
     if chan.exists():
         chan.unlink()
     a, b = Peer(initiator), Peer(responder)
     try:
-        a.cmd(f"create {chan} 0 features=0x9")  # WAKE_ADDRESS | NOTIFY_COUNT
+        a.cmd(f"create {chan} 0 features=0x{features:x}")  # default WAKE_ADDRESS | NOTIFY_COUNT
         b.cmd(f"attach {chan} timeout=10")
         a.cmd("wait_peer 10")
         a.cmd("enable")
@@ -120,6 +122,7 @@ def run(rounds: int, repeat: int) -> Dict[str, Result]:
         cases = {
             "raw_futex_c": lambda: raw_futex(exes["raw"], work, rounds),
             "c_to_c": lambda: pingpong(c_peer, c_peer, work, rounds),
+            "c_to_c_waiter": lambda: pingpong(c_peer, c_peer, work, rounds, 0x19),  # + WAITER_FLAG
             "python_to_c": lambda: pingpong(py_peer, c_peer, work, py_rounds),
             "c_to_python": lambda: pingpong(c_peer, py_peer, work, py_rounds),
         }

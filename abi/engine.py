@@ -108,6 +108,7 @@ class Channel:
         self._own_pending = self._own_word + _IRQ["pending"]
         self._own_dirty = self._own_word + _IRQ["dirty"]
         self._rem_dirty = self._rem_word + _IRQ["dirty"]
+        self._rem_pending = self._rem_word + _IRQ["pending"]
         # Plain views of the two wait words: reading .value is one aligned 32-bit load.
         self._own_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._own_word)
         self._rem_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._rem_word)
@@ -147,7 +148,7 @@ class Channel:
                      liveness_interval=liveness_interval, ordering=ordering)
             if not ch._lock.acquire():
                 raise ShmSignalFault(Fault.LOCALITY_BUSY, "another process holds this record's lock",
-                                     field=f"irq[{loc}]", offset=ch._own)
+                                     field=f"irq[{loc}].state", offset=ch._own - offset + _IRQ["state"])
             ch._backend = ch._make_backend(offered)
             return ch
         except BaseException:
@@ -208,7 +209,8 @@ class Channel:
         Without negotiated liveness locks an attached record counts as live."""
         if (state == layout.STATE_ATTACHED and not locks) or not self._lock.acquire():
             raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality",
-                                 field=f"irq[{self.locality}].state", offset=self._own + _IRQ["state"],
+                                 field=f"irq[{self.locality}].state",
+                                 offset=self._own - self.offset + _IRQ["state"],
                                  expected="empty, closed, or a free lock", actual=state)
 
     def _make_backend(self, features: int) -> WakeBackend:
@@ -256,7 +258,8 @@ class Channel:
         state = self._state(self._rem)
         if state == layout.STATE_CLOSED:
             raise ShmSignalFault(Fault.PEER_CLOSED, "the peer closed the channel",
-                                 field=f"irq[{self.remote_locality}].state", offset=self._rem + _IRQ["state"])
+                                 field=f"irq[{self.remote_locality}].state",
+                                 offset=self._rem - self.offset + _IRQ["state"])
         return state
 
     def check_peer(self) -> None:
@@ -269,7 +272,8 @@ class Channel:
             # that a close racing with this check is not taken for a death.
             self._check_closed()
             raise ShmSignalFault(Fault.PEER_DEAD, "the peer's record is attached but its lock is free",
-                                 field=f"irq[{self.remote_locality}].state", offset=self._rem + _IRQ["state"])
+                                 field=f"irq[{self.remote_locality}].state",
+                                 offset=self._rem - self.offset + _IRQ["state"])
 
     def wait_for_peer(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -298,12 +302,21 @@ class Channel:
     def inject(self) -> bool:
         """Signal the peer (spec 7.1).  True if a notification was sent."""
         self.stats["injects"] += 1
-        w = self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)  # F0, dirty=1, F1
+        if self._features is None:
+            _ = self.features  # a creator learns NOTIFY_COUNT/WAITER_FLAG once the peer attached
+        sfl = self._ordering.store_fence_load
+        w = sfl(self._rem_dirty, 1, self._rem_word)  # F0, dirty=1, F1, load the word
         if w & 0xFF and not w & 0xFF00:  # canonical: enabled, nothing pending
             mm = self._map.mm
-            mm[self._rem + _IRQ["pending"]] = 1
-            if self._waiter_flag and not w & 0xFF000000:
-                return False  # not parked: it finds dirty itself, no kernel call (spec 7.5)
+            if self._waiter_flag:
+                # F6: pending=1, fence, re-read the waiting byte.  The byte seen at F1 is
+                # stale: the owner may have drained this dirty and parked since, and a
+                # pending left set with no wake would suppress every later notification.
+                w = sfl(self._rem_pending, 1, self._rem_word)
+                if not w & 0xFF000000:
+                    return False  # not parked: it finds dirty itself, no kernel call (7.5)
+            else:
+                mm[self._rem + _IRQ["pending"]] = 1
             if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
                 at = self._rem + _IRQ["notify_count"]
                 count = int.from_bytes(mm[at:at + 8], "little") + 1
@@ -322,7 +335,7 @@ class Channel:
         sfl = self._ordering.store_fence_load
         view, word = self._own_view, self._own_word
         assert view is not None, "channel is closed"
-        calls = 0
+        calls = rounds = 0
         self.more_work = False
         self.stats["wakeups"] += 1
         w = view.value
@@ -338,6 +351,10 @@ class Channel:
                     self.notifier()  # if it raises: dirty is clear, pending as it was
                 w = view.value
             if not sfl(self._own_pending, 0, word) & _C_DIRTY:  # F3, then re-read dirty
+                return calls
+            rounds += 1
+            if rounds >= budget:  # a remote flipping pending (not dirty) is bounded too
+                self.more_work = True
                 return calls
             w = view.value
         return calls

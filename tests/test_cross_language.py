@@ -250,15 +250,11 @@ def test_ping_pong_without_time_limits(pair: Pair) -> None:
 WAITER = 0x19  # WAKE_ADDRESS | NOTIFY_COUNT | WAITER_FLAG
 
 
-def test_stress_waiter_flag(pair: Pair, request: pytest.FixtureRequest) -> None:
+def test_stress_waiter_flag(pair: Pair) -> None:
     """WAITER_FLAG (spec 7.5): the injector skips the kernel call when the owner is
-    not parked.  A C receiver counts a wake-up that never came (late); a Python
-    injector that reads the waiting byte before its pending store loses some (see
-    the C engine's F6), so those pairings are expected to fail until it is fixed."""
-    if pair.kinds[1] == "py":
-        request.applymarker(pytest.mark.xfail(
-            reason="Python engine inject reads pad0 before storing pending (needs F6 as in shm_signal.c)",
-            strict=False))
+    not parked.  A C receiver counts a wake-up that never came (late).  Every
+    injector re-reads the waiting byte after storing pending (F6, spec 7.1 step 5):
+    the byte seen at F1 may be stale."""
     north, south = pair.connect(WAITER)
     north.cmd("enable")
     north.send("serve 20")

@@ -286,8 +286,10 @@ def test_garbage_flags_from_a_peer_do_not_crash_the_owner(tmp_path):
 
 
 def test_a_burst_to_a_busy_receiver_sends_one_notification(tmp_path):
+    """pending alone (no WAITER_FLAG, which would skip even the first kernel call)."""
     path = tmp_path / "chan"
-    with Channel.create(path, NORTH) as a, Channel.attach(path) as b:
+    pending_only = layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG
+    with Channel.create(path, NORTH, features=pending_only) as a, Channel.attach(path) as b:
         b.enable()  # enabled but busy: it does not drain while the burst runs
         sent = sum(a.inject() for _ in range(100_000))
         assert sent == 1 and a.stats["notifications"] == 1

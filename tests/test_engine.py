@@ -34,23 +34,25 @@ CTX = mp.get_context("fork")
 def _echo(path: str, n: int, spin: float, kernel: bool) -> None:
     """Peer process: attach, then answer each signal with one."""
     ordering = KernelOrdering(kernel_fence()) if kernel else None
-    with Channel.attach(path, timeout=10, spin=spin, ordering=ordering) as ch:
+    # A long liveness interval: a lost wake-up then costs a whole poll timeout, not a slice.
+    with Channel.attach(path, timeout=10, spin=spin, ordering=ordering, liveness_interval=30) as ch:
         answered = 0
-        owed = ch.enable()  # a ping that came before enable is delivered by it
-        while answered < n:
-            owed += ch.poll(10)
+        owed = ch.enable()  # a ping that came before enable is delivered by it: answer it first
+        while True:
             while owed:
                 ch.inject()
-                owed -= 1
-                answered += 1
-        ch.wait_for_peer(0)
+                owed, answered = owed - 1, answered + 1
+            if answered >= n:
+                break
+            owed += ch.poll(10)
         time.sleep(0.2)  # let the last reply be consumed before closing
 
 
 def _ping_pong(path: Path, locality: int, n: int, spin: float = 0.0, kernel: bool = False) -> Channel:
     ordering = KernelOrdering(kernel_fence()) if kernel else None
-    ch = Channel.create(path, locality, spin=spin, ordering=ordering)
+    ch = Channel.create(path, locality, spin=spin, ordering=ordering, liveness_interval=30)
     peer = CTX.Process(target=_echo, args=(str(path), n, spin, kernel))
+    start = time.monotonic()
     peer.start()
     try:
         assert ch.wait_for_peer(10)
@@ -64,6 +66,7 @@ def _ping_pong(path: Path, locality: int, n: int, spin: float = 0.0, kernel: boo
                 calls = ch.poll(10)
             got += calls
         assert got == n
+        assert time.monotonic() - start < 8  # no poll ever waited out its 10 s timeout
         return ch
     finally:
         peer.join(20)
@@ -314,15 +317,7 @@ def test_notify_count_counts_notifications(tmp_path):
 
 
 def _park_then_answer(path: str, rounds: int) -> None:
-    with Channel.attach(path, timeout=10, spin=0) as ch:
-        owed = ch.enable()
-        done = 0
-        while done < rounds:
-            owed += ch.poll(10)
-            while owed:
-                ch.inject()
-                owed, done = owed - 1, done + 1
-        time.sleep(0.2)
+    _echo(path, rounds, spin=0.0, kernel=False)
 
 
 def test_waiter_flag_skips_kernel_calls_for_an_owner_that_is_not_parked(tmp_path):

@@ -17,6 +17,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, TextIO
 
 from .faults import Fault, ShmSignalFault
+from .native import NativeLibraryError
 
 PROTOCOL = 1
 MAX_LINE = 4096
@@ -288,7 +289,7 @@ class Peer:
             return _err(EXISTS, "EXISTS", str(exc))
         except FileNotFoundError as exc:
             return _err(TIMEOUT, "TIMEOUT", f"no file to attach to: {exc}")
-        except OSError as exc:
+        except (OSError, NativeLibraryError) as exc:  # no libshm_signal for --engine c
             return _err(SYSTEM, "SYSTEM", str(exc))
         except (ValueError, TypeError) as exc:
             return _err(USAGE, "USAGE", str(exc))

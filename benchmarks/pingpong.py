@@ -196,7 +196,7 @@ def inject_without_wake(n: int) -> List[int]:
                 for _ in range(batch):
                     inject()
                 out.append((time.perf_counter_ns() - t) // batch)
-            assert a.stats["notifications"] == 1
+            assert a.stats["notifications"] <= 1  # 0 with WAITER_FLAG: b never parked
             return out
 
 

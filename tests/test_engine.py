@@ -470,3 +470,20 @@ def test_a_creator_parked_before_the_attach_learns_the_features_from_its_wake(tm
         assert time.monotonic() - start < 5
         assert a.features is not None and a.features & layout.FEATURE_WAITER_FLAG
         peer.join(10)
+
+
+def test_the_benchmark_runs(tmp_path):
+    """A smoke run of benchmarks/pingpong.py (tiny counts; speed is not judged here)."""
+    import json
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "pingpong.py"
+    proc = subprocess.run([sys.executable, str(script), "--iterations", "200", "--warmup", "20",
+                           "--burst", "2000", "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    for name in ("shm-signal spinning", "shm-signal parked", "os.pipe", "multiprocessing.Event",
+                 "multiprocessing.Pipe", "inject, no wake-up needed"):
+        assert data[name]["median_us"] > 0 and data[name]["p99_us"] >= data[name]["median_us"]
+    assert data["burst"]["with WAITER_FLAG"]["injects"] == 2000

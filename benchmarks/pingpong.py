@@ -261,7 +261,12 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=2000)
     ap.add_argument("--burst", type=int, default=1_000_000, help="injects in the burst test")
     ap.add_argument("--json", action="store_true", help="print {mechanism: {median_us, p99_us}}")
+    ap.add_argument("--cpus", default="",
+                    help="pin both processes to these CPUs, e.g. 0 (same-CPU hand-offs) or 0,1 "
+                         "(Linux): the parked results depend on placement, so compare like with like")
     args = ap.parse_args()
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})  # children inherit it
     results = run(args.iterations, args.warmup)
     bursts = {
         "with WAITER_FLAG": burst_wake_calls(args.burst),

@@ -166,7 +166,4 @@ def _check_reserved(d: ShmSignalDesc, waiter_flag: bool) -> None:
                          leaf.offset, 0, "0x" + raw[::-1].hex())
 
 
-def to_bytes(d: ShmSignalDesc) -> bytes:
-    return bytes(memoryview(d).cast("B"))
-
 

@@ -391,8 +391,8 @@ class Channel:
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
         while True:
-            self._check_closed()  # a memory read: every time round
-            if self._features is None and self.peer_attached():
+            state = self._check_closed()  # a memory read: every time round
+            if self._features is None and state == layout.STATE_ATTACHED:
                 _ = self.features  # the peer came (its attach woke us): use what it accepted
             if now >= self._next_liveness_check:  # a syscall: once per interval
                 self.check_peer()

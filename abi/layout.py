@@ -168,7 +168,6 @@ STRUCTS: Tuple[Type[ctypes.Structure], ...] = (ShmSignalIrq, ShmSignalDesc)
 DESC_SIZE = ctypes.sizeof(ShmSignalDesc)
 IRQ_SIZE = ctypes.sizeof(ShmSignalIrq)
 IRQ_OFFSET = ShmSignalDesc.irq.offset
-WAIT_WORD_OFFSET = 0  # inside a record: enabled, pending, dirty, pad0
 
 
 # --------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from . import i386_root, layout, probe, verify
 from .platforms import CompilerSpec, Target, cache_dir
-from .toolchain import CompileError, Compiler, NoCompilerError, missing_members
+from .toolchain import CompileError, Compiler, NoCompilerError, missing_members, note_missing_members
 
 Structs = Sequence[Type[ctypes.Structure]]
 Log = Callable[[str], None]
@@ -487,11 +487,8 @@ def build_probe(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
             try:
                 out = _compile(spec, src.text, ctx.header_dir, spec.build_flags, exe_name, Path(tmp))
             except CompileError as exc:
-                gone = missing_members(exc.output)
-                if not gone or missing:
+                if not note_missing_members(exc.output, missing):
                     raise
-                for s, m in gone:
-                    missing.setdefault(s, []).append(m)
                 continue
             if ctx.cache.enabled:
                 return ctx.cache.put_file(key, out, exe_name), missing

@@ -84,7 +84,6 @@ def build(dest_dir: Optional[Path] = None, extra_flags: Optional[List[str]] = No
 
 _lock = threading.Lock()
 _loaded: Optional[ctypes.CDLL] = None
-_load_error: Optional[str] = None
 
 
 def find() -> Optional[Path]:
@@ -100,7 +99,7 @@ def find() -> Optional[Path]:
 
 def load(build_if_missing: bool = True) -> ctypes.CDLL:
     """Load the library (once per process); raises :class:`NativeLibraryError`."""
-    global _loaded, _load_error
+    global _loaded
     with _lock:
         if _loaded is not None:
             return _loaded
@@ -121,17 +120,11 @@ def load(build_if_missing: bool = True) -> ctypes.CDLL:
 
 
 def try_load() -> Optional[ctypes.CDLL]:
-    """The library, or None (the reason is kept in :data:`load_error`)."""
-    global _load_error
+    """The library, or None where it can be neither found nor built."""
     try:
         return load()
-    except NativeLibraryError as exc:
-        _load_error = str(exc)
+    except NativeLibraryError:
         return None
-
-
-def load_error() -> Optional[str]:
-    return _load_error
 
 
 def _declare(lib: ctypes.CDLL) -> None:

@@ -16,7 +16,7 @@ the header's little-endian store helpers, so it must be byte-identical on every 
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from . import layout
@@ -79,7 +79,6 @@ class ProbeSource:
 
     text: str
     members: Dict[str, List[str]]  # c_name -> members asked about
-    leaves: Dict[str, List[str]] = field(default_factory=dict)  # c_name -> leaves set
 
 
 def generate(structs: ProbeStructs, header: str = "shm_signal.h",
@@ -115,7 +114,6 @@ def generate(structs: ProbeStructs, header: str = "shm_signal.h",
         '\tprintf("target %u %s\\n", (unsigned)sizeof(void *), endian.c[0] ? "little" : "big");',
     ]
     members: Dict[str, List[str]] = {}
-    leaves: Dict[str, List[str]] = {}
     for cls in structs:
         c_name = layout.describe(cls).c_name
         st = f"struct {c_name}"
@@ -129,17 +127,14 @@ def generate(structs: ProbeStructs, header: str = "shm_signal.h",
         lines.append("\t{")
         lines.append(f"\t\t{st} s;")
         lines.append("\t\tmemset(&s, 0, sizeof s);")
-        set_leaves = []
         for path, (size, value) in sentinel_map(cls).items():
             if excluded.intersection(layout.path_members(cls, path)):
                 continue
-            set_leaves.append(path)
             lines.append("\t\t" + _STORE[size].format(lhs=f"s.{path}", v=value))
-        leaves[c_name] = set_leaves
         lines.append(f'\t\timage("{c_name}", &s, sizeof s);')
         lines.append("\t}")
     lines += ["\treturn 0;", "}", ""]
-    return ProbeSource("\n".join(lines), members, leaves)
+    return ProbeSource("\n".join(lines), members)
 
 
 @dataclass

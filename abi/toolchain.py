@@ -10,7 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 
 class NoCompilerError(RuntimeError):
@@ -100,6 +100,18 @@ _MISSING_MEMBER = [
     re.compile(r"no member named '(\w+)' in 'struct (\w+)'"),  # clang
     re.compile(r"'(\w+)': is not a member of '(\w+)'"),  # msvc
 ]
+
+
+def note_missing_members(output: str, missing: Dict[str, List[str]]) -> bool:
+    """Record in ``missing`` the members a compiler said the header lacks, so that a
+    probe can be generated again without them.  False when there is nothing new to
+    record (a second failure, or another error): the caller re-raises."""
+    gone = missing_members(output)
+    if not gone or missing:
+        return False
+    for struct_name, member in gone:
+        missing.setdefault(struct_name, []).append(member)
+    return True
 
 
 def missing_members(output: str) -> List[tuple]:

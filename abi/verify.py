@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 from . import layout, probe
-from .toolchain import CompileError, Compiler, find_c_compiler, missing_members
+from .toolchain import CompileError, Compiler, find_c_compiler, note_missing_members
 
 HEADER_DIR = Path(__file__).resolve().parent / "c_reference"
 
@@ -190,11 +190,8 @@ def run_probe(compiler: Compiler, header_dir: Path, structs: Sequence[Type[ctype
         try:
             compiler.build(source, exe, include_dirs=[header_dir])
         except CompileError as exc:
-            gone = missing_members(exc.output)
-            if not gone or missing:
+            if not note_missing_members(exc.output, missing):
                 raise
-            for s, m in gone:
-                missing.setdefault(s, []).append(m)
             continue
         proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
         if proc.returncode != 0:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Optional
 
 from . import descriptor, layout
 from .faults import Fault, ShmSignalFault
-from .fence import Ordering, get_ordering
+from .fence import STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
 from .liveness import ByteLock, lock_offset
 from .mapping import Mapping, PathLike
 from .wake import WakeBackend, make_backend, supported_features
@@ -37,6 +37,7 @@ _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 
 DEFAULT_BUDGET = 1024  # notifier calls per wakeup
 DEFAULT_SPIN = 20e-6  # seconds of spinning before parking
+SPIN_SLICE = 50e-6  # the longest one native spin call holds the GIL
 DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
 
 Notifier = Callable[[], Any]
@@ -49,7 +50,7 @@ def _native_mask(*byte_indexes: int) -> int:
 
 
 _N_ENABLED, _N_DIRTY, _N_WORK = _native_mask(0), _native_mask(2), _native_mask(1, 2)
-_C_DIRTY, _C_WORK = 0xFF0000, 0xFFFF00
+_C_WORK = 0xFFFF00
 
 
 def _locality(value: Any) -> int:
@@ -62,6 +63,18 @@ def _locality(value: Any) -> int:
         return int(value)
     raise ShmSignalFault(Fault.BAD_LOCALITY, "locality must be 0/'north' or 1/'south'",
                          field="locality", offset=None, expected="north or south", actual=value)
+
+
+class _ClosedSide(Side):
+    """A closed channel's side: every use is a clear error, never a stray pointer."""
+
+    def _closed(self) -> int:
+        raise ValueError("the channel is closed")
+
+    inject = step = spin = spin_step = _closed
+
+    def configure(self, waiter_flag: bool, spin_s: float) -> None:
+        pass
 
 
 class Channel:
@@ -90,8 +103,9 @@ class Channel:
         self.locality = locality
         self.remote_locality = 1 - locality
         self.notifier = notifier
+        if budget < 1:
+            raise ValueError(f"budget must be at least 1 notifier call, not {budget!r}")
         self.budget = budget
-        self.spin = spin
         self.liveness_interval = liveness_interval
         self.more_work = False
         self._ordering = ordering
@@ -106,9 +120,7 @@ class Channel:
         self._rem_word = base + rem - offset
         self._own_enabled = self._own_word + _IRQ["enabled"]
         self._own_pending = self._own_word + _IRQ["pending"]
-        self._own_dirty = self._own_word + _IRQ["dirty"]
         self._rem_dirty = self._rem_word + _IRQ["dirty"]
-        self._rem_pending = self._rem_word + _IRQ["pending"]
         # Plain views of the two wait words: reading .value is one aligned 32-bit load.
         self._own_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._own_word)
         self._rem_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._rem_word)
@@ -122,6 +134,8 @@ class Channel:
         self._next_liveness_check = 0.0  # time.monotonic() of the next lock check
         self._waiter_flag = False  # WAITER_FLAG negotiated: set pad0 to park, skip needless wakes
         self._own_waiting = self._own_word + _IRQ["pad0"]
+        self._side = ordering.side(self._own_word, self._rem_word)  # the fused hot paths
+        self.spin = spin  # configures the side (a property)
 
     # ------------------------------------------------------------------ set-up
 
@@ -230,7 +244,21 @@ class Channel:
     def _set_features(self, features: int) -> None:
         self._features = features
         self._waiter_flag = bool(features & layout.FEATURE_WAITER_FLAG)
+        self._side.configure(self._waiter_flag, self._spin_slice)
         self._backend = self._make_backend(features)
+
+    @property
+    def spin(self) -> float:
+        """Seconds :meth:`wait` and :meth:`poll` look for work before parking."""
+        return self._spin
+
+    @spin.setter
+    def spin(self, seconds: float) -> None:
+        if not seconds >= 0:
+            raise ValueError(f"spin must be >= 0 seconds, not {seconds!r}")
+        self._spin = seconds
+        self._spin_slice = min(seconds, SPIN_SLICE)
+        self._side.configure(self._waiter_flag, self._spin_slice)
 
     @property
     def features(self) -> Optional[int]:
@@ -304,59 +332,66 @@ class Channel:
         self.stats["injects"] += 1
         if self._features is None:
             _ = self.features  # a creator learns NOTIFY_COUNT/WAITER_FLAG once the peer attached
-        sfl = self._ordering.store_fence_load
-        w = sfl(self._rem_dirty, 1, self._rem_word)  # F0, dirty=1, F1, load the word
-        if w & 0xFF and not w & 0xFF00:  # canonical: enabled, nothing pending
+        # F0, dirty=1, F1; if enabled and nothing pending: pending=1 and with
+        # WAITER_FLAG F6 and a re-read of the waiting byte (the byte seen at F1 is
+        # stale: the owner may have drained this dirty and parked since, and a pending
+        # left set with no wake would suppress every later notification).
+        if not self._side.inject():
+            return False  # disabled, pending already, or not parked: no kernel call (7.5)
+        if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
             mm = self._map.mm
-            if self._waiter_flag:
-                # F6: pending=1, fence, re-read the waiting byte.  The byte seen at F1 is
-                # stale: the owner may have drained this dirty and parked since, and a
-                # pending left set with no wake would suppress every later notification.
-                w = sfl(self._rem_pending, 1, self._rem_word)
-                if not w & 0xFF000000:
-                    return False  # not parked: it finds dirty itself, no kernel call (7.5)
-            else:
-                mm[self._rem + _IRQ["pending"]] = 1
-            if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
-                at = self._rem + _IRQ["notify_count"]
-                count = int.from_bytes(mm[at:at + 8], "little") + 1
-                mm[at:at + 8] = (count & (2**64 - 1)).to_bytes(8, "little")
-            assert self._backend is not None
-            self._backend.wake(self.remote_locality)
-            self.stats["notifications"] += 1
-            return True
-        return False
+            at = self._rem + _IRQ["notify_count"]
+            count = int.from_bytes(mm[at:at + 8], "little") + 1
+            mm[at:at + 8] = (count & (2**64 - 1)).to_bytes(8, "little")
+        assert self._backend is not None
+        self._backend.wake(self.remote_locality)
+        self.stats["notifications"] += 1
+        return True
 
     def wakeup(self, budget: Optional[int] = None) -> int:
         """Consume signals and run the notifier (spec 7.2).  Returns the notifier
         calls made; when the budget runs out, ``more_work`` is set and pending stays
         set, and the caller must call again."""
-        budget = self.budget if budget is None else budget
-        sfl = self._ordering.store_fence_load
-        view, word = self._own_view, self._own_word
-        assert view is not None, "channel is closed"
+        return self._run(-1, self.budget if budget is None else budget)
+
+    def _run(self, r: int, budget: int) -> int:
+        """The wakeup loop, from the result ``r`` of a step already taken (-1: none)."""
+        step, notifier = self._side.step, self.notifier
         calls = rounds = 0
         self.more_work = False
         self.stats["wakeups"] += 1
-        w = view.value
-        while w & _N_ENABLED and w & _N_WORK:
-            while w & _N_DIRTY:
-                if calls >= budget:
-                    self.more_work = True
+        try:
+            while True:
+                if r < 0:
+                    if calls >= budget:
+                        return self._end_at_budget(calls)
+                    r = step()  # one step of the loop, with F2 or F3 (abi.fence)
+                if r == STEP_NOTIFY:  # dirty cleared
+                    calls += 1
+                    if notifier is not None:
+                        notifier()  # if it raises: dirty is clear, pending as it was
+                elif r == STEP_AGAIN:  # pending cleared and work came back
+                    rounds += 1
+                    if rounds >= budget:  # a remote flipping pending (not dirty) is bounded too
+                        self.more_work = True
+                        return calls
+                else:
                     return calls
-                sfl(self._own_dirty, 0, word)  # F2: the clear before reading shared state
-                calls += 1
-                self.stats["notifier_calls"] += 1
-                if self.notifier is not None:
-                    self.notifier()  # if it raises: dirty is clear, pending as it was
-                w = view.value
-            if not sfl(self._own_pending, 0, word) & _C_DIRTY:  # F3, then re-read dirty
-                return calls
-            rounds += 1
-            if rounds >= budget:  # a remote flipping pending (not dirty) is bounded too
-                self.more_work = True
-                return calls
-            w = view.value
+                r = -1
+        finally:
+            self.stats["notifier_calls"] += calls
+
+    def _end_at_budget(self, calls: int) -> int:
+        """The notifier budget is spent: leave dirty for the next call, or finish
+        the round (pending=0, F3) and report whether work came back."""
+        view = self._own_view
+        assert view is not None, "channel is closed"
+        w = view.value
+        if w & _N_ENABLED and w & _N_DIRTY:
+            self.more_work = True  # pending stays set: the remote sends nothing meanwhile
+            return calls
+        w = self._ordering.store_fence_load(self._own_pending, 0, self._own_word)  # F3
+        self.more_work = bool(w & 0xFF and w & _C_WORK)
         return calls
 
     def enable(self) -> int:
@@ -376,18 +411,25 @@ class Channel:
         ``timeout`` seconds pass (False).  Spins for ``spin`` seconds, then parks,
         re-checking the peer at least every ``liveness_interval``; raises
         ``PEER_CLOSED``/``PEER_DEAD`` when the peer has gone."""
+        return self._wait(timeout, 0.0)
+
+    def _wait(self, timeout: Optional[float], spun: float) -> bool:
+        """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller."""
         view = self._own_view
         assert view is not None, "channel is closed"
         w = view.value
         if w & _N_ENABLED and w & _N_WORK:
             return True
-        if self.spin > 0:
-            clock = time.perf_counter
-            end = clock() + (self.spin if timeout is None else min(self.spin, timeout))
-            while clock() < end:
-                w = view.value
-                if w & _N_ENABLED and w & _N_WORK:
+        spin = self._spin if timeout is None else min(self._spin, timeout)
+        if spin > spun:
+            # Native slices of at most SPIN_SLICE: the GIL is free between them.
+            clock, look = time.perf_counter, self._side.spin
+            end = clock() + spin - spun
+            while True:
+                if look():
                     return True
+                if clock() >= end:
+                    break
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
         while True:
@@ -426,9 +468,19 @@ class Channel:
 
     def poll(self, timeout: Optional[float] = None) -> int:
         """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""
-        if self.more_work or self.wait(timeout):
+        if self.more_work:
             return self.wakeup()
-        return 0
+        if timeout is None or timeout >= self._spin_slice:
+            # The hot path: one native call spins (one slice) and takes the first step.
+            r = self._side.spin_step()
+            if r != STEP_IDLE:
+                return self._run(r, self.budget)
+            spun = self._spin_slice
+        else:
+            spun = 0.0
+        if not self._wait(None if timeout is None else timeout - spun, spun):
+            return 0
+        return self.wakeup()
 
     # ------------------------------------------------------------------ teardown
 
@@ -447,6 +499,7 @@ class Channel:
                 self._backend.close()
         finally:
             self._own_view = self._rem_view = None
+            self._side = _ClosedSide()  # its raw addresses die with the mapping
             self._lock.release()
             self._map.close()
 

@@ -4,9 +4,11 @@ Plain stores and loads through mmap or ctypes are atomic for a byte or an aligne
 32-bit word but carry no ordering, so every store-then-load point of the protocol
 goes through an :class:`Ordering`:
 
-* :class:`NativeOrdering` (preferred): ``libshm_signal``'s
-  ``shm_signal_store_fence_load``, C11 ``atomic_thread_fence`` release before and
-  seq_cst after the store, one foreign call per point (about 0.3 us here).
+* :class:`NativeOrdering` (preferred): ``libshm_signal``'s C11 fences
+  (``atomic_thread_fence``, release before and seq_cst after each store).  The two
+  hot paths, inject (7.1) and one step of the wakeup loop (7.2), are one foreign
+  call each (``shm_signal_side_inject``/``shm_signal_side_step``, about 0.1 us
+  through ctypes); the rarer points use ``shm_signal_store_fence_load``.
 * :class:`KernelOrdering` (fallback when the library is missing): a real fence
   from a call the OS documents or implements with one, around plain stores:
 
@@ -23,7 +25,9 @@ Neither relies on the interpreter being slow.
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
+import time
 from typing import Any, Callable, Optional
 
 from . import native
@@ -36,10 +40,45 @@ def canonical_word(native_value: int) -> int:
     return int.from_bytes(native_value.to_bytes(4, "big"), "little")
 
 
+# shm_signal_side_step results (shm_signal_atomic.h).
+STEP_DONE, STEP_NOTIFY, STEP_AGAIN, STEP_IDLE = 0, 1, 2, 3
+
+
+class SideStruct(ctypes.Structure):
+    """``struct shm_signal_side``: one side's own and remote irq records."""
+
+    _fields_ = [("own", ctypes.c_void_p), ("remote", ctypes.c_void_p), ("waiter_flag", ctypes.c_uint32),
+                ("spin_s", ctypes.c_double)]
+
+
+class Side:
+    """The fused hot paths for one side of a channel (see shm_signal_atomic.h).
+
+    ``inject()``: spec 7.1 up to the wake-up; 1 if the caller must notify.
+    ``step()``: one step of the 7.2 wakeup loop; a ``STEP_*`` value.
+    ``spin()``: look for work (enabled, and dirty or pending) for up to the spin
+    time set by :meth:`configure`; 1 if found.
+    ``spin_step()``: ``spin()``, then ``step()`` on work; ``STEP_IDLE`` if none.
+    """
+
+    inject: Callable[[], int]
+    step: Callable[[], int]
+    spin: Callable[[], int]
+    spin_step: Callable[[], int]
+
+    def configure(self, waiter_flag: bool, spin_s: float) -> None:
+        """Whether WAITER_FLAG is negotiated; the longest one spin call lasts."""
+        raise NotImplementedError
+
+
 class Ordering:
     """Store-then-load sequences with the spec's fences."""
 
     name = "abstract"
+
+    def side(self, own: int, remote: int) -> Side:
+        """The fused steps for the side whose irq record is at address ``own``."""
+        raise NotImplementedError
 
     def fence(self) -> None:
         raise NotImplementedError
@@ -53,13 +92,90 @@ class Ordering:
         raise NotImplementedError
 
 
+class _NativeSide(Side):
+    def __init__(self, lib: ctypes.CDLL, own: int, remote: int) -> None:
+        self._struct = SideStruct(own, remote, 0)
+        # No argtypes and a prebuilt byref: converting arguments costs more than the
+        # call (ctypes checks each against argtypes); the functions take one pointer.
+        ref = ctypes.byref(self._struct)
+        self.inject = functools.partial(lib.shm_signal_side_inject, ref)
+        self.step = functools.partial(lib.shm_signal_side_step, ref)
+        self.spin = functools.partial(lib.shm_signal_side_spin, ref)
+        self.spin_step = functools.partial(lib.shm_signal_side_spin_step, ref)
+
+    def configure(self, waiter_flag: bool, spin_s: float) -> None:
+        self._struct.waiter_flag = int(waiter_flag)
+        self._struct.spin_s = spin_s
+
+
 class NativeOrdering(Ordering):
     name = "native"
 
     def __init__(self, lib: ctypes.CDLL) -> None:
+        self._lib = lib
         self.fence = lib.shm_signal_fence  # type: ignore[method-assign]
         self.load_word = lib.shm_signal_load_word  # type: ignore[method-assign]
         self.store_fence_load = lib.shm_signal_store_fence_load  # type: ignore[method-assign]
+
+    def side(self, own: int, remote: int) -> Side:
+        return _NativeSide(self._lib, own, remote)
+
+
+class _KernelSide(Side):
+    """The same steps as shm_signal_atomic.c, with the OS's fences around plain
+    byte accesses (offsets: enabled 0, pending 1, dirty 2, waiting 3)."""
+
+    def __init__(self, fence: Callable[[], Any], own: int, remote: int) -> None:
+        self._fence = fence
+        self._own = (ctypes.c_uint8 * 4).from_address(own)
+        self._rem = (ctypes.c_uint8 * 4).from_address(remote)
+        self._waiter_flag = False
+        self._spin_s = 0.0
+
+    def configure(self, waiter_flag: bool, spin_s: float) -> None:
+        self._waiter_flag, self._spin_s = waiter_flag, spin_s
+
+    def _has_work(self) -> bool:
+        r = self._own
+        return r[0] == 1 and bool(r[2] or r[1])
+
+    def spin(self) -> int:
+        if self._has_work():
+            return 1
+        until = time.perf_counter() + self._spin_s
+        while time.perf_counter() < until:
+            if self._has_work():
+                return 1
+        return 0
+
+    def spin_step(self) -> int:
+        return self.step() if self.spin() else STEP_IDLE
+
+    def inject(self) -> int:
+        r, fence = self._rem, self._fence
+        fence()  # F0
+        r[2] = 1
+        fence()  # F1
+        if r[0] != 1 or r[1] != 0:
+            return 0
+        r[1] = 1
+        if self._waiter_flag:
+            fence()  # F6
+            if r[3] == 0:
+                return 0
+        return 1
+
+    def step(self) -> int:
+        r, fence = self._own, self._fence
+        if not self._has_work():
+            return STEP_DONE
+        if r[2]:
+            r[2] = 0
+            fence()  # F2
+            return STEP_NOTIFY
+        r[1] = 0
+        fence()  # F3
+        return STEP_AGAIN if self._has_work() else STEP_DONE
 
 
 class KernelOrdering(Ordering):
@@ -79,6 +195,9 @@ class KernelOrdering(Ordering):
         ctypes.c_uint8.from_address(flag).value = value
         self._fence()
         return canonical_word(ctypes.c_uint32.from_address(word).value)
+
+    def side(self, own: int, remote: int) -> Side:
+        return _KernelSide(self._fence, own, remote)
 
 
 def kernel_fence() -> Callable[[], Any]:
@@ -118,6 +237,6 @@ def get_ordering(prefer_native: bool = True) -> Ordering:
     if not prefer_native:
         return KernelOrdering(kernel_fence())
     if _ordering is None:
-        lib = native.try_load()
+        lib = native.try_load_holding_gil()
         _ordering = NativeOrdering(lib) if lib is not None else KernelOrdering(kernel_fence())
     return _ordering

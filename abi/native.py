@@ -127,6 +127,25 @@ def try_load() -> Optional[ctypes.CDLL]:
         return None
 
 
+_holding_gil: Optional[ctypes.PyDLL] = None
+
+
+def try_load_holding_gil() -> Optional[ctypes.PyDLL]:
+    """The same library through :class:`ctypes.PyDLL`, whose calls keep the GIL:
+    for the ordering primitives, which return within nanoseconds, releasing and
+    re-taking the GIL would cost more than the call.  Never for anything that blocks."""
+    global _holding_gil
+    lib = try_load()
+    if lib is None:
+        return None
+    with _lock:
+        if _holding_gil is None:
+            fast = ctypes.PyDLL(lib._name)  # same file: the loader returns the same handle
+            _declare(fast)
+            _holding_gil = fast
+        return _holding_gil
+
+
 def _declare(lib: ctypes.CDLL) -> None:
     """argtypes and restype of every function the Python side calls."""
     lib.shm_signal_fence.argtypes = []
@@ -135,3 +154,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.shm_signal_load_word.restype = ctypes.c_uint32
     lib.shm_signal_store_fence_load.argtypes = [ctypes.c_void_p, ctypes.c_uint8, ctypes.c_void_p]
     lib.shm_signal_store_fence_load.restype = ctypes.c_uint32
+    # One pointer to a struct shm_signal_side each; no argtypes on purpose: callers
+    # pass a prebuilt ctypes.byref, and argument checking would double the cost.
+    for name in ("shm_signal_side_inject", "shm_signal_side_step", "shm_signal_side_spin",
+                 "shm_signal_side_spin_step"):
+        getattr(lib, name).restype = ctypes.c_int

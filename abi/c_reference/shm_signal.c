@@ -200,20 +200,6 @@ static unsigned char *rec(const shm_signal_chan *ch, uint32_t loc)
 
 /* ---------------------------------------------------------------- clocks */
 
-static double now_s(void)
-{
-#if defined(_WIN32)
-	LARGE_INTEGER f, c;
-	QueryPerformanceFrequency(&f);
-	QueryPerformanceCounter(&c);
-	return (double)c.QuadPart / (double)f.QuadPart;
-#else
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-#endif
-}
-
 static void sleep_s(double s)
 {
 	if (s <= 0)
@@ -971,7 +957,7 @@ int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset, 
 		      uint32_t flags, uint32_t pid, double timeout_s, struct shm_signal_error *err)
 {
 	uint64_t supported = (flags & SHM_SIGNAL_O_FEATURES) ? features : shm_signal_supported_features();
-	double deadline = now_s() + (timeout_s > 0 ? timeout_s : 0);
+	double deadline = shm_signal_now_s() + (timeout_s > 0 ? timeout_s : 0);
 	struct shm_signal_error local;
 	if (!err)
 		err = &local; /* the last fault seen is the answer at the timeout */
@@ -996,7 +982,7 @@ int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset, 
 		fail(ch, 0);
 		if (rc != 1)
 			return rc;
-		if (now_s() >= deadline) {
+		if (shm_signal_now_s() >= deadline) {
 			if (err->code > 0)
 				return err->code; /* the last fault seen: too small or unpublished */
 			return set_err(err, SHM_SIGNAL_E_TIMEOUT, "path", -1, NULL, NULL,
@@ -1178,7 +1164,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 	if (rc)
 		return rc;
 	r = rec(ch, ch->locality);
-	deadline = timeout_s < 0 ? -1.0 : now_s() + timeout_s;
+	deadline = timeout_s < 0 ? -1.0 : shm_signal_now_s() + timeout_s;
 	for (;;) {
 		uint32_t raw = ld_word_raw(r);
 		double now, slice;
@@ -1193,7 +1179,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 		}
 		if (!ch->negotiated)
 			refresh_features(ch);
-		now = now_s();
+		now = shm_signal_now_s();
 		rc = peer_fault(ch, last_check < 0 || now - last_check >= ch->liveness_s, err);
 		if (rc)
 			return rc;
@@ -1228,10 +1214,10 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 					 * remote counts it before waking us); one that never comes is
 					 * a lost wake-up.  Only on a timed-out park: costs nothing
 					 * on the fast path. */
-					double until = now_s() + 0.5; /* a preempted remote is slow */
+					double until = shm_signal_now_s() + 0.5; /* a preempted remote is slow */
 					atomic_thread_fence(memory_order_seq_cst);
 					if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 1) {
-						while (ld64(r + 16) == count && now_s() < until)
+						while (ld64(r + 16) == count && shm_signal_now_s() < until)
 							;
 						if (ld64(r + 16) == count)
 							ch->stats.late++;
@@ -1255,9 +1241,9 @@ int shm_signal_peer_attached(shm_signal_chan *ch)
 
 int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s)
 {
-	double deadline = now_s() + timeout_s;
+	double deadline = shm_signal_now_s() + timeout_s;
 	while (!shm_signal_peer_attached(ch)) {
-		if (!ch || ch->closed || (timeout_s >= 0 && now_s() >= deadline))
+		if (!ch || ch->closed || (timeout_s >= 0 && shm_signal_now_s() >= deadline))
 			return 0;
 		sleep_s(0.001);
 	}

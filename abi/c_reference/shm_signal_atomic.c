@@ -7,11 +7,50 @@
  * release fence (F0), store one flag byte, full fence (F1..F4), load the 32-bit wait
  * word.  Doing the whole sequence in one call costs one foreign call instead of three.
  */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#endif
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <time.h>
+#endif
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <intrin.h>
+#endif
 
 #include "shm_signal_atomic.h"
+
+double shm_signal_now_s(void)
+{
+#if defined(_WIN32)
+	LARGE_INTEGER f, c;
+	QueryPerformanceFrequency(&f);
+	QueryPerformanceCounter(&c);
+	return (double)c.QuadPart / (double)f.QuadPart;
+#else
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
+}
+
+/* A spin-wait hint: lets the sibling hyperthread run and saves power. */
+static void cpu_relax(void)
+{
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+	_mm_pause();
+#elif defined(_MSC_VER) && defined(_M_ARM64)
+	__yield();
+#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+	__builtin_ia32_pause();
+#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__aarch64__) || defined(__arm__))
+	__asm__ __volatile__("yield");
+#endif
+}
 
 void shm_signal_fence(void)
 {
@@ -35,4 +74,88 @@ uint32_t shm_signal_store_fence_load(void *flag, uint8_t value, const void *word
 	atomic_store_explicit((_Atomic uint8_t *)flag, value, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst); /* the store-then-load fence */
 	return shm_signal_load_word(word);
+}
+
+/*
+ * Fused protocol steps.  A foreign call from an interpreter costs far more than the
+ * fences in it (about 0.1 us per call and per argument through ctypes), so the hot
+ * paths of spec 7.1 and 7.2 are one call each.  They decide nothing the spec leaves
+ * to the engine: budgets, notifier calls, counters and wake-ups stay with the caller.
+ * Offsets within a record: enabled 0, pending 1, dirty 2, waiting (pad0) 3.
+ */
+static uint8_t ld8(const unsigned char *r, unsigned off)
+{
+	return atomic_load_explicit((const _Atomic uint8_t *)(r + off), memory_order_relaxed);
+}
+
+static void st8(unsigned char *r, unsigned off, uint8_t v)
+{
+	atomic_store_explicit((_Atomic uint8_t *)(r + off), v, memory_order_relaxed);
+}
+
+/* enabled and (dirty or pending): there is work for the owner. */
+static int has_work(const unsigned char *r)
+{
+	return ld8(r, 0) == 1 && (ld8(r, 2) != 0 || ld8(r, 1) != 0);
+}
+
+int shm_signal_side_inject(const struct shm_signal_side *s)
+{
+	unsigned char *r = (unsigned char *)s->remote;
+	atomic_thread_fence(memory_order_release); /* F0 */
+	st8(r, 2, 1);                               /* dirty = 1 */
+	atomic_thread_fence(memory_order_seq_cst); /* F1 */
+	if (ld8(r, 0) != 1 || ld8(r, 1) != 0)
+		return 0; /* disabled, or a notification is already in flight */
+	st8(r, 1, 1); /* pending = 1 */
+	if (s->waiter_flag) {
+		atomic_thread_fence(memory_order_seq_cst); /* F6: then re-read waiting */
+		if (ld8(r, 3) == 0)
+			return 0; /* not parked: the owner finds dirty itself (7.5) */
+	}
+	return 1;
+}
+
+int shm_signal_side_step(const struct shm_signal_side *s)
+{
+	unsigned char *r = (unsigned char *)s->own;
+	if (!has_work(r))
+		return SHM_SIGNAL_STEP_DONE;
+	if (ld8(r, 2) != 0) {
+		st8(r, 2, 0);                               /* dirty = 0 */
+		atomic_thread_fence(memory_order_seq_cst); /* F2: then read the shared state */
+		return SHM_SIGNAL_STEP_NOTIFY;
+	}
+	st8(r, 1, 0);                               /* pending = 0 */
+	atomic_thread_fence(memory_order_seq_cst); /* F3: then re-read dirty */
+	if (has_work(r))
+		return SHM_SIGNAL_STEP_AGAIN;
+	return SHM_SIGNAL_STEP_DONE;
+}
+
+int shm_signal_side_spin(const struct shm_signal_side *s)
+{
+	const unsigned char *r = (const unsigned char *)s->own;
+	double until;
+	unsigned i;
+	if (has_work(r))
+		return 1;
+	if (!(s->spin_s > 0))
+		return 0;
+	until = shm_signal_now_s() + s->spin_s;
+	do {
+		for (i = 0; i < 64; i++) { /* the clock costs more than a look */
+			if (has_work(r))
+				return 1;
+			cpu_relax();
+		}
+	} while (shm_signal_now_s() < until);
+	return 0;
+}
+
+int shm_signal_side_spin_step(const struct shm_signal_side *s)
+{
+	if (!shm_signal_side_spin(s))
+		return SHM_SIGNAL_STEP_IDLE;
+	return shm_signal_side_step(s);
 }

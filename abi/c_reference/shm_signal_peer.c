@@ -188,20 +188,6 @@ static int parse_opts(char **tok, int n, struct opts *o)
 
 /* ------------------------------------------------------------- helpers */
 
-static double now_s(void)
-{
-#if defined(_WIN32)
-	LARGE_INTEGER f, c;
-	QueryPerformanceFrequency(&f);
-	QueryPerformanceCounter(&c);
-	return (double)c.QuadPart / (double)f.QuadPart;
-#else
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-#endif
-}
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rng(void) /* xorshift64*: fast, reproducible pauses */
 {
@@ -213,8 +199,8 @@ static uint64_t rng(void) /* xorshift64*: fast, reproducible pauses */
 
 static void pause_us(double us)
 {
-	double until = now_s() + us * 1e-6;
-	while (now_s() < until) {
+	double until = shm_signal_now_s() + us * 1e-6;
+	while (shm_signal_now_s() < until) {
 	}
 }
 
@@ -390,7 +376,7 @@ static void cmd_ping(char **tok, int n)
 		return;
 	}
 	for (i = 0; i < rounds; i++) {
-		double t0 = now_s();
+		double t0 = shm_signal_now_s();
 		uint32_t calls = 0;
 		int ready = 0, rc, more;
 		rc = shm_signal_inject(chan, NULL, &e);
@@ -410,7 +396,7 @@ static void cmd_ping(char **tok, int n)
 			reply_engine(rc, &e);
 			return;
 		}
-		ns[i] = (uint64_t)((now_s() - t0) * 1e9);
+		ns[i] = (uint64_t)((shm_signal_now_s() - t0) * 1e9);
 	}
 	qsort(ns, (size_t)rounds, sizeof *ns, cmp_u64);
 	reply_ok("rounds=%llu median_ns=%llu p99_ns=%llu", (unsigned long long)rounds,

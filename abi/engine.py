@@ -71,7 +71,7 @@ class _ClosedSide(Side):
     def _closed(self) -> int:
         raise ValueError("the channel is closed")
 
-    inject = step = spin = spin_step = _closed
+    inject = step = announce_park = spin = spin_step = _closed
 
     def configure(self, waiter_flag: bool, spin_s: float) -> None:
         pass
@@ -134,6 +134,12 @@ class Channel:
         self._next_liveness_check = 0.0  # time.monotonic() of the next lock check
         self._waiter_flag = False  # WAITER_FLAG negotiated: set pad0 to park, skip needless wakes
         self._own_waiting = self._own_word + _IRQ["pad0"]
+        # Little-endian views for the parking and notifying paths: one load or store
+        # each, where slicing the mmap and converting costs several times more.
+        le32, le64 = ctypes.c_uint32.__ctype_le__, ctypes.c_uint64.__ctype_le__
+        self._rem_state = le32.from_address(self._rem_word + _IRQ["state"])
+        self._rem_notify_count = le64.from_address(self._rem_word + _IRQ["notify_count"])
+        self._own_waiting_view = ctypes.c_uint8.from_address(self._own_waiting)
         self._side = ordering.side(self._own_word, self._rem_word)  # the fused hot paths
         self.spin = spin  # configures the side (a property)
 
@@ -236,7 +242,8 @@ class Channel:
     def _read_word(self, locality: int) -> int:
         """The wait word as a native u32 (what compare-and-wait compares)."""
         view = self._own_view if locality == self.locality else self._rem_view
-        assert view is not None, "channel is closed"
+        if view is None:
+            raise ValueError("the channel is closed")
         return view.value
 
     # ------------------------------------------------------------------ state
@@ -282,8 +289,14 @@ class Channel:
     def peer_attached(self) -> bool:
         return self._state(self._rem) == layout.STATE_ATTACHED
 
+    def _require_open(self) -> None:
+        """Raw addresses into the mapping die with close(): refuse before using one."""
+        if self._own_view is None:
+            raise ValueError("the channel is closed")
+
     def _check_closed(self) -> int:
-        state = self._state(self._rem)
+        self._require_open()
+        state = self._rem_state.value
         if state == layout.STATE_CLOSED:
             raise ShmSignalFault(Fault.PEER_CLOSED, "the peer closed the channel",
                                  field=f"irq[{self.remote_locality}].state",
@@ -313,6 +326,7 @@ class Channel:
 
     def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
         """enabled/pending/dirty of a record (own by default), for inspection."""
+        self._require_open()
         w = self._ordering.load_word(self._word_address(self.locality if locality is None else locality))
         return {"enabled": w & 0xFF, "pending": (w >> 8) & 0xFF, "dirty": (w >> 16) & 0xFF}
 
@@ -339,10 +353,7 @@ class Channel:
         if not self._side.inject():
             return False  # disabled, pending already, or not parked: no kernel call (7.5)
         if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
-            mm = self._map.mm
-            at = self._rem + _IRQ["notify_count"]
-            count = int.from_bytes(mm[at:at + 8], "little") + 1
-            mm[at:at + 8] = (count & (2**64 - 1)).to_bytes(8, "little")
+            self._rem_notify_count.value += 1  # single writer (us); ctypes wraps at 2**64
         assert self._backend is not None
         self._backend.wake(self.remote_locality)
         self.stats["notifications"] += 1
@@ -385,7 +396,8 @@ class Channel:
         """The notifier budget is spent: leave dirty for the next call, or finish
         the round (pending=0, F3) and report whether work came back."""
         view = self._own_view
-        assert view is not None, "channel is closed"
+        if view is None:
+            raise ValueError("the channel is closed")
         w = view.value
         if w & _N_ENABLED and w & _N_DIRTY:
             self.more_work = True  # pending stays set: the remote sends nothing meanwhile
@@ -397,6 +409,7 @@ class Channel:
     def enable(self) -> int:
         """Unmask notifications (spec 7.3); runs the wakeup if work is waiting.
         Returns the notifier calls made."""
+        self._require_open()
         w = self._ordering.store_fence_load(self._own_enabled, 1, self._own_word)  # F4
         if w & _C_WORK:
             return self.wakeup()
@@ -416,7 +429,8 @@ class Channel:
     def _wait(self, timeout: Optional[float], spun: float) -> bool:
         """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller."""
         view = self._own_view
-        assert view is not None, "channel is closed"
+        if view is None:
+            raise ValueError("the channel is closed")
         w = view.value
         if w & _N_ENABLED and w & _N_WORK:
             return True
@@ -432,39 +446,42 @@ class Channel:
                     break
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
+        backend, side, rem_state = self._backend, self._side, self._rem_state
+        assert backend is not None
         while True:
-            state = self._check_closed()  # a memory read: every time round
-            if self._features is None and state == layout.STATE_ATTACHED:
+            state = rem_state.value  # a memory read: every time round
+            if state != layout.STATE_ATTACHED:
+                self._check_closed()  # raises PEER_CLOSED; else the peer has not come yet
+            elif self._features is None:
                 _ = self.features  # the peer came (its attach woke us): use what it accepted
+                backend = self._backend
+                assert backend is not None
             if now >= self._next_liveness_check:  # a syscall: once per interval
                 self.check_peer()
                 self._next_liveness_check = now + self.liveness_interval
-            if self._waiter_flag:
-                # Tell the remote we park, then look once more (a store-then-load point:
-                # either it sees waiting == 1 and wakes us, or we see its dirty).
-                self._ordering.store_fence_load(self._own_waiting, 1, self._own_word)
-            w = view.value  # the value to park on: any change since wakes us at once
-            if w & _N_ENABLED and w & _N_WORK:
-                self._clear_waiting()
+            # With WAITER_FLAG: tell the remote we park, then look once more (a
+            # store-then-load point: either it sees waiting == 1 and wakes us, or we
+            # see its dirty).
+            waiting = self._waiter_flag
+            if waiting and side.announce_park():
+                self._own_waiting_view.value = 0
                 return True
-            if deadline is not None and now >= deadline:
-                self._clear_waiting()
-                return False
+            w = view.value  # the value to park on: any change since wakes us at once
+            if w & _N_ENABLED and w & _N_WORK or (deadline is not None and now >= deadline):
+                if waiting:
+                    self._own_waiting_view.value = 0
+                return bool(w & _N_ENABLED and w & _N_WORK)
             slice_ = self._next_liveness_check - now
-            if deadline is not None:
-                slice_ = min(slice_, deadline - now)
+            if deadline is not None and deadline - now < slice_:
+                slice_ = deadline - now
             self.stats["parks"] += 1
-            assert self._backend is not None
-            self._backend.wait(self.locality, w, slice_)
-            self._clear_waiting()
+            backend.wait(self.locality, w, slice_)
+            if waiting:
+                self._own_waiting_view.value = 0
             w = view.value
             if w & _N_ENABLED and w & _N_WORK:
                 return True
             now = time.monotonic()
-
-    def _clear_waiting(self) -> None:
-        if self._waiter_flag:
-            self._map.mm[self._own + _IRQ["pad0"]] = 0
 
     def poll(self, timeout: Optional[float] = None) -> int:
         """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""

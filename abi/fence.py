@@ -56,6 +56,7 @@ class Side:
 
     ``inject()``: spec 7.1 up to the wake-up; 1 if the caller must notify.
     ``step()``: one step of the 7.2 wakeup loop; a ``STEP_*`` value.
+    ``announce_park()``: waiting=1, F5; 1 if work is there (do not park).
     ``spin()``: look for work (enabled, and dirty or pending) for up to the spin
     time set by :meth:`configure`; 1 if found.
     ``spin_step()``: ``spin()``, then ``step()`` on work; ``STEP_IDLE`` if none.
@@ -63,6 +64,7 @@ class Side:
 
     inject: Callable[[], int]
     step: Callable[[], int]
+    announce_park: Callable[[], int]
     spin: Callable[[], int]
     spin_step: Callable[[], int]
 
@@ -101,6 +103,7 @@ class _NativeSide(Side):
         self.inject = functools.partial(lib.shm_signal_side_inject, ref)
         self.step = functools.partial(lib.shm_signal_side_step, ref)
         self.spin = functools.partial(lib.shm_signal_side_spin, ref)
+        self.announce_park = functools.partial(lib.shm_signal_side_announce_park, ref)
         self.spin_step = functools.partial(lib.shm_signal_side_spin_step, ref)
 
     def configure(self, waiter_flag: bool, spin_s: float) -> None:
@@ -138,6 +141,11 @@ class _KernelSide(Side):
     def _has_work(self) -> bool:
         r = self._own
         return r[0] == 1 and bool(r[2] or r[1])
+
+    def announce_park(self) -> int:
+        self._own[3] = 1
+        self._fence()  # F5
+        return int(self._has_work())
 
     def spin(self) -> int:
         if self._has_work():

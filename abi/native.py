@@ -156,6 +156,6 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.shm_signal_store_fence_load.restype = ctypes.c_uint32
     # One pointer to a struct shm_signal_side each; no argtypes on purpose: callers
     # pass a prebuilt ctypes.byref, and argument checking would double the cost.
-    for name in ("shm_signal_side_inject", "shm_signal_side_step", "shm_signal_side_spin",
-                 "shm_signal_side_spin_step"):
+    for name in ("shm_signal_side_inject", "shm_signal_side_step", "shm_signal_side_announce_park",
+                 "shm_signal_side_spin", "shm_signal_side_spin_step"):
         getattr(lib, name).restype = ctypes.c_int

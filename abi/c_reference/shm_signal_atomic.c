@@ -133,6 +133,14 @@ int shm_signal_side_step(const struct shm_signal_side *s)
 	return SHM_SIGNAL_STEP_DONE;
 }
 
+int shm_signal_side_announce_park(const struct shm_signal_side *s)
+{
+	unsigned char *r = (unsigned char *)s->own;
+	st8(r, 3, 1);                               /* waiting = 1 */
+	atomic_thread_fence(memory_order_seq_cst); /* F5: then look for work once more */
+	return has_work(r);
+}
+
 int shm_signal_side_spin(const struct shm_signal_side *s)
 {
 	const unsigned char *r = (const unsigned char *)s->own;

@@ -62,6 +62,10 @@ SHM_SIGNAL_API int shm_signal_side_inject(const struct shm_signal_side *side);
  * caller's loop counts notifier calls and rounds against its budget. */
 SHM_SIGNAL_API int shm_signal_side_step(const struct shm_signal_side *side);
 
+/* WAITER_FLAG (7.5): waiting = 1, F5, then return 1 if the own record is enabled
+ * with work (the caller clears waiting and does not park), 0 if it may park. */
+SHM_SIGNAL_API int shm_signal_side_announce_park(const struct shm_signal_side *side);
+
 /* Look at the own record until it is enabled with work, for at most spin_s
  * seconds (plain loads, no fence: finding work early is all a spin is for; the
  * step that follows has the fences).  Returns 1 on work, 0 when the time is up. */

@@ -427,18 +427,21 @@ class Channel:
         return self._wait(timeout, 0.0)
 
     def _wait(self, timeout: Optional[float], spun: float) -> bool:
-        """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller."""
+        """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller
+        and ``timeout`` what is left of the caller's."""
         view = self._own_view
         if view is None:
             raise ValueError("the channel is closed")
         w = view.value
         if w & _N_ENABLED and w & _N_WORK:
             return True
-        spin = self._spin if timeout is None else min(self._spin, timeout)
-        if spin > spun:
-            # Native slices of at most SPIN_SLICE: the GIL is free between them.
+        spin = self._spin - spun
+        if timeout is not None and timeout < spin:
+            spin = timeout
+        if spin > 0:
+            # Native slices of at most SPIN_SLICE, with the GIL released.
             clock, look = time.perf_counter, self._side.spin
-            end = clock() + spin - spun
+            end = clock() + spin
             while True:
                 if look():
                     return True

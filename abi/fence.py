@@ -95,14 +95,18 @@ class Ordering:
 
 
 class _NativeSide(Side):
-    def __init__(self, lib: ctypes.CDLL, own: int, remote: int) -> None:
+    def __init__(self, lib: ctypes.CDLL, releasing: ctypes.CDLL, own: int, remote: int) -> None:
         self._struct = SideStruct(own, remote, 0)
         # No argtypes and a prebuilt byref: converting arguments costs more than the
         # call (ctypes checks each against argtypes); the functions take one pointer.
         ref = ctypes.byref(self._struct)
         self.inject = functools.partial(lib.shm_signal_side_inject, ref)
         self.step = functools.partial(lib.shm_signal_side_step, ref)
-        self.spin = functools.partial(lib.shm_signal_side_spin, ref)
+        # spin() releases the GIL (a ctypes.CDLL call): another thread of this process
+        # may be the very peer being waited for.  spin_step(), poll's first slice,
+        # keeps it: re-taking the GIL costs the round trip measurably, and the slice
+        # is short (at most the channel's spin, at most SPIN_SLICE).
+        self.spin = functools.partial(releasing.shm_signal_side_spin, ref)
         self.announce_park = functools.partial(lib.shm_signal_side_announce_park, ref)
         self.spin_step = functools.partial(lib.shm_signal_side_spin_step, ref)
 
@@ -114,14 +118,18 @@ class _NativeSide(Side):
 class NativeOrdering(Ordering):
     name = "native"
 
-    def __init__(self, lib: ctypes.CDLL) -> None:
+    def __init__(self, lib: ctypes.CDLL, releasing: Optional[ctypes.CDLL] = None) -> None:
+        """``lib``: the library, ideally loaded as a :class:`ctypes.PyDLL` (calls keep
+        the GIL); ``releasing``: the same library as a :class:`ctypes.CDLL`, for the
+        calls that may spin (default: ``lib``)."""
         self._lib = lib
+        self._releasing = releasing or lib
         self.fence = lib.shm_signal_fence  # type: ignore[method-assign]
         self.load_word = lib.shm_signal_load_word  # type: ignore[method-assign]
         self.store_fence_load = lib.shm_signal_store_fence_load  # type: ignore[method-assign]
 
     def side(self, own: int, remote: int) -> Side:
-        return _NativeSide(self._lib, own, remote)
+        return _NativeSide(self._lib, self._releasing, own, remote)
 
 
 class _KernelSide(Side):
@@ -246,5 +254,5 @@ def get_ordering(prefer_native: bool = True) -> Ordering:
         return KernelOrdering(kernel_fence())
     if _ordering is None:
         lib = native.try_load_holding_gil()
-        _ordering = NativeOrdering(lib) if lib is not None else KernelOrdering(kernel_fence())
+        _ordering = NativeOrdering(lib, native.try_load()) if lib else KernelOrdering(kernel_fence())
     return _ordering

@@ -514,3 +514,20 @@ def test_budget_and_spin_must_be_sane(tmp_path):
             ch.spin = float("nan")
         ch.spin = 0.5
         assert ch.spin == 0.5
+
+
+def test_a_long_spin_does_not_starve_a_peer_thread_of_the_gil(tmp_path):
+    """The native spin runs in slices and releases the GIL: a peer in another thread
+    of this process can inject while this side spins (a spin holding the GIL for
+    its whole second would deliver the signal only after it)."""
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH, spin=1.0) as a, Channel.attach(path) as b:
+        a.enable()
+        assert a.features is not None
+        injector = threading.Thread(target=lambda: (time.sleep(0.01), b.inject()))
+        start = time.monotonic()
+        injector.start()
+        assert a.poll(5) == 1
+        elapsed = time.monotonic() - start
+        injector.join()
+        assert elapsed < 0.5, f"the signal took {elapsed:.3f} s to arrive through a spinning side"

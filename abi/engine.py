@@ -65,6 +65,13 @@ def _locality(value: Any) -> int:
                          field="locality", offset=None, expected="north or south", actual=value)
 
 
+def _check_tuning(budget: int, spin: float) -> None:
+    if budget < 1:
+        raise ValueError(f"budget must be at least 1 notifier call, not {budget!r}")
+    if not spin >= 0:  # NaN too
+        raise ValueError(f"spin must be >= 0 seconds, not {spin!r}")
+
+
 class _ClosedSide(Side):
     """A closed channel's side: every use is a clear error, never a stray pointer."""
 
@@ -103,8 +110,7 @@ class Channel:
         self.locality = locality
         self.remote_locality = 1 - locality
         self.notifier = notifier
-        if budget < 1:
-            raise ValueError(f"budget must be at least 1 notifier call, not {budget!r}")
+        _check_tuning(budget, spin)
         self.budget = budget
         self.liveness_interval = liveness_interval
         self.more_work = False
@@ -157,6 +163,7 @@ class Channel:
         channel to an existing file) and initialise a descriptor at ``offset`` as
         ``locality``, offering ``features`` (default: all this engine supports)."""
         loc = _locality(locality)
+        _check_tuning(budget, spin)  # before the file exists
         offered = supported_features() if features is None else features
         need = offset + layout.DESC_SIZE
         mapping = Mapping.create(path, max(size or 0, need), mode=mode, exist_ok=exist_ok)
@@ -185,6 +192,7 @@ class Channel:
         locality its creator did not take.  Validates the whole descriptor (spec
         6.4); waits up to ``timeout`` seconds for a creator that is still writing it.
         ``features`` limits what this side accepts (default: all it supports)."""
+        _check_tuning(budget, spin)
         deadline = time.monotonic() + timeout
         supported = supported_features() if features is None else features
         while True:
@@ -261,8 +269,7 @@ class Channel:
 
     @spin.setter
     def spin(self, seconds: float) -> None:
-        if not seconds >= 0:
-            raise ValueError(f"spin must be >= 0 seconds, not {seconds!r}")
+        _check_tuning(1, seconds)
         self._spin = seconds
         self._spin_slice = min(seconds, SPIN_SLICE)
         self._side.configure(self._waiter_flag, self._spin_slice)

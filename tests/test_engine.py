@@ -509,6 +509,7 @@ def test_budget_and_spin_must_be_sane(tmp_path):
         Channel.create(tmp_path / "a", NORTH, budget=0)
     with pytest.raises(ValueError, match="spin"):
         Channel.create(tmp_path / "b", NORTH, spin=-1)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # refused before creating
     with Channel.create(tmp_path / "c", NORTH) as ch:
         with pytest.raises(ValueError, match="spin"):
             ch.spin = float("nan")

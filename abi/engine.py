@@ -130,6 +130,7 @@ class Channel:
         # Plain views of the two wait words: reading .value is one aligned 32-bit load.
         self._own_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._own_word)
         self._rem_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._rem_word)
+        mapping.guard()  # a peer that shrinks the file must not kill us with SIGBUS
         self._lock = ByteLock(mapping.fd, lock_offset(offset, locality))
         self._peer_lock = ByteLock(mapping.fd, lock_offset(offset, self.remote_locality))
         snap = descriptor.snapshot(mapping.mm, offset)
@@ -312,7 +313,16 @@ class Channel:
 
     def check_peer(self) -> None:
         """Raise ``PEER_CLOSED`` or ``PEER_DEAD`` if the peer has gone (a peer that
-        never attached is neither)."""
+        never attached is neither), ``MAPPING_TOO_SMALL`` if the file shrank under
+        the mapping (a hostile or broken peer; the mapping's guard kept the process
+        alive, see :meth:`Mapping.guard`).  :meth:`wait` calls it every
+        ``liveness_interval``."""
+        self._require_open()
+        size = self._map.shrunk()
+        if size is not None:
+            raise ShmSignalFault(Fault.MAPPING_TOO_SMALL, "the file shrank under the mapping",
+                                 field="mapping length", offset=None,
+                                 expected=f">= {self._map.length} bytes", actual=f"{size} bytes")
         state = self._check_closed()
         if state == layout.STATE_ATTACHED and self._features is not None and \
                 self._features & layout.FEATURE_LIVENESS_LOCK and not self._peer_lock.held_elsewhere():

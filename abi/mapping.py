@@ -24,6 +24,7 @@ class Mapping:
         # Pinning the buffer gives a stable address; _pin must be dropped before close().
         self._pin: Optional[ctypes.c_char] = ctypes.c_char.from_buffer(self.mm)
         self.base = ctypes.addressof(self._pin)
+        self._guard_lib: Optional[ctypes.CDLL] = None
 
     @classmethod
     def create(cls, path: PathLike, size: int, mode: int = 0o600, exist_ok: bool = False) -> Mapping:
@@ -51,9 +52,30 @@ class Mapping:
             os.close(fd)
             raise
 
+    def guard(self) -> bool:
+        """Survive a peer that shrinks the file under the mapping (POSIX): with
+        ``libshm_signal`` loaded, its SIGBUS guard maps a zero page over a page past
+        the new end instead of letting the access kill the process (see
+        ``shm_signal_guard``); :meth:`shrunk` then tells.  False if unguarded."""
+        from . import native
+
+        lib = native.try_load()
+        if lib is None or lib.shm_signal_guard(self.base, self.length) != 0:
+            return False
+        self._guard_lib = lib
+        return True
+
+    def shrunk(self) -> Optional[int]:
+        """The file's size if it is now shorter than the mapping, else None."""
+        size = os.fstat(self.fd).st_size
+        return size if size < self.length else None
+
     def close(self) -> None:
         if self.fd < 0:
             return
+        if self._guard_lib is not None:
+            self._guard_lib.shm_signal_unguard(self.base)
+            self._guard_lib = None
         self._pin = None
         # BufferError: someone still holds a ctypes view into the map; the OS unmaps at exit.
         with contextlib.suppress(BufferError):

@@ -154,6 +154,12 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.shm_signal_load_word.restype = ctypes.c_uint32
     lib.shm_signal_store_fence_load.argtypes = [ctypes.c_void_p, ctypes.c_uint8, ctypes.c_void_p]
     lib.shm_signal_store_fence_load.restype = ctypes.c_uint32
+    lib.shm_signal_guard.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+    lib.shm_signal_guard.restype = ctypes.c_int
+    lib.shm_signal_unguard.argtypes = [ctypes.c_void_p]
+    lib.shm_signal_unguard.restype = None
+    lib.shm_signal_guard_faults.argtypes = []
+    lib.shm_signal_guard_faults.restype = ctypes.c_ulong
     # One pointer to a struct shm_signal_side each; no argtypes on purpose: callers
     # pass a prebuilt ctypes.byref, and argument checking would double the cost.
     for name in ("shm_signal_side_inject", "shm_signal_side_step", "shm_signal_side_announce_park",

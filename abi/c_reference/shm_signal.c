@@ -34,6 +34,7 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -508,6 +509,125 @@ static int lock_held(shm_signal_chan *ch, uint32_t loc)
 #endif
 }
 
+/* ------------------------------------------------- truncation guard */
+
+/*
+ * A peer that shrinks the file under a shared mapping turns every access past the
+ * new end into SIGBUS, which would kill this process (Windows refuses to shrink a
+ * mapped file, so this is POSIX only).  While a mapping is guarded, a SIGBUS the
+ * kernel raises for an address inside it is answered by mapping a private zero
+ * page over the faulting page: the access completes, the fault is counted, and the
+ * engine reports MAPPING_TOO_SMALL at its next look at the file's size.  Any other
+ * SIGBUS goes to the handler installed before ours.
+ */
+#if !defined(_WIN32)
+#define GUARD_SLOTS 256
+static struct {
+	_Atomic uintptr_t base;
+	_Atomic uintptr_t len;
+} guard_slots[GUARD_SLOTS];
+static _Atomic unsigned long guard_fault_count;
+static atomic_int guard_state; /* 0 none, 1 installing, 2 installed */
+static struct sigaction guard_prev;
+static uintptr_t guard_page;
+
+static void guard_handler(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	int i;
+	if (si->si_code > 0) { /* raised by the kernel for an access, not sent */
+		for (i = 0; i < GUARD_SLOTS; i++) {
+			uintptr_t base = atomic_load(&guard_slots[i].base);
+			if (base && a - base < atomic_load(&guard_slots[i].len)) {
+				void *page = (void *)(a & ~(guard_page - 1));
+				if (mmap(page, (size_t)guard_page, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0) != MAP_FAILED) {
+					atomic_fetch_add(&guard_fault_count, 1);
+					return; /* the access runs again, on the zero page */
+				}
+				break;
+			}
+		}
+	}
+	if (guard_prev.sa_flags & SA_SIGINFO) {
+		guard_prev.sa_sigaction(sig, si, uc);
+	} else if (guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN) {
+		guard_prev.sa_handler(sig);
+	} else {
+		signal(sig, SIG_DFL); /* the access faults again and the default action ends us */
+		if (si->si_code <= 0)
+			raise(sig);
+	}
+}
+
+static int guard_install(void)
+{
+	int expected = 0;
+	if (atomic_compare_exchange_strong(&guard_state, &expected, 1)) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = guard_handler;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		guard_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		if (sigaction(SIGBUS, &sa, &guard_prev) != 0) {
+			atomic_store(&guard_state, 0);
+			return -1;
+		}
+		atomic_store(&guard_state, 2);
+	}
+	while (atomic_load(&guard_state) == 1)
+		; /* another thread is installing it */
+	return atomic_load(&guard_state) == 2 ? 0 : -1;
+}
+#endif
+
+int shm_signal_guard(void *base, uint64_t len)
+{
+#if defined(_WIN32)
+	(void)base;
+	(void)len;
+	return 0; /* a mapped file cannot shrink */
+#else
+	int i;
+	if (!base || len == 0 || guard_install() != 0)
+		return -1;
+	for (i = 0; i < GUARD_SLOTS; i++) {
+		uintptr_t expected = 0;
+		if (atomic_compare_exchange_strong(&guard_slots[i].base, &expected, (uintptr_t)base)) {
+			atomic_store(&guard_slots[i].len, (uintptr_t)len); /* len 0 matches nothing */
+			return 0;
+		}
+	}
+	return -1; /* every slot taken: the mapping works, unguarded */
+#endif
+}
+
+void shm_signal_unguard(void *base)
+{
+#if !defined(_WIN32)
+	int i;
+	for (i = 0; base && i < GUARD_SLOTS; i++) {
+		if (atomic_load(&guard_slots[i].base) == (uintptr_t)base) {
+			atomic_store(&guard_slots[i].len, 0);
+			atomic_store(&guard_slots[i].base, 0);
+			return;
+		}
+	}
+#else
+	(void)base;
+#endif
+}
+
+unsigned long shm_signal_guard_faults(void)
+{
+#if defined(_WIN32)
+	return 0;
+#else
+	return atomic_load(&guard_fault_count);
+#endif
+}
+
 /* ------------------------------------------------------ file and mapping */
 
 static void unmap(shm_signal_chan *ch)
@@ -524,8 +644,10 @@ static void unmap(shm_signal_chan *ch)
 	if (ch->file && ch->file != INVALID_HANDLE_VALUE)
 		CloseHandle(ch->file); /* also drops the liveness lock */
 #else
-	if (ch->base)
+	if (ch->base) {
+		shm_signal_unguard(ch->base);
 		munmap(ch->base, (size_t)ch->map_len);
+	}
 	if (ch->fd >= 0)
 		close(ch->fd); /* also drops the OFD lock */
 #endif
@@ -633,6 +755,7 @@ static int map_file(shm_signal_chan *ch, uint64_t len, struct shm_signal_error *
 	if (p == MAP_FAILED)
 		return sys_err(err, "mmap");
 	ch->base = (unsigned char *)p;
+	shm_signal_guard(p, len); /* best effort: unguarded, a shrinking peer means SIGBUS */
 #endif
 	ch->map_len = len;
 	ch->desc = ch->base + ch->offset;
@@ -1137,7 +1260,15 @@ int shm_signal_disable(shm_signal_chan *ch, struct shm_signal_error *err)
 /* PEER_CLOSED / PEER_DEAD, or 0.  `check_lock` allows the (syscall) lock probe. */
 static int peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_error *err)
 {
-	uint32_t st = ld32(rec(ch, ch->remote) + 4);
+	uint32_t st;
+	uint64_t len = 0;
+	/* A file shrunk under the mapping (the guard answered or will answer its SIGBUS):
+	 * looked at with the lock, once per liveness interval, since it costs a call. */
+	if (check_lock && file_size(ch, &len, NULL) == 0 && len < ch->map_len)
+		return set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", -1, NULL, NULL,
+			       "the file shrank under the mapping to %llu bytes (mapped: %llu)",
+			       (unsigned long long)len, (unsigned long long)ch->map_len);
+	st = ld32(rec(ch, ch->remote) + 4);
 	if (st == SHM_SIGNAL_STATE_CLOSED)
 		return set_err(err, SHM_SIGNAL_FAULT_PEER_CLOSED, ch->remote ? "irq[1].state" : "irq[0].state",
 			       (int64_t)OFF_IRQ(ch->remote) + 4, NULL, "2", "the remote peer closed the channel");

@@ -106,6 +106,18 @@ SHM_SIGNAL_API int shm_signal_validate(const void *mapping, uint64_t len, uint64
  * unconditionally; release the lock and the mapping, free `ch`.  NULL is allowed. */
 SHM_SIGNAL_API void shm_signal_close(shm_signal_chan *ch);
 
+/* Truncation guard (POSIX): while [base, base + len) is guarded, a SIGBUS from a
+ * peer shrinking the file under it maps a private zero page over the faulting page
+ * instead of killing the process, and counts it; other SIGBUS reach the handler
+ * installed before.  The engine guards its own mappings; other users (the Python
+ * engine) call these.  shm_signal_guard returns 0, or -1 when it cannot guard
+ * (the mapping then works unguarded).  Windows needs none: a mapped file cannot
+ * shrink. */
+SHM_SIGNAL_API int shm_signal_guard(void *base, uint64_t len);
+SHM_SIGNAL_API void shm_signal_unguard(void *base);
+/* Faults the guard has answered in this process. */
+SHM_SIGNAL_API unsigned long shm_signal_guard_faults(void);
+
 SHM_SIGNAL_API uint32_t shm_signal_locality(const shm_signal_chan *ch);
 /* 1 and the negotiated set in *features once the attacher's state reads attached. */
 SHM_SIGNAL_API int shm_signal_features(shm_signal_chan *ch, uint64_t *features);

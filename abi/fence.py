@@ -5,10 +5,10 @@ Plain stores and loads through mmap or ctypes are atomic for a byte or an aligne
 goes through an :class:`Ordering`:
 
 * :class:`NativeOrdering` (preferred): ``libshm_signal``'s C11 fences
-  (``atomic_thread_fence``, release before and seq_cst after each store).  The two
-  hot paths, inject (7.1) and one step of the wakeup loop (7.2), are one foreign
-  call each (``shm_signal_side_inject``/``shm_signal_side_step``, about 0.1 us
-  through ctypes); the rarer points use ``shm_signal_store_fence_load``.
+  (``atomic_thread_fence``, release before and seq_cst after each store).  The hot
+  paths are one foreign call each, about 0.1 us through ctypes (:class:`Side`):
+  inject (7.1), one step of the wakeup loop (7.2), announcing a park (7.5) and a
+  bounded spin; the rarer points use ``shm_signal_store_fence_load``.
 * :class:`KernelOrdering` (fallback when the library is missing): a real fence
   from a call the OS documents or implements with one, around plain stores:
 

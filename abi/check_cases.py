@@ -14,7 +14,8 @@ import os
 import random
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import layout
 from .check_peer import (
@@ -33,6 +34,7 @@ from .check_peer import (
 from .descriptor import initialize, validate
 from .faults import Fault, ShmSignalFault
 from .inspect import field_at
+from .replay import RefSide, Replay, Side
 
 # ---------------------------------------------------------------- protocol
 
@@ -86,102 +88,54 @@ def _vectors() -> Dict[str, Any]:
     return dict(json.loads(GOLDEN.read_text()))
 
 
-class Replay:
+class PeerSide:
+    """The side of a golden vector the peer plays, over the line protocol (13.1)."""
+
+    name = "peer"
+
+    def __init__(self, ctx: Context, side: int) -> None:
+        self.ctx, self.side = ctx, side
+
+    def create(self, path: Path, step: Dict[str, Any]) -> None:
+        size = f" size={step['size']}" if step.get("size") else ""
+        self.ctx.ok(f"create {path} {self.side} offset={step['offset']} features={step['features']} "
+                    f"required={step['required']} instance={step['instance_id']} pid={step['pid']}{size}",
+                    locality=self.side)
+
+    def attach(self, path: Path, offset: int, step: Dict[str, Any]) -> Tuple[int, int]:
+        r = self.ctx.ok(f"attach {path} offset={offset} features={step['features']} pid={step['pid']}")
+        return self.ctx.num(r, "locality"), self.ctx.num(r, "features")
+
+    def wait_peer(self) -> bool:
+        self.ctx.ok("wait_peer 1", attached=1)
+        return True
+
+    def enable(self) -> int:
+        return self.ctx.num(self.ctx.ok("enable"), "calls")
+
+    def disable(self) -> None:
+        self.ctx.ok("disable")
+
+    def inject(self) -> bool:
+        return bool(self.ctx.num(self.ctx.ok("inject"), "notified"))
+
+    def wakeup(self, budget: Optional[int], reinject: int) -> Tuple[int, bool]:
+        # reinject is 0 here: _vector_cases leaves out the orientations where the
+        # peer's wakeup would need the reference to inject from inside it
+        r = self.ctx.ok("wakeup" + (f" {budget}" if budget else ""))
+        return self.ctx.num(r, "calls"), bool(self.ctx.num(r, "more"))
+
+    def close(self) -> None:
+        self.ctx.ok("close")
+
+
+def _replay(ctx: Context, vec: Dict[str, Any], peer_side: int) -> None:
     """Runs one golden case with the peer as ``peer_side`` and the reference engine
     as the other side, comparing the descriptor after every step."""
-
-    def __init__(self, ctx: Context, vec: Dict[str, Any], peer_side: int) -> None:
-        self.ctx, self.vec, self.peer_side = ctx, vec, peer_side
-        self.path = ctx.tmp / "chan"
-        self.refs: Dict[int, Any] = {}
-        self.creator: Optional[int] = None
-        self.offset = 0
-
-    def is_peer(self, side: int) -> bool:
-        return side == self.peer_side
-
-    def step(self, s: Dict[str, Any]) -> Any:
-        ctx, op = self.ctx, s["op"]
-        side = SIDES.get(s.get("side", ""), -1)
-        if op == "load":
-            self.path.write_bytes(bytes.fromhex(s["mapping"]))
-            self.offset = s["offset"]
-            return None
-        if op == "create":
-            self.creator, self.offset = side, s["offset"]
-            if self.is_peer(side):
-                size = f" size={s['size']}" if s.get("size") else ""
-                ctx.ok(f"create {self.path} {side} offset={s['offset']} features={s['features']} "
-                       f"required={s['required']} instance={s['instance_id']} pid={s['pid']}{size}",
-                       locality=side)
-            else:
-                self.refs[side] = ctx.ref_create(
-                    self.path, side, offset=s["offset"], size=s.get("size"),
-                    features=int(s["features"], 16), required=int(s["required"], 16),
-                    instance_id=bytes.fromhex(s["instance_id"]), pid=s["pid"])
-            return None
-        if op == "attach":
-            if self.is_peer(side):
-                r = ctx.ok(f"attach {self.path} offset={self.offset} features={s['features']} pid={s['pid']}")
-                if ctx.num(r, "locality") != side:
-                    raise CaseFailure(f"the peer attached as locality {r.values.get('locality')}, "
-                                      f"expected {side} (the one the creator left free)")
-                result = {"features": f"0x{ctx.num(r, 'features'):x}"}
-            else:
-                ch = ctx.ref_attach(self.path, offset=self.offset, features=int(s["features"], 16),
-                                    pid=s["pid"])
-                self.refs[side] = ch
-                result = {"features": f"0x{ch.features:x}"}
-            if self.creator is not None:  # the creator observes the attach
-                if self.is_peer(self.creator):
-                    ctx.ok("wait_peer 1", attached=1)
-                elif self.creator in self.refs and not self.refs[self.creator].wait_for_peer(1.0):
-                    raise CaseFailure("the reference creator did not see the peer's attach")
-            return result
-        if self.is_peer(side):
-            if op == "enable":
-                return {"calls": ctx.num(ctx.ok("enable"), "calls")}
-            if op == "disable":
-                ctx.ok("disable")
-                return None
-            if op == "inject":
-                return {"notified": bool(ctx.num(ctx.ok("inject"), "notified"))}
-            if op == "wakeup":
-                r = ctx.ok("wakeup" + (f" {s['budget']}" if s.get("budget") else ""))
-                return {"calls": ctx.num(r, "calls"), "more": bool(ctx.num(r, "more"))}
-            if op == "close":
-                ctx.ok("close")
-                return None
-        else:
-            ch = self.refs[side]
-            if op == "enable":
-                return {"calls": ch.enable()}
-            if op == "disable":
-                ch.disable()
-                return None
-            if op == "inject":
-                return {"notified": bool(ch.inject())}
-            if op == "wakeup":
-                ctx.reinject[side] = s.get("reinject", 0)
-                calls = ch.wakeup(s.get("budget"))
-                ctx.reinject[side] = 0
-                return {"calls": calls, "more": bool(ch.more_work)}
-            if op == "close":
-                ch.close()
-                del self.refs[side]
-                return None
-        raise CaseFailure(f"unknown vector op {op}")
-
-    def run(self) -> None:
-        for i, s in enumerate(self.vec["steps"]):
-            who = "peer" if self.is_peer(SIDES.get(s.get("side", ""), -1)) else "reference"
-            if s["op"] == "load":
-                who = "harness"
-            where = f"step {i} ({s['op']} {s.get('side', '')}, by the {who})"
-            result = self.step(s)
-            if "result" in s and result != s["result"]:
-                raise CaseFailure(f"{where}: result {result}, expected {s['result']}")
-            self.ctx.compare(bytes.fromhex(s["expect"]), self.ctx.file_desc(self.path, self.offset), where)
+    peer = PeerSide(ctx, peer_side)
+    ref = RefSide(1 - peer_side, ctx.ref_create, ctx.ref_attach, ctx.reinject)
+    sides: List[Side] = [peer, ref] if peer_side == 0 else [ref, peer]
+    Replay(ctx.tmp / "chan", sides, failure=CaseFailure, compare=ctx.compare).run(vec)
 
 
 def _vector_cases() -> None:
@@ -209,7 +163,7 @@ def _vector_cases() -> None:
                 if needed & ~ctx.peer_features:
                     raise CaseSkipped(f"the vector offers 0x{needed:x}, the peer implements "
                                       f"0x{ctx.peer_features:x}")
-                Replay(ctx, vec, side).run()
+                _replay(ctx, vec, side)
 
             CASES.append(Case(f"vector.{name}", "vector", vec.get("doc", ""), fn,
                               uses_reference=len(sides) == 2))

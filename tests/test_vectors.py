@@ -9,108 +9,23 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
 
 from abi import c_engine, descriptor
 from abi.faults import ShmSignalFault
+from abi.replay import replay_references
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "abi" / "vectors" / "golden.json"
 VECTORS = json.loads(GOLDEN.read_text())
-SIDES = {"north": 0, "south": 1}
 
 
 def _engines() -> Dict[str, Any]:
     from abi.engine import Channel
 
     return {"py": Channel, "c": c_engine.CChannel}
-
-
-def _file_desc(path: Path, offset: int) -> bytes:
-    with open(path, "rb") as f:
-        f.seek(offset)
-        return f.read(192)
-
-
-class Replay:
-    """Runs one case's steps with the given engine classes; raises AssertionError
-    naming the step and the first differing byte."""
-
-    def __init__(self, path: Path, creator_engine: Any, attacher_engine: Any) -> None:
-        self.path = path
-        self.engines = (creator_engine, attacher_engine)
-        self.chans: Dict[int, Any] = {}
-        self.creator: Optional[int] = None
-        self.offset = 0
-        self.reinject: Dict[int, int] = {0: 0, 1: 0}
-
-    def _notifier(self, side: int) -> Callable[[], None]:
-        def call() -> None:
-            if self.reinject[side] > 0:  # the remote keeps setting dirty
-                self.reinject[side] -= 1
-                self.chans[1 - side].inject()
-        return call
-
-    def step(self, s: Dict[str, Any]) -> Any:
-        op = s["op"]
-        side = SIDES.get(s.get("side", ""), -1)
-        if op == "create":
-            self.creator, self.offset = side, s["offset"]
-            self.chans[side] = self.engines[0].create(
-                self.path, side, offset=s["offset"], size=s.get("size"), features=int(s["features"], 16),
-                required=int(s["required"], 16), instance_id=bytes.fromhex(s["instance_id"]), pid=s["pid"],
-                notifier=self._notifier(side))
-            return None
-        if op == "load":
-            self.path.write_bytes(bytes.fromhex(s["mapping"]))
-            self.offset = s["offset"]
-            return None
-        if op == "attach":
-            self.chans.pop(side, None)
-            ch = self.engines[1].attach(self.path, offset=self.offset, features=int(s["features"], 16),
-                                        pid=s["pid"], notifier=self._notifier(side))
-            assert ch.locality == side
-            self.chans[side] = ch
-            if self.creator is not None and self.creator in self.chans:
-                assert self.chans[self.creator].wait_for_peer(1.0)
-            return {"features": f"0x{ch.features:x}"}
-        ch = self.chans[side]
-        if op == "enable":
-            return {"calls": ch.enable()}
-        if op == "disable":
-            ch.disable()
-            return None
-        if op == "inject":
-            return {"notified": bool(ch.inject())}
-        if op == "wakeup":
-            self.reinject[side] = s.get("reinject", 0)
-            calls = ch.wakeup(s.get("budget"))
-            self.reinject[side] = 0
-            return {"calls": calls, "more": bool(ch.more_work)}
-        if op == "close":
-            ch.close()
-            del self.chans[side]
-            return None
-        raise AssertionError(f"unknown op {op}")
-
-    def run(self, case: Dict[str, Any]) -> None:
-        try:
-            for i, s in enumerate(case["steps"]):
-                result = self.step(s)
-                where = f"{case['name']} step {i} ({s['op']} {s.get('side', '')})"
-                if "result" in s:
-                    assert result == s["result"], f"{where}: result {result} != {s['result']}"
-                got = _file_desc(self.path, self.offset).hex()
-                if got != s["expect"]:
-                    at = next(j for j in range(0, len(got), 2) if got[j:j + 2] != s["expect"][j:j + 2]) // 2
-                    raise AssertionError(f"{where}: descriptor byte {at} is 0x{got[2 * at:2 * at + 2]}, "
-                                         f"expected 0x{s['expect'][2 * at:2 * at + 2]}\n got {got}\n"
-                                         f"want {s['expect']}")
-        finally:
-            for ch in list(self.chans.values()):
-                ch.close()
 
 
 def _supported(case: Dict[str, Any]) -> bool:
@@ -129,7 +44,7 @@ def test_case_replays_byte_for_byte(tmp_path: Path, name: str, creator: str, att
     if not _supported(case):
         pytest.skip("offers features this platform does not implement")
     engines = _engines()
-    Replay(tmp_path / "chan", engines[creator], engines[attacher]).run(case)
+    replay_references(tmp_path / "chan", case, engines[creator], engines[attacher])
 
 
 def test_a_wrong_vector_fails(tmp_path: Path) -> None:
@@ -138,11 +53,11 @@ def test_a_wrong_vector_fails(tmp_path: Path) -> None:
     step = case["steps"][4]
     step["expect"] = step["expect"][:160] + "02" + step["expect"][162:]  # notify_count 2, not 1
     with pytest.raises(AssertionError, match="descriptor byte 80"):
-        Replay(tmp_path / "a", c_engine.CChannel, c_engine.CChannel).run(case)
+        replay_references(tmp_path / "a", case, c_engine.CChannel, c_engine.CChannel)
     case = copy.deepcopy(next(c for c in VECTORS["cases"] if c["name"] == "inject_enable_disable"))
     case["steps"][5]["result"] = {"notified": True}
     with pytest.raises(AssertionError, match="result"):
-        Replay(tmp_path / "b", c_engine.CChannel, c_engine.CChannel).run(case)
+        replay_references(tmp_path / "b", case, c_engine.CChannel, c_engine.CChannel)
 
 
 # Hand-written from docs/spec.md 4.1/4.2, independently of the generator.

@@ -47,7 +47,8 @@ static void cpu_relax(void)
 	__yield();
 #elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 	__builtin_ia32_pause();
-#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__aarch64__) || defined(__arm__))
+#elif (defined(__GNUC__) || defined(__clang__)) && \
+	(defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7))
 	__asm__ __volatile__("yield");
 #endif
 }
@@ -79,7 +80,7 @@ uint32_t shm_signal_store_fence_load(void *flag, uint8_t value, const void *word
 /*
  * Fused protocol steps.  A foreign call from an interpreter costs far more than the
  * fences in it (about 0.1 us per call and per argument through ctypes), so the hot
- * paths of spec 7.1 and 7.2 are one call each.  They decide nothing the spec leaves
+ * paths of spec 7.1, 7.2 and 7.5 are one call each.  They decide nothing the spec leaves
  * to the engine: budgets, notifier calls, counters and wake-ups stay with the caller.
  * Offsets within a record: enabled 0, pending 1, dirty 2, waiting (pad0) 3.
  */

@@ -36,7 +36,8 @@ def _zig_build(target: str, out: Path, sources: List[str], extra: List[str]) -> 
 @pytest.mark.parametrize("target", ["x86_64-macos", "aarch64-macos", "x86_64-windows-gnu",
                                     "x86-windows-gnu", "x86-linux-gnu"])
 def test_engine_compiles(tmp_path: Path, target: str) -> None:
-    _zig_build(target, tmp_path / "e.o", ENGINE[:1], ["-c"])
+    for i, source in enumerate(ENGINE):  # one object each: -c takes one source per -o
+        _zig_build(target, tmp_path / f"e{i}.o", [source], ["-c"])
 
 
 @pytest.mark.parametrize("target,qemu", [("aarch64-linux-musl", "qemu-aarch64"),

@@ -389,15 +389,17 @@ class Channel:
         self.more_work = False
         self.stats["wakeups"] += 1
         try:
+            if r < 0:
+                if budget < 1:
+                    return self._end_at_budget(0)
+                r = step()  # one step of the loop, with F2 or F3 (abi.fence)
             while True:
-                if r < 0:
-                    if calls >= budget:
-                        return self._end_at_budget(calls)
-                    r = step()  # one step of the loop, with F2 or F3 (abi.fence)
                 if r == STEP_NOTIFY:  # dirty cleared
                     calls += 1
                     if notifier is not None:
                         notifier()  # if it raises: dirty is clear, pending as it was
+                    if calls >= budget:
+                        return self._end_at_budget(calls)
                 elif r == STEP_AGAIN:  # pending cleared and work came back
                     rounds += 1
                     if rounds >= budget:  # a remote flipping pending (not dirty) is bounded too
@@ -405,7 +407,7 @@ class Channel:
                         return calls
                 else:
                     return calls
-                r = -1
+                r = step()
         finally:
             self.stats["notifier_calls"] += calls
 

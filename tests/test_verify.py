@@ -15,7 +15,15 @@ import pytest
 
 from abi import layout, verify
 from abi.layout import FieldSpec
-from abi.toolchain import Compiler, NoCompilerError, find_c_compiler, missing_members
+from abi.toolchain import (
+    Compiler,
+    NoCompilerError,
+    find_c_compiler,
+    find_msvc,
+    missing_members,
+    parse_set_output,
+    vcvars_arch,
+)
 from conftest import run_cli
 
 
@@ -203,3 +211,23 @@ def test_alignment_move_with_no_earlier_difference_is_a_mismatch(header_copy, co
     assert "shm_signal_irq.notify_count" in report.mismatches()
     nc = next(f for f in report.structs[0].fields if f.member == "notify_count")
     assert (nc.offset, nc.ctypes_offset, nc.status) == (12, 16, "mismatch")
+
+
+@pytest.mark.parametrize("python_platform,host,arch", [
+    ("win-amd64", "AMD64", "x64"), ("win32", "AMD64", "x64_x86"), ("win-arm64", "ARM64", "arm64"),
+    ("win-amd64", "ARM64", "arm64_x64"), ("win32", "x86", "x86"), ("win-arm64", "AMD64", "x64_arm64"),
+    ("linux-x86_64", "AMD64", None), ("win-amd64", "IA64", None),
+])
+def test_msvc_is_set_up_for_this_pythons_architecture(python_platform, host, arch):
+    """A 32-bit Python on a 64-bit host needs vcvarsall's cross tools (x64_x86): with the
+    native ones verify would compare an x64 layout with an x86 interpreter."""
+    assert vcvars_arch(python_platform, host) == arch
+
+
+def test_the_vcvarsall_environment_is_read_line_by_line():
+    text = "Path=C:\\VS\\bin;C:\\Windows\r\nINCLUDE=C:\\VS\\include\r\n=C:=C:\\work\r\nnot a pair\r\n"
+    assert parse_set_output(text) == {"Path": "C:\\VS\\bin;C:\\Windows", "INCLUDE": "C:\\VS\\include"}
+
+
+def test_find_msvc_declines_without_visual_studio(tmp_path):
+    assert find_msvc({"ProgramFiles(x86)": str(tmp_path), "PROCESSOR_ARCHITECTURE": "AMD64"}) is None

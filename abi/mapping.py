@@ -25,6 +25,7 @@ class Mapping:
         self._pin: Optional[ctypes.c_char] = ctypes.c_char.from_buffer(self.mm)
         self.base = ctypes.addressof(self._pin)
         self._guard_lib: Optional[ctypes.CDLL] = None
+        self.fired = ctypes.c_uint32(0)  # set by the guard when it answers a fault here
 
     @classmethod
     def create(cls, path: PathLike, size: int, mode: int = 0o600, exist_ok: bool = False) -> Mapping:
@@ -60,7 +61,7 @@ class Mapping:
         from . import native
 
         lib = native.try_load()
-        if lib is None or lib.shm_signal_guard(self.base, self.length) != 0:
+        if lib is None or lib.shm_signal_guard(self.base, self.length, ctypes.byref(self.fired)) != 0:
             return False
         self._guard_lib = lib
         return True

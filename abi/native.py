@@ -27,7 +27,7 @@ from .toolchain import CompileError, NoCompilerError, find_c_compiler
 C_DIR = Path(__file__).resolve().parent / "c_reference"
 PACKAGED_DIR = Path(__file__).resolve().parent / "_native"
 # Translation units of the library; programs with a main() are not listed.
-LIB_SOURCES: List[str] = ["shm_signal_atomic.c", "shm_signal.c"]
+LIB_SOURCES: List[str] = ["shm_signal_atomic.c", "shm_signal_guard.c", "shm_signal.c"]
 
 
 def lib_filename() -> str:
@@ -43,8 +43,9 @@ def cache_dir() -> Path:
     return Path(base) / "shm-signal"
 
 
-def _sources() -> List[Path]:
-    return [C_DIR / name for name in LIB_SOURCES if (C_DIR / name).exists()]
+def lib_source_paths() -> List[Path]:
+    """The library's translation units (also compiled into the C programs)."""
+    return [C_DIR / name for name in LIB_SOURCES]
 
 
 def source_hash() -> str:
@@ -73,7 +74,7 @@ def build(dest_dir: Optional[Path] = None, extra_flags: Optional[List[str]] = No
         flags = ["-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-pthread"]
     flags += extra_flags or []
     tmp = dest_dir / f".{out.name}.{os.getpid()}.tmp"
-    first, *rest = _sources()
+    first, *rest = lib_source_paths()
     try:
         cc.build(first, tmp, include_dirs=[C_DIR], extra=[*flags, *map(str, rest)])
     except CompileError as exc:
@@ -154,7 +155,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.shm_signal_load_word.restype = ctypes.c_uint32
     lib.shm_signal_store_fence_load.argtypes = [ctypes.c_void_p, ctypes.c_uint8, ctypes.c_void_p]
     lib.shm_signal_store_fence_load.restype = ctypes.c_uint32
-    lib.shm_signal_guard.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+    lib.shm_signal_guard.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p]
     lib.shm_signal_guard.restype = ctypes.c_int
     lib.shm_signal_unguard.argtypes = [ctypes.c_void_p]
     lib.shm_signal_unguard.restype = None

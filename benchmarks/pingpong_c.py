@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 C_DIR = ROOT / "abi" / "c_reference"
 sys.path.insert(0, str(ROOT))
 
+from abi.native import lib_source_paths  # noqa: E402
 from abi.toolchain import find_c_compiler  # noqa: E402
 
 Result = Dict[str, float]
@@ -38,7 +39,7 @@ Result = Dict[str, float]
 
 def build(out_dir: Path) -> Dict[str, Path]:
     cc = find_c_compiler()
-    engine = [C_DIR / "shm_signal.c", C_DIR / "shm_signal_atomic.c"]
+    engine = lib_source_paths()
     progs = {"peer": (C_DIR / "shm_signal_peer.c", engine),
              "raw": (C_DIR / "shm_signal_futex_pingpong.c", [])}
     out = {}

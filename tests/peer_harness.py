@@ -17,9 +17,11 @@ import threading
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from abi.native import LIB_SOURCES
+
 ROOT = Path(__file__).resolve().parent.parent
 C_DIR = ROOT / "abi" / "c_reference"
-C_SOURCES = ["shm_signal_peer.c", "shm_signal.c", "shm_signal_atomic.c"]
+C_SOURCES = ["shm_signal_peer.c", *LIB_SOURCES]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"]
 WARN = ["-Wall", "-Wextra", "-Werror"]
 

@@ -16,6 +16,7 @@ import pytest
 from peer_harness import C_DIR, SANITIZE, WARN
 
 from abi import c_engine, native
+from abi.native import LIB_SOURCES
 from abi.c_engine import CChannel
 from abi.faults import Fault, ShmSignalFault
 from conftest import missing, require_tool
@@ -197,7 +198,7 @@ def _build_and_run_test_program(tmp_path: Path, flags: List[str]) -> str:
         missing("no C compiler")
     assert cc is not None
     exe = tmp_path / "shm_signal_test"
-    srcs = [str(C_DIR / s) for s in ("shm_signal_test.c", "shm_signal.c", "shm_signal_atomic.c")]
+    srcs = [str(C_DIR / s) for s in ("shm_signal_test.c", *LIB_SOURCES)]
     build = subprocess.run([cc, "-std=c11", "-O1", *WARN, *flags, f"-I{C_DIR}", *srcs, "-o", str(exe)],
                            capture_output=True, text=True, timeout=300)
     if build.returncode != 0:

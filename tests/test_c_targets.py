@@ -15,9 +15,10 @@ import pytest
 from peer_harness import C_DIR, PeerProc, python_peer_argv, record
 
 from abi import layout
+from abi.native import lib_source_paths
 from conftest import missing, require_tool
 
-ENGINE = [str(C_DIR / s) for s in ("shm_signal.c", "shm_signal_atomic.c")]
+ENGINE = [str(p) for p in lib_source_paths()]
 
 
 def _zig() -> List[str]:

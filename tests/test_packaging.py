@@ -34,6 +34,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import pytest
 from peer_harness import PeerProc
 
+from abi.native import LIB_SOURCES
 from conftest import missing, require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,8 +307,8 @@ def test_installed_round_trip_with_c_peer(installed_pkg: Installed, tmp_path: Pa
     assert cc is not None
     src = installed_pkg.site / "abi" / "c_reference"
     exe = tmp_path / "shm_signal_peer"
-    _run([cc, "-std=c11", "-O2", f"-I{src}", src / "shm_signal_peer.c", src / "shm_signal.c",
-          src / "shm_signal_atomic.c", "-o", exe, *([] if sys.platform == "darwin" else ["-pthread"])])
+    _run([cc, "-std=c11", "-O2", f"-I{src}", src / "shm_signal_peer.c", *(src / s for s in LIB_SOURCES),
+          "-o", exe, *([] if sys.platform == "darwin" else ["-pthread"])])
     env = _clean_env(tmp_path)
     north = PeerProc([str(exe)], "north-c", tmp_path, env)
     peers.append(north)

@@ -72,6 +72,7 @@ struct shm_signal_chan {
 	int negotiated;
 	int have_lock;
 	int closed;
+	uint32_t fired; /* set by the truncation guard (shm_signal_guard.c) */
 	shm_signal_notifier notifier;
 	void *notifier_ctx;
 	uint32_t budget;
@@ -509,125 +510,6 @@ static int lock_held(shm_signal_chan *ch, uint32_t loc)
 #endif
 }
 
-/* ------------------------------------------------- truncation guard */
-
-/*
- * A peer that shrinks the file under a shared mapping turns every access past the
- * new end into SIGBUS, which would kill this process (Windows refuses to shrink a
- * mapped file, so this is POSIX only).  While a mapping is guarded, a SIGBUS the
- * kernel raises for an address inside it is answered by mapping a private zero
- * page over the faulting page: the access completes, the fault is counted, and the
- * engine reports MAPPING_TOO_SMALL at its next look at the file's size.  Any other
- * SIGBUS goes to the handler installed before ours.
- */
-#if !defined(_WIN32)
-#define GUARD_SLOTS 256
-static struct {
-	_Atomic uintptr_t base;
-	_Atomic uintptr_t len;
-} guard_slots[GUARD_SLOTS];
-static _Atomic unsigned long guard_fault_count;
-static atomic_int guard_state; /* 0 none, 1 installing, 2 installed */
-static struct sigaction guard_prev;
-static uintptr_t guard_page;
-
-static void guard_handler(int sig, siginfo_t *si, void *uc)
-{
-	uintptr_t a = (uintptr_t)si->si_addr;
-	int i;
-	if (si->si_code > 0) { /* raised by the kernel for an access, not sent */
-		for (i = 0; i < GUARD_SLOTS; i++) {
-			uintptr_t base = atomic_load(&guard_slots[i].base);
-			if (base && a - base < atomic_load(&guard_slots[i].len)) {
-				void *page = (void *)(a & ~(guard_page - 1));
-				if (mmap(page, (size_t)guard_page, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0) != MAP_FAILED) {
-					atomic_fetch_add(&guard_fault_count, 1);
-					return; /* the access runs again, on the zero page */
-				}
-				break;
-			}
-		}
-	}
-	if (guard_prev.sa_flags & SA_SIGINFO) {
-		guard_prev.sa_sigaction(sig, si, uc);
-	} else if (guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN) {
-		guard_prev.sa_handler(sig);
-	} else {
-		signal(sig, SIG_DFL); /* the access faults again and the default action ends us */
-		if (si->si_code <= 0)
-			raise(sig);
-	}
-}
-
-static int guard_install(void)
-{
-	int expected = 0;
-	if (atomic_compare_exchange_strong(&guard_state, &expected, 1)) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = guard_handler;
-		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-		sigemptyset(&sa.sa_mask);
-		guard_page = (uintptr_t)sysconf(_SC_PAGESIZE);
-		if (sigaction(SIGBUS, &sa, &guard_prev) != 0) {
-			atomic_store(&guard_state, 0);
-			return -1;
-		}
-		atomic_store(&guard_state, 2);
-	}
-	while (atomic_load(&guard_state) == 1)
-		; /* another thread is installing it */
-	return atomic_load(&guard_state) == 2 ? 0 : -1;
-}
-#endif
-
-int shm_signal_guard(void *base, uint64_t len)
-{
-#if defined(_WIN32)
-	(void)base;
-	(void)len;
-	return 0; /* a mapped file cannot shrink */
-#else
-	int i;
-	if (!base || len == 0 || guard_install() != 0)
-		return -1;
-	for (i = 0; i < GUARD_SLOTS; i++) {
-		uintptr_t expected = 0;
-		if (atomic_compare_exchange_strong(&guard_slots[i].base, &expected, (uintptr_t)base)) {
-			atomic_store(&guard_slots[i].len, (uintptr_t)len); /* len 0 matches nothing */
-			return 0;
-		}
-	}
-	return -1; /* every slot taken: the mapping works, unguarded */
-#endif
-}
-
-void shm_signal_unguard(void *base)
-{
-#if !defined(_WIN32)
-	int i;
-	for (i = 0; base && i < GUARD_SLOTS; i++) {
-		if (atomic_load(&guard_slots[i].base) == (uintptr_t)base) {
-			atomic_store(&guard_slots[i].len, 0);
-			atomic_store(&guard_slots[i].base, 0);
-			return;
-		}
-	}
-#else
-	(void)base;
-#endif
-}
-
-unsigned long shm_signal_guard_faults(void)
-{
-#if defined(_WIN32)
-	return 0;
-#else
-	return atomic_load(&guard_fault_count);
-#endif
-}
-
 /* ------------------------------------------------------ file and mapping */
 
 static void unmap(shm_signal_chan *ch)
@@ -755,7 +637,8 @@ static int map_file(shm_signal_chan *ch, uint64_t len, struct shm_signal_error *
 	if (p == MAP_FAILED)
 		return sys_err(err, "mmap");
 	ch->base = (unsigned char *)p;
-	shm_signal_guard(p, len); /* best effort: unguarded, a shrinking peer means SIGBUS */
+	/* best effort: unguarded, a shrinking peer means SIGBUS */
+	shm_signal_guard(p, len, &ch->fired);
 #endif
 	ch->map_len = len;
 	ch->desc = ch->base + ch->offset;
@@ -1121,6 +1004,11 @@ static int check_open(const shm_signal_chan *ch, struct shm_signal_error *err)
 {
 	if (!ch || ch->closed)
 		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "channel is closed or NULL");
+	/* Once the guard answered a fault here, the mapping is partly private: never
+	 * go on as if the peer could see us (spec 9). */
+	if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)&ch->fired, memory_order_relaxed))
+		return set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", -1, NULL, NULL,
+			       "the file shrank under the mapping (the truncation guard answered a fault)");
 	return 0;
 }
 

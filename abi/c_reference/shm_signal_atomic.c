@@ -94,6 +94,11 @@ static void st8(unsigned char *r, unsigned off, uint8_t v)
 	atomic_store_explicit((_Atomic uint8_t *)(r + off), v, memory_order_relaxed);
 }
 
+static int fired(const struct shm_signal_side *s)
+{
+	return s->fired && atomic_load_explicit((const _Atomic uint32_t *)s->fired, memory_order_relaxed);
+}
+
 /* enabled and (dirty or pending): there is work for the owner. */
 static int has_work(const unsigned char *r)
 {
@@ -103,6 +108,8 @@ static int has_work(const unsigned char *r)
 int shm_signal_side_inject(const struct shm_signal_side *s)
 {
 	unsigned char *r = (unsigned char *)s->remote;
+	if (fired(s))
+		return SHM_SIGNAL_SIDE_FAULT;
 	atomic_thread_fence(memory_order_release); /* F0 */
 	st8(r, 2, 1);                               /* dirty = 1 */
 	atomic_thread_fence(memory_order_seq_cst); /* F1 */
@@ -120,6 +127,8 @@ int shm_signal_side_inject(const struct shm_signal_side *s)
 int shm_signal_side_step(const struct shm_signal_side *s)
 {
 	unsigned char *r = (unsigned char *)s->own;
+	if (fired(s))
+		return SHM_SIGNAL_SIDE_FAULT;
 	if (!has_work(r))
 		return SHM_SIGNAL_STEP_DONE;
 	if (ld8(r, 2) != 0) {
@@ -137,6 +146,8 @@ int shm_signal_side_step(const struct shm_signal_side *s)
 int shm_signal_side_announce_park(const struct shm_signal_side *s)
 {
 	unsigned char *r = (unsigned char *)s->own;
+	if (fired(s))
+		return SHM_SIGNAL_SIDE_FAULT;
 	st8(r, 3, 1);                               /* waiting = 1 */
 	atomic_thread_fence(memory_order_seq_cst); /* F5: then look for work once more */
 	return has_work(r);
@@ -147,6 +158,8 @@ int shm_signal_side_spin(const struct shm_signal_side *s)
 	const unsigned char *r = (const unsigned char *)s->own;
 	double until;
 	unsigned i;
+	if (fired(s))
+		return SHM_SIGNAL_SIDE_FAULT;
 	if (has_work(r))
 		return 1;
 	if (!(s->spin_s > 0))
@@ -158,13 +171,18 @@ int shm_signal_side_spin(const struct shm_signal_side *s)
 				return 1;
 			cpu_relax();
 		}
+		if (fired(s))
+			return SHM_SIGNAL_SIDE_FAULT;
 	} while (shm_signal_now_s() < until);
 	return 0;
 }
 
 int shm_signal_side_spin_step(const struct shm_signal_side *s)
 {
-	if (!shm_signal_side_spin(s))
+	int r = shm_signal_side_spin(s);
+	if (r == 0)
 		return SHM_SIGNAL_STEP_IDLE;
+	if (r < 0)
+		return r;
 	return shm_signal_side_step(s);
 }

@@ -42,7 +42,14 @@ struct shm_signal_side {
 	void *remote;
 	uint32_t waiter_flag;
 	double spin_s; /* the longest one spin call looks for work, in seconds */
+	/* The mapping's flag from shm_signal_guard() (NULL: none).  Once it is non-zero
+	 * the file shrank under the mapping, and every step returns SHM_SIGNAL_SIDE_FAULT
+	 * without touching the records. */
+	const uint32_t *fired;
 };
+
+/* Every fused step: the truncation guard fired for this mapping (MAPPING_TOO_SMALL). */
+#define SHM_SIGNAL_SIDE_FAULT (-1)
 
 /* shm_signal_side_step results. */
 #define SHM_SIGNAL_STEP_DONE 0   /* disabled, or no work left: the wakeup ends */

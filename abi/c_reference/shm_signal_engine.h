@@ -106,14 +106,17 @@ SHM_SIGNAL_API int shm_signal_validate(const void *mapping, uint64_t len, uint64
  * unconditionally; release the lock and the mapping, free `ch`.  NULL is allowed. */
 SHM_SIGNAL_API void shm_signal_close(shm_signal_chan *ch);
 
-/* Truncation guard (POSIX): while [base, base + len) is guarded, a SIGBUS from a
- * peer shrinking the file under it maps a private zero page over the faulting page
- * instead of killing the process, and counts it; other SIGBUS reach the handler
- * installed before.  The engine guards its own mappings; other users (the Python
- * engine) call these.  shm_signal_guard returns 0, or -1 when it cannot guard
- * (the mapping then works unguarded).  Windows needs none: a mapped file cannot
- * shrink. */
-SHM_SIGNAL_API int shm_signal_guard(void *base, uint64_t len);
+/* Truncation guard (POSIX; shm_signal_guard.c): while [base, base + len) is guarded,
+ * a SIGBUS with si_code BUS_ADRERR at an address inside it (a peer shrank the file
+ * under the mapping) maps a private zero page over the faulting page instead of
+ * killing the process, counts it, and stores 1 into *fired (unless fired is NULL);
+ * any other SIGBUS reaches the handler installed before.  *fired must stay valid
+ * until shm_signal_unguard(base) returns; call that before unmapping: it waits for
+ * a handler still working on the range.  Any number of mappings, any threads.  The
+ * engine guards its own mappings; other users (the Python engine) call these.
+ * shm_signal_guard returns 0, or -1 when it cannot guard (the mapping then works
+ * unguarded).  Windows needs none: a mapped file cannot shrink. */
+SHM_SIGNAL_API int shm_signal_guard(void *base, uint64_t len, uint32_t *fired);
 SHM_SIGNAL_API void shm_signal_unguard(void *base);
 /* Faults the guard has answered in this process. */
 SHM_SIGNAL_API unsigned long shm_signal_guard_faults(void);

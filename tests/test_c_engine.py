@@ -16,9 +16,9 @@ import pytest
 from peer_harness import C_DIR, SANITIZE, WARN
 
 from abi import c_engine, native
-from abi.native import LIB_SOURCES
 from abi.c_engine import CChannel
 from abi.faults import Fault, ShmSignalFault
+from abi.native import LIB_SOURCES
 from conftest import missing, require_tool
 
 NO_LOCK = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT

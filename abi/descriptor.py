@@ -5,11 +5,15 @@ Validation works on a snapshot, so a peer that rewrites the descriptor while it 
 being checked cannot make a check pass on one value and the use see another.  The
 checks run in the order the spec lists, and the first that fails is reported, so
 every conforming peer reports the same fault code for the same bytes.
+
+``fence`` arguments take a full fence (:meth:`abi.fence.Ordering.fence`) for
+buffers another process maps; plain buffers need none.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 from typing import Any, Callable, Optional
 
 from . import layout
@@ -30,14 +34,19 @@ def irq_field_offset(locality: int, name: str) -> int:
     return layout.IRQ_OFFSET + locality * layout.IRQ_SIZE + _IRQ_FIELD[name].offset
 
 
-def initialize(buf: Any, offset: int, creator: int, offered: int, required: int = 0,
-               instance_id: Optional[bytes] = None, pid: int = 0,
-               publish: Optional[Callable[[], None]] = None) -> ShmSignalDesc:
-    """Write a fresh descriptor at ``buf[offset:]`` as locality ``creator``.
+Fence = Optional[Callable[[], Any]]
 
-    Every byte is zeroed, every field filled, and ``magic`` stored last, so a peer
-    that sees the magic sees a complete descriptor; ``publish`` (a fence) runs just
-    before that store, for buffers another process maps.  Returns a ctypes view.
+
+def initialize(buf: Any, offset: int, creator: int, offered: int, required: int = 0,
+               instance_id: Optional[bytes] = None, pid: int = 0, fence: Fence = None,
+               before_publish: Optional[Callable[[], None]] = None) -> ShmSignalDesc:
+    """Write a fresh descriptor at ``buf[offset:]`` as locality ``creator`` (spec 6.1
+    steps 5-8).
+
+    ``magic`` is cleared first and stored last: a peer that sees the magic sees a
+    complete descriptor.  ``before_publish`` runs just before the last fence and the
+    magic store (the creator releases the other record's lock there).  Returns a
+    ctypes view.
     """
     if offset % layout.DESC_ALIGN:
         raise _fault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
@@ -60,7 +69,10 @@ def initialize(buf: Any, offset: int, creator: int, offered: int, required: int 
         raise _fault(Fault.BAD_INSTANCE_ID, "instance_id must be 16 bytes, not all zero",
                      "instance_id", _DESC_FIELD["instance_id"].offset, "16 nonzero bytes",
                      instance_id.hex())
-    buf[offset:offset + layout.DESC_SIZE] = bytes(layout.DESC_SIZE)
+    struct.pack_into("<I", buf, offset, 0)  # unpublish before anything else changes
+    if fence is not None:
+        fence()
+    buf[offset + 4:offset + layout.DESC_SIZE] = bytes(layout.DESC_SIZE - 4)
     d = ShmSignalDesc.from_buffer(buf, offset)
     d.version = layout.VERSION
     d.desc_size = layout.DESC_SIZE
@@ -70,22 +82,58 @@ def initialize(buf: Any, offset: int, creator: int, offered: int, required: int 
     d.instance_id[:] = list(instance_id)
     d.irq[creator].pid = pid & 0xFFFFFFFF
     d.irq[creator].state = layout.STATE_ATTACHED
-    if publish is not None:
-        publish()
+    if before_publish is not None:
+        before_publish()
+    if fence is not None:
+        fence()
     d.magic = layout.MAGIC  # last: publishes the descriptor
     return d
 
 
-def snapshot(buf: Any, offset: int = 0) -> ShmSignalDesc:
-    """A private copy of the descriptor at ``buf[offset:]``."""
-    return ShmSignalDesc.from_buffer_copy(bytes(buf[offset:offset + layout.DESC_SIZE]))
+def snapshot(buf: Any, offset: int = 0, fence: Fence = None) -> ShmSignalDesc:
+    """A private copy of the descriptor at ``buf[offset:]``: the magic, then (after
+    ``fence``, the acquire half of the creator's publishing fence) the rest, so a
+    copy with a valid magic holds everything the creator wrote before it (6.4)."""
+    magic = bytes(buf[offset:offset + 4])
+    if fence is not None:
+        fence()
+    return ShmSignalDesc.from_buffer_copy(magic + bytes(buf[offset + 4:offset + layout.DESC_SIZE]))
+
+
+def check_room(raw: bytes, offset: int) -> None:
+    """May a creator that holds both records' locks write a descriptor over ``raw``,
+    the bytes now at ``offset`` (shorter at the end of the file)?  Spec 6.1 step 3:
+    only over zeros, or over a descriptor none of whose records is live.  Raises the
+    fault otherwise (``BAD_MAGIC``/``BYTE_SWAPPED``, ``LOCALITY_BUSY``)."""
+    raw = bytes(raw[:layout.DESC_SIZE]).ljust(layout.DESC_SIZE, b"\0")
+    if not any(raw):
+        return
+    d = ShmSignalDesc.from_buffer_copy(raw)
+    if d.magic != layout.MAGIC:
+        code = Fault.BYTE_SWAPPED if d.magic == layout.MAGIC_SWAPPED else Fault.BAD_MAGIC
+        raise _fault(code, f"the bytes at offset {offset} are neither zero nor a descriptor: "
+                     "refused to write over them", "magic", _DESC_FIELD["magic"].offset,
+                     f"0x{layout.MAGIC:08x} or all zero", f"0x{d.magic:08x}")
+    creator = d.creator if d.creator in (0, 1) else None
+    for loc in (0, 1):
+        if d.irq[loc].state != layout.STATE_ATTACHED:
+            continue
+        # The locks are ours now, so an attached record whose owner used the lock is
+        # dead; one whose owner did not use it cannot be proven dead.
+        uses_lock = d.features_offered if loc == creator else d.features_accepted
+        if creator is None or not uses_lock & layout.FEATURE_LIVENESS_LOCK:
+            raise _fault(Fault.LOCALITY_BUSY, "the descriptor there has a live record (attached, "
+                         "without a liveness lock that could prove it dead): refused to write over it",
+                         f"irq[{loc}].state", irq_field_offset(loc, "state"),
+                         "empty, closed, or a dead lock holder", layout.STATE_ATTACHED)
 
 
 def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
-             supported: int = layout.FEATURES_KNOWN) -> ShmSignalDesc:
+             supported: int = layout.FEATURES_KNOWN, fence: Fence = None) -> ShmSignalDesc:
     """Check the descriptor at ``buf[offset:]`` (a mapping of ``length`` bytes) in the
     spec's order; raise :class:`ShmSignalFault` for the first fault.  ``supported``
-    is the feature set of the peer that validates.  Returns the snapshot checked."""
+    is the feature set of the peer that validates.  Returns the snapshot checked:
+    the only copy of the descriptor an attacher may decide from (6.3)."""
     length = len(buf) if length is None else length
     if offset % layout.DESC_ALIGN:
         raise _fault(Fault.BAD_OFFSET, f"descriptor offset is not a multiple of {layout.DESC_ALIGN}",
@@ -93,7 +141,7 @@ def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
     if length < offset + layout.DESC_SIZE:
         raise _fault(Fault.MAPPING_TOO_SMALL, "the mapping ends before the descriptor does",
                      "mapping length", offset, offset + layout.DESC_SIZE, length)
-    d = snapshot(buf, offset)
+    d = snapshot(buf, offset, fence)
     f = _DESC_FIELD
     if d.magic != layout.MAGIC:
         code = Fault.BYTE_SWAPPED if d.magic == layout.MAGIC_SWAPPED else Fault.BAD_MAGIC

@@ -8,8 +8,13 @@
 
 Every store-then-load point of docs/spec.md section 7 goes through
 :mod:`abi.fence`; wake-ups go through the negotiated backend of :mod:`abi.wake`;
-liveness through :mod:`abi.liveness`.  Several channels share one file by using
-different 64-byte-aligned ``offset`` values.
+the file, its mapping and its liveness locks through :mod:`abi.mapping` (one per
+file per process, whatever the number of channels).  Several channels share one
+file by using different 64-byte-aligned ``offset`` values.
+
+The peer is trusted with nothing: the attach decides from the one snapshot it
+validated, a value read later from shared memory never chooses where we store, and
+every loop a peer can keep going is bounded by a budget or a deadline.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import os
 import struct
 import sys
 import time
+import warnings
 from typing import Any, Callable, Dict, Optional
 
 from . import descriptor, layout
 from .faults import Fault, ShmSignalFault
-from .fence import STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
-from .liveness import ByteLock, lock_offset
-from .mapping import Mapping, PathLike
+from .fence import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
+from .liveness import lock_offset
+from .mapping import Map, PathLike, SharedFile, open_file
 from .wake import WakeBackend, make_backend, supported_features
 
 NORTH = layout.LOCALITY_NORTH
@@ -41,6 +47,7 @@ SPIN_SLICE = 50e-6  # the longest one native spin call holds the GIL
 DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
 
 Notifier = Callable[[], Any]
+
 
 # The wait word read natively (a plain aligned 32-bit load): where each flag byte
 # lands depends on the host's byte order.  Values from abi.fence are canonical.
@@ -65,11 +72,33 @@ def _locality(value: Any) -> int:
                          field="locality", offset=None, expected="north or south", actual=value)
 
 
+# The largest descriptor offset: its liveness bytes (LOCK_BASE + offset + 128) must
+# still be a valid file offset (off_t, signed 64-bit).
+MAX_OFFSET = (2**63 - 1 - layout.LOCK_BASE - 2 * layout.DESC_SIZE) // layout.DESC_ALIGN * layout.DESC_ALIGN
+
+
+def _check_offset(offset: int) -> None:
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise ValueError(f"offset must be an integer from 0 to {MAX_OFFSET}, not {offset!r}")
+    if offset % layout.DESC_ALIGN:
+        raise ShmSignalFault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
+                             field="offset", offset=offset, expected="multiple of 64", actual=offset)
+
+
 def _check_tuning(budget: int, spin: float) -> None:
     if budget < 1:
         raise ValueError(f"budget must be at least 1 notifier call, not {budget!r}")
     if not spin >= 0:  # NaN too
         raise ValueError(f"spin must be >= 0 seconds, not {spin!r}")
+
+
+def _record_field(locality: int, name: str) -> str:
+    return f"irq[{locality}].{name}"
+
+
+class _Changed(ShmSignalFault):
+    """The descriptor's creator changed between the attach's two snapshots (6.3
+    step 3): retried until the attach's deadline, then reported as it is."""
 
 
 class _ClosedSide(Side):
@@ -89,7 +118,8 @@ class Channel:
 
     Build one with :meth:`create` or :meth:`attach`.  Not thread-safe: one thread
     drives a channel (a second thread may call :meth:`inject` only if it is the
-    only injector).
+    only injector).  Close it (or use ``with``); a channel dropped open is closed
+    by its finalizer, with a :class:`ResourceWarning`, as files are.
 
     Parameters common to both constructors:
 
@@ -103,39 +133,46 @@ class Channel:
       the peer is still there; a dead peer is noticed within about this time.
     """
 
-    def __init__(self, mapping: Mapping, offset: int, locality: int, *, notifier: Optional[Notifier],
+    _closed = True  # until __init__ has everything a close needs
+
+    def __init__(self, file: SharedFile, mapping: Map, offset: int, locality: int, *, creator: bool,
+                 offered: int, required: int, instance_id: bytes, notifier: Optional[Notifier],
                  budget: int, spin: float, liveness_interval: float, ordering: Ordering) -> None:
+        """Takes over ``file`` (one user) and ``mapping`` (one user) and the lock of
+        record ``locality``, which the caller has taken; reads nothing shared."""
+        _check_tuning(budget, spin)
+        self._file = file
         self._map = mapping
         self.offset = offset
         self.locality = locality
         self.remote_locality = 1 - locality
+        self.is_creator = creator
+        self._offered, self._required = offered, required
+        self.instance_id = instance_id
         self.notifier = notifier
-        _check_tuning(budget, spin)
         self.budget = budget
         self.liveness_interval = liveness_interval
         self.more_work = False
         self._ordering = ordering
-        self._closed = False
+        self._pid = os.getpid()  # a forked child must not close the parent's channel
         self.stats: Dict[str, int] = dict(injects=0, notifications=0, wakeups=0, notifier_calls=0,
                                           parks=0)
         base = mapping.base + offset
-        own = offset + layout.IRQ_OFFSET + locality * layout.IRQ_SIZE
-        rem = offset + layout.IRQ_OFFSET + self.remote_locality * layout.IRQ_SIZE
-        self._own, self._rem = own, rem  # offsets in the mapping
-        self._own_word = base + own - offset
-        self._rem_word = base + rem - offset
+        self._own = offset + layout.IRQ_OFFSET + locality * layout.IRQ_SIZE  # offsets in the mapping
+        self._rem = offset + layout.IRQ_OFFSET + self.remote_locality * layout.IRQ_SIZE
+        self._own_word = base + self._own - offset
+        self._rem_word = base + self._rem - offset
+        words = [0, 0]
+        words[locality], words[self.remote_locality] = self._own_word, self._rem_word
+        self._words = tuple(words)
         self._own_enabled = self._own_word + _IRQ["enabled"]
         self._own_pending = self._own_word + _IRQ["pending"]
         self._rem_dirty = self._rem_word + _IRQ["dirty"]
         # Plain views of the two wait words: reading .value is one aligned 32-bit load.
         self._own_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._own_word)
         self._rem_view: Optional[ctypes.c_uint32] = ctypes.c_uint32.from_address(self._rem_word)
-        mapping.guard()  # a peer that shrinks the file must not kill us with SIGBUS
-        self._lock = ByteLock(mapping.fd, lock_offset(offset, locality))
-        self._peer_lock = ByteLock(mapping.fd, lock_offset(offset, self.remote_locality))
-        snap = descriptor.snapshot(mapping.mm, offset)
-        self.instance_id = bytes(snap.instance_id)
-        self.creator = snap.creator
+        self._lock_byte = lock_offset(offset, locality)
+        self._peer_lock_byte = lock_offset(offset, self.remote_locality)
         self._features: Optional[int] = None
         self._backend: Optional[WakeBackend] = None
         self._next_liveness_check = 0.0  # time.monotonic() of the next lock check
@@ -146,9 +183,13 @@ class Channel:
         le32, le64 = ctypes.c_uint32.__ctype_le__, ctypes.c_uint64.__ctype_le__
         self._rem_state = le32.from_address(self._rem_word + _IRQ["state"])
         self._rem_notify_count = le64.from_address(self._rem_word + _IRQ["notify_count"])
+        self._accepted_view = le64.from_address(base + _DESC["features_accepted"])
         self._own_waiting_view = ctypes.c_uint8.from_address(self._own_waiting)
-        self._side = ordering.side(self._own_word, self._rem_word)  # the fused hot paths
+        self._fired = mapping.fired
+        self._side = ordering.side(self._own_word, self._rem_word, ctypes.addressof(mapping.fired))
         self.spin = spin  # configures the side (a property)
+        self._backend = make_backend(offered, self._words, instance_id)
+        self._closed = False
 
     # ------------------------------------------------------------------ set-up
 
@@ -162,26 +203,61 @@ class Channel:
                ordering: Optional[Ordering] = None) -> Channel:
         """Create the mapping file (mode 0600 by default; ``exist_ok`` to add a
         channel to an existing file) and initialise a descriptor at ``offset`` as
-        ``locality``, offering ``features`` (default: all this engine supports)."""
+        ``locality``, offering ``features`` (default: all this engine supports).
+
+        Spec 6.1: both records' locks are taken before anything is written, and
+        with ``exist_ok`` only zeros or a descriptor without a live record are
+        written over; anything else is refused with its fault, untouched."""
         loc = _locality(locality)
         _check_tuning(budget, spin)  # before the file exists
         offered = supported_features() if features is None else features
-        need = offset + layout.DESC_SIZE
-        mapping = Mapping.create(path, max(size or 0, need), mode=mode, exist_ok=exist_ok)
+        if instance_id is None:
+            instance_id = os.urandom(16)
+            while not any(instance_id):
+                instance_id = os.urandom(16)
+        # The descriptor's own argument checks, on a scratch buffer: before the file exists.
+        _check_offset(offset)
+        descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
+        own_pid = (os.getpid() if pid is None else pid) & 0xFFFFFFFF
+        file = open_file(path, create=True, exist_ok=exist_ok, mode=mode)
+        taken = []
         try:
-            ordering = ordering or get_ordering()
-            descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id,
-                                  os.getpid() if pid is None else pid, publish=ordering.fence)
-            ch = cls(mapping, offset, loc, notifier=notifier, budget=budget, spin=spin,
-                     liveness_interval=liveness_interval, ordering=ordering)
-            if not ch._lock.acquire():
-                raise ShmSignalFault(Fault.LOCALITY_BUSY, "another process holds this record's lock",
-                                     field=f"irq[{loc}].state", offset=ch._own - offset + _IRQ["state"])
-            ch._backend = ch._make_backend(offered)
-            return ch
+            for lk in (lock_offset(offset, loc), lock_offset(offset, 1 - loc)):
+                if not file.try_lock(lk):
+                    holder = loc if lk == lock_offset(offset, loc) else 1 - loc
+                    raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds a record of the descriptor "
+                                         "at this offset: refused to write over it",
+                                         field=_record_field(holder, "state"),
+                                         offset=descriptor.irq_field_offset(holder, "state"),
+                                         expected="a free liveness lock", actual="held")
+                taken.append(lk)
+            descriptor.check_room(file.read_at(offset, layout.DESC_SIZE), offset)
+            file.grow(max(size or 0, offset + layout.DESC_SIZE))
+            mapping = file.map()
         except BaseException:
-            mapping.close()
+            for lk in taken:
+                file.unlock(lk)
+            file.release()
             raise
+        try:
+            ch = cls(file, mapping, offset, loc, creator=True, offered=offered, required=required,
+                     instance_id=instance_id, notifier=notifier, budget=budget, spin=spin,
+                     liveness_interval=liveness_interval, ordering=ordering or get_ordering())
+        except BaseException:
+            file.unlock(taken[1])
+            file.unlock(taken[0])
+            file.unmap(mapping)
+            file.release()
+            raise
+        try:
+            descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id, own_pid,
+                                  fence=ch._ordering.fence,
+                                  before_publish=lambda: file.unlock(taken[1]))
+        except BaseException:
+            file.unlock(taken[1])
+            ch._abandon(published=True)
+            raise
+        return ch
 
     @classmethod
     def attach(cls, path: PathLike, *, offset: int = 0, timeout: float = 0.0,
@@ -194,66 +270,94 @@ class Channel:
         6.4); waits up to ``timeout`` seconds for a creator that is still writing it.
         ``features`` limits what this side accepts (default: all it supports)."""
         _check_tuning(budget, spin)
+        _check_offset(offset)
         deadline = time.monotonic() + timeout
         supported = supported_features() if features is None else features
+        own_pid = (os.getpid() if pid is None else pid) & 0xFFFFFFFF
+        ordering = ordering or get_ordering()
         while True:
-            mapping: Optional[Mapping] = None
             try:
-                mapping = Mapping.open(path)
-                descriptor.validate(mapping.mm, offset, mapping.length, supported)
-                break
-            except (ShmSignalFault, ValueError, FileNotFoundError) as exc:
-                if mapping is not None:
-                    mapping.close()
-                retry = not isinstance(exc, ShmSignalFault) or exc.code in (
+                return cls._attach_once(path, offset, supported, own_pid, ordering, notifier=notifier,
+                                        budget=budget, spin=spin, liveness_interval=liveness_interval)
+            except (ShmSignalFault, FileNotFoundError) as exc:
+                retry = not isinstance(exc, ShmSignalFault) or isinstance(exc, _Changed) or exc.code in (
                     Fault.BAD_MAGIC, Fault.MAPPING_TOO_SMALL)
                 if not retry or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.001)
+
+    @classmethod
+    def _attach_once(cls, path: PathLike, offset: int, supported: int, own_pid: int, ordering: Ordering,
+                     **tuning: Any) -> Channel:
+        """Spec 6.3: validate S1, lock record A = 1 - creator, validate S2, and from
+        then on decide from S2 alone."""
+        file = open_file(path)
         try:
-            ordering = ordering or get_ordering()
-            snap = descriptor.snapshot(mapping.mm, offset)
-            loc = 1 - snap.creator
-            ch = cls(mapping, offset, loc, notifier=notifier, budget=budget, spin=spin,
-                     liveness_interval=liveness_interval, ordering=ordering)
+            size = file.size()
+            if size < offset + layout.DESC_SIZE:
+                raise ShmSignalFault(Fault.MAPPING_TOO_SMALL, "the mapping ends before the descriptor does",
+                                     field="mapping length", offset=offset,
+                                     expected=offset + layout.DESC_SIZE, actual=size)
+            mapping = file.map()
+        except BaseException:
+            file.release()
+            raise
+        lock = None
+        try:
+            length = min(mapping.length, file.size())  # a shrunk file is no longer than it is
+            s1 = descriptor.validate(mapping.mm, offset, length, supported, fence=ordering.fence)
+            loc = 1 - s1.creator
+            lock = lock_offset(offset, loc)
+            if not file.try_lock(lock):
+                lock = None
+                raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality",
+                                     field=_record_field(loc, "state"),
+                                     offset=descriptor.irq_field_offset(loc, "state"),
+                                     expected="a free liveness lock", actual="held")
+            snap = descriptor.validate(mapping.mm, offset, length, supported, fence=ordering.fence)
+            if snap.creator != s1.creator:
+                raise _Changed(Fault.BAD_LOCALITY, "the descriptor's creator changed during the attach",
+                               field="creator", offset=_DESC["creator"], expected=s1.creator,
+                               actual=snap.creator)
             accepted = snap.features_offered & supported
-            ch._take_record(snap.irq[loc].state, bool(accepted & layout.FEATURE_LIVENESS_LOCK))
+            state = snap.irq[loc].state
+            if state == layout.STATE_ATTACHED and not accepted & layout.FEATURE_LIVENESS_LOCK:
+                raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality (attached, and "
+                                     "no liveness lock to prove it dead)", field=_record_field(loc, "state"),
+                                     offset=descriptor.irq_field_offset(loc, "state"),
+                                     expected="empty or closed", actual=state)
+            ch = cls(file, mapping, offset, loc, creator=False, offered=snap.features_offered,
+                     required=snap.features_required, instance_id=bytes(snap.instance_id),
+                     ordering=ordering, **tuning)
+        except BaseException:
+            if lock is not None:
+                file.unlock(lock)
+            file.unmap(mapping)
+            file.release()
+            raise
+        try:
+            ch._set_features(accepted)  # the backend for the negotiated set: before publishing
             mm = mapping.mm
             struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
-            own_pid = os.getpid() if pid is None else pid
-            struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid & 0xFFFFFFFF)
-            ordering.fence()  # accepted and pid before the state that publishes them
+            struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid)
+            ordering.fence()  # release: accepted and pid before the state that publishes them
             struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
-            ch._set_features(accepted)
+            ordering.fence()
             # Wake the creator once: if it is parked, it re-reads the negotiated features.
             assert ch._backend is not None
             ch._backend.wake(ch.remote_locality)
-            return ch
         except BaseException:
-            mapping.close()
+            ch._abandon(published=True)
             raise
+        return ch
 
-    def _take_record(self, state: int, locks: bool) -> None:
-        """Lock our record; refuse if a live peer holds it (spec 6.3 step 2).
-        Without negotiated liveness locks an attached record counts as live."""
-        if (state == layout.STATE_ATTACHED and not locks) or not self._lock.acquire():
-            raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality",
-                                 field=f"irq[{self.locality}].state",
-                                 offset=self._own - self.offset + _IRQ["state"],
-                                 expected="empty, closed, or a free lock", actual=state)
-
-    def _make_backend(self, features: int) -> WakeBackend:
-        return make_backend(features, self._word_address, self._read_word, self.instance_id)
-
-    def _word_address(self, locality: int) -> int:
-        return self._own_word if locality == self.locality else self._rem_word
-
-    def _read_word(self, locality: int) -> int:
-        """The wait word as a native u32 (what compare-and-wait compares)."""
-        view = self._own_view if locality == self.locality else self._rem_view
-        if view is None:
-            raise ValueError("the channel is closed")
-        return view.value
+    def _abandon(self, published: bool) -> None:
+        """Undo a create or attach that failed after this side's state was stored:
+        the state goes to closed (a record never stays attached with nobody behind
+        it), then everything is released."""
+        if published and self._own_view is not None:
+            struct.pack_into("<I", self._map.mm, self._own + _IRQ["state"], layout.STATE_CLOSED)
+        self._release()
 
     # ------------------------------------------------------------------ state
 
@@ -261,7 +365,9 @@ class Channel:
         self._features = features
         self._waiter_flag = bool(features & layout.FEATURE_WAITER_FLAG)
         self._side.configure(self._waiter_flag, self._spin_slice)
-        self._backend = self._make_backend(features)
+        old, self._backend = self._backend, make_backend(features, self._words, self.instance_id)
+        if old is not None:
+            old.close()  # Windows: its event handles
 
     @property
     def spin(self) -> float:
@@ -277,11 +383,27 @@ class Channel:
 
     @property
     def features(self) -> Optional[int]:
-        """The negotiated features; None while a creator's peer has not attached."""
-        if self._features is None and self.peer_attached():
-            self._set_features(struct.unpack_from("<Q", self._map.mm,
-                                                  self.offset + _DESC["features_accepted"])[0])
+        """The negotiated features; None while a creator's peer has not attached.
+        Raises ``BAD_FEATURES`` if the attacher accepted what cannot be (6.2)."""
+        if self._features is None:
+            self._require_open()
+            self._learn_features()
         return self._features
+
+    def _learn_features(self) -> None:
+        """The creator's half of 6.2: the attacher's state, an acquire fence, then
+        features_accepted, checked against what we offered and required."""
+        if self._remote_state() != layout.STATE_ATTACHED:
+            return
+        self._ordering.fence()
+        accepted = self._accepted_view.value
+        if accepted & ~self._offered or self._required & ~accepted:
+            raise ShmSignalFault(Fault.BAD_FEATURES, "the attacher accepted features that were not offered, "
+                                 "or left out a required one", field="features_accepted",
+                                 offset=_DESC["features_accepted"],
+                                 expected=f"0x{self._required:x} <= accepted <= 0x{self._offered:x}",
+                                 actual=f"0x{accepted:x}")
+        self._set_features(accepted)
 
     @property
     def backend_name(self) -> str:
@@ -291,46 +413,68 @@ class Channel:
     def ordering_name(self) -> str:
         return self._ordering.name
 
-    def _state(self, rec: int) -> int:
-        return int.from_bytes(self._map.mm[rec + _IRQ["state"]:rec + _IRQ["state"] + 4], "little")
+    @property
+    def lock_kind(self) -> str:
+        """How liveness locks are taken here: ``ofd``, ``classic`` or ``windows``."""
+        return self._file.lock_kind
+
+    def _remote_state(self) -> int:
+        """The remote record's state, refusing what the spec does not define (9,
+        "States"): a value above closed, or empty again once the peer was there."""
+        state = self._rem_state.value
+        if state > layout.STATE_CLOSED or (state == layout.STATE_EMPTY and self._features is not None):
+            raise ShmSignalFault(Fault.BAD_STATE, "the peer's record holds a state the spec does not "
+                                 "allow here", field=_record_field(self.remote_locality, "state"),
+                                 offset=self._rem - self.offset + _IRQ["state"],
+                                 expected="1 (attached) or 2 (closed)", actual=state)
+        return state
 
     def peer_attached(self) -> bool:
-        return self._state(self._rem) == layout.STATE_ATTACHED
+        self._require_open()
+        return self._remote_state() == layout.STATE_ATTACHED
 
     def _require_open(self) -> None:
-        """Raw addresses into the mapping die with close(): refuse before using one."""
+        """Raw addresses into the mapping die with close(), and a mapping the guard
+        answered a fault in is partly private: refuse before using either."""
         if self._own_view is None:
             raise ValueError("the channel is closed")
+        if self._fired.value:
+            raise self._truncated()
+
+    def _truncated(self) -> ShmSignalFault:
+        return ShmSignalFault(Fault.MAPPING_TOO_SMALL, "the file shrank under the mapping (the truncation "
+                              "guard answered an access past its end): this channel no longer shares "
+                              "memory with its peer", field="mapping length", offset=None,
+                              expected=f">= {self._map.length} bytes", actual="shorter")
 
     def _check_closed(self) -> int:
-        self._require_open()
-        state = self._rem_state.value
+        state = self._remote_state()
         if state == layout.STATE_CLOSED:
             raise ShmSignalFault(Fault.PEER_CLOSED, "the peer closed the channel",
-                                 field=f"irq[{self.remote_locality}].state",
+                                 field=_record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"])
         return state
 
     def check_peer(self) -> None:
         """Raise ``PEER_CLOSED`` or ``PEER_DEAD`` if the peer has gone (a peer that
-        never attached is neither), ``MAPPING_TOO_SMALL`` if the file shrank under
-        the mapping (a hostile or broken peer; the mapping's guard kept the process
-        alive, see :meth:`Mapping.guard`).  :meth:`wait` calls it every
-        ``liveness_interval``."""
+        never attached is neither), ``BAD_STATE`` for a state the spec does not
+        allow, ``MAPPING_TOO_SMALL`` if the file shrank under the mapping (a hostile
+        or broken peer; the mapping's guard kept the process alive).  :meth:`wait`
+        calls it every ``liveness_interval``."""
         self._require_open()
-        size = self._map.shrunk()
-        if size is not None:
+        size = self._file.size()
+        if size < self._map.length:
             raise ShmSignalFault(Fault.MAPPING_TOO_SMALL, "the file shrank under the mapping",
                                  field="mapping length", offset=None,
                                  expected=f">= {self._map.length} bytes", actual=f"{size} bytes")
         state = self._check_closed()
         if state == layout.STATE_ATTACHED and self._features is not None and \
-                self._features & layout.FEATURE_LIVENESS_LOCK and not self._peer_lock.held_elsewhere():
+                self._features & layout.FEATURE_LIVENESS_LOCK and not self._file.is_held(self._peer_lock_byte):
             # A closing peer stores "closed" before it unlocks: read the state again, so
             # that a close racing with this check is not taken for a death.
             self._check_closed()
             raise ShmSignalFault(Fault.PEER_DEAD, "the peer's record is attached but its lock is free",
-                                 field=f"irq[{self.remote_locality}].state",
+                                 field=_record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"])
 
     def wait_for_peer(self, timeout: float) -> bool:
@@ -344,16 +488,22 @@ class Channel:
     def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
         """enabled/pending/dirty of a record (own by default), for inspection."""
         self._require_open()
-        w = self._ordering.load_word(self._word_address(self.locality if locality is None else locality))
+        loc = self.locality if locality is None else locality
+        if loc not in (NORTH, SOUTH):
+            raise ValueError(f"locality must be 0 or 1, not {loc!r}")
+        w = self._ordering.load_word(self._words[loc])
         return {"enabled": w & 0xFF, "pending": (w >> 8) & 0xFF, "dirty": (w >> 16) & 0xFF}
 
     @property
     def buffer(self) -> mmap.mmap:
         """The whole mapped file, for the application's own shared data (outside
-        the descriptor's bytes, which belong to the protocol)."""
+        the descriptor's bytes, which belong to the protocol).  Shared by every
+        channel of the file in this process."""
+        self._require_open()
         return self._map.mm
 
     def descriptor_bytes(self) -> bytes:
+        self._require_open()
         return bytes(self._map.mm[self.offset:self.offset + layout.DESC_SIZE])
 
     # ------------------------------------------------------------------ protocol
@@ -367,7 +517,10 @@ class Channel:
         # WAITER_FLAG F6 and a re-read of the waiting byte (the byte seen at F1 is
         # stale: the owner may have drained this dirty and parked since, and a pending
         # left set with no wake would suppress every later notification).
-        if not self._side.inject():
+        r = self._side.inject()
+        if r <= 0:
+            if r == SIDE_FAULT:
+                raise self._truncated()
             return False  # disabled, pending already, or not parked: no kernel call (7.5)
         if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
             self._rem_notify_count.value += 1  # single writer (us); ctypes wraps at 2**64
@@ -380,16 +533,16 @@ class Channel:
         """Consume signals and run the notifier (spec 7.2).  Returns the notifier
         calls made; when the budget runs out, ``more_work`` is set and pending stays
         set, and the caller must call again."""
-        return self._run(-1, self.budget if budget is None else budget)
+        return self._run(None, self.budget if budget is None else budget)
 
-    def _run(self, r: int, budget: int) -> int:
-        """The wakeup loop, from the result ``r`` of a step already taken (-1: none)."""
+    def _run(self, r: Optional[int], budget: int) -> int:
+        """The wakeup loop, from the result ``r`` of a step already taken (None: none)."""
         step, notifier = self._side.step, self.notifier
         calls = rounds = 0
         self.more_work = False
         self.stats["wakeups"] += 1
         try:
-            if r < 0:
+            if r is None:
                 if budget < 1:
                     return self._end_at_budget(0)
                 r = step()  # one step of the loop, with F2 or F3 (abi.fence)
@@ -405,6 +558,8 @@ class Channel:
                     if rounds >= budget:  # a remote flipping pending (not dirty) is bounded too
                         self.more_work = True
                         return calls
+                elif r == SIDE_FAULT:
+                    raise self._truncated()
                 else:
                     return calls
                 r = step()
@@ -414,9 +569,9 @@ class Channel:
     def _end_at_budget(self, calls: int) -> int:
         """The notifier budget is spent: leave dirty for the next call, or finish
         the round (pending=0, F3) and report whether work came back."""
+        self._require_open()
         view = self._own_view
-        if view is None:
-            raise ValueError("the channel is closed")
+        assert view is not None
         w = view.value
         if w & _N_ENABLED and w & _N_DIRTY:
             self.more_work = True  # pending stays set: the remote sends nothing meanwhile
@@ -436,6 +591,7 @@ class Channel:
 
     def disable(self) -> None:
         """Mask notifications (spec 7.4); injects still mark dirty."""
+        self._require_open()
         self._map.mm[self._own] = 0
 
     def wait(self, timeout: Optional[float] = None) -> bool:
@@ -448,9 +604,9 @@ class Channel:
     def _wait(self, timeout: Optional[float], spun: float) -> bool:
         """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller
         and ``timeout`` what is left of the caller's."""
+        self._require_open()
         view = self._own_view
-        if view is None:
-            raise ValueError("the channel is closed")
+        assert view is not None
         w = view.value
         if w & _N_ENABLED and w & _N_WORK:
             return True
@@ -462,16 +618,21 @@ class Channel:
             clock, look = time.perf_counter, self._side.spin
             end = clock() + spin
             while True:
-                if look():
+                r = look()
+                if r:
+                    if r == SIDE_FAULT:
+                        raise self._truncated()
                     return True
                 if clock() >= end:
                     break
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
-        backend, side, rem_state = self._backend, self._side, self._rem_state
+        backend, side, fired = self._backend, self._side, self._fired
         assert backend is not None
         while True:
-            state = rem_state.value  # a memory read: every time round
+            if fired.value:
+                raise self._truncated()
+            state = self._remote_state()  # a memory read: every time round
             if state != layout.STATE_ATTACHED:
                 self._check_closed()  # raises PEER_CLOSED; else the peer has not come yet
             elif self._features is None:
@@ -485,9 +646,13 @@ class Channel:
             # store-then-load point: either it sees waiting == 1 and wakes us, or we
             # see its dirty).
             waiting = self._waiter_flag
-            if waiting and side.announce_park():
-                self._own_waiting_view.value = 0
-                return True
+            if waiting:
+                r = side.announce_park()
+                if r:
+                    self._own_waiting_view.value = 0
+                    if r == SIDE_FAULT:
+                        raise self._truncated()
+                    return True
             w = view.value  # the value to park on: any change since wakes us at once
             if w & _N_ENABLED and w & _N_WORK or (deadline is not None and now >= deadline):
                 if waiting:
@@ -530,17 +695,39 @@ class Channel:
             return
         self._closed = True
         try:
-            mm = self._map.mm
-            struct.pack_into("<I", mm, self._own + _IRQ["state"], layout.STATE_CLOSED)
-            self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)
-            if self._backend is not None:
-                self._backend.wake(self.remote_locality)
-                self._backend.close()
+            if os.getpid() == self._pid and not self._fired.value:
+                # (A forked child's copy, or a mapping the peer truncated: nothing to tell.)
+                struct.pack_into("<I", self._map.mm, self._own + _IRQ["state"], layout.STATE_CLOSED)
+                self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)
+                if self._backend is not None:
+                    self._backend.wake(self.remote_locality)
         finally:
-            self._own_view = self._rem_view = None
-            self._side = _ClosedSide()  # its raw addresses die with the mapping
-            self._lock.release()
-            self._map.close()
+            self._release()
+
+    def _release(self) -> None:
+        """Drop everything this channel holds: raw views, the backend, its lock,
+        its share of the mapping and of the file."""
+        self._closed = True
+        self._own_view = self._rem_view = None
+        self._side = _ClosedSide()  # its raw addresses die with the mapping
+        try:
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
+        finally:
+            if os.getpid() == self._pid:  # a forked child must not unlock the parent's byte
+                self._file.unlock(self._lock_byte)
+            self._file.unmap(self._map)
+            self._file.release()
+
+    def __del__(self) -> None:
+        if self._closed:
+            return
+        try:
+            warnings.warn(f"unclosed {self!r}", ResourceWarning, source=self, stacklevel=2)
+            self.close()
+        except Exception:  # interpreter shutdown: modules may be gone
+            pass
 
     def __enter__(self) -> Channel:
         return self
@@ -549,5 +736,6 @@ class Channel:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"<Channel {layout.LOCALITY_NAMES[self.locality]} {self._map.path}@{self.offset} "
+        where = f"{self._file.path}@{self.offset}" if hasattr(self, "_file") else "?"
+        return (f"<Channel {layout.LOCALITY_NAMES[self.locality]} {where} "
                 f"features={self._features} backend={self.backend_name}>")

@@ -42,6 +42,8 @@ def canonical_word(native_value: int) -> int:
 
 # shm_signal_side_step results (shm_signal_atomic.h).
 STEP_DONE, STEP_NOTIFY, STEP_AGAIN, STEP_IDLE = 0, 1, 2, 3
+# Any fused step, once the truncation guard fired for the mapping (MAPPING_TOO_SMALL).
+SIDE_FAULT = -1
 
 
 class SideStruct(ctypes.Structure):
@@ -60,6 +62,9 @@ class Side:
     ``spin()``: look for work (enabled, and dirty or pending) for up to the spin
     time set by :meth:`configure`; 1 if found.
     ``spin_step()``: ``spin()``, then ``step()`` on work; ``STEP_IDLE`` if none.
+
+    Each returns ``SIDE_FAULT`` instead, touching nothing, once the mapping's
+    truncation guard has fired (the ``fired`` address given to :meth:`Ordering.side`).
     """
 
     inject: Callable[[], int]
@@ -78,8 +83,9 @@ class Ordering:
 
     name = "abstract"
 
-    def side(self, own: int, remote: int) -> Side:
-        """The fused steps for the side whose irq record is at address ``own``."""
+    def side(self, own: int, remote: int, fired: int = 0) -> Side:
+        """The fused steps for the side whose irq record is at address ``own``;
+        ``fired``: the address of the mapping's guard flag (a u32), or 0."""
         raise NotImplementedError
 
     def fence(self) -> None:
@@ -95,8 +101,8 @@ class Ordering:
 
 
 class _NativeSide(Side):
-    def __init__(self, lib: ctypes.CDLL, releasing: ctypes.CDLL, own: int, remote: int) -> None:
-        self._struct = SideStruct(own, remote, 0)
+    def __init__(self, lib: ctypes.CDLL, releasing: ctypes.CDLL, own: int, remote: int, fired: int) -> None:
+        self._struct = SideStruct(own, remote, 0, 0.0, fired or None)
         # No argtypes and a prebuilt byref: converting arguments costs more than the
         # call (ctypes checks each against argtypes); the functions take one pointer.
         ref = ctypes.byref(self._struct)
@@ -128,18 +134,19 @@ class NativeOrdering(Ordering):
         self.load_word = lib.shm_signal_load_word  # type: ignore[method-assign]
         self.store_fence_load = lib.shm_signal_store_fence_load  # type: ignore[method-assign]
 
-    def side(self, own: int, remote: int) -> Side:
-        return _NativeSide(self._lib, self._releasing, own, remote)
+    def side(self, own: int, remote: int, fired: int = 0) -> Side:
+        return _NativeSide(self._lib, self._releasing, own, remote, fired)
 
 
 class _KernelSide(Side):
     """The same steps as shm_signal_atomic.c, with the OS's fences around plain
     byte accesses (offsets: enabled 0, pending 1, dirty 2, waiting 3)."""
 
-    def __init__(self, fence: Callable[[], Any], own: int, remote: int) -> None:
+    def __init__(self, fence: Callable[[], Any], own: int, remote: int, fired: int) -> None:
         self._fence = fence
         self._own = (ctypes.c_uint8 * 4).from_address(own)
         self._rem = (ctypes.c_uint8 * 4).from_address(remote)
+        self._fired = ctypes.c_uint32.from_address(fired) if fired else ctypes.c_uint32(0)
         self._waiter_flag = False
         self._spin_s = 0.0
 
@@ -151,11 +158,15 @@ class _KernelSide(Side):
         return r[0] == 1 and bool(r[2] or r[1])
 
     def announce_park(self) -> int:
+        if self._fired.value:
+            return SIDE_FAULT
         self._own[3] = 1
         self._fence()  # F5
         return int(self._has_work())
 
     def spin(self) -> int:
+        if self._fired.value:
+            return SIDE_FAULT
         if self._has_work():
             return 1
         until = time.perf_counter() + self._spin_s
@@ -165,10 +176,13 @@ class _KernelSide(Side):
         return 0
 
     def spin_step(self) -> int:
-        return self.step() if self.spin() else STEP_IDLE
+        r = self.spin()
+        return self.step() if r > 0 else r if r < 0 else STEP_IDLE
 
     def inject(self) -> int:
         r, fence = self._rem, self._fence
+        if self._fired.value:
+            return SIDE_FAULT
         fence()  # F0
         r[2] = 1
         fence()  # F1
@@ -183,6 +197,8 @@ class _KernelSide(Side):
 
     def step(self) -> int:
         r, fence = self._own, self._fence
+        if self._fired.value:
+            return SIDE_FAULT
         if not self._has_work():
             return STEP_DONE
         if r[2]:
@@ -212,8 +228,8 @@ class KernelOrdering(Ordering):
         self._fence()
         return canonical_word(ctypes.c_uint32.from_address(word).value)
 
-    def side(self, own: int, remote: int) -> Side:
-        return _KernelSide(self._fence, own, remote)
+    def side(self, own: int, remote: int, fired: int = 0) -> Side:
+        return _KernelSide(self._fence, own, remote, fired)
 
 
 def kernel_fence() -> Callable[[], Any]:

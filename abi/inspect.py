@@ -65,18 +65,17 @@ def _plain(v: object) -> object:
 
 
 def _lock_state(fd: int, offset: int, locality: int) -> str:
-    """'held' / 'free' for the record's liveness byte, or 'unknown'.  Only Linux's
-    open-file-description locks can be asked without taking the lock (F_OFD_GETLK);
-    elsewhere probing means locking, which a peer attaching at that moment would see
-    as LOCALITY_BUSY (and a read-only descriptor cannot take a write lock at all), so
-    inspect does not probe there."""
+    """'held' / 'free' for the record's liveness byte, or 'unknown'.  POSIX can ask
+    without taking the lock (F_OFD_GETLK, F_GETLK); on Windows probing means locking,
+    which a peer attaching at that moment would see as LOCALITY_BUSY (and a read-only
+    handle cannot take a write lock at all), so inspect does not probe there."""
     try:
         from . import liveness
 
-        if type(liveness._impl).__name__ != "_OfdLocks":
+        kind = liveness.choose()
+        if kind.name == "windows":
             return "unknown"
-        lock = liveness.ByteLock(fd, liveness.lock_offset(offset, locality))
-        return "held" if lock.held_elsewhere() else "free"
+        return "held" if kind.probe(fd, liveness.lock_offset(offset, locality)) else "free"
     except Exception:  # no lock support here: say so rather than fail the decoding
         return "unknown"
 

@@ -6,9 +6,18 @@ process dies, so "record attached but lock free" means the peer died.  The byte
 lies far beyond any mapping, so that on Windows, where byte-range locks are
 mandatory, the lock never blocks ordinary reads and writes of the descriptor.
 
-Linux uses open-file-description locks (``F_OFD_SETLK``): they belong to the open
-file, not the process, so two channels of one process do not share (or silently
-drop) each other's locks, as classic POSIX ``fcntl`` locks would.
+The OS-level operations are here, one class per kind of lock; which process holds
+what is :mod:`abi.mapping`'s business (one open file per file per process, and a
+table of the bytes its channels hold, spec 9 "Locks within one process"):
+
+* Linux: open-file-description locks (``F_OFD_SETLK``/``F_OFD_GETLK``).
+* Other POSIX systems (macOS, BSD): classic ``fcntl`` locks (``F_SETLK``/``F_GETLK``),
+  which belong to the process.  ``SHM_SIGNAL_LOCKS=classic`` forces them on Linux,
+  so that their semantics are tested where the suite runs.
+* Windows: ``LockFileEx`` through ``msvcrt.locking``; there is no probe that takes
+  nothing, so a probe takes the lock and releases it at once.
+
+A probe never takes a classic lock: releasing it would release the process's own.
 """
 
 from __future__ import annotations
@@ -20,96 +29,103 @@ from typing import Any
 
 from .layout import LOCK_BASE
 
+LOCKS_ENV = "SHM_SIGNAL_LOCKS"  # "ofd" or "classic" (Linux); unset: the platform's best
+
 
 def lock_offset(desc_offset: int, locality: int) -> int:
     return LOCK_BASE + desc_offset + 64 + 64 * locality
 
 
-class ByteLock:
-    """An exclusive, non-blocking lock on one byte of an open file."""
+class LockKind:
+    """Exclusive, non-blocking locks on one byte of an open file."""
 
-    def __init__(self, fd: int, offset: int) -> None:
-        self.fd = fd
-        self.offset = offset
-        self.held = False
+    name = "abstract"
 
-    def acquire(self) -> bool:
-        """Take the lock if nobody holds it; False if somebody does."""
-        self.held = _impl.try_lock(self.fd, self.offset)
-        return self.held
+    def try_lock(self, fd: int, offset: int) -> bool:
+        """Take the lock if no other owner holds it; False if one does."""
+        raise NotImplementedError
 
-    def release(self) -> None:
-        if self.held:
-            _impl.unlock(self.fd, self.offset)
-            self.held = False
+    def unlock(self, fd: int, offset: int) -> None:
+        raise NotImplementedError
 
-    def held_elsewhere(self) -> bool:
-        """Does another open file (another peer) hold this byte?"""
-        return _impl.held_elsewhere(self.fd, self.offset)
+    def probe(self, fd: int, offset: int) -> bool:
+        """Does another owner hold the byte?  (The caller never asks about a byte its
+        own process holds: to the OS that one looks free.)"""
+        raise NotImplementedError
 
 
-class _OfdLocks:
-    """Linux: F_OFD_SETLK / F_OFD_GETLK with a native ``struct flock``."""
+class _FcntlLocks(LockKind):
+    """fcntl record locks with the platform's ``struct flock``."""
 
-    def __init__(self) -> None:
+    def __init__(self, setlk: int, getlk: int) -> None:
         import fcntl
 
         self.fcntl = fcntl
-        # short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid; the
-        # native format gives each ABI's alignment (i386: off_t 4-aligned, size 24).
-        self.fmt = "@hhqqi"
+        self.setlk, self.getlk = setlk, getlk
+        if sys.platform.startswith("linux"):
+            # short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid; 64-bit
+            # off_t everywhere (CPython is built with large-file support, and the OFD
+            # commands take struct flock64); native alignment gives i386's 24 bytes.
+            self.fmt, self.type_at = "@hhqqi", 0
+        else:
+            # BSD and macOS: off_t l_start, off_t l_len, pid_t l_pid, short l_type, short l_whence
+            self.fmt, self.type_at = "@qqihh", struct.calcsize("@qqi")
         self.size = max(struct.calcsize(self.fmt + "0q"), 32)
 
     def _flock(self, ltype: int, offset: int) -> bytes:
-        raw = struct.pack(self.fmt, ltype, os.SEEK_SET, offset, 1, 0)
+        if self.type_at == 0:
+            raw = struct.pack(self.fmt, ltype, os.SEEK_SET, offset, 1, 0)
+        else:
+            raw = struct.pack(self.fmt, offset, 1, 0, ltype, os.SEEK_SET)
         return raw + bytes(self.size - len(raw))
 
     def try_lock(self, fd: int, offset: int) -> bool:
         try:
-            self.fcntl.fcntl(fd, self.fcntl.F_OFD_SETLK, self._flock(self.fcntl.F_WRLCK, offset))
+            self.fcntl.fcntl(fd, self.setlk, self._flock(self.fcntl.F_WRLCK, offset))
             return True
         except OSError:
             return False
 
     def unlock(self, fd: int, offset: int) -> None:
-        self.fcntl.fcntl(fd, self.fcntl.F_OFD_SETLK, self._flock(self.fcntl.F_UNLCK, offset))
+        self.fcntl.fcntl(fd, self.setlk, self._flock(self.fcntl.F_UNLCK, offset))
 
-    def held_elsewhere(self, fd: int, offset: int) -> bool:
-        out = self.fcntl.fcntl(fd, self.fcntl.F_OFD_GETLK, self._flock(self.fcntl.F_WRLCK, offset))
-        ltype = struct.unpack_from("@h", out)[0]
+    def probe(self, fd: int, offset: int) -> bool:
+        try:
+            out = self.fcntl.fcntl(fd, self.getlk, self._flock(self.fcntl.F_WRLCK, offset))
+        except OSError:
+            return True  # cannot tell: never declare a peer dead on doubt
+        ltype = struct.unpack_from("@h", out, self.type_at)[0]
         return bool(ltype != self.fcntl.F_UNLCK)
 
 
-class _PosixLocks:
-    """Other POSIX systems (macOS): classic fcntl record locks.  They belong to the
-    process, so they cannot tell two channels of one process apart; across
-    processes, the case that matters, they work."""
+class OfdLocks(_FcntlLocks):
+    """Linux open-file-description locks: they belong to the open file."""
+
+    name = "ofd"
 
     def __init__(self) -> None:
         import fcntl
 
-        self.fcntl = fcntl
-
-    def try_lock(self, fd: int, offset: int) -> bool:
-        try:
-            self.fcntl.lockf(fd, self.fcntl.LOCK_EX | self.fcntl.LOCK_NB, 1, offset, os.SEEK_SET)
-            return True
-        except OSError:
-            return False
-
-    def unlock(self, fd: int, offset: int) -> None:
-        self.fcntl.lockf(fd, self.fcntl.LOCK_UN, 1, offset, os.SEEK_SET)
-
-    def held_elsewhere(self, fd: int, offset: int) -> bool:
-        if not self.try_lock(fd, offset):
-            return True
-        self.unlock(fd, offset)
-        return False
+        super().__init__(fcntl.F_OFD_SETLK, fcntl.F_OFD_GETLK)
 
 
-class _WindowsLocks:
+class ClassicLocks(_FcntlLocks):
+    """Classic POSIX record locks: they belong to the process, and closing any
+    descriptor of the file drops all of them (spec 9)."""
+
+    name = "classic"
+
+    def __init__(self) -> None:
+        import fcntl
+
+        super().__init__(fcntl.F_SETLK, fcntl.F_GETLK)
+
+
+class WindowsLocks(LockKind):
     """Windows: msvcrt.locking (LockFile) on one byte; released when the handle
     closes or the process exits."""
+
+    name = "windows"
 
     def __init__(self) -> None:
         import msvcrt
@@ -130,21 +146,24 @@ class _WindowsLocks:
     def unlock(self, fd: int, offset: int) -> None:
         self._at(fd, offset, self.msvcrt.LK_UNLCK)
 
-    def held_elsewhere(self, fd: int, offset: int) -> bool:
+    def probe(self, fd: int, offset: int) -> bool:
+        # No probe that takes nothing: take and release (the caller never asks about
+        # a byte its process holds, so nothing of ours is released).
         if not self.try_lock(fd, offset):
             return True
         self.unlock(fd, offset)
         return False
 
 
-def _choose() -> Any:
+def choose(kind: str = "") -> LockKind:
+    """The lock kind for this platform, or the one ``kind`` (``SHM_SIGNAL_LOCKS``) names."""
+    kind = kind or os.environ.get(LOCKS_ENV, "")
     if sys.platform == "win32":
-        return _WindowsLocks()
+        return WindowsLocks()
     import fcntl
 
-    if hasattr(fcntl, "F_OFD_SETLK"):
-        return _OfdLocks()
-    return _PosixLocks()
-
-
-_impl = _choose()
+    if kind == "classic" or not hasattr(fcntl, "F_OFD_SETLK"):
+        return ClassicLocks()
+    if kind not in ("", "ofd"):
+        raise ValueError(f"{LOCKS_ENV}={kind!r}: expected 'ofd' or 'classic'")
+    return OfdLocks()

@@ -3,9 +3,10 @@ implements, and the choice of backend for a negotiated feature set."""
 
 from __future__ import annotations
 
+import ctypes
 import sys
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 from . import layout
 
@@ -38,13 +39,14 @@ class PollWake(WakeBackend):
 
     name = "poll"
 
-    def __init__(self, read_word: Callable[[int], int], interval: float = 0.001) -> None:
-        self.read_word = read_word
+    def __init__(self, word_address: Callable[[int], int], interval: float = 0.001) -> None:
+        self.word_address = word_address
         self.interval = interval
 
     def wait(self, locality: int, expected: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while self.read_word(locality) == expected:
+        word = ctypes.c_uint32.from_address(self.word_address(locality))
+        while word.value == expected:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -73,9 +75,10 @@ def supported_features() -> int:
             | layout.FEATURE_WAITER_FLAG)
 
 
-def make_backend(features: int, word_address: Callable[[int], int], read_word: Callable[[int], int],
-                 instance_id: bytes) -> WakeBackend:
-    """The backend for a negotiated (or offered) feature set."""
+def make_backend(features: int, words: Sequence[int], instance_id: bytes) -> WakeBackend:
+    """The backend for a negotiated (or offered) feature set; ``words[locality]`` is
+    the address of that record's wait word."""
+    word_address = words.__getitem__  # no reference to the channel: no cycle keeps it alive
     usable = features & platform_wake_features()
     if usable & layout.FEATURE_WAKE_ADDRESS:
         if sys.platform == "darwin":
@@ -89,4 +92,4 @@ def make_backend(features: int, word_address: Callable[[int], int], read_word: C
         from .wake_windows import NamedEventWake
 
         return NamedEventWake(instance_id)
-    return PollWake(read_word)
+    return PollWake(word_address)

@@ -424,13 +424,11 @@ def test_windows_events_are_named_from_the_instance_id():
 
 
 def test_backend_choice_follows_negotiated_features():
-    def read(loc: int) -> int:
-        return 0
-
-    assert isinstance(make_backend(0, lambda loc: 0, read, bytes(16)), PollWake)
+    words = (0x1000, 0x1040)
+    assert isinstance(make_backend(0, words, bytes(16)), PollWake)
     # Named events are not usable on Linux: fall back to polling, never to a wrong channel.
-    assert isinstance(make_backend(layout.FEATURE_WAKE_NAMED_EVENT, lambda loc: 0, read, bytes(16)), PollWake)
-    assert make_backend(layout.FEATURE_WAKE_ADDRESS, lambda loc: 0, read, bytes(16)).name == "futex"
+    assert isinstance(make_backend(layout.FEATURE_WAKE_NAMED_EVENT, words, bytes(16)), PollWake)
+    assert make_backend(layout.FEATURE_WAKE_ADDRESS, words, bytes(16)).name == "futex"
 
 
 def test_the_example_producer_and_consumer(tmp_path):

@@ -27,8 +27,9 @@ def test_missing_library_is_an_err_line_not_a_traceback(tmp_path):
 @pytest.mark.parametrize("victim", ["py", "c"])
 def test_a_peer_that_shrinks_the_file_does_not_kill_the_other_side(tmp_path, victim):
     """A hostile peer truncates the shared file: every access past the new end would
-    raise SIGBUS.  The guard keeps the victim alive; its next wait reports fault
-    MAPPING_TOO_SMALL (5) within the liveness interval, and it still closes and exits 0."""
+    raise SIGBUS.  The guard keeps the victim alive (the access reads zeros); from
+    then on every operation reports fault MAPPING_TOO_SMALL (5), and the victim still
+    closes and exits 0."""
     cc = find_c_compiler().argv
     argv = {"py": python_peer_argv(), "c": [str(build_c_peer(tmp_path / "c", cc))]}[victim]
     path = tmp_path / "chan"
@@ -41,7 +42,7 @@ def test_a_peer_that_shrinks_the_file_does_not_kill_the_other_side(tmp_path, vic
         creator.cmd("quit")
         os.truncate(path, 0)
         assert peer.cmd("dump")["_"] == "00" * layout.DESC_SIZE  # the vanished page reads as zeros
-        peer.cmd("inject")
+        assert peer.err("inject") == Fault.MAPPING_TOO_SMALL  # never into a private page, silently
         assert peer.err("wait 5") == Fault.MAPPING_TOO_SMALL
         assert peer.finish() == 0, peer.log()
     finally:

@@ -100,7 +100,7 @@ class BrokenPeer(Peer):
             raise
         self.offset = self.ch.offset
         if self.mistake == "no_liveness_lock":
-            self.ch._lock.release()
+            self.ch._file.unlock(self.ch._lock_byte)
         if self.mistake == "wrong_locality":
             return out.replace(f"locality={self.ch.locality}", f"locality={1 - self.ch.locality}")
         return out

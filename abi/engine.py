@@ -468,8 +468,8 @@ class Channel:
                                  field="mapping length", offset=None,
                                  expected=f">= {self._map.length} bytes", actual=f"{size} bytes")
         state = self._check_closed()
-        if state == layout.STATE_ATTACHED and self._features is not None and \
-                self._features & layout.FEATURE_LIVENESS_LOCK and not self._file.is_held(self._peer_lock_byte):
+        locks = self._features is not None and self._features & layout.FEATURE_LIVENESS_LOCK
+        if state == layout.STATE_ATTACHED and locks and not self._file.is_held(self._peer_lock_byte):
             # A closing peer stores "closed" before it unlocks: read the state again, so
             # that a close racing with this check is not taken for a death.
             self._check_closed()

@@ -204,13 +204,15 @@ if hasattr(os, "register_at_fork"):
 
 
 def _open_flags(create: bool, exist_ok: bool) -> int:
-    flags = os.O_RDWR | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDWR | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
     if create:
         flags |= os.O_CREAT | (0 if exist_ok else os.O_EXCL)
     return flags
 
 
-def open_file(path: PathLike, *, create: bool = False, exist_ok: bool = False, mode: int = 0o600) -> SharedFile:
+def open_file(path: PathLike, *, create: bool = False, exist_ok: bool = False,
+              mode: int = 0o600) -> SharedFile:
     """The process's open file for ``path`` (opened now, or shared with the channels
     that have it open), with one more user: call :meth:`SharedFile.release`.
 

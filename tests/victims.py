@@ -1,0 +1,149 @@
+"""Scenarios that may kill the process that runs them when an engine is wrong (a
+segfault, a SIGBUS): tests/test_hostile_peer.py runs each as its own process,
+
+    python tests/victims.py SCENARIO ENGINE JSON-ARGS
+
+which prints one JSON line with what it saw; a death fails the test instead of
+ending the test run.  ENGINE is ``py`` (abi.engine.Channel) or ``c``
+(abi.c_engine.CChannel).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from abi import layout  # noqa: E402
+from abi.faults import ShmSignalFault  # noqa: E402
+
+
+def engine(name: str) -> Any:
+    if name == "c":
+        from abi.c_engine import CChannel
+
+        return CChannel
+    from abi.engine import Channel
+
+    return Channel
+
+
+def outcome(call: Callable[[], Any]) -> str:
+    """'ok' or the fault's name; anything else propagates."""
+    try:
+        call()
+    except ShmSignalFault as exc:
+        return exc.code.name
+    return "ok"
+
+
+def attach_under_flipper(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
+    """Attach and close ``attempts`` times while a hostile process flips ``creator``;
+    report every locality and fault seen."""
+    localities: Dict[str, int] = {}
+    faults: Dict[str, int] = {}
+    for _ in range(a["attempts"]):
+        try:
+            ch = eng.attach(a["path"])
+        except ShmSignalFault as exc:
+            faults[exc.code.name] = faults.get(exc.code.name, 0) + 1
+            continue
+        localities[str(ch.locality)] = localities.get(str(ch.locality), 0) + 1
+        ch.close()
+    return {"localities": localities, "faults": faults}
+
+
+def shrink_then_regrow(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
+    """Attach to a live peer's channel, let the file shrink to 0 and grow back:
+    every later operation must report the fault, none may carry on silently."""
+    path, size = a["path"], os.stat(a["path"]).st_size
+    ch = eng.attach(path, timeout=5)
+    ch.enable()
+    os.truncate(path, 0)
+    first = outcome(lambda: ch.wait(0.05))  # touches the wait word: the guard answers
+    os.truncate(path, size)
+    later = {name: outcome(call) for name, call in [
+        ("inject", ch.inject), ("wakeup", ch.wakeup), ("enable", ch.enable), ("disable", ch.disable),
+        ("wait", lambda: ch.wait(0.05)), ("poll", lambda: ch.poll(0.05)), ("check_peer", ch.check_peer)]}
+    ch.close()
+    return {"first": first, "later": later}
+
+
+def many_mappings_then_truncate(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
+    """``files`` channels, each in a file of its own (a mapping each), then the last
+    file shrinks under its mapping: the guard must cover every one of them."""
+    base = Path(a["dir"])
+    chans: List[Any] = [eng.create(base / f"chan{i}", 0) for i in range(a["files"])]
+    os.truncate(base / f"chan{a['files'] - 1}", 0)
+    seen = outcome(lambda: chans[-1].wait(0.01))
+    for ch in chans:
+        ch.close()
+    return {"last": seen}
+
+
+def buffer_outlives_close(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
+    """The application still holds a view of the mapping when the channel closes:
+    the mapping stays, and must stay guarded until the view goes."""
+    ch = eng.create(a["path"], 0)
+    view = memoryview(ch.buffer)
+    ch.close()
+    os.truncate(a["path"], 0)
+    byte = view[100]  # past the new end: SIGBUS unless still guarded
+    view.release()
+    return {"byte": byte}
+
+
+def channels_in_one_file(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
+    """``count`` channels in one file: create them all (the first sizes the file) or
+    attach to all; count this process's descriptors and mappings of the file; then
+    wait for the file to shrink and report what each channel says."""
+    path, count, stride = a["path"], a["count"], layout.DESC_SIZE
+    if a["role"] == "create":
+        # The first create sizes the file for all: channels then share one mapping.
+        chans = [eng.create(path, 0, offset=i * stride, exist_ok=True, size=count * stride)
+                 for i in range(count)]
+    else:
+        chans = [eng.attach(path, offset=i * stride, timeout=10) for i in range(count)]
+    ino = os.stat(path).st_ino
+    fds = sum(1 for fd in os.listdir("/proc/self/fd")
+              if _same_file(f"/proc/self/fd/{fd}", ino))
+    maps = sum(1 for line in Path("/proc/self/maps").read_text().splitlines()
+               if line.split()[4:5] == [str(ino)])
+    print(json.dumps({"fds": fds, "mappings": maps}), flush=True)
+    sys.stdin.readline()  # the test shrinks the file, then says so
+    faults: Dict[str, int] = {}
+    for ch in chans:
+        name = outcome(ch.check_peer)
+        faults[name] = faults.get(name, 0) + 1
+    for ch in chans:
+        ch.close()
+    return {"faults": faults}
+
+
+def _same_file(link: str, ino: int) -> bool:
+    try:
+        return os.stat(link).st_ino == ino
+    except OSError:
+        return False
+
+
+SCENARIOS = {f.__name__: f for f in (attach_under_flipper, shrink_then_regrow, many_mappings_then_truncate,
+                                     buffer_outlives_close, channels_in_one_file)}
+
+
+def main(argv: List[str]) -> int:
+    scenario, eng, args = argv[0], argv[1], json.loads(argv[2])
+    start = time.monotonic()
+    result = SCENARIOS[scenario](engine(eng), args)
+    result["seconds"] = time.monotonic() - start
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

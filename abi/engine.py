@@ -28,6 +28,7 @@ import time
 import warnings
 from typing import Any, Callable, Dict, Optional
 
+from . import arguments as args
 from . import descriptor, layout
 from .faults import Fault, ShmSignalFault
 from .fence import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
@@ -60,36 +61,18 @@ _N_ENABLED, _N_DIRTY, _N_WORK = _native_mask(0), _native_mask(2), _native_mask(1
 _C_WORK = 0xFFFF00
 
 
-def _locality(value: Any) -> int:
-    if isinstance(value, str):
-        try:
-            return layout.LOCALITY_NAMES.index(value.lower())
-        except ValueError:
-            pass
-    if value in (NORTH, SOUTH):
-        return int(value)
-    raise ShmSignalFault(Fault.BAD_LOCALITY, "locality must be 0/'north' or 1/'south'",
-                         field="locality", offset=None, expected="north or south", actual=value)
-
-
-# The largest descriptor offset: its liveness bytes (LOCK_BASE + offset + 128) must
-# still be a valid file offset (off_t, signed 64-bit).
-MAX_OFFSET = (2**63 - 1 - layout.LOCK_BASE - 2 * layout.DESC_SIZE) // layout.DESC_ALIGN * layout.DESC_ALIGN
-
-
-def _check_offset(offset: int) -> None:
-    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
-        raise ValueError(f"offset must be an integer from 0 to {MAX_OFFSET}, not {offset!r}")
+def _check_offset(value: Any) -> int:
+    offset = args.check_offset(value)
     if offset % layout.DESC_ALIGN:
         raise ShmSignalFault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
                              field="offset", offset=offset, expected="multiple of 64", actual=offset)
+    return offset
 
 
-def _check_tuning(budget: int, spin: float) -> None:
-    if budget < 1:
-        raise ValueError(f"budget must be at least 1 notifier call, not {budget!r}")
-    if not spin >= 0:  # NaN too
-        raise ValueError(f"spin must be >= 0 seconds, not {spin!r}")
+def _forever(timeout: Optional[float]) -> Optional[float]:
+    """A checked timeout, with an infinite one as None."""
+    t = args.check_timeout(timeout)
+    return None if t is None or t == float("inf") else t
 
 
 def _record_field(locality: int, name: str) -> str:
@@ -139,8 +122,8 @@ class Channel:
                  offered: int, required: int, instance_id: bytes, notifier: Optional[Notifier],
                  budget: int, spin: float, liveness_interval: float, ordering: Ordering) -> None:
         """Takes over ``file`` (one user) and ``mapping`` (one user) and the lock of
-        record ``locality``, which the caller has taken; reads nothing shared."""
-        _check_tuning(budget, spin)
+        record ``locality``, which the caller has taken; reads nothing shared.
+        The tuning arguments are checked already."""
         self._file = file
         self._map = mapping
         self.offset = offset
@@ -150,8 +133,8 @@ class Channel:
         self._offered, self._required = offered, required
         self.instance_id = instance_id
         self.notifier = notifier
-        self.budget = budget
-        self.liveness_interval = liveness_interval
+        self._budget = budget
+        self._liveness_interval = liveness_interval
         self.more_work = False
         self._ordering = ordering
         self._pid = os.getpid()  # a forked child must not close the parent's channel
@@ -207,18 +190,25 @@ class Channel:
 
         Spec 6.1: both records' locks are taken before anything is written, and
         with ``exist_ok`` only zeros or a descriptor without a live record are
-        written over; anything else is refused with its fault, untouched."""
-        loc = _locality(locality)
-        _check_tuning(budget, spin)  # before the file exists
-        offered = supported_features() if features is None else features
+        written over; anything else is refused with its fault, untouched.  Every
+        argument is checked before the file is touched (``ValueError``, or the
+        spec's fault for what the descriptor itself would refuse)."""
+        loc = args.check_locality(locality)
+        offset = _check_offset(offset)
+        size = args.check_size(size)
+        offered = supported_features() if features is None else args.check_u64("features", features)
+        required = args.check_u64("required", required)
+        mode = args.check_mode(mode)
+        instance_id = args.check_instance_id(instance_id)
+        own_pid = os.getpid() & 0xFFFFFFFF if pid is None else args.check_u32("pid", pid)
+        budget, spin = args.check_budget(budget), args.check_spin(spin)
+        liveness_interval = args.check_liveness_interval(liveness_interval)
         if instance_id is None:
             instance_id = os.urandom(16)
             while not any(instance_id):
                 instance_id = os.urandom(16)
-        # The descriptor's own argument checks, on a scratch buffer: before the file exists.
-        _check_offset(offset)
+        # The descriptor's own checks (faults), on a scratch buffer.
         descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
-        own_pid = (os.getpid() if pid is None else pid) & 0xFFFFFFFF
         file = open_file(path, create=True, exist_ok=exist_ok, mode=mode)
         taken = []
         try:
@@ -268,12 +258,15 @@ class Channel:
         """Attach to the descriptor at ``offset`` of an existing file as the
         locality its creator did not take.  Validates the whole descriptor (spec
         6.4); waits up to ``timeout`` seconds for a creator that is still writing it.
-        ``features`` limits what this side accepts (default: all it supports)."""
-        _check_tuning(budget, spin)
-        _check_offset(offset)
-        deadline = time.monotonic() + timeout
-        supported = supported_features() if features is None else features
-        own_pid = (os.getpid() if pid is None else pid) & 0xFFFFFFFF
+        ``features`` limits what this side accepts (default: all it supports).
+        ``timeout`` None waits for ever."""
+        offset = _check_offset(offset)
+        wait = _forever(timeout)
+        deadline = float("inf") if wait is None else time.monotonic() + wait
+        supported = supported_features() if features is None else args.check_u64("features", features)
+        own_pid = os.getpid() & 0xFFFFFFFF if pid is None else args.check_u32("pid", pid)
+        budget, spin = args.check_budget(budget), args.check_spin(spin)
+        liveness_interval = args.check_liveness_interval(liveness_interval)
         ordering = ordering or get_ordering()
         while True:
             try:
@@ -376,10 +369,28 @@ class Channel:
 
     @spin.setter
     def spin(self, seconds: float) -> None:
-        _check_tuning(1, seconds)
+        seconds = args.check_spin(seconds)
         self._spin = seconds
         self._spin_slice = min(seconds, SPIN_SLICE)
         self._side.configure(self._waiter_flag, self._spin_slice)
+
+    @property
+    def budget(self) -> int:
+        """Notifier calls one :meth:`wakeup` makes at most."""
+        return self._budget
+
+    @budget.setter
+    def budget(self, calls: int) -> None:
+        self._budget = args.check_budget(calls)
+
+    @property
+    def liveness_interval(self) -> float:
+        """The longest :meth:`wait` parks between checks that the peer lives."""
+        return self._liveness_interval
+
+    @liveness_interval.setter
+    def liveness_interval(self, seconds: float) -> None:
+        self._liveness_interval = args.check_liveness_interval(seconds)
 
     @property
     def features(self) -> Optional[int]:
@@ -477,8 +488,10 @@ class Channel:
                                  field=_record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"])
 
-    def wait_for_peer(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
+    def wait_for_peer(self, timeout: Optional[float]) -> bool:
+        """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
+        t = _forever(timeout)
+        deadline = float("inf") if t is None else time.monotonic() + t
         while not self.peer_attached():
             if time.monotonic() >= deadline:
                 return False
@@ -488,9 +501,7 @@ class Channel:
     def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
         """enabled/pending/dirty of a record (own by default), for inspection."""
         self._require_open()
-        loc = self.locality if locality is None else locality
-        if loc not in (NORTH, SOUTH):
-            raise ValueError(f"locality must be 0 or 1, not {loc!r}")
+        loc = self.locality if locality is None else args.check_locality(locality)
         w = self._ordering.load_word(self._words[loc])
         return {"enabled": w & 0xFF, "pending": (w >> 8) & 0xFF, "dirty": (w >> 16) & 0xFF}
 
@@ -533,7 +544,7 @@ class Channel:
         """Consume signals and run the notifier (spec 7.2).  Returns the notifier
         calls made; when the budget runs out, ``more_work`` is set and pending stays
         set, and the caller must call again."""
-        return self._run(None, self.budget if budget is None else budget)
+        return self._run(None, self._budget if budget is None else args.check_budget(budget))
 
     def _run(self, r: Optional[int], budget: int) -> int:
         """The wakeup loop, from the result ``r`` of a step already taken (None: none)."""
@@ -543,8 +554,6 @@ class Channel:
         self.stats["wakeups"] += 1
         try:
             if r is None:
-                if budget < 1:
-                    return self._end_at_budget(0)
                 r = step()  # one step of the loop, with F2 or F3 (abi.fence)
             while True:
                 if r == STEP_NOTIFY:  # dirty cleared
@@ -599,7 +608,7 @@ class Channel:
         ``timeout`` seconds pass (False).  Spins for ``spin`` seconds, then parks,
         re-checking the peer at least every ``liveness_interval``; raises
         ``PEER_CLOSED``/``PEER_DEAD`` when the peer has gone."""
-        return self._wait(timeout, 0.0)
+        return self._wait(_forever(timeout), 0.0)
 
     def _wait(self, timeout: Optional[float], spun: float) -> bool:
         """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller
@@ -672,13 +681,14 @@ class Channel:
 
     def poll(self, timeout: Optional[float] = None) -> int:
         """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""
+        timeout = _forever(timeout)
         if self.more_work:
             return self.wakeup()
         if timeout is None or timeout >= self._spin_slice:
             # The hot path: one native call spins (one slice) and takes the first step.
             r = self._side.spin_step()
             if r != STEP_IDLE:
-                return self._run(r, self.budget)
+                return self._run(r, self._budget)
             spun = self._spin_slice
         else:
             spun = 0.0

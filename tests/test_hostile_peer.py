@@ -472,6 +472,20 @@ def test_a_mapping_stays_guarded_while_the_application_holds_a_view(tmp_path):
     assert seen["byte"] == 0
 
 
+@pytest.mark.parametrize("code,ours", [(2, True), (1, False), (3, False), (4, False)],
+                         ids=["BUS_ADRERR", "BUS_ADRALN", "BUS_OBJERR", "BUS_MCEERR_AR"])
+def test_the_guard_answers_only_a_truncated_file(code, ours):
+    """A SIGBUS at a guarded address is the guard's only with si_code BUS_ADRERR (an
+    access past the end of a file); a hardware memory error or an alignment fault
+    goes to the handler installed before, and the mapping is left as it was (the
+    old guard papered over every si_code > 0 with a zero page)."""
+    seen = victim("guard_passes_on_other_sigbus", "py", code=code)
+    if "skipped" in seen:
+        pytest.skip(seen["skipped"])
+    assert seen == {**seen, "pattern_intact": not ours, "guard_answered": int(ours), "fired": int(ours),
+                    "previous_handler_ran": not ours}, seen
+
+
 # ------------------------------------------------------------ 10, 11: one file, one mapping
 
 
@@ -554,6 +568,86 @@ def test_closing_one_channel_keeps_the_other_channels_lock(tmp_path, locks):
     finally:
         holder.kill()
         holder.wait()
+
+
+# ------------------------------------------------------------ 13: arguments
+
+NAN, INF = float("nan"), float("inf")
+BAD_CREATE = [
+    ("offset", -64), ("offset", 2**64 - 64), ("offset", 2**63), ("offset", 1.5), ("offset", True),
+    ("size", -1), ("size", 2**63), ("features", -1), ("features", 2**64), ("required", -1),
+    ("mode", 0), ("mode", 0o400), ("mode", 0o1777), ("mode", -1), ("pid", -1), ("pid", 2**32),
+    ("instance_id", b"short"), ("budget", 0), ("budget", 2**32), ("spin", NAN), ("spin", -1.0),
+    ("spin", INF), ("liveness_interval", -1.0), ("liveness_interval", 0.0), ("liveness_interval", NAN),
+    ("liveness_interval", INF),
+]
+
+
+def _ids(cases: List[Any]) -> List[str]:
+    return [f"{k}={v!r}" for k, v in cases]
+
+
+@pytest.mark.parametrize("name,value", BAD_CREATE, ids=_ids(BAD_CREATE))
+def test_create_refuses_bad_arguments_before_touching_the_file(eng, tmp_path, name, value):
+    cls = engine_class(eng)
+    path = tmp_path / "chan"
+    with pytest.raises(ValueError, match=name):
+        cls.create(path, NORTH, **{name: value})
+    assert not path.exists()
+
+
+BAD_ATTACH = [("offset", -64), ("offset", 2**64 - 64), ("timeout", NAN), ("timeout", -1.0), ("pid", -1),
+              ("features", -1), ("budget", 0), ("liveness_interval", NAN)]
+
+
+@pytest.mark.parametrize("name,value", BAD_ATTACH, ids=_ids(BAD_ATTACH))
+def test_attach_refuses_bad_arguments_and_writes_nothing(eng, tmp_path, name, value):
+    cls = engine_class(eng)
+    path = tmp_path / "chan"
+    with Channel.create(path, NORTH) as creator:
+        before = creator.descriptor_bytes()
+        with pytest.raises(ValueError, match=name):
+            cls.attach(path, **{name: value})
+        assert creator.descriptor_bytes() == before
+
+
+def test_offsets_the_abi_refuses_are_faults(eng, tmp_path):
+    cls = engine_class(eng)
+    with pytest.raises(ShmSignalFault) as exc:
+        cls.create(tmp_path / "a", NORTH, offset=96)
+    assert exc.value.code == Fault.BAD_OFFSET
+    with pytest.raises(ShmSignalFault) as exc:
+        cls.create(tmp_path / "b", 2)
+    assert exc.value.code == Fault.BAD_LOCALITY
+    with pytest.raises(ShmSignalFault) as exc:
+        cls.create(tmp_path / "c", NORTH, instance_id=bytes(16))
+    assert exc.value.code == Fault.BAD_INSTANCE_ID
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_empty_or_short_file_is_too_small_not_an_error_of_python(eng, tmp_path):
+    cls = engine_class(eng)
+    for size in (0, 100):
+        path = tmp_path / f"f{size}"
+        path.write_bytes(bytes(size))
+        with pytest.raises(ShmSignalFault) as exc:
+            cls.attach(path)
+        assert exc.value.code == Fault.MAPPING_TOO_SMALL
+        with pytest.raises(ShmSignalFault) as exc:
+            cls.attach(path, offset=2**40)
+        assert exc.value.code == Fault.MAPPING_TOO_SMALL
+
+
+@pytest.mark.parametrize("timeout", [NAN, -1.0, -INF], ids=["nan", "-1", "-inf"])
+def test_waits_refuse_timeouts_that_are_not_durations(eng, tmp_path, timeout):
+    cls = engine_class(eng)
+    with cls.create(tmp_path / "chan", NORTH) as ch:
+        start = time.monotonic()
+        for call in (ch.wait, ch.poll, ch.wait_for_peer):
+            with pytest.raises(ValueError, match="timeout"):
+                call(timeout)
+        assert time.monotonic() - start < 1.0
+        assert ch.wait(0) is False and ch.poll(0) == 0  # zero is a valid timeout
 
 
 # ------------------------------------------------------------ 14: leaks

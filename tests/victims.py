@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import sys
 import time
 from pathlib import Path
@@ -125,6 +126,54 @@ def channels_in_one_file(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
     return {"faults": faults}
 
 
+def guard_passes_on_other_sigbus(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
+    """Guard an anonymous mapping, then send this very thread a SIGBUS as the kernel
+    would raise it (a process may give its own signals any si_code): code
+    ``a["code"]`` at an address inside.  Only BUS_ADRERR (a truncated file) is the
+    guard's; a hardware memory error (BUS_MCEERR_AR) must reach the previous handler
+    instead of being papered over with a zero page."""
+    import ctypes
+    import mmap
+    import platform
+    import signal
+
+    from abi import native
+
+    nr = {"x86_64": 297, "aarch64": 240}.get(platform.machine())
+    if nr is None or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return {"skipped": f"no rt_tgsigqueueinfo number here ({platform.machine()})"}
+    reached: List[int] = []
+    # "The handler installed before": Python's, chained to by the guard's handler.
+    signal.signal(signal.SIGBUS, lambda signum, frame: reached.append(signum))
+    lib = native.load()
+    m = mmap.mmap(-1, 4096)
+    m[:4] = b"\x5a" * 4
+    pin = ctypes.c_char.from_buffer(m)
+    base = ctypes.addressof(pin)
+    fired = ctypes.c_uint32(0)
+    assert lib.shm_signal_guard(base, 4096, ctypes.byref(fired)) == 0
+    info = (ctypes.c_byte * 128)()
+    # si_signo, si_errno, si_code, (padding), si_addr: the 64-bit layout
+    struct.pack_into("iii4xQ", info, 0, signal.SIGBUS, 0, a["code"], base + 64)
+    libc = ctypes.CDLL(None, use_errno=True)
+    before = lib.shm_signal_guard_faults()
+    r = libc.syscall(nr, os.getpid(), threading_native_id(), signal.SIGBUS, ctypes.byref(info))
+    if r != 0:
+        return {"error": os.strerror(ctypes.get_errno())}
+    out = {"pattern_intact": m[:4] == b"\x5a" * 4, "guard_answered": lib.shm_signal_guard_faults() - before,
+           "fired": fired.value, "previous_handler_ran": bool(reached)}
+    lib.shm_signal_unguard(base)
+    del pin
+    m.close()
+    return out
+
+
+def threading_native_id() -> int:
+    import threading
+
+    return threading.get_native_id()
+
+
 def _same_file(link: str, ino: int) -> bool:
     try:
         return os.stat(link).st_ino == ino
@@ -133,7 +182,8 @@ def _same_file(link: str, ino: int) -> bool:
 
 
 SCENARIOS = {f.__name__: f for f in (attach_under_flipper, shrink_then_regrow, many_mappings_then_truncate,
-                                     buffer_outlives_close, channels_in_one_file)}
+                                     buffer_outlives_close, channels_in_one_file,
+                                     guard_passes_on_other_sigbus)}
 
 
 def main(argv: List[str]) -> int:

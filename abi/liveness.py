@@ -54,6 +54,28 @@ class LockKind:
         raise NotImplementedError
 
 
+# ``struct flock`` as struct formats, member by member (tests/test_liveness.py checks
+# them against the C headers: Linux natively, macOS and FreeBSD at compile time).
+# 64-bit off_t everywhere: CPython is built with large-file support, and the OFD
+# commands take struct flock64; native alignment gives i386's 24 bytes.
+FLOCK_LAYOUTS = {
+    "linux": [("l_type", "h"), ("l_whence", "h"), ("l_start", "q"), ("l_len", "q"), ("l_pid", "i")],
+    "bsd": [("l_start", "q"), ("l_len", "q"), ("l_pid", "i"), ("l_type", "h"), ("l_whence", "h")],
+}
+FLOCK_BUFFER = 32  # at least sizeof(struct flock) on each (FreeBSD's has l_sysid: 32)
+
+
+def flock_layout(platform: str = sys.platform) -> str:
+    return "linux" if platform.startswith("linux") else "bsd"
+
+
+def flock_offsets(layout: str) -> dict:
+    """Each member's offset, as the native struct module lays the format out."""
+    fields = FLOCK_LAYOUTS[layout]
+    return {name: struct.calcsize("@" + "".join(c for _n, c in fields[:i + 1])) - struct.calcsize("@" + c)
+            for i, (name, c) in enumerate(fields)}
+
+
 class _FcntlLocks(LockKind):
     """fcntl record locks with the platform's ``struct flock``."""
 
@@ -62,22 +84,15 @@ class _FcntlLocks(LockKind):
 
         self.fcntl = fcntl
         self.setlk, self.getlk = setlk, getlk
-        if sys.platform.startswith("linux"):
-            # short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid; 64-bit
-            # off_t everywhere (CPython is built with large-file support, and the OFD
-            # commands take struct flock64); native alignment gives i386's 24 bytes.
-            self.fmt, self.type_at = "@hhqqi", 0
-        else:
-            # BSD and macOS: off_t l_start, off_t l_len, pid_t l_pid, short l_type, short l_whence
-            self.fmt, self.type_at = "@qqihh", struct.calcsize("@qqi")
-        self.size = max(struct.calcsize(self.fmt + "0q"), 32)
+        fields = FLOCK_LAYOUTS[flock_layout()]
+        self.fmt = "@" + "".join(c for _n, c in fields)
+        self.names = [n for n, _c in fields]
+        self.type_at = flock_offsets(flock_layout())["l_type"]
 
     def _flock(self, ltype: int, offset: int) -> bytes:
-        if self.type_at == 0:
-            raw = struct.pack(self.fmt, ltype, os.SEEK_SET, offset, 1, 0)
-        else:
-            raw = struct.pack(self.fmt, offset, 1, 0, ltype, os.SEEK_SET)
-        return raw + bytes(self.size - len(raw))
+        values = {"l_type": ltype, "l_whence": os.SEEK_SET, "l_start": offset, "l_len": 1, "l_pid": 0}
+        raw = struct.pack(self.fmt, *(values[n] for n in self.names))
+        return raw + bytes(FLOCK_BUFFER - len(raw))
 
     def try_lock(self, fd: int, offset: int) -> bool:
         try:

@@ -3,7 +3,8 @@ processes over a real file, in every pairing of the Python and the C engine, the
 peer also built with ASan+UBSan, and the Python engine in the 32-bit CPython of the
 i386 root (abi/i386_root.py) against the 64-bit C engine, over one mapping.
 Scenarios: ping-pong, masking, coalescing, close, liveness (busy, dead), a parked
-wake, faults, and a stress run of 10^6 injects with random pauses.
+wake, faults, and a stress run of 10^6 injects with random pauses (4 * 10^5 for
+the 32-bit pairs).
 
 The 32-bit kinds: ``py32`` runs the engine with native fences (a ``gcc -m32``
 libshm_signal passed as SHM_SIGNAL_LIB), ``py32k`` with kernel-call fences (no
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FEATURES = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT
 LIVENESS = 0xD  # ... | LIVENESS_LOCK
 STRESS_INJECTS = 1_000_000
+PY32_STRESS_INJECTS = 400_000  # the 32-bit pairs: 4 more stress runs within the time budget
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
 
 PY32_KINDS = ("py32", "py32k")  # native fences, kernel-call fences
@@ -143,6 +145,7 @@ class Pair:
         self.peers: List[PeerProc] = []
         self.killed: List[PeerProc] = []
         self.kind_of: Dict[PeerProc, str] = {}
+        self.stress_injects = PY32_STRESS_INJECTS if py32 else STRESS_INJECTS
 
     def start(self, kind: str, name: str) -> PeerProc:
         env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
@@ -282,13 +285,15 @@ def test_parked_wake(pair: Pair, features: int) -> None:
 
 
 def test_stress(pair: Pair) -> None:
-    """10^6 injects with random pauses into a receiver that drains and parks; every
-    notification is accounted for and the receiver wakes for the last one."""
+    """10^6 injects (4 * 10^5 for the 32-bit pairs) with random pauses into a
+    receiver that drains and parks; every notification is accounted for and the
+    receiver wakes for the last one."""
     north, south = pair.connect()
     north.cmd("enable")
     north.send("serve 20")
     pause = 3 if pair.kinds[1] != "py" else 1
-    r = south.cmd(f"inject {STRESS_INJECTS} {pause}", timeout=600)
+    injects = pair.stress_injects
+    r = south.cmd(f"inject {injects} {pause}", timeout=600)
     sent = south.cmd("stats")
     south.cmd("close")
     served = north.reply(60)
@@ -296,7 +301,7 @@ def test_stress(pair: Pair) -> None:
     fields = dict(t.split("=") for t in served.split()[1:])
     calls = int(fields["calls"])
     notified = int(r["notified"])
-    assert 1 <= notified <= STRESS_INJECTS and 1 <= calls <= STRESS_INJECTS + 1
+    assert 1 <= notified <= injects and 1 <= calls <= injects + 1
     st = north.cmd("stats")
     rec = record(north.cmd("dump")["_"], 0)
     # every notification the sender counted is in the receiver's notify_count (the
@@ -304,7 +309,7 @@ def test_stress(pair: Pair) -> None:
     assert rec["notify_count"] == int(sent["notifications"]), (rec, sent)
     assert (rec["pending"], rec["dirty"]) == (0, 0)
     assert st["late"] == "0", st  # no wake-up was lost (the C engine counts them)
-    print(f"stress {pair.kinds}: injects={STRESS_INJECTS} notifications={sent['notifications']} "
+    print(f"stress {pair.kinds}: injects={injects} notifications={sent['notifications']} "
           f"receiver calls={calls} parks={st['parks']}")
 
 
@@ -382,7 +387,7 @@ def test_stress_waiter_flag(pair: Pair) -> None:
     north, south = pair.connect(WAITER)
     north.cmd("enable")
     north.send("serve 20")
-    south.cmd(f"inject {STRESS_INJECTS // 2} 1", timeout=600)
+    south.cmd(f"inject {pair.stress_injects // 2} 1", timeout=600)
     sent = south.cmd("stats")
     south.cmd("close")
     served = north.reply(60)

@@ -178,16 +178,18 @@ class Pair:
 
     def close(self) -> None:
         problems = []
-        for p in self.peers:
-            if p in self.killed:
-                p.finish()
-                continue
-            status = p.finish()
-            text = p.stderr_path.read_text(errors="replace")
-            if status != 0 or any(m in text for m in SANITIZER_MARKERS):
-                problems.append(f"{p.name} exited {status}\n{p.log()}")
-        if self.py32 is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            for p in self.peers:
+                if p in self.killed:
+                    p.finish()
+                    continue
+                status = p.finish()
+                text = p.stderr_path.read_text(errors="replace")
+                if status != 0 or any(m in text for m in SANITIZER_MARKERS):
+                    problems.append(f"{p.name} exited {status}\n{p.log()}")
+        finally:
+            if self.py32 is not None:  # its directory is inside the root
+                shutil.rmtree(self.dir, ignore_errors=True)
         assert not problems, "\n".join(problems)
 
 

@@ -25,6 +25,7 @@ Neither relies on the interpreter being slow.
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import sys
 import time
@@ -248,13 +249,20 @@ def kernel_fence() -> Callable[[], Any]:
 
     libc = ctypes.CDLL(None, use_errno=True)
     syscall = libc.syscall
-    nr = futex_syscall_number()
+    nr = futex_syscall_number()  # this process's ABI, not the kernel's (wake_linux)
     dummy = ctypes.c_uint32(0)
     addr = ctypes.addressof(dummy)
     futex_wake_private = 1 | 128
 
     def fence() -> None:
         syscall(nr, ctypes.c_void_p(addr), futex_wake_private, 1, None, None, 0)
+
+    # A FUTEX_WAKE with nobody waiting wakes 0; anything else (-1: ENOSYS, EFAULT)
+    # means the call is not the fence it should be.  Checked once, not per call.
+    if syscall(nr, ctypes.c_void_p(addr), futex_wake_private, 1, None, None, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"futex({nr}, FUTEX_WAKE_PRIVATE) as a fence failed: "
+                           f"{errno.errorcode.get(err, err)}")
 
     fence.keepalive = dummy  # type: ignore[attr-defined]
     return fence

@@ -102,7 +102,8 @@ class PeerProc:
         return int(r.split()[1])
 
     def log(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:  # finish() closes it; the log is read after that too
+            self._stderr.flush()
         err = self.stderr_path.read_text(errors="replace")[-4000:]
         return "\n".join(self.transcript[-30:]) + (f"\n[stderr]\n{err}" if err.strip() else "")
 

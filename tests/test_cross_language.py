@@ -1,7 +1,15 @@
 """Cross-language tests: reference peers (docs/spec.md section 13) as separate
 processes over a real file, in every pairing of the Python and the C engine, the C
-peer also built with ASan+UBSan.  Scenarios: ping-pong, masking, coalescing, close,
-liveness (busy, dead), faults, and a stress run of 10^6 injects with random pauses.
+peer also built with ASan+UBSan, and the Python engine in the 32-bit CPython of the
+i386 root (abi/i386_root.py) against the 64-bit C engine, over one mapping.
+Scenarios: ping-pong, masking, coalescing, close, liveness (busy, dead), a parked
+wake, faults, and a stress run of 10^6 injects with random pauses (4 * 10^5 for
+the 32-bit pairs).
+
+The 32-bit kinds: ``py32`` runs the engine with native fences (a ``gcc -m32``
+libshm_signal passed as SHM_SIGNAL_LIB), ``py32k`` with kernel-call fences (no
+library: the fence is the futex call of abi/wake_linux.py).  They run in a chroot,
+so their file lies inside the root and they are given its path there.
 
 Channels that are not about liveness negotiate WAKE_ADDRESS | NOTIFY_COUNT (0x9),
 so that a liveness-lock disagreement between engines shows in the liveness tests
@@ -11,10 +19,14 @@ and nowhere else.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from peer_harness import SANITIZE, PeerProc, build_c_peer, python_peer_argv, record
@@ -28,10 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FEATURES = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT
 LIVENESS = 0xD  # ... | LIVENESS_LOCK
 STRESS_INJECTS = 1_000_000
+PY32_STRESS_INJECTS = 400_000  # the 32-bit pairs: 4 more stress runs within the time budget
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
 
+PY32_KINDS = ("py32", "py32k")  # native fences, kernel-call fences
+# the 32-bit Python engine creates / the 64-bit C engine creates, for each ordering
+PY32_PAIRS = [("py32", "c"), ("c", "py32"), ("py32k", "c"), ("c", "py32k")]
 PAIRS = [("py", "c"), ("c", "py"), ("c", "c"), ("py", "py"), ("asan", "asan"), ("py", "asan"),
-         ("asan", "py")]
+         ("asan", "py"), *PY32_PAIRS]
 
 
 @pytest.fixture(scope="session")
@@ -55,24 +71,106 @@ def _argv(progs: Dict[str, List[str]], kind: str) -> List[str]:
     return progs[kind]
 
 
+class Py32:
+    """The Python engine of this checkout in the i386 root's 32-bit CPython.
+
+    ``stage`` (inside the root, ``guest`` there) holds a copy of the ``abi``
+    package and a 32-bit libshm_signal built here with ``-m32``; :meth:`argv` runs
+    a reference peer in a chroot with an empty environment but for its own."""
+
+    def __init__(self, root: Path, stage: Path) -> None:
+        self.root, self.stage = root, stage
+        self.guest = "/" + str(stage.relative_to(root))
+
+    def env(self, kind: str) -> List[str]:
+        env = [f"PYTHONPATH={self.guest}", "PYTHONDONTWRITEBYTECODE=1", f"XDG_CACHE_HOME={self.guest}/cache"]
+        if kind == "py32":
+            return [*env, f"SHM_SIGNAL_LIB={self.guest}/lib32/libshm_signal.so"]
+        return [*env, "SHM_SIGNAL_NO_BUILD=1"]
+
+    def argv(self, kind: str, *command: str) -> List[str]:
+        return ["chroot", str(self.root), "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin",
+                "LC_ALL=C.UTF-8", *self.env(kind), "python3", *command]
+
+    def guest_path(self, host: Path) -> str:
+        return "/" + str(host.relative_to(self.root))
+
+
+@pytest.fixture(scope="session")
+def py32_engine() -> Iterator[Py32]:
+    """The i386 root with this checkout's engine in it (removed again at the end)."""
+    import abi
+    from abi import i386_root, native
+
+    if not sys.platform.startswith("linux") or os.uname().machine not in ("x86_64", "i686", "i386"):
+        missing(f"the i386 root runs on x86 Linux, not {sys.platform} {os.uname().machine}")
+    why = i386_root.why_not_usable()
+    if why:
+        missing(f"the 32-bit Python engine runs in the i386 root: {why}")
+    if not i386_root.has_python():
+        missing("the i386 root is not built (run: python -m abi.i386_root)")
+    root = i386_root.root_dir()
+    stage = root / "tmp" / f"shm-signal-py32-{uuid.uuid4().hex[:12]}"
+    try:
+        shutil.copytree(Path(abi.__file__).resolve().parent, stage / "abi",
+                        ignore=shutil.ignore_patterns("__pycache__", "_native", "*.so", "*.pyc"))
+        try:
+            native.build(stage / "lib32", extra_flags=["-m32"])
+        except native.NativeLibraryError as exc:
+            missing(f"cannot build a 32-bit libshm_signal (gcc -m32: gcc-multilib): {str(exc)[:500]}")
+        py32 = Py32(root, stage)
+        # Each kind runs the ordering it is named for, in a 32-bit process.
+        probe = ("import ctypes; from abi import fence, wake_linux; "
+                 "print(ctypes.sizeof(ctypes.c_void_p), fence.get_ordering().name, "
+                 "wake_linux.futex_syscall_number())")
+        for kind, ordering in (("py32", "native"), ("py32k", "kernel-call")):
+            out = subprocess.run(py32.argv(kind, "-c", probe), capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            bits, name, nr = out.stdout.split()
+            assert (bits, name) == ("4", ordering), (kind, out.stdout)
+            print(f"{kind}: 32-bit CPython, {name} ordering, SYS_futex {nr}")
+        yield py32
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 class Pair:
-    def __init__(self, progs: Dict[str, List[str]], kinds: Tuple[str, str], tmp: Path) -> None:
-        self.progs, self.kinds, self.tmp = progs, kinds, tmp
-        self.path = tmp / "chan"
+    def __init__(self, progs: Dict[str, List[str]], kinds: Tuple[str, str], tmp: Path,
+                 py32: Optional[Py32] = None) -> None:
+        self.progs, self.kinds, self.tmp, self.py32 = progs, kinds, tmp, py32
+        # A 32-bit peer maps the file from inside the root: it lies there for both.
+        self.dir = (py32.root / "tmp" / f"shm-signal-chan-{uuid.uuid4().hex[:12]}") if py32 else tmp
+        self.dir.mkdir(exist_ok=True)
+        self.path = self.dir / "chan"
         self.peers: List[PeerProc] = []
         self.killed: List[PeerProc] = []
+        self.kind_of: Dict[PeerProc, str] = {}
+        self.stress_injects = PY32_STRESS_INJECTS if py32 else STRESS_INJECTS
 
     def start(self, kind: str, name: str) -> PeerProc:
         env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
-        p = PeerProc(_argv(self.progs, kind), f"{name}-{kind}", self.tmp, env)
+        if kind in PY32_KINDS:
+            assert self.py32 is not None
+            argv = self.py32.argv(kind, "-m", "abi.peer")
+        else:
+            argv = _argv(self.progs, kind)
+        p = PeerProc(argv, f"{name}-{kind}", self.tmp, env)
         self.peers.append(p)
+        self.kind_of[p] = kind
         return p
+
+    def path_for(self, peer: PeerProc) -> str:
+        """The channel file's path as ``peer`` sees it (inside the root for py32)."""
+        if self.kind_of[peer] in PY32_KINDS:
+            assert self.py32 is not None
+            return self.py32.guest_path(self.path)
+        return str(self.path)
 
     def connect(self, features: int = FEATURES) -> Tuple[PeerProc, PeerProc]:
         north = self.start(self.kinds[0], "north")
         south = self.start(self.kinds[1], "south")
-        assert north.cmd(f"create {self.path} 0 features=0x{features:x}")["locality"] == "0"
-        r = south.cmd(f"attach {self.path} timeout=5")
+        assert north.cmd(f"create {self.path_for(north)} 0 features=0x{features:x}")["locality"] == "0"
+        r = south.cmd(f"attach {self.path_for(south)} timeout=5")
         assert (r["locality"], r["features"]) == ("1", f"0x{features:x}")
         assert north.cmd("wait_peer 5")["attached"] == "1"
         assert north.cmd("features")["features"] == f"0x{features:x}"
@@ -80,21 +178,26 @@ class Pair:
 
     def close(self) -> None:
         problems = []
-        for p in self.peers:
-            if p in self.killed:
-                p.finish()
-                continue
-            status = p.finish()
-            text = p.stderr_path.read_text(errors="replace")
-            if status != 0 or any(m in text for m in SANITIZER_MARKERS):
-                problems.append(f"{p.name} exited {status}\n{p.log()}")
+        try:
+            for p in self.peers:
+                if p in self.killed:
+                    p.finish()
+                    continue
+                status = p.finish()
+                text = p.stderr_path.read_text(errors="replace")
+                if status != 0 or any(m in text for m in SANITIZER_MARKERS):
+                    problems.append(f"{p.name} exited {status}\n{p.log()}")
+        finally:
+            if self.py32 is not None:  # its directory is inside the root
+                shutil.rmtree(self.dir, ignore_errors=True)
         assert not problems, "\n".join(problems)
 
 
 @pytest.fixture(params=PAIRS, ids=[f"{n}-{s}" for n, s in PAIRS])
 def pair(request: pytest.FixtureRequest, peer_programs: Dict[str, List[str]],
          tmp_path: Path) -> Iterator[Pair]:
-    p = Pair(peer_programs, request.param, tmp_path)
+    py32 = request.getfixturevalue("py32_engine") if set(request.param) & set(PY32_KINDS) else None
+    p = Pair(peer_programs, request.param, tmp_path, py32)
     try:
         yield p
     finally:
@@ -157,14 +260,42 @@ def test_peer_closed(pair: Pair) -> None:
     assert south.err("inject") == 101  # NO_CHANNEL after close
 
 
+@pytest.mark.parametrize("features", [FEATURES, 0x19], ids=["plain", "waiter_flag"])
+def test_parked_wake(pair: Pair, features: int) -> None:
+    """Each side in turn parks in the kernel (a wait with nothing to do) and the
+    other's inject wakes it: at once, not at the end of a park slice (a C waiter
+    counts that as late), and parked, not spinning through a futex call that
+    returns at once (a handful of parks, not thousands).  With WAITER_FLAG the
+    injector wakes only a waiter that announced its park (spec 7.5)."""
+    north, south = pair.connect(features)
+    north.cmd("enable")
+    south.cmd("enable")
+    for waiter, waker in ((north, south), (south, north)):
+        before = waiter.cmd("stats")
+        waiter.send("wait 10")
+        time.sleep(0.25)  # off the 0.1 s park slices
+        t0 = time.monotonic()
+        assert waker.cmd("inject")["notified"] == "1"
+        assert waiter.reply(15) == "ok ready=1"
+        latency = time.monotonic() - t0
+        after = waiter.cmd("stats")
+        parks = int(after["parks"]) - int(before["parks"])
+        assert waiter.cmd("wakeup")["calls"] == "1"
+        assert 1 <= parks <= 20, (waiter.name, before, after)  # parked, in slices
+        assert after["late"] == before["late"], (waiter.name, before, after)  # the wake came
+        assert latency < 1.0, (waiter.name, latency)  # well within the 10 s timeout
+
+
 def test_stress(pair: Pair) -> None:
-    """10^6 injects with random pauses into a receiver that drains and parks; every
-    notification is accounted for and the receiver wakes for the last one."""
+    """10^6 injects (4 * 10^5 for the 32-bit pairs) with random pauses into a
+    receiver that drains and parks; every notification is accounted for and the
+    receiver wakes for the last one."""
     north, south = pair.connect()
     north.cmd("enable")
     north.send("serve 20")
     pause = 3 if pair.kinds[1] != "py" else 1
-    r = south.cmd(f"inject {STRESS_INJECTS} {pause}", timeout=600)
+    injects = pair.stress_injects
+    r = south.cmd(f"inject {injects} {pause}", timeout=600)
     sent = south.cmd("stats")
     south.cmd("close")
     served = north.reply(60)
@@ -172,7 +303,7 @@ def test_stress(pair: Pair) -> None:
     fields = dict(t.split("=") for t in served.split()[1:])
     calls = int(fields["calls"])
     notified = int(r["notified"])
-    assert 1 <= notified <= STRESS_INJECTS and 1 <= calls <= STRESS_INJECTS + 1
+    assert 1 <= notified <= injects and 1 <= calls <= injects + 1
     st = north.cmd("stats")
     rec = record(north.cmd("dump")["_"], 0)
     # every notification the sender counted is in the receiver's notify_count (the
@@ -180,7 +311,7 @@ def test_stress(pair: Pair) -> None:
     assert rec["notify_count"] == int(sent["notifications"]), (rec, sent)
     assert (rec["pending"], rec["dirty"]) == (0, 0)
     assert st["late"] == "0", st  # no wake-up was lost (the C engine counts them)
-    print(f"stress {pair.kinds}: injects={STRESS_INJECTS} notifications={sent['notifications']} "
+    print(f"stress {pair.kinds}: injects={injects} notifications={sent['notifications']} "
           f"receiver calls={calls} parks={st['parks']}")
 
 
@@ -188,7 +319,7 @@ def test_locality_busy(pair: Pair) -> None:
     """With LIVENESS_LOCK, a third peer cannot take a record a live peer holds."""
     north, south = pair.connect(LIVENESS)
     third = pair.start(pair.kinds[0], "third")
-    assert third.err(f"attach {pair.path}") == 14  # LOCALITY_BUSY
+    assert third.err(f"attach {pair.path_for(third)}") == 14  # LOCALITY_BUSY
     third.cmd("hello")
 
 
@@ -202,7 +333,7 @@ def test_peer_dead(pair: Pair) -> None:
     south.kill()
     assert north.err("wait 5") == 15  # PEER_DEAD
     again = pair.start(pair.kinds[1], "south2")
-    assert again.cmd(f"attach {pair.path}")["locality"] == "1"
+    assert again.cmd(f"attach {pair.path_for(again)}")["locality"] == "1"
     assert again.cmd("inject")["notified"] == "1"
 
 
@@ -258,7 +389,7 @@ def test_stress_waiter_flag(pair: Pair) -> None:
     north, south = pair.connect(WAITER)
     north.cmd("enable")
     north.send("serve 20")
-    south.cmd(f"inject {STRESS_INJECTS // 2} 1", timeout=600)
+    south.cmd(f"inject {pair.stress_injects // 2} 1", timeout=600)
     sent = south.cmd("stats")
     south.cmd("close")
     served = north.reply(60)

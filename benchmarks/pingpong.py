@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from abi import layout  # noqa: E402
 from abi.engine import NORTH, Channel  # noqa: E402
 from abi.wake import supported_features  # noqa: E402
-from abi.wake_linux import futex_syscall_number  # noqa: E402
+from abi.wake_linux import this_futex_abi, timespec_type  # noqa: E402
 
 CTX = mp.get_context("fork")
 SPIN_FOREVER = 3600.0  # "both sides active": never park
@@ -238,9 +238,9 @@ class _Futex:
         word = ctypes.addressof(ctypes.c_char.from_buffer(mm, offset))
         self.value = ctypes.c_uint32.from_address(word)
         self._expected = ctypes.c_uint32(0)
-        ts = ctypes.c_long * 2
-        self._ts = ts(1, 0)
-        nr, addr = futex_syscall_number(), ctypes.c_void_p(word)
+        abi = this_futex_abi()  # the process's ABI: number and timespec width
+        self._ts = timespec_type(abi)(1, 0)
+        nr, addr = abi.nr, ctypes.c_void_p(word)
         self._wait = functools.partial(libc.syscall, nr, addr, 0, self._expected, self._ts, None, 0)
         self.wake = functools.partial(libc.syscall, nr, addr, 1, 1, None, None, 0)
 

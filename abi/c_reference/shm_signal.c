@@ -1001,7 +1001,8 @@ int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset, 
 	rc = check_offset(offset, err);
 	if (rc)
 		return rc;
-	deadline = shm_signal_now_s() + (timeout_s > 0 ? timeout_s : 0);
+	/* < 0: no limit, as for every other timeout of this API */
+	deadline = timeout_s < 0 ? (double)INFINITY : shm_signal_now_s() + timeout_s;
 	for (;;) {
 		shm_signal_chan *ch = chan_new();
 		double now;

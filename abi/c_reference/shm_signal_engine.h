@@ -101,10 +101,10 @@ SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, ui
  * Attach to the descriptor at `offset` of the file `path` as the locality the creator
  * left free (spec 6.3: takes that record's lock, then decides everything from one
  * validated snapshot).  Validates in the order of spec 6.4 against the mapping's real
- * length; retries for up to `timeout_s` seconds (NaN: E_ARG) while the file is missing
- * (then E_TIMEOUT), empty or too short (MAPPING_TOO_SMALL), not yet published (magic
- * still 0: BAD_MAGIC), or its creator changes under the attach (BAD_LOCALITY).  The
- * path is opened as in shm_signal_create.  `features` (with SHM_SIGNAL_O_FEATURES) is
+ * length; retries for up to `timeout_s` seconds (< 0: no limit; NaN: E_ARG) while the
+ * file is missing (then E_TIMEOUT), empty or too short (MAPPING_TOO_SMALL), not yet
+ * published (magic still 0: BAD_MAGIC), or its creator changes under the attach
+ * (BAD_LOCALITY).  The path is opened as in shm_signal_create.  `features` (with SHM_SIGNAL_O_FEATURES) is
  * the set this side supports: features_accepted = offered & features.
  */
 SHM_SIGNAL_API int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset,

@@ -391,7 +391,7 @@ int shm_signal_file_size(struct shm_signal_file *f, uint64_t *len, struct shm_si
 
 int shm_signal_file_grow(struct shm_signal_file *f, uint64_t len, struct shm_signal_error *err)
 {
-	uint64_t cur;
+	uint64_t cur = 0;
 	int rc;
 	reg_lock();
 	rc = size_of(f, &cur, err);
@@ -414,7 +414,7 @@ int shm_signal_file_map(struct shm_signal_file *f, uint64_t need, struct shm_sig
 			struct shm_signal_error *err)
 {
 	struct shm_signal_map *m;
-	uint64_t len;
+	uint64_t len = 0;
 	int rc;
 	*out = NULL;
 	reg_lock();

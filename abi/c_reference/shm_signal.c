@@ -1356,7 +1356,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 
 int shm_signal_peer_attached(shm_signal_chan *ch)
 {
-	if (!ch || ch->closed)
+	if (!ch || ch->closed || fired(ch))
 		return 0;
 	return ld32(rec(ch, ch->remote) + 4) == SHM_SIGNAL_STATE_ATTACHED;
 }

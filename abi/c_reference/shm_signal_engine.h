@@ -143,7 +143,8 @@ SHM_SIGNAL_API uint32_t shm_signal_locality(const shm_signal_chan *ch);
  * that was not offered or left out a required one (spec 6.2; the set is not used). */
 SHM_SIGNAL_API int shm_signal_features(shm_signal_chan *ch, uint64_t *features, int *negotiated,
 				       struct shm_signal_error *err);
-/* 1 if the remote's state reads attached now, else 0 (a plain look, no checks). */
+/* 1 if the remote's state reads attached now, else 0 (a plain look; 0 once the
+ * mapping's guard fired). */
 SHM_SIGNAL_API int shm_signal_peer_attached(shm_signal_chan *ch);
 /* Wait up to timeout_s (< 0: forever; NaN: E_ARG) for the remote to attach:
  * *attached = 1, or 0 at the timeout.  Faults BAD_STATE, BAD_FEATURES,

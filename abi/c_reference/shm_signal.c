@@ -827,10 +827,12 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	if (rc)
 		return fail(ch, rc);
 	/* step 2: both records' locks before anything is written, whatever the features:
-	 * they keep two creators, or a creator and an attacher, off one descriptor */
-	rc = take_lock(ch, locality, err);
+	 * they keep two creators, or a creator and an attacher, off one descriptor.  North
+	 * first, whatever our locality: two racing creators then cannot each take one lock
+	 * and both give up; the first to north's lock wins. */
+	rc = take_lock(ch, 0, err);
 	if (!rc)
-		rc = take_lock(ch, other, err);
+		rc = take_lock(ch, 1, err);
 	/* step 3: write only over zeros or a descriptor none of whose records is live */
 	if (!rc)
 		rc = look_before_writing(ch, err);

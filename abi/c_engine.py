@@ -14,7 +14,7 @@ import ctypes
 import os
 from typing import Any, Callable, Dict, Optional
 
-from . import layout, native
+from . import arguments, layout, native
 from .faults import Fault, ShmSignalFault
 
 # Mirrors of shm_signal_engine.h.
@@ -54,12 +54,14 @@ _SIGNATURES: Dict[str, tuple] = {
                             ctypes.c_int),
     "shm_signal_close": ([_P], None),
     "shm_signal_locality": ([_P], ctypes.c_uint32),
-    "shm_signal_features": ([_P, ctypes.POINTER(ctypes.c_uint64)], ctypes.c_int),
+    "shm_signal_features": ([_P, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_int), _ERR],
+                            ctypes.c_int),
     "shm_signal_peer_attached": ([_P], ctypes.c_int),
-    "shm_signal_wait_for_peer": ([_P, ctypes.c_double], ctypes.c_int),
+    "shm_signal_wait_for_peer": ([_P, ctypes.c_double, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
+    "shm_signal_check_peer": ([_P, _ERR], ctypes.c_int),
     "shm_signal_set_notifier": ([_P, NOTIFIER_T, _P], None),
-    "shm_signal_set_budget": ([_P, ctypes.c_uint32], None),
-    "shm_signal_set_liveness_interval": ([_P, ctypes.c_double], None),
+    "shm_signal_set_budget": ([_P, ctypes.c_uint32, _ERR], ctypes.c_int),
+    "shm_signal_set_liveness_interval": ([_P, ctypes.c_double, _ERR], ctypes.c_int),
     "shm_signal_inject": ([_P, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
     "shm_signal_enable": ([_P, ctypes.POINTER(ctypes.c_uint32), _ERR], ctypes.c_int),
     "shm_signal_disable": ([_P, _ERR], ctypes.c_int),
@@ -115,8 +117,12 @@ def validate(buf: bytes, offset: int = 0, length: Optional[int] = None,
     """The C engine's spec 6.4 validation of ``buf`` (a whole mapping's bytes)."""
     err = Error()
     data = bytes(buf)
-    rc = lib().shm_signal_validate(data, len(data) if length is None else length, offset, supported,
-                                   ctypes.byref(err))
+    offset = arguments.check_u64("offset", offset)
+    supported = arguments.check_u64("supported", supported)
+    n = len(data) if length is None else arguments.check_u64("length", length)
+    if n > len(data):
+        raise ValueError(f"length={length!r}: must be at most len(buf) = {len(data)}")
+    rc = lib().shm_signal_validate(data, n, offset, supported, ctypes.byref(err))
     if rc:
         _raise(rc, err)
 
@@ -154,53 +160,121 @@ class CChannel:
     # ------------------------------------------------------------------ set-up
 
     @classmethod
-    def create(cls, path: Any, locality: int = layout.LOCALITY_NORTH, *, offset: int = 0,
+    def create(cls, path: Any, locality: Any = layout.LOCALITY_NORTH, *, offset: int = 0,
                size: Optional[int] = None, features: Optional[int] = None, required: int = 0,
                mode: int = 0o600, exist_ok: bool = False, notifier: Optional[Notifier] = None,
-               instance_id: Optional[bytes] = None, pid: Optional[int] = None) -> CChannel:
+               instance_id: Optional[bytes] = None, pid: Optional[int] = None,
+               budget: Optional[int] = None, liveness_interval: Optional[float] = None) -> CChannel:
+        # Checked here: ctypes would silently wrap a negative or oversized integer.
+        loc = arguments.check_locality(locality)
+        offset = arguments.check_offset(offset)
+        size = arguments.check_size(size)
+        if features is not None:
+            features = arguments.check_u64("features", features)
+        required = arguments.check_u64("required", required)
+        mode = arguments.check_mode(mode)
+        instance_id = arguments.check_instance_id(instance_id)
+        if pid is not None:
+            pid = arguments.check_u32("pid", pid)
+        tuning = cls._check_tuning(budget, liveness_interval)
         flags = (O_EXIST_OK if exist_ok else 0) | (O_FEATURES if features is not None else 0)
         flags |= (O_INSTANCE_ID if instance_id is not None else 0) | (O_PID if pid is not None else 0)
-        if instance_id is not None and len(instance_id) != 16:
-            raise ValueError("instance_id must be 16 bytes")
         out, err = ctypes.c_void_p(), Error()
-        rc = lib().shm_signal_create(ctypes.byref(out), os.fsencode(path), locality, offset, size or 0,
-                                     features or 0, required, mode, flags, instance_id,
-                                     (pid or 0) & 0xFFFFFFFF, ctypes.byref(err))
+        rc = lib().shm_signal_create(ctypes.byref(out), os.fsencode(path), loc, offset, size or 0,
+                                     features or 0, required, mode, flags, instance_id, pid or 0,
+                                     ctypes.byref(err))
         if rc:
             _raise(rc, err)
         assert out.value is not None
-        return cls(out.value, notifier)
+        return cls(out.value, notifier)._tune(*tuning)
 
     @classmethod
-    def attach(cls, path: Any, *, offset: int = 0, timeout: float = 0.0, features: Optional[int] = None,
-               notifier: Optional[Notifier] = None, pid: Optional[int] = None) -> CChannel:
+    def attach(cls, path: Any, *, offset: int = 0, timeout: Optional[float] = 0.0,
+               features: Optional[int] = None, notifier: Optional[Notifier] = None,
+               pid: Optional[int] = None, budget: Optional[int] = None,
+               liveness_interval: Optional[float] = None) -> CChannel:
+        """``timeout``: seconds to retry while the file is missing, short or not yet
+        published; None retries without a limit."""
+        offset = arguments.check_offset(offset)
+        t = arguments.check_timeout(timeout)
+        if features is not None:
+            features = arguments.check_u64("features", features)
+        if pid is not None:
+            pid = arguments.check_u32("pid", pid)
+        tuning = cls._check_tuning(budget, liveness_interval)
         flags = (O_FEATURES if features is not None else 0) | (O_PID if pid is not None else 0)
         out, err = ctypes.c_void_p(), Error()
         rc = lib().shm_signal_attach(ctypes.byref(out), os.fsencode(path), offset, features or 0, flags,
-                                     (pid or 0) & 0xFFFFFFFF, timeout, ctypes.byref(err))
+                                     pid or 0, float("inf") if t is None else t, ctypes.byref(err))
         if rc:
             _raise(rc, err)
         assert out.value is not None
-        return cls(out.value, notifier)
+        return cls(out.value, notifier)._tune(*tuning)
+
+    @staticmethod
+    def _check_tuning(budget: Optional[int], liveness_interval: Optional[float]) -> tuple:
+        return (None if budget is None else arguments.check_budget(budget),
+                None if liveness_interval is None else arguments.check_liveness_interval(liveness_interval))
+
+    def _tune(self, budget: Optional[int], liveness_interval: Optional[float]) -> CChannel:
+        try:
+            if budget is not None:
+                self.set_budget(budget)
+            if liveness_interval is not None:
+                self.set_liveness_interval(liveness_interval)
+        except BaseException:
+            self.close()
+            raise
+        return self
 
     # ------------------------------------------------------------------ state
 
     @property
     def features(self) -> Optional[int]:
-        f = ctypes.c_uint64()
-        return int(f.value) if lib().shm_signal_features(self._handle, ctypes.byref(f)) else None
+        """The negotiated set; None while a creator's peer has not attached.  Raises
+        ``BAD_FEATURES`` when the attacher accepted what was not offered (spec 6.2)."""
+        f, negotiated, err = ctypes.c_uint64(), ctypes.c_int(), Error()
+        rc = lib().shm_signal_features(self._handle, ctypes.byref(f), ctypes.byref(negotiated),
+                                       ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        return int(f.value) if negotiated.value else None
 
     def peer_attached(self) -> bool:
         return bool(lib().shm_signal_peer_attached(self._handle))
 
-    def wait_for_peer(self, timeout: float) -> bool:
-        return bool(lib().shm_signal_wait_for_peer(self._handle, timeout))
+    def wait_for_peer(self, timeout: Optional[float]) -> bool:
+        """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
+        t = arguments.check_timeout(timeout)
+        attached, err = ctypes.c_int(), Error()
+        rc = lib().shm_signal_wait_for_peer(self._handle, -1.0 if t is None else t, ctypes.byref(attached),
+                                            ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        return bool(attached.value)
+
+    def check_peer(self) -> None:
+        """Raise ``PEER_CLOSED``, ``PEER_DEAD``, ``BAD_STATE``, ``BAD_FEATURES`` or
+        ``MAPPING_TOO_SMALL`` if the peer has gone or broke the protocol (a peer that
+        never attached is none of these)."""
+        err = Error()
+        rc = lib().shm_signal_check_peer(self._handle, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
 
     def set_budget(self, budget: int) -> None:
-        lib().shm_signal_set_budget(self._handle, budget)
+        b = arguments.check_budget(budget)
+        err = Error()
+        rc = lib().shm_signal_set_budget(self._handle, b, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
 
     def set_liveness_interval(self, seconds: float) -> None:
-        lib().shm_signal_set_liveness_interval(self._handle, seconds)
+        s = arguments.check_liveness_interval(seconds)
+        err = Error()
+        rc = lib().shm_signal_set_liveness_interval(self._handle, s, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
 
     def descriptor_bytes(self) -> bytes:
         buf = ctypes.create_string_buffer(layout.DESC_SIZE)
@@ -229,8 +303,8 @@ class CChannel:
 
     def wakeup(self, budget: Optional[int] = None) -> int:
         calls, more, err = ctypes.c_uint32(), ctypes.c_int(), Error()
-        if budget is not None and budget < 1:
-            raise ValueError("budget must be at least 1")
+        if budget is not None:
+            budget = arguments.check_budget(budget)
         rc = lib().shm_signal_wakeup(self._handle, budget or 0, ctypes.byref(calls), ctypes.byref(more),
                                      ctypes.byref(err))
         self.more_work = bool(more.value)
@@ -248,13 +322,16 @@ class CChannel:
         self._check(lib().shm_signal_disable(self._handle, ctypes.byref(err)), err)
 
     def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until dirty or pending is set, or ``timeout`` seconds (None: no limit)."""
+        t = arguments.check_timeout(timeout)
         ready, err = ctypes.c_int(), Error()
-        rc = lib().shm_signal_wait(self._handle, -1.0 if timeout is None else timeout, ctypes.byref(ready),
+        rc = lib().shm_signal_wait(self._handle, -1.0 if t is None else t, ctypes.byref(ready),
                                    ctypes.byref(err))
         self._check(rc, err)
         return bool(ready.value)
 
     def poll(self, timeout: Optional[float] = None) -> int:
+        arguments.check_timeout(timeout)
         if self.more_work or self.wait(timeout):
             return self.wakeup()
         return 0

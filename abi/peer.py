@@ -131,7 +131,8 @@ class Peer:
         o = parse_options(args[1:])
         if self.ch is not None:
             raise PeerError(USAGE, "a channel is open: close it first")
-        self.ch = self._cls.attach(args[0], offset=o.get("offset", 0), timeout=o.get("timeout", 0.0),
+        t = o.get("timeout", 0.0)
+        self.ch = self._cls.attach(args[0], offset=o.get("offset", 0), timeout=None if t < 0 else t,
                                    features=o.get("features"), notifier=self._count, pid=o.get("pid"))
         return f"locality={self.ch.locality} features=0x{self.ch.features or 0:x}"
 
@@ -141,7 +142,8 @@ class Peer:
 
     def cmd_wait_peer(self, args: List[str]) -> str:
         t = _num(args, 0, float, "wait_peer SECONDS")
-        return f"attached={int(bool(self._need().wait_for_peer(t)))}"
+        limit = None if t < 0 else t  # negative: no limit (spec 13.1)
+        return f"attached={int(bool(self._need().wait_for_peer(limit)))}"
 
     def cmd_enable(self, args: List[str]) -> str:
         return f"calls={self._need().enable()}"

@@ -164,3 +164,62 @@ def test_fault_replies(win: Wine, tmp_path: Path) -> None:
         reply = p.raw(f"attach {Wine.path(path)} offset={f['offset']} features={f['features']}")
         assert reply.split()[:2] == ["err", str(f["code"])], (f["name"], reply)
         assert path.read_bytes() == data
+
+
+HOLD_NAME = r"""
+#include <stdio.h>
+#include <windows.h>
+/* Hold a named mutex until stdin closes: an object of another type under the name a
+ * channel's event needs makes CreateEventW fail (ERROR_INVALID_HANDLE). */
+int main(int argc, char **argv)
+{
+    wchar_t name[200];
+    int i;
+    if (argc < 2)
+        return 2;
+    for (i = 0; argv[1][i] && i < 199; i++)
+        name[i] = (wchar_t)argv[1][i];
+    name[i] = 0;
+    if (!CreateMutexW(NULL, FALSE, name))
+        return 3;
+    printf("held\n");
+    fflush(stdout);
+    while (getchar() != EOF) {
+    }
+    return 0;
+}
+"""
+
+
+def test_create_that_cannot_open_its_events_writes_nothing(win: Wine, tmp_path: Path) -> None:
+    """Item 14 (spec 6.1): everything that can fail happens before the first write, so
+    a create whose named event cannot be made leaves no published descriptor with an
+    attached record behind (it used to publish first, fail, and drop its lock: a
+    creator that looked dead)."""
+    cc = require_tool("x86_64-w64-mingw32-gcc")
+    src = tmp_path / "hold_name.c"
+    src.write_text(HOLD_NAME)
+    exe = tmp_path / "hold_name.exe"
+    subprocess.run([cc, "-O2", str(src), "-o", str(exe)], check=True, capture_output=True, timeout=300)
+    iid = "00112233445566778899aabbccddeeff"
+    holder = subprocess.Popen([win.wine, str(exe), f"Local\\shm-signal-{iid}-north"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, **win.env})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        creator, attacher = win.start("creator", tmp_path), win.start("attacher", tmp_path)
+        chan = tmp_path / "chan"
+        assert creator.err(f"create {Wine.path(chan)} 0 instance={iid} features=0x{WINDOWS_FEATURES:x}",
+                           60) == 102
+        assert not any(chan.read_bytes())  # created and sized, not a byte written
+        # nothing published: an attacher finds no descriptor (and would find no dead creator)
+        assert attacher.err(f"attach {Wine.path(chan)}", 60) in (1, 5, 104)
+        # once the name is free, the same create works (over the zeros it left)
+        holder.stdin.close()  # type: ignore[union-attr]
+        holder.wait(timeout=60)
+        assert creator.cmd(f"create {Wine.path(chan)} 0 instance={iid} features=0x{WINDOWS_FEATURES:x} "
+                           "exist_ok=1", 60)["locality"] == "0"
+        assert attacher.cmd(f"attach {Wine.path(chan)}", 60)["locality"] == "1"
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()

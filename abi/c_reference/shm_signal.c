@@ -2,10 +2,11 @@
 /*
  * shm_signal.c - the C reference engine of shm-signal ABI v1 (docs/spec.md 6-9).
  *
- * One file, three parts: the OS layer (file mapping, liveness lock, wake-up
- * channels, clocks) for POSIX and Windows; descriptor validation in the order of
- * spec 6.4; the protocol of spec 7 with the fences F0-F4 at exactly the points the
- * spec names.
+ * Three parts: the OS layer (wake-up channels, clocks) for POSIX and Windows;
+ * descriptor validation in the order of spec 6.4, on one snapshot; creation, attach
+ * and the protocol of spec 7 with the fences F0-F6 at exactly the points the spec
+ * names.  Files, mappings and liveness locks are shared by all channels of a file in
+ * this process: shm_signal_file.c.
  *
  * Shared bytes are touched only with C11 atomics (relaxed, ordered by explicit
  * fences), so a hostile or racing peer can give us odd values but never undefined
@@ -23,6 +24,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -34,9 +36,6 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -48,10 +47,16 @@
 #endif
 
 #include "shm_signal_engine.h"
+#include "shm_signal_file.h"
 
 #define DEFAULT_BUDGET 1024u
 #define DEFAULT_LIVENESS_S 0.1
 #define POLL_INTERVAL_S 0.001 /* the "no channel" mode's polling interval */
+#define MAX_PARK_S 3600.0     /* the longest single kernel wait: "no limit" parks again */
+/* A candidate lost wake-up (a timed-out park that then found a notification pending)
+ * counts as `late` only if the remote's notify_count has not moved this long after:
+ * the remote counts before it wakes, and may be preempted in between. */
+#define LATE_GRACE_S 0.5
 
 /* Offsets inside the descriptor (checked against shm_signal.h by its asserts). */
 #define OFF_IRQ(l) (64u + 64u * (l))
@@ -61,35 +66,39 @@
 #define F_WAITING 3u /* pad0: the owner's waiting flag when WAITER_FLAG is negotiated */
 
 struct shm_signal_chan {
-	unsigned char *base; /* the whole file, mapped */
-	uint64_t map_len;
-	unsigned char *desc; /* base + offset */
+	struct shm_signal_file *file; /* shared by the channels of this file in this process */
+	struct shm_signal_map *map;   /* the same, per mapping; map->fired set by the guard */
+	unsigned char *desc;          /* map->base + offset */
 	uint64_t offset;
 	uint32_t locality, remote;
+	int is_creator;
 	uint64_t supported; /* this side's feature set */
-	uint64_t offered;   /* features_offered as read at create/attach */
+	uint64_t offered;   /* creator: what it wrote; attacher: from the validated snapshot */
+	uint64_t required;  /* creator: what it wrote */
 	uint64_t features;  /* negotiated, valid when negotiated != 0 */
 	int negotiated;
-	int have_lock;
+	int peer_seen; /* the remote's state read attached once: empty from now on is a fault */
+	int locked[2]; /* liveness bytes this channel holds, per record */
+	int published; /* own state stored attached: a failure must store closed */
 	int closed;
-	uint32_t fired; /* set by the truncation guard (shm_signal_guard.c) */
+	uint8_t instance_id[16];
+	int late_armed; /* a candidate lost wake-up, settled later (LATE_GRACE_S) */
+	uint64_t late_count;
+	double late_since;
 	shm_signal_notifier notifier;
 	void *notifier_ctx;
 	uint32_t budget;
 	double liveness_s;
 	struct shm_signal_stats stats;
 #if defined(_WIN32)
-	HANDLE file, mapping;
 	HANDLE events[2]; /* named auto-reset events, north and south; NULL if unused */
-#else
-	int fd;
 #endif
 };
 
 /* ---------------------------------------------------------------- errors */
 
-static int set_err(struct shm_signal_error *err, int code, const char *field, int64_t offset,
-		   const char *expected, const char *actual, const char *fmt, ...)
+int shm_signal_err_set(struct shm_signal_error *err, int code, const char *field, int64_t offset,
+		       const char *expected, const char *actual, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -106,16 +115,19 @@ static int set_err(struct shm_signal_error *err, int code, const char *field, in
 	return code;
 }
 
+#define set_err shm_signal_err_set
+#define sys_err shm_signal_err_sys
+
 #if defined(_WIN32)
 #define LAST_OS_ERROR() ((int)GetLastError())
 #else
 #define LAST_OS_ERROR() errno
 #endif
 
-static int sys_err(struct shm_signal_error *err, const char *what)
+int shm_signal_err_sys(struct shm_signal_error *err, const char *what)
 {
 	int e = LAST_OS_ERROR();
-	set_err(err, SHM_SIGNAL_E_SYSTEM, NULL, -1, NULL, NULL, "%s failed (os error %d)", what, e);
+	shm_signal_err_set(err, SHM_SIGNAL_E_SYSTEM, NULL, -1, NULL, NULL, "%s failed (os error %d)", what, e);
 	if (err)
 		err->sys_errno = e;
 	return SHM_SIGNAL_E_SYSTEM;
@@ -329,6 +341,8 @@ static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 		long tv_sec;
 		long tv_nsec;
 	} ts;
+	if (s > MAX_PARK_S)
+		s = MAX_PARK_S;
 	ts.tv_sec = (long)s;
 	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
 	/* No timeout, no kernel timer to arm and cancel: about 0.5 us per park. */
@@ -337,8 +351,8 @@ static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 	return 0; /* EAGAIN (word changed) and EINTR are normal returns */
 #elif defined(__APPLE__)
 	os_sync_wait_fn fn = apple_wait();
-	if (s < 0)
-		s = 3600.0; /* "no limit": an hour, then the caller's loop parks again */
+	if (s < 0 || s > MAX_PARK_S)
+		s = MAX_PARK_S; /* "no limit": an hour, then the caller's loop parks again */
 	if (fn) {
 		if (fn(word, raw, 4, OS_SYNC_SHARED, OS_CLOCK_MACH_ABSOLUTE_TIME,
 		       (uint64_t)(s * 1e9)) < 0)
@@ -367,7 +381,7 @@ static int open_events(shm_signal_chan *ch, struct shm_signal_error *err)
 		wchar_t name[96];
 		int n = snprintf(narrow, sizeof narrow, "Local\\shm-signal-"), i;
 		for (i = 0; i < 16; i++) {
-			unsigned char b = ld8(ch->desc + 40 + i);
+			unsigned char b = ch->instance_id[i]; /* validated, never re-read */
 			narrow[n++] = hex[b >> 4];
 			narrow[n++] = hex[b & 15];
 		}
@@ -413,19 +427,22 @@ static int park(shm_signal_chan *ch, uint32_t raw, double s)
 		return park_address(ch, raw, s);
 #if defined(_WIN32)
 	if ((w & SHM_SIGNAL_F_WAKE_NAMED_EVENT) && ch->events[ch->locality]) {
-		DWORD ms = s < 0 ? INFINITE : (DWORD)(s * 1000.0 + 0.999);
+		DWORD ms = s < 0 ? INFINITE : (DWORD)((s < MAX_PARK_S ? s : MAX_PARK_S) * 1000.0 + 0.999);
 		return WaitForSingleObject(ch->events[ch->locality], ms) == WAIT_TIMEOUT;
 	}
 #endif
 	sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
 	return 1;
 }
-
 /* ---------------------------------------------------- liveness (spec 9) */
 
 #ifndef SHM_SIGNAL_LOCK_BASE /* older copies of shm_signal.h */
 #define SHM_SIGNAL_LOCK_BASE (UINT64_C(1) << 40)
 #endif
+
+/* The largest descriptor offset: its bytes, and its records' liveness bytes at
+ * SHM_SIGNAL_LOCK_BASE + offset + 64 + 64 * L, lie below 2^63 (off_t is signed). */
+#define MAX_OFFSET ((uint64_t)INT64_MAX - SHM_SIGNAL_LOCK_BASE - SHM_SIGNAL_DESC_SIZE)
 
 static uint64_t lock_offset(const shm_signal_chan *ch, uint32_t loc)
 {
@@ -433,107 +450,28 @@ static uint64_t lock_offset(const shm_signal_chan *ch, uint32_t loc)
 	return SHM_SIGNAL_LOCK_BASE + ch->offset + OFF_IRQ(loc);
 }
 
-/* Take the exclusive lock on record `loc`'s liveness byte: 0, 1 if held elsewhere. */
-static int lock_take(shm_signal_chan *ch, uint32_t loc)
+static const char *const state_field[2] = {"irq[0].state", "irq[1].state"};
+
+/* Take record `loc`'s liveness byte: 0, LOCALITY_BUSY, or an error. */
+static int take_lock(shm_signal_chan *ch, uint32_t loc, struct shm_signal_error *err)
 {
-#if defined(_WIN32)
-	OVERLAPPED ov;
-	uint64_t off = lock_offset(ch, loc);
-	memset(&ov, 0, sizeof ov);
-	ov.Offset = (DWORD)(off & 0xffffffffu);
-	ov.OffsetHigh = (DWORD)(off >> 32);
-	return LockFileEx(ch->file, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0,
-			  &ov) ? 0 : 1;
-#else
-	struct flock fl;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)lock_offset(ch, loc);
-	fl.l_len = 1;
-#ifdef F_OFD_SETLK
-	/* Open-file-description lock: conflicts with other descriptions even in this process. */
-	return fcntl(ch->fd, F_OFD_SETLK, &fl) == 0 ? 0 : 1;
-#else
-	return fcntl(ch->fd, F_SETLK, &fl) == 0 ? 0 : 1;
-#endif
-#endif
+	int rc = shm_signal_file_lock(ch->file, lock_offset(ch, loc), err);
+	if (rc == 1)
+		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[loc], (int64_t)OFF_IRQ(loc) + 4,
+			       "a free liveness lock", "held",
+			       "the record's liveness lock is held (by another process, or another "
+			       "channel of this one)");
+	if (rc == 0)
+		ch->locked[loc] = 1;
+	return rc;
 }
 
-static void lock_release(shm_signal_chan *ch, uint32_t loc)
+static void drop_lock(shm_signal_chan *ch, uint32_t loc)
 {
-#if defined(_WIN32)
-	OVERLAPPED ov;
-	uint64_t off = lock_offset(ch, loc);
-	memset(&ov, 0, sizeof ov);
-	ov.Offset = (DWORD)(off & 0xffffffffu);
-	ov.OffsetHigh = (DWORD)(off >> 32);
-	UnlockFileEx(ch->file, 0, 1, 0, &ov);
-#else
-	struct flock fl;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_UNLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)lock_offset(ch, loc);
-	fl.l_len = 1;
-#ifdef F_OFD_SETLK
-	fcntl(ch->fd, F_OFD_SETLK, &fl);
-#else
-	fcntl(ch->fd, F_SETLK, &fl);
-#endif
-#endif
-}
-
-/* Is record `loc`'s liveness lock held by someone?  1 held, 0 free. */
-static int lock_held(shm_signal_chan *ch, uint32_t loc)
-{
-#if defined(_WIN32)
-	if (lock_take(ch, loc) != 0)
-		return 1;
-	lock_release(ch, loc);
-	return 0;
-#else
-	struct flock fl;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)lock_offset(ch, loc);
-	fl.l_len = 1;
-#ifdef F_OFD_GETLK
-	if (fcntl(ch->fd, F_OFD_GETLK, &fl) != 0)
-		return 1; /* cannot tell: never declare a peer dead on doubt */
-#else
-	if (fcntl(ch->fd, F_GETLK, &fl) != 0)
-		return 1;
-#endif
-	return fl.l_type != F_UNLCK;
-#endif
-}
-
-/* ------------------------------------------------------ file and mapping */
-
-static void unmap(shm_signal_chan *ch)
-{
-#if defined(_WIN32)
-	if (ch->base)
-		UnmapViewOfFile(ch->base);
-	if (ch->mapping)
-		CloseHandle(ch->mapping);
-	if (ch->events[0])
-		CloseHandle(ch->events[0]);
-	if (ch->events[1])
-		CloseHandle(ch->events[1]);
-	if (ch->file && ch->file != INVALID_HANDLE_VALUE)
-		CloseHandle(ch->file); /* also drops the liveness lock */
-#else
-	if (ch->base) {
-		shm_signal_unguard(ch->base);
-		munmap(ch->base, (size_t)ch->map_len);
+	if (ch->locked[loc]) {
+		shm_signal_file_unlock(ch->file, lock_offset(ch, loc));
+		ch->locked[loc] = 0;
 	}
-	if (ch->fd >= 0)
-		close(ch->fd); /* also drops the OFD lock */
-#endif
-	ch->base = NULL;
 }
 
 static shm_signal_chan *chan_new(void)
@@ -541,108 +479,39 @@ static shm_signal_chan *chan_new(void)
 	shm_signal_chan *ch = (shm_signal_chan *)calloc(1, sizeof *ch);
 	if (!ch)
 		return NULL;
-#if !defined(_WIN32)
-	ch->fd = -1;
-#endif
 	ch->budget = DEFAULT_BUDGET;
 	ch->liveness_s = DEFAULT_LIVENESS_S;
 	return ch;
 }
 
-/* Open (or create) the file; 1 = missing (attach retries), else 0 or an error. */
-static int file_open(shm_signal_chan *ch, const char *path, int create, int exist_ok,
-		     uint32_t mode, struct shm_signal_error *err)
+/* Release everything a channel holds.  A channel that published its attached state
+ * and did not close stores closed first: its lock going away must not read as a
+ * death (spec 6.1, 6.3). */
+static void chan_free(shm_signal_chan *ch)
 {
+	if (!ch)
+		return;
+	if (ch->published && !ch->closed) {
+		st32(rec(ch, ch->locality) + 4, SHM_SIGNAL_STATE_CLOSED);
+		atomic_thread_fence(memory_order_seq_cst);
+	}
+	drop_lock(ch, 0);
+	drop_lock(ch, 1);
 #if defined(_WIN32)
-	DWORD disp = create ? (exist_ok ? OPEN_ALWAYS : CREATE_NEW) : OPEN_EXISTING;
-	(void)mode;
-	ch->file = CreateFileA(path, GENERIC_READ | GENERIC_WRITE,
-			       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, disp,
-			       FILE_ATTRIBUTE_NORMAL, NULL);
-	if (ch->file == INVALID_HANDLE_VALUE) {
-		DWORD e = GetLastError();
-		ch->file = NULL;
-		if (!create && (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND))
-			return 1;
-		if (create && e == ERROR_FILE_EXISTS)
-			return set_err(err, SHM_SIGNAL_E_EXISTS, "path", -1, NULL, path,
-				       "%s exists (pass exist_ok to reuse it)", path);
-		return sys_err(err, "CreateFileA");
-	}
-#else
-	int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | (exist_ok ? 0 : O_EXCL) : 0);
-	ch->fd = open(path, flags, (mode_t)(mode ? mode : 0600));
-	if (ch->fd < 0) {
-		if (!create && errno == ENOENT)
-			return 1;
-		if (create && errno == EEXIST)
-			return set_err(err, SHM_SIGNAL_E_EXISTS, "path", -1, NULL, path,
-				       "%s exists (pass exist_ok to reuse it)", path);
-		return sys_err(err, "open");
-	}
+	if (ch->events[0])
+		CloseHandle(ch->events[0]);
+	if (ch->events[1])
+		CloseHandle(ch->events[1]);
 #endif
-	return 0;
+	shm_signal_map_release(ch->map);
+	shm_signal_file_release(ch->file);
+	free(ch);
 }
 
-static int file_size(shm_signal_chan *ch, uint64_t *len, struct shm_signal_error *err)
+static int fail(shm_signal_chan *ch, int rc)
 {
-#if defined(_WIN32)
-	LARGE_INTEGER sz;
-	if (!GetFileSizeEx(ch->file, &sz))
-		return sys_err(err, "GetFileSizeEx");
-	*len = (uint64_t)sz.QuadPart;
-#else
-	struct stat st;
-	if (fstat(ch->fd, &st) != 0)
-		return sys_err(err, "fstat");
-	*len = (uint64_t)st.st_size;
-#endif
-	return 0;
-}
-
-static int file_grow(shm_signal_chan *ch, uint64_t len, struct shm_signal_error *err)
-{
-	uint64_t cur;
-	int rc = file_size(ch, &cur, err);
-	if (rc || cur >= len)
-		return rc;
-#if defined(_WIN32)
-	{
-		LARGE_INTEGER pos;
-		pos.QuadPart = (LONGLONG)len;
-		if (!SetFilePointerEx(ch->file, pos, NULL, FILE_BEGIN) || !SetEndOfFile(ch->file))
-			return sys_err(err, "SetEndOfFile");
-	}
-#else
-	if (ftruncate(ch->fd, (off_t)len) != 0)
-		return sys_err(err, "ftruncate");
-#endif
-	return 0;
-}
-
-static int map_file(shm_signal_chan *ch, uint64_t len, struct shm_signal_error *err)
-{
-	if (len == 0 || len > (uint64_t)SIZE_MAX)
-		return set_err(err, SHM_SIGNAL_E_ARG, "mapping length", -1, NULL, NULL,
-			       "cannot map %llu bytes", (unsigned long long)len);
-#if defined(_WIN32)
-	ch->mapping = CreateFileMappingW(ch->file, NULL, PAGE_READWRITE, 0, 0, NULL);
-	if (!ch->mapping)
-		return sys_err(err, "CreateFileMappingW");
-	ch->base = (unsigned char *)MapViewOfFile(ch->mapping, FILE_MAP_ALL_ACCESS, 0, 0, (SIZE_T)len);
-	if (!ch->base)
-		return sys_err(err, "MapViewOfFile");
-#else
-	void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, ch->fd, 0);
-	if (p == MAP_FAILED)
-		return sys_err(err, "mmap");
-	ch->base = (unsigned char *)p;
-	/* best effort: unguarded, a shrinking peer means SIGBUS */
-	shm_signal_guard(p, len, &ch->fired);
-#endif
-	ch->map_len = len;
-	ch->desc = ch->base + ch->offset;
-	return 0;
+	chan_free(ch);
+	return rc;
 }
 
 /* ---------------------------------------------------- validation (6.4) */
@@ -655,26 +524,28 @@ static int fault_at(struct shm_signal_error *err, int code, const char *field, i
 	return set_err(err, code, field, off, expected, a, "%s", msg);
 }
 
-int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint64_t supported,
-			struct shm_signal_error *err)
+/* Copy `n` (<= 192) descriptor bytes from the mapping: the magic first, an acquire
+ * fence, then the rest (spec 6.4; the creator's fence before its magic store is the
+ * other half), so a snapshot with a valid magic holds all the creator wrote before. */
+static void snapshot(const unsigned char *desc, unsigned char *d, unsigned n)
 {
-	unsigned char d[SHM_SIGNAL_DESC_SIZE];
-	const unsigned char *src = (const unsigned char *)mapping;
+	unsigned i;
+	for (i = 0; i < n && i < 4; i++)
+		d[i] = ld8(desc + i);
+	atomic_thread_fence(memory_order_acquire);
+	for (; i < n; i++)
+		d[i] = ld8(desc + i);
+}
+
+/* Rules 3-13 of spec 6.4 on a snapshot `d`; `len` is the mapping's length and rules 1
+ * and 2 (offset aligned, offset + 192 <= len) hold. */
+static int validate_snapshot(const unsigned char *d, uint64_t len, uint64_t offset, uint64_t supported,
+			     struct shm_signal_error *err)
+{
 	uint32_t magic, version, size, creator, loc, i;
 	uint64_t offered, required, accepted;
 	uint32_t attacher_state;
 	char field[40];
-
-	if (offset % SHM_SIGNAL_DESC_ALIGN)
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset", (int64_t)offset,
-				"descriptor offset is not a multiple of 64", "multiple of 64", offset);
-	if (len < offset + SHM_SIGNAL_DESC_SIZE)
-		return fault_at(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length",
-				(int64_t)offset, "the mapping ends before the descriptor does",
-				"offset + 192", len);
-	/* One snapshot: a peer rewriting the bytes cannot pass one check and fail another. */
-	for (i = 0; i < SHM_SIGNAL_DESC_SIZE; i++)
-		d[i] = ld8(src + offset + i);
 
 	magic = shm_signal_load_le32(d + 0);
 	if (magic != SHM_SIGNAL_MAGIC)
@@ -690,7 +561,7 @@ int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_SIZE, "desc_size", 8,
 				"desc_size must be >= 192 and a multiple of 64",
 				">= 192, multiple of 64", size);
-	if (len < offset + size)
+	if (len - offset < size) /* offset <= len - 192: no overflow */
 		return fault_at(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length",
 				(int64_t)offset, "the mapping ends before offset + desc_size",
 				"offset + desc_size", len);
@@ -748,17 +619,15 @@ int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint
 						"0 or 1", r[i]);
 			}
 		}
-		if (state > SHM_SIGNAL_STATE_CLOSED) {
-			snprintf(field, sizeof field, "irq[%u].state", loc);
-			return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, field, (int64_t)OFF_IRQ(loc) + 4,
-					"state must be 0, 1 or 2", "0, 1 or 2", state);
-		}
+		if (state > SHM_SIGNAL_STATE_CLOSED)
+			return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, state_field[loc],
+					(int64_t)OFF_IRQ(loc) + 4, "state must be 0, 1 or 2", "0, 1 or 2",
+					state);
 	}
-	if (shm_signal_load_le32(d + OFF_IRQ(creator) + 4) == SHM_SIGNAL_STATE_EMPTY) {
-		snprintf(field, sizeof field, "irq[%u].state", creator);
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, field, (int64_t)OFF_IRQ(creator) + 4,
-				"the creator's record was never attached", "1 or 2", 0);
-	}
+	if (shm_signal_load_le32(d + OFF_IRQ(creator) + 4) == SHM_SIGNAL_STATE_EMPTY)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, state_field[creator],
+				(int64_t)OFF_IRQ(creator) + 4, "the creator's record was never attached",
+				"1 or 2", 0);
 	offered = shm_signal_load_le64(d + 16);
 	required = shm_signal_load_le64(d + 24);
 	accepted = shm_signal_load_le64(d + 32);
@@ -781,15 +650,102 @@ int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint
 	return 0;
 }
 
+int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint64_t supported,
+			struct shm_signal_error *err)
+{
+	unsigned char d[SHM_SIGNAL_DESC_SIZE];
+	if (offset % SHM_SIGNAL_DESC_ALIGN)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset", (int64_t)offset,
+				"descriptor offset is not a multiple of 64", "multiple of 64", offset);
+	if (offset > len || len - offset < SHM_SIGNAL_DESC_SIZE) /* never offset + 192: it wraps */
+		return fault_at(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length",
+				offset > (uint64_t)INT64_MAX ? -1 : (int64_t)offset,
+				"the mapping ends before the descriptor does", "offset + 192", len);
+	if (!mapping)
+		return set_err(err, SHM_SIGNAL_E_ARG, "mapping", -1, NULL, NULL, "mapping is NULL");
+	/* One snapshot: a peer rewriting the bytes cannot pass one check and fail another. */
+	snapshot((const unsigned char *)mapping + offset, d, SHM_SIGNAL_DESC_SIZE);
+	return validate_snapshot(d, len, offset, supported, err);
+}
+
 /* ------------------------------------------------------ create / attach */
 
-static int fail(shm_signal_chan *ch, int rc)
+/* Arguments common to create and attach: the offset's alignment (a fault, as for a
+ * descriptor found there), then its range (an argument error). */
+static int check_offset(uint64_t offset, struct shm_signal_error *err)
 {
-	if (ch) {
-		unmap(ch);
-		free(ch);
+	if (offset % SHM_SIGNAL_DESC_ALIGN)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset",
+				offset > (uint64_t)INT64_MAX ? -1 : (int64_t)offset,
+				"descriptor offset must be a multiple of 64", "multiple of 64", offset);
+	if (offset > MAX_OFFSET)
+		return set_err(err, SHM_SIGNAL_E_ARG, "offset", -1, "<= 2^63-1 - 2^40 - 192", NULL,
+			       "offset %llu is too large: the descriptor and its liveness bytes (at "
+			       "2^40 + offset + 64 and + 128) must lie below 2^63",
+			       (unsigned long long)offset);
+	return 0;
+}
+
+/* Spec 6.1 step 3: may the creator write over the bytes `d` (a descriptor's worth at
+ * ch->offset, zero past the end of the file)?  It holds both records' locks now, so a
+ * record that uses the lock is not live; one that does not, and reads attached, is. */
+static int may_overwrite(const shm_signal_chan *ch, const unsigned char *d, struct shm_signal_error *err)
+{
+	uint32_t magic, creator, loc, i;
+	uint64_t offered, accepted;
+	for (i = 0; i < SHM_SIGNAL_DESC_SIZE && d[i] == 0; i++) {
 	}
-	return rc;
+	if (i == SHM_SIGNAL_DESC_SIZE)
+		return 0;
+	magic = shm_signal_load_le32(d);
+	if (magic != SHM_SIGNAL_MAGIC)
+		return fault_at(err, magic == SHM_SIGNAL_MAGIC_SWAPPED ? SHM_SIGNAL_FAULT_BYTE_SWAPPED
+								       : SHM_SIGNAL_FAULT_BAD_MAGIC,
+				"magic", (int64_t)ch->offset,
+				"the bytes at the offset are neither all zero nor a descriptor: "
+				"refused, not overwritten", "0x58fa39df or all zero", magic);
+	creator = shm_signal_load_le32(d + 12);
+	offered = shm_signal_load_le64(d + 16);
+	accepted = shm_signal_load_le64(d + 32);
+	for (loc = 0; loc < 2; loc++) {
+		uint64_t uses;
+		if (shm_signal_load_le32(d + OFF_IRQ(loc) + 4) != SHM_SIGNAL_STATE_ATTACHED)
+			continue;
+		if (creator == loc)
+			uses = offered;
+		else if (creator == 1 - loc)
+			uses = accepted;
+		else /* no valid creator: a record uses the lock only if both say so */
+			uses = offered & accepted;
+		if (!(uses & SHM_SIGNAL_F_LIVENESS_LOCK))
+			return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[loc],
+				       (int64_t)OFF_IRQ(loc) + 4, "empty, closed, or a dead owner", "1",
+				       "a peer is attached there without a liveness lock, so it counts as "
+				       "live: refused, not overwritten");
+	}
+	return 0;
+}
+
+/* Spec 6.1 step 3: look at what is at ch->offset now (the file may be shorter). */
+static int look_before_writing(shm_signal_chan *ch, struct shm_signal_error *err)
+{
+	unsigned char d[SHM_SIGNAL_DESC_SIZE];
+	uint64_t len;
+	int rc = shm_signal_file_size(ch->file, &len, err);
+	if (rc)
+		return rc;
+	memset(d, 0, sizeof d);
+	if (len > ch->offset) {
+		struct shm_signal_map *m;
+		unsigned n = len - ch->offset < SHM_SIGNAL_DESC_SIZE ? (unsigned)(len - ch->offset)
+								  : SHM_SIGNAL_DESC_SIZE;
+		rc = shm_signal_file_map(ch->file, ch->offset + n, &m, err);
+		if (rc)
+			return rc;
+		snapshot(m->base + ch->offset, d, n);
+		shm_signal_map_release(m);
+	}
+	return may_overwrite(ch, d, err);
 }
 
 int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality, uint64_t offset,
@@ -801,15 +757,28 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	uint8_t id[16];
 	uint64_t supported = shm_signal_supported_features();
 	uint64_t offered = (flags & SHM_SIGNAL_O_FEATURES) ? features : supported;
+	uint32_t other;
 	unsigned i;
 	int rc;
 
 	if (!out || !path)
 		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "out and path are required");
 	*out = NULL;
-	if (offset % SHM_SIGNAL_DESC_ALIGN)
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset", (int64_t)offset,
-				"descriptor offset must be a multiple of 64", "multiple of 64", offset);
+	rc = check_offset(offset, err);
+	if (rc)
+		return rc;
+	if (size > (uint64_t)INT64_MAX)
+		return set_err(err, SHM_SIGNAL_E_ARG, "size", -1, "<= 2^63-1", NULL,
+			       "size %llu is larger than any file can be", (unsigned long long)size);
+	/* The attacher opens the file read-write as the same user: without owner read and
+	 * write it could not; bits beyond 0777 (setuid, sticky) make no sense here. */
+	if (mode > 0777 || (mode & 0600) != 0600) {
+		char a[16];
+		snprintf(a, sizeof a, "0%o", (unsigned)mode);
+		return set_err(err, SHM_SIGNAL_E_ARG, "mode", -1, "within 0777, including 0600", a,
+			       "mode 0%o: must lie within 0777 and include owner read and write (0600)",
+			       (unsigned)mode);
+	}
 	if (locality > 1)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", 12,
 				"creator must be 0 (north) or 1 (south)", "0 or 1", locality);
@@ -847,32 +816,46 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		return set_err(err, SHM_SIGNAL_E_SYSTEM, NULL, -1, NULL, NULL, "out of memory");
 	ch->offset = offset;
 	ch->locality = locality;
-	ch->remote = 1 - locality;
+	ch->remote = other = 1 - locality;
+	ch->is_creator = 1;
 	ch->supported = supported;
 	ch->offered = offered;
-	rc = file_open(ch, path, 1, (flags & SHM_SIGNAL_O_EXIST_OK) != 0, mode, err);
+	ch->required = required;
+	memcpy(ch->instance_id, id, 16);
+	/* spec 6.1 step 1: no symbolic link, a regular file */
+	rc = shm_signal_file_open(&ch->file, path, 1, (flags & SHM_SIGNAL_O_EXIST_OK) != 0, mode, err);
 	if (rc)
 		return fail(ch, rc);
-	rc = file_grow(ch, size, err);
-	if (!rc) {
-		uint64_t len;
-		rc = file_size(ch, &len, err);
-		if (!rc)
-			rc = map_file(ch, len, err);
-	}
+	/* step 2: both records' locks before anything is written, whatever the features:
+	 * they keep two creators, or a creator and an attacher, off one descriptor.  North
+	 * first, whatever our locality: two racing creators then cannot each take one lock
+	 * and both give up; the first to north's lock wins. */
+	rc = take_lock(ch, 0, err);
+	if (!rc)
+		rc = take_lock(ch, 1, err);
+	/* step 3: write only over zeros or a descriptor none of whose records is live */
+	if (!rc)
+		rc = look_before_writing(ch, err);
+	/* step 4: only then make the file long enough */
+	if (!rc)
+		rc = shm_signal_file_grow(ch->file, size, err);
+	if (!rc)
+		rc = shm_signal_file_map(ch->file, offset + SHM_SIGNAL_DESC_SIZE, &ch->map, err);
+#if defined(_WIN32)
+	/* everything that can fail happens before the first write */
+	if (!rc && (offered & SHM_SIGNAL_F_WAKE_NAMED_EVENT))
+		rc = open_events(ch, err);
+#endif
 	if (rc)
 		return fail(ch, rc);
-	if ((offered & SHM_SIGNAL_F_LIVENESS_LOCK) && lock_take(ch, locality) != 0)
-		return fail(ch, set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, "irq state",
-					(int64_t)OFF_IRQ(locality) + 4, NULL, NULL,
-					"the locality's liveness lock is held by a live peer"));
-	ch->have_lock = (offered & SHM_SIGNAL_F_LIVENESS_LOCK) != 0;
+	ch->desc = ch->map->base + offset;
 
-	/* spec 6.1: zero everything, fill, fence, magic last */
+	/* step 5: magic = 0, fence, zero the rest */
 	st32(ch->desc + 0, 0);
 	atomic_thread_fence(memory_order_seq_cst);
 	for (i = 4; i < SHM_SIGNAL_DESC_SIZE; i++)
 		st8(ch->desc + i, 0);
+	/* step 6 */
 	st32(ch->desc + 4, SHM_SIGNAL_VERSION);
 	st32(ch->desc + 8, SHM_SIGNAL_DESC_SIZE);
 	st32(ch->desc + 12, locality);
@@ -883,76 +866,118 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		st8(ch->desc + 40 + i, id[i]);
 	st32(rec(ch, locality) + 8, (flags & SHM_SIGNAL_O_PID) ? pid : own_pid());
 	st32(rec(ch, locality) + 4, SHM_SIGNAL_STATE_ATTACHED);
+	ch->published = 1;
+	/* step 7: the other record is the attacher's to take */
+	drop_lock(ch, other);
+	/* step 8 */
 	atomic_thread_fence(memory_order_release);
 	st32(ch->desc + 0, SHM_SIGNAL_MAGIC);
-#if defined(_WIN32)
-	if ((offered & SHM_SIGNAL_F_WAKE_NAMED_EVENT) && (rc = open_events(ch, err)) != 0)
-		return fail(ch, rc);
-#endif
 	*out = ch;
 	return 0;
 }
 
-/* One attach attempt; 1 = not there yet (retry), else 0 or an error. */
+/* Snapshot and validate the descriptor (spec 6.4) into d; 1 = not there yet (retry).
+ * A desc_size beyond the mapping gets a fresh mapping when the file has grown. */
+static int snap_validate(shm_signal_chan *ch, unsigned char *d, uint64_t supported,
+			 struct shm_signal_error *err)
+{
+	int rc;
+	snapshot(ch->desc, d, SHM_SIGNAL_DESC_SIZE);
+	rc = validate_snapshot(d, ch->map->len, ch->offset, supported, err);
+	if (rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL) {
+		uint64_t len;
+		struct shm_signal_map *m;
+		if (shm_signal_file_size(ch->file, &len, NULL) != 0 || len <= ch->map->len ||
+		    shm_signal_file_map(ch->file, len, &m, NULL) != 0)
+			return 1; /* perhaps still being sized: retry until the timeout */
+		shm_signal_map_release(ch->map);
+		ch->map = m;
+		ch->desc = m->base + ch->offset;
+		snapshot(ch->desc, d, SHM_SIGNAL_DESC_SIZE);
+		rc = validate_snapshot(d, ch->map->len, ch->offset, supported, err);
+		if (rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL)
+			return 1;
+	}
+	if (rc == SHM_SIGNAL_FAULT_BAD_MAGIC && shm_signal_load_le32(d) == 0)
+		return 1; /* not published yet */
+	return rc;
+}
+
+/* One attach attempt (spec 6.3); 1 = not there yet (retry, err says why), else 0 or
+ * an error. */
 static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported, uint32_t flags,
 		       uint32_t pid, struct shm_signal_error *err)
 {
+	unsigned char s1[SHM_SIGNAL_DESC_SIZE], s2[SHM_SIGNAL_DESC_SIZE];
 	uint64_t len, offered;
 	uint32_t creator, a, state;
-	int rc = file_open(ch, path, 0, 0, 0, err);
-	if (rc)
-		return rc;
-	rc = file_size(ch, &len, err);
-	if (rc)
-		return rc;
-	if (len < ch->offset + SHM_SIGNAL_DESC_SIZE)
-	{
-		set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", (int64_t)ch->offset,
-			"offset + 192", NULL, "the mapping ends before the descriptor does");
-		return 1; /* maybe still being sized by the creator: retry until the timeout */
+	int rc = shm_signal_file_open(&ch->file, path, 0, 0, 0, err);
+	if (rc == 1) {
+		set_err(err, SHM_SIGNAL_E_TIMEOUT, "path", -1, NULL, NULL, "%s: no file to attach to", path);
+		return 1;
 	}
-	rc = map_file(ch, len, err);
 	if (rc)
 		return rc;
-	rc = shm_signal_validate(ch->base, len, ch->offset, supported, err);
-	if (rc == SHM_SIGNAL_FAULT_BAD_MAGIC && ld32(ch->desc) == 0)
-		return 1; /* not published yet */
+	rc = shm_signal_file_size(ch->file, &len, err);
 	if (rc)
 		return rc;
-	creator = ld32(ch->desc + 12);
-	if (creator > 1) /* rewritten since the snapshot: never index with it */
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", 12,
-				"creator changed during attach", "0 or 1", creator);
+	if (ch->offset > len || len - ch->offset < SHM_SIGNAL_DESC_SIZE) {
+		/* empty or short: maybe still being sized by the creator */
+		set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", (int64_t)ch->offset,
+			"offset + 192", NULL, "the file (%llu bytes) ends before the descriptor does",
+			(unsigned long long)len);
+		return 1;
+	}
+	rc = shm_signal_file_map(ch->file, ch->offset + SHM_SIGNAL_DESC_SIZE, &ch->map, err);
+	if (rc)
+		return rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL ? 1 : rc;
+	ch->desc = ch->map->base + ch->offset;
+	/* step 1: S1, and the locality it implies */
+	rc = snap_validate(ch, s1, supported, err);
+	if (rc)
+		return rc;
+	creator = shm_signal_load_le32(s1 + 12);
 	a = 1 - creator;
+	/* step 2: the lock of record A, whatever LIVENESS_LOCK says */
+	rc = take_lock(ch, a, err);
+	if (rc)
+		return rc;
+	/* step 3: S2; from here on only S2 decides, and every store goes to an offset fixed
+	 * by a in {0, 1} */
+	rc = snap_validate(ch, s2, supported, err);
+	if (rc)
+		return rc;
+	if (shm_signal_load_le32(s2 + 12) != creator) {
+		set_err(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", 12, "the same creator in both snapshots",
+			NULL, "creator changed during the attach");
+		return 1;
+	}
+	/* step 4: a live owner keeps its record */
+	state = shm_signal_load_le32(s2 + OFF_IRQ(a) + 4);
+	offered = shm_signal_load_le64(s2 + 16);
+	if (state == SHM_SIGNAL_STATE_ATTACHED && !(offered & supported & SHM_SIGNAL_F_LIVENESS_LOCK))
+		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[a], (int64_t)OFF_IRQ(a) + 4,
+			       "0 or 2", "1", "the locality is attached (no liveness lock to prove it dead)");
 	ch->locality = a;
 	ch->remote = creator;
 	ch->supported = supported;
-	offered = ld64(ch->desc + 16);
 	ch->offered = offered;
-	state = ld32(rec(ch, a) + 4);
-	/* spec 6.3 step 2: the record is free if empty/closed, or its lock can be taken */
-	if (offered & supported & SHM_SIGNAL_F_LIVENESS_LOCK) {
-		if (lock_take(ch, a) != 0)
-			return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, a ? "irq[1].state" : "irq[0].state",
-				       (int64_t)OFF_IRQ(a) + 4, NULL, NULL,
-				       "the locality is held by a live peer (its lock is taken)");
-		ch->have_lock = 1;
-	} else if (state == SHM_SIGNAL_STATE_ATTACHED) {
-		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, a ? "irq[1].state" : "irq[0].state",
-			       (int64_t)OFF_IRQ(a) + 4, "0 or 2", "1",
-			       "the locality is attached (no liveness lock to prove it dead)");
-	}
 	ch->features = offered & supported;
 	ch->negotiated = 1;
-	st64(ch->desc + 32, ch->features);
-	st32(rec(ch, a) + 8, (flags & SHM_SIGNAL_O_PID) ? pid : own_pid());
-	atomic_thread_fence(memory_order_release);
-	st32(rec(ch, a) + 4, SHM_SIGNAL_STATE_ATTACHED);
-	atomic_thread_fence(memory_order_seq_cst);
+	ch->peer_seen = 1; /* S2: the creator's record is not empty (6.4 rule 11) */
+	memcpy(ch->instance_id, s2 + 40, 16);
+	/* step 5: everything that can fail */
 #if defined(_WIN32)
 	if ((ch->features & SHM_SIGNAL_F_WAKE_NAMED_EVENT) && (rc = open_events(ch, err)) != 0)
 		return rc;
 #endif
+	/* step 6 */
+	st64(ch->desc + 32, ch->features);
+	st32(rec(ch, a) + 8, (flags & SHM_SIGNAL_O_PID) ? pid : own_pid());
+	atomic_thread_fence(memory_order_release);
+	st32(rec(ch, a) + 4, SHM_SIGNAL_STATE_ATTACHED);
+	ch->published = 1;
+	atomic_thread_fence(memory_order_seq_cst);
 	/* spec 7.5: wake the creator once, so one parked before the attach re-reads the
 	 * negotiated features (and starts using WAITER_FLAG) */
 	notify(ch, ch->remote);
@@ -963,20 +988,26 @@ int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset, 
 		      uint32_t flags, uint32_t pid, double timeout_s, struct shm_signal_error *err)
 {
 	uint64_t supported = (flags & SHM_SIGNAL_O_FEATURES) ? features : shm_signal_supported_features();
-	double deadline = shm_signal_now_s() + (timeout_s > 0 ? timeout_s : 0);
+	double deadline;
 	struct shm_signal_error local;
+	int rc;
 	if (!err)
 		err = &local; /* the last fault seen is the answer at the timeout */
 	memset(err, 0, sizeof *err);
 	if (!out || !path)
 		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "out and path are required");
 	*out = NULL;
-	if (offset % SHM_SIGNAL_DESC_ALIGN)
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset", (int64_t)offset,
-				"descriptor offset is not a multiple of 64", "multiple of 64", offset);
+	if (isnan(timeout_s))
+		return set_err(err, SHM_SIGNAL_E_ARG, "timeout_s", -1, "a number of seconds", "nan",
+			       "the timeout is not a number");
+	rc = check_offset(offset, err);
+	if (rc)
+		return rc;
+	/* < 0: no limit, as for every other timeout of this API */
+	deadline = timeout_s < 0 ? (double)INFINITY : shm_signal_now_s() + timeout_s;
 	for (;;) {
 		shm_signal_chan *ch = chan_new();
-		int rc;
+		double now;
 		if (!ch)
 			return set_err(err, SHM_SIGNAL_E_SYSTEM, NULL, -1, NULL, NULL, "out of memory");
 		ch->offset = offset;
@@ -985,42 +1016,74 @@ int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset, 
 			*out = ch;
 			return 0;
 		}
-		fail(ch, 0);
+		chan_free(ch);
 		if (rc != 1)
 			return rc;
-		if (shm_signal_now_s() >= deadline) {
-			if (err->code > 0)
-				return err->code; /* the last fault seen: too small or unpublished */
-			return set_err(err, SHM_SIGNAL_E_TIMEOUT, "path", -1, NULL, NULL,
-				       "%s: no file to attach to", path);
-		}
-		sleep_s(0.005);
+		now = shm_signal_now_s();
+		if (now >= deadline)
+			return err->code; /* the last reason to retry: missing, short, unpublished */
+		sleep_s(deadline - now < 0.005 ? deadline - now : 0.005);
 	}
 }
 
 /* ------------------------------------------------------ the protocol (7) */
 
+static int fired(const shm_signal_chan *ch)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)&ch->map->fired, memory_order_relaxed) != 0;
+}
+
 static int check_open(const shm_signal_chan *ch, struct shm_signal_error *err)
 {
 	if (!ch || ch->closed)
 		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "channel is closed or NULL");
-	/* Once the guard answered a fault here, the mapping is partly private: never
+	/* Once the guard answered a fault in this mapping, it is partly private: never
 	 * go on as if the peer could see us (spec 9). */
-	if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)&ch->fired, memory_order_relaxed))
+	if (fired(ch))
 		return set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", -1, NULL, NULL,
 			       "the file shrank under the mapping (the truncation guard answered a fault)");
 	return 0;
 }
 
-/* The creator learns the negotiated set when the attacher's state reads attached. */
-static void refresh_features(shm_signal_chan *ch)
+/* The creator learns the negotiated set when the attacher's state reads attached
+ * (spec 6.2): state, acquire fence, features_accepted; checked against what it wrote.
+ * 0, or BAD_FEATURES (the set is then not used, and looked at again next time). */
+static int refresh_features(shm_signal_chan *ch, struct shm_signal_error *err)
 {
-	if (ch->locality == ld32(ch->desc + 12) && ld32(rec(ch, ch->remote) + 4) == SHM_SIGNAL_STATE_ATTACHED) {
-		atomic_thread_fence(memory_order_acquire);
-		/* masked: an accepted bit we did not offer is never used */
-		ch->features = ld64(ch->desc + 32) & ch->offered & ch->supported;
-		ch->negotiated = 1;
+	uint64_t acc;
+	if (ch->negotiated || !ch->is_creator ||
+	    ld32(rec(ch, ch->remote) + 4) != SHM_SIGNAL_STATE_ATTACHED)
+		return 0;
+	ch->peer_seen = 1;
+	atomic_thread_fence(memory_order_acquire); /* pairs with the attacher's release (6.3) */
+	acc = ld64(ch->desc + 32);
+	if ((acc & ~ch->offered) || (ch->required & ~acc))
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_accepted", 32,
+				"the attacher accepted a feature that was not offered, or not one "
+				"that is required",
+				"required <= accepted <= offered", acc);
+	ch->features = acc;
+	ch->negotiated = 1;
+	return 0;
+}
+
+/* The remote's state `st` (spec 9, "States"): 0, or BAD_STATE for a value the spec
+ * does not define, or for empty once the remote was attached. */
+static int remote_state(shm_signal_chan *ch, uint32_t st, struct shm_signal_error *err)
+{
+	if (st == SHM_SIGNAL_STATE_ATTACHED) {
+		ch->peer_seen = 1;
+		return 0;
 	}
+	if (st > SHM_SIGNAL_STATE_CLOSED)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, state_field[ch->remote],
+				(int64_t)OFF_IRQ(ch->remote) + 4,
+				"the remote's state is not one the spec defines", "0, 1 or 2", st);
+	if (st == SHM_SIGNAL_STATE_EMPTY && ch->peer_seen)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, state_field[ch->remote],
+				(int64_t)OFF_IRQ(ch->remote) + 4,
+				"the remote's record reads empty after it was attached", "1 or 2", st);
+	return 0;
 }
 
 /* Spec 7.1 against record `o` (the remote's, or for close the same). */
@@ -1057,10 +1120,15 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 int shm_signal_inject(shm_signal_chan *ch, int *notified, struct shm_signal_error *err)
 {
 	int rc = check_open(ch, err), n;
+	if (notified)
+		*notified = 0;
 	if (rc)
 		return rc;
-	if (!ch->negotiated)
-		refresh_features(ch);
+	if (!ch->negotiated && (rc = refresh_features(ch, err)) != 0)
+		return rc;
+	rc = remote_state(ch, ld32(rec(ch, ch->remote) + 4), err);
+	if (rc)
+		return rc;
 	n = inject_into(ch, ch->remote);
 	if (notified)
 		*notified = n;
@@ -1145,64 +1213,108 @@ int shm_signal_disable(shm_signal_chan *ch, struct shm_signal_error *err)
 	return 0;
 }
 
-/* PEER_CLOSED / PEER_DEAD, or 0.  `check_lock` allows the (syscall) lock probe. */
+/* MAPPING_TOO_SMALL, BAD_STATE, PEER_CLOSED, PEER_DEAD, or 0.  `check_lock` allows
+ * the system calls (file size, lock probe): once per liveness interval in a wait. */
 static int peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_error *err)
 {
 	uint32_t st;
 	uint64_t len = 0;
-	/* A file shrunk under the mapping (the guard answered or will answer its SIGBUS):
-	 * looked at with the lock, once per liveness interval, since it costs a call. */
-	if (check_lock && file_size(ch, &len, NULL) == 0 && len < ch->map_len)
+	int rc;
+	/* A file shrunk under the mapping (the guard answered or will answer its SIGBUS). */
+	if (check_lock && shm_signal_file_size(ch->file, &len, NULL) == 0 && len < ch->map->len)
 		return set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", -1, NULL, NULL,
 			       "the file shrank under the mapping to %llu bytes (mapped: %llu)",
-			       (unsigned long long)len, (unsigned long long)ch->map_len);
+			       (unsigned long long)len, (unsigned long long)ch->map->len);
 	st = ld32(rec(ch, ch->remote) + 4);
-	if (st == SHM_SIGNAL_STATE_CLOSED)
-		return set_err(err, SHM_SIGNAL_FAULT_PEER_CLOSED, ch->remote ? "irq[1].state" : "irq[0].state",
-			       (int64_t)OFF_IRQ(ch->remote) + 4, NULL, "2", "the remote peer closed the channel");
 	if (st == SHM_SIGNAL_STATE_ATTACHED && check_lock && ch->negotiated &&
-	    (ch->features & SHM_SIGNAL_F_LIVENESS_LOCK) && !lock_held(ch, ch->remote)) {
+	    (ch->features & SHM_SIGNAL_F_LIVENESS_LOCK) &&
+	    !shm_signal_file_lock_held(ch->file, lock_offset(ch, ch->remote))) {
 		/* re-read: a peer that closed between the two loads is closed, not dead */
-		if (ld32(rec(ch, ch->remote) + 4) == SHM_SIGNAL_STATE_ATTACHED)
-			return set_err(err, SHM_SIGNAL_FAULT_PEER_DEAD,
-				       ch->remote ? "irq[1].state" : "irq[0].state",
-				       (int64_t)OFF_IRQ(ch->remote) + 4, NULL, "1",
+		st = ld32(rec(ch, ch->remote) + 4);
+		if (st == SHM_SIGNAL_STATE_ATTACHED)
+			return set_err(err, SHM_SIGNAL_FAULT_PEER_DEAD, state_field[ch->remote],
+				       (int64_t)OFF_IRQ(ch->remote) + 4, "a held liveness lock", "1",
 				       "the remote peer died without closing (its lock is free)");
-		return peer_fault(ch, 0, err);
 	}
+	rc = remote_state(ch, st, err);
+	if (rc)
+		return rc;
+	if (st == SHM_SIGNAL_STATE_CLOSED)
+		return set_err(err, SHM_SIGNAL_FAULT_PEER_CLOSED, state_field[ch->remote],
+			       (int64_t)OFF_IRQ(ch->remote) + 4, NULL, "2", "the remote peer closed the channel");
 	return 0;
+}
+
+int shm_signal_check_peer(shm_signal_chan *ch, struct shm_signal_error *err)
+{
+	int rc = check_open(ch, err);
+	if (rc)
+		return rc;
+	if (!ch->negotiated && (rc = refresh_features(ch, err)) != 0)
+		return rc;
+	return peer_fault(ch, 1, err);
+}
+
+/* A timed-out park found a notification pending while enabled.  The remote sets
+ * pending, adds 1 to notify_count, then wakes: if the count seen before the park has
+ * not moved LATE_GRACE_S later, the wake-up was lost.  Settled at a later wait or at
+ * get_stats, so that counting it costs the waiting caller no time. */
+static void late_candidate(shm_signal_chan *ch, uint64_t count_before_park)
+{
+	if (!ch->late_armed || ch->late_count != count_before_park) {
+		ch->late_armed = 1;
+		ch->late_count = count_before_park;
+		ch->late_since = shm_signal_now_s();
+	}
+}
+
+static void settle_late(shm_signal_chan *ch)
+{
+	if (!ch->late_armed || fired(ch))
+		return;
+	if (ld64(rec(ch, ch->locality) + 16) != ch->late_count) {
+		ch->late_armed = 0; /* the notification came */
+	} else if (shm_signal_now_s() - ch->late_since >= LATE_GRACE_S) {
+		ch->late_armed = 0;
+		ch->stats.late++;
+	}
 }
 
 int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct shm_signal_error *err)
 {
 	unsigned char *r;
 	double deadline, last_check = -1.0;
-	int timed_out = 0, rc = check_open(ch, err);
+	int rc = check_open(ch, err);
 	if (ready)
 		*ready = 0;
 	if (rc)
 		return rc;
+	if (isnan(timeout_s))
+		return set_err(err, SHM_SIGNAL_E_ARG, "timeout_s", -1, "a number of seconds (< 0: no limit)",
+			       "nan", "the timeout is not a number");
+	settle_late(ch);
 	r = rec(ch, ch->locality);
 	deadline = timeout_s < 0 ? -1.0 : shm_signal_now_s() + timeout_s;
+	/* Every turn checks the deadline; nothing here waits for the remote beyond it. */
 	for (;;) {
 		uint32_t raw = ld_word_raw(r);
+		uint64_t count;
 		double now, slice;
+		int check, timed_out;
 		atomic_thread_fence(memory_order_acquire);
 		if (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1) {
-			/* A timed-out park that finds work while enabled is a lost wake-up. */
-			if (timed_out && ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 1)
-				ch->stats.late++;
 			if (ready)
 				*ready = 1;
 			return 0;
 		}
-		if (!ch->negotiated)
-			refresh_features(ch);
+		if (!ch->negotiated && (rc = refresh_features(ch, err)) != 0)
+			return rc;
 		now = shm_signal_now_s();
-		rc = peer_fault(ch, last_check < 0 || now - last_check >= ch->liveness_s, err);
+		check = last_check < 0 || now - last_check >= ch->liveness_s;
+		rc = peer_fault(ch, check, err);
 		if (rc)
 			return rc;
-		if (last_check < 0 || now - last_check >= ch->liveness_s)
+		if (check)
 			last_check = now;
 		if (deadline >= 0 && now >= deadline)
 			return 0;
@@ -1222,63 +1334,89 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 			if (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1) {
 				/* it came while we were awake: not a late wake-up */
 				st8(r + F_WAITING, 0);
-				timed_out = 0;
 				continue;
 			}
-			{
-				uint64_t count = ld64(r + 16);
-				if (park(ch, raw, slice) && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT)) {
-					/* Timed out with waiting still 1: work found now was signalled
-					 * while we were parked, so its notification must come (the
-					 * remote counts it before waking us); one that never comes is
-					 * a lost wake-up.  Only on a timed-out park: costs nothing
-					 * on the fast path. */
-					double until = shm_signal_now_s() + 0.5; /* a preempted remote is slow */
-					atomic_thread_fence(memory_order_seq_cst);
-					if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 1) {
-						while (ld64(r + 16) == count && shm_signal_now_s() < until)
-							;
-						if (ld64(r + 16) == count)
-							ch->stats.late++;
-					}
-				}
-			}
-			timed_out = 0; /* accounted for above */
-			st8(r + F_WAITING, 0);
-			continue;
 		}
+		count = ld64(r + 16);
 		timed_out = park(ch, raw, slice);
+		if (timed_out) {
+			/* With waiting still 1 (WAITER_FLAG), or always (without it), work that
+			 * is pending now was signalled while we were parked: its notification
+			 * must come.  One that never comes is a lost wake-up. */
+			atomic_thread_fence(memory_order_seq_cst);
+			if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 1) {
+				if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
+					late_candidate(ch, count);
+				else if (!(ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG)))
+					ch->stats.late++; /* no count to tell: as it looks */
+			}
+		}
+		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG))
+			st8(r + F_WAITING, 0);
 	}
 }
 
 int shm_signal_peer_attached(shm_signal_chan *ch)
 {
-	if (!ch || ch->closed)
+	if (!ch || ch->closed || fired(ch))
 		return 0;
 	return ld32(rec(ch, ch->remote) + 4) == SHM_SIGNAL_STATE_ATTACHED;
 }
 
-int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s)
+int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s, int *attached,
+			     struct shm_signal_error *err)
 {
-	double deadline = shm_signal_now_s() + timeout_s;
-	while (!shm_signal_peer_attached(ch)) {
-		if (!ch || ch->closed || (timeout_s >= 0 && shm_signal_now_s() >= deadline))
+	double deadline;
+	int rc = check_open(ch, err);
+	if (attached)
+		*attached = 0;
+	if (rc)
+		return rc;
+	if (isnan(timeout_s))
+		return set_err(err, SHM_SIGNAL_E_ARG, "timeout_s", -1, "a number of seconds (< 0: no limit)",
+			       "nan", "the timeout is not a number");
+	deadline = shm_signal_now_s() + timeout_s;
+	for (;;) {
+		uint32_t st = ld32(rec(ch, ch->remote) + 4);
+		double now;
+		rc = remote_state(ch, st, err);
+		if (rc)
+			return rc;
+		if (st == SHM_SIGNAL_STATE_ATTACHED) {
+			rc = refresh_features(ch, err);
+			if (rc)
+				return rc;
+			if (attached)
+				*attached = 1;
 			return 0;
-		sleep_s(0.001);
+		}
+		now = shm_signal_now_s();
+		if (timeout_s >= 0 && now >= deadline)
+			return 0;
+		sleep_s(timeout_s >= 0 && deadline - now < 0.001 ? deadline - now : 0.001);
+		rc = check_open(ch, err);
+		if (rc)
+			return rc;
 	}
-	refresh_features(ch);
-	return 1;
 }
 
-int shm_signal_features(shm_signal_chan *ch, uint64_t *features)
+int shm_signal_features(shm_signal_chan *ch, uint64_t *features, int *negotiated,
+			struct shm_signal_error *err)
 {
-	if (!ch || ch->closed)
-		return 0;
-	if (!ch->negotiated)
-		refresh_features(ch);
+	int rc = check_open(ch, err);
+	if (features)
+		*features = 0;
+	if (negotiated)
+		*negotiated = 0;
+	if (rc)
+		return rc;
+	if (!ch->negotiated && (rc = refresh_features(ch, err)) != 0)
+		return rc;
 	if (features)
 		*features = ch->negotiated ? ch->features : 0;
-	return ch->negotiated;
+	if (negotiated)
+		*negotiated = ch->negotiated;
+	return 0;
 }
 
 uint32_t shm_signal_locality(const shm_signal_chan *ch)
@@ -1294,22 +1432,35 @@ void shm_signal_set_notifier(shm_signal_chan *ch, shm_signal_notifier fn, void *
 	}
 }
 
-void shm_signal_set_budget(shm_signal_chan *ch, uint32_t budget)
+int shm_signal_set_budget(shm_signal_chan *ch, uint32_t budget, struct shm_signal_error *err)
 {
-	if (ch)
-		ch->budget = budget ? budget : DEFAULT_BUDGET;
+	if (!ch || ch->closed)
+		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "channel is closed or NULL");
+	ch->budget = budget ? budget : DEFAULT_BUDGET;
+	return 0;
 }
 
-void shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds)
+int shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds, struct shm_signal_error *err)
 {
-	if (ch)
-		ch->liveness_s = seconds > 0.0005 ? seconds : 0.0005;
+	if (!ch || ch->closed)
+		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "channel is closed or NULL");
+	if (!(seconds > 0) || isinf(seconds)) { /* NaN fails the first test */
+		char a[48];
+		snprintf(a, sizeof a, "%g", seconds);
+		return set_err(err, SHM_SIGNAL_E_ARG, "liveness interval", -1, "finite seconds > 0", a,
+			       "the liveness interval must be a finite number of seconds above 0");
+	}
+	ch->liveness_s = seconds > 0.0005 ? seconds : 0.0005;
+	return 0;
 }
 
-void shm_signal_get_stats(const shm_signal_chan *ch, struct shm_signal_stats *out)
+void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out)
 {
-	if (ch && out)
+	if (ch && out) {
+		if (!ch->closed)
+			settle_late(ch);
 		*out = ch->stats;
+	}
 }
 
 void shm_signal_descriptor_bytes(const shm_signal_chan *ch, uint8_t *out)
@@ -1328,18 +1479,16 @@ void shm_signal_close(shm_signal_chan *ch)
 	if (!ch->closed && ch->desc) {
 		/* spec 9: state closed; F0, the remote's dirty = 1, fence; then a wake-up
 		 * whatever the remote's enabled and pending (pending and notify_count are
-		 * left alone), so a remote parked in wait sees the closed state at once */
+		 * left alone), so a remote parked in wait sees the closed state at once;
+		 * the lock goes last (chan_free), so the peer never reads a death */
 		st32(rec(ch, ch->locality) + 4, SHM_SIGNAL_STATE_CLOSED);
 		atomic_thread_fence(memory_order_release);
 		st8(rec(ch, ch->remote) + F_DIRTY, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!ch->negotiated)
-			refresh_features(ch);
+			refresh_features(ch, NULL); /* wakes on what the attacher accepted, if valid */
 		notify(ch, ch->remote);
-		if (ch->have_lock)
-			lock_release(ch, ch->locality);
 	}
 	ch->closed = 1;
-	unmap(ch);
-	free(ch);
+	chan_free(ch);
 }

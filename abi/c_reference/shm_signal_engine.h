@@ -10,7 +10,9 @@
  * caller or the OS; details go to the optional `err` argument.
  *
  * A channel is used by one thread at a time (the protocol has one owner per record);
- * different channels are independent.
+ * different channels are independent and may be used from different threads.  All
+ * channels of one file in this process share one open file and its mappings, and
+ * see each other's liveness locks as two processes would (spec 5, 9).
  */
 #ifndef SHM_SIGNAL_ENGINE_H
 #define SHM_SIGNAL_ENGINE_H
@@ -25,7 +27,8 @@ extern "C" {
 #endif
 
 /* Errors that are not faults of the ABI (those are SHM_SIGNAL_FAULT_*, > 0). */
-#define SHM_SIGNAL_E_ARG (-1)      /* a bad argument, or a call on a closed channel */
+#define SHM_SIGNAL_E_ARG (-1)      /* a bad argument (NaN timeout, mode, offset or size out of
+                                      range, not a regular file), or a closed channel */
 #define SHM_SIGNAL_E_SYSTEM (-2)   /* an OS call failed; err->sys_errno says which */
 #define SHM_SIGNAL_E_NOTIFIER (-3) /* the notifier returned non-zero; wakeup stopped */
 #define SHM_SIGNAL_E_EXISTS (-4)   /* create: the file exists and exist_ok was not given */
@@ -56,7 +59,9 @@ struct shm_signal_stats {
 	uint64_t notifier_calls; /* notifier calls */
 	uint64_t parks;          /* kernel waits (or poll sleeps) started by wait */
 	uint64_t late;           /* waits that ended by a timeout and then found work while
-	                            enabled: a lost or very late wake-up; 0 when correct */
+	                            enabled whose notification never came (counted half a
+	                            second later, at a later wait or get_stats): a lost
+	                            wake-up; 0 when correct */
 };
 
 typedef struct shm_signal_chan shm_signal_chan;
@@ -72,10 +77,18 @@ SHM_SIGNAL_API uint64_t shm_signal_supported_features(void);
 SHM_SIGNAL_API const char *shm_signal_fault_name(int code);
 
 /*
- * Create the file `path` (0600 unless `mode`), make it at least `size` bytes long
- * (and never shorter than offset + 192), and publish a fresh descriptor at `offset` as
- * `locality`.  `features` (with SHM_SIGNAL_O_FEATURES) is the set offered, `required`
- * a subset of it.  `instance_id` (16 bytes) and `pid` are used when their flags are
+ * Create the file `path` with permissions `mode` (within 0777, including 0600; else
+ * E_ARG), and publish a fresh descriptor at `offset` as `locality` (spec 6.1): a
+ * symbolic link is never followed (E_SYSTEM, sys_errno ELOOP) and anything but a
+ * regular file is refused (E_ARG); both records' liveness locks are taken before
+ * anything is written (LOCALITY_BUSY if either is held, here or elsewhere); with
+ * SHM_SIGNAL_O_EXIST_OK the bytes at `offset` are written over only if they are all
+ * zero (or past the end of the file) or a descriptor none of whose records is live
+ * (else BAD_MAGIC / BYTE_SWAPPED / LOCALITY_BUSY, nothing written); then the file is
+ * made at least `size` bytes long (and never shorter than offset + 192).  `offset`
+ * and `size` must stay below 2^63, and so must the liveness bytes at 2^40 + offset
+ * (E_ARG).  `features` (with SHM_SIGNAL_O_FEATURES) is the set offered, `required` a
+ * subset of it.  `instance_id` (16 bytes) and `pid` are used when their flags are
  * set: golden vectors need them deterministic.
  */
 SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality,
@@ -86,10 +99,13 @@ SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, ui
 
 /*
  * Attach to the descriptor at `offset` of the file `path` as the locality the creator
- * left free.  Validates in the order of spec 6.4 against the file's real length;
- * retries for up to `timeout_s` seconds while the file is missing or not yet published
- * (magic still 0, or too short).  `features` (with SHM_SIGNAL_O_FEATURES) is the set
- * this side supports: features_accepted = offered & features.
+ * left free (spec 6.3: takes that record's lock, then decides everything from one
+ * validated snapshot).  Validates in the order of spec 6.4 against the mapping's real
+ * length; retries for up to `timeout_s` seconds (< 0: no limit; NaN: E_ARG) while the
+ * file is missing (then E_TIMEOUT), empty or too short (MAPPING_TOO_SMALL), not yet
+ * published (magic still 0: BAD_MAGIC), or its creator changes under the attach
+ * (BAD_LOCALITY).  The path is opened as in shm_signal_create.  `features` (with SHM_SIGNAL_O_FEATURES) is
+ * the set this side supports: features_accepted = offered & features.
  */
 SHM_SIGNAL_API int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset,
 				     uint64_t features, uint32_t flags, uint32_t pid,
@@ -122,19 +138,36 @@ SHM_SIGNAL_API void shm_signal_unguard(void *base);
 SHM_SIGNAL_API unsigned long shm_signal_guard_faults(void);
 
 SHM_SIGNAL_API uint32_t shm_signal_locality(const shm_signal_chan *ch);
-/* 1 and the negotiated set in *features once the attacher's state reads attached. */
-SHM_SIGNAL_API int shm_signal_features(shm_signal_chan *ch, uint64_t *features);
+/* The negotiated set: *negotiated = 1 and the set in *features once the attacher's
+ * state reads attached, else 0 and 0.  BAD_FEATURES when the attacher accepted a bit
+ * that was not offered or left out a required one (spec 6.2; the set is not used). */
+SHM_SIGNAL_API int shm_signal_features(shm_signal_chan *ch, uint64_t *features, int *negotiated,
+				       struct shm_signal_error *err);
+/* 1 if the remote's state reads attached now, else 0 (a plain look; 0 once the
+ * mapping's guard fired). */
 SHM_SIGNAL_API int shm_signal_peer_attached(shm_signal_chan *ch);
-/* Wait up to timeout_s (< 0: forever) for the remote to attach: 1 attached, 0 not. */
-SHM_SIGNAL_API int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s);
+/* Wait up to timeout_s (< 0: forever; NaN: E_ARG) for the remote to attach:
+ * *attached = 1, or 0 at the timeout.  Faults BAD_STATE, BAD_FEATURES,
+ * MAPPING_TOO_SMALL. */
+SHM_SIGNAL_API int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s, int *attached,
+					    struct shm_signal_error *err);
+/* Is the peer still there?  0, or MAPPING_TOO_SMALL (the file shrank), PEER_CLOSED,
+ * PEER_DEAD (attached, its liveness lock free), BAD_STATE (a state the spec does not
+ * define, or empty after it was attached), BAD_FEATURES.  A peer that never attached
+ * is none of these.  A wait runs this once per liveness interval. */
+SHM_SIGNAL_API int shm_signal_check_peer(shm_signal_chan *ch, struct shm_signal_error *err);
 
 SHM_SIGNAL_API void shm_signal_set_notifier(shm_signal_chan *ch, shm_signal_notifier fn, void *ctx);
 /* Notifier calls per wakeup when no budget is given (default 1024; 0 restores it). */
-SHM_SIGNAL_API void shm_signal_set_budget(shm_signal_chan *ch, uint32_t budget);
-/* How often a wait re-checks the remote's liveness, in seconds (default 0.1). */
-SHM_SIGNAL_API void shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds);
+SHM_SIGNAL_API int shm_signal_set_budget(shm_signal_chan *ch, uint32_t budget,
+					 struct shm_signal_error *err);
+/* How often a wait re-checks the remote's liveness, in seconds (default 0.1; finite and
+ * > 0, else E_ARG; below 0.0005 counts as 0.0005). */
+SHM_SIGNAL_API int shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds,
+						    struct shm_signal_error *err);
 
-/* Spec 7.1: signal the remote.  *notified (may be NULL) = 1 if a wake-up was sent. */
+/* Spec 7.1: signal the remote.  *notified (may be NULL) = 1 if a wake-up was sent.
+ * Faults BAD_STATE and BAD_FEATURES (never PEER_CLOSED: injecting is harmless). */
 SHM_SIGNAL_API int shm_signal_inject(shm_signal_chan *ch, int *notified, struct shm_signal_error *err);
 /* Spec 7.3: runs the wakeup when work is already there; *calls = its notifier calls. */
 SHM_SIGNAL_API int shm_signal_enable(shm_signal_chan *ch, uint32_t *calls, struct shm_signal_error *err);
@@ -144,11 +177,14 @@ SHM_SIGNAL_API int shm_signal_disable(shm_signal_chan *ch, struct shm_signal_err
 SHM_SIGNAL_API int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls,
 				     int *more, struct shm_signal_error *err);
 /* Spec 7.5: block until the own dirty or pending is set (*ready = 1) or timeout_s
- * passes (*ready = 0; < 0 waits forever).  Faults PEER_CLOSED and PEER_DEAD. */
+ * passes (*ready = 0; < 0 waits forever; NaN: E_ARG), returning within timeout_s plus
+ * scheduling and timer latency whatever the remote writes.  Faults as
+ * shm_signal_check_peer, checked at once and then once per liveness interval. */
 SHM_SIGNAL_API int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready,
 				   struct shm_signal_error *err);
 
-SHM_SIGNAL_API void shm_signal_get_stats(const shm_signal_chan *ch, struct shm_signal_stats *out);
+/* Counters (settles a pending `late` candidate first, hence not const). */
+SHM_SIGNAL_API void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out);
 /* Copy the descriptor's 192 bytes (one byte load each) to out[192]. */
 SHM_SIGNAL_API void shm_signal_descriptor_bytes(const shm_signal_chan *ch, uint8_t *out);
 

@@ -291,7 +291,7 @@ static void cmd_attach(char **tok, int n)
 		return;
 	}
 	shm_signal_set_notifier(chan, count_call, NULL);
-	shm_signal_features(chan, &f);
+	shm_signal_features(chan, &f, NULL, NULL); /* an attacher's set: never a fault */
 	reply_ok("locality=%u features=0x%llx", shm_signal_locality(chan), (unsigned long long)f);
 }
 
@@ -516,18 +516,28 @@ static int dispatch(char *line)
 		cmd_attach(tok, n);
 	} else if (!strcmp(tok[0], "features")) {
 		uint64_t f = 0;
+		int negotiated = 0, rc;
 		if (need_chan())
 			return 0;
-		if (shm_signal_features(chan, &f))
+		rc = shm_signal_features(chan, &f, &negotiated, &e);
+		if (rc)
+			reply_engine(rc, &e);
+		else if (negotiated)
 			reply_ok("features=0x%llx", (unsigned long long)f);
 		else
 			reply_ok("features=none");
 	} else if (!strcmp(tok[0], "wait_peer")) {
 		double t;
-		if (n < 2 || parse_double(tok[1], &t) != 0)
+		int attached = 0, rc;
+		if (n < 2 || parse_double(tok[1], &t) != 0) {
 			reply_err(P_USAGE, "USAGE", "wait_peer SECONDS");
-		else if (!need_chan())
-			reply_ok("attached=%d", shm_signal_wait_for_peer(chan, t));
+		} else if (!need_chan()) {
+			rc = shm_signal_wait_for_peer(chan, t, &attached, &e);
+			if (rc)
+				reply_engine(rc, &e);
+			else
+				reply_ok("attached=%d", attached);
+		}
 	} else if (!strcmp(tok[0], "enable")) {
 		uint32_t calls;
 		int rc;

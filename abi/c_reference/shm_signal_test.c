@@ -2,7 +2,9 @@
 /*
  * shm_signal_test.c - a self-contained test of the C engine for C users (make test,
  * ctest): the protocol in one process over a real file, the validation order on
- * broken bytes, and (POSIX) a ping-pong between two processes.
+ * broken bytes, both sides and several channels of one file in one process (build
+ * with -DSHM_SIGNAL_CLASSIC_LOCKS too: process-owned locks), and (POSIX) a ping-pong
+ * between two processes.
  *
  * usage: shm_signal_test [DIR]   (DIR for the temporary files, default "."); exit 0 = pass.
  */
@@ -70,7 +72,7 @@ static void test_protocol(const char *dir)
 	}
 	shm_signal_set_notifier(n, count, NULL);
 	CHECK(shm_signal_locality(s) == 1);
-	CHECK(shm_signal_wait_for_peer(n, 1.0) == 1);
+	CHECK(shm_signal_wait_for_peer(n, 1.0, &ready, &e) == 0 && ready == 1);
 	/* masked: dirty only */
 	CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == 0);
 	shm_signal_descriptor_bytes(n, d);
@@ -100,6 +102,64 @@ static void test_protocol(const char *dir)
 	CHECK(shm_signal_wait(n, 1.0, &ready, &e) == SHM_SIGNAL_FAULT_PEER_CLOSED);
 	CHECK(strcmp(e.field, "irq[1].state") == 0);
 	shm_signal_close(n);
+	remove(path);
+}
+
+/* Both sides of a channel, and two channels of one file, in one process (spec 9,
+ * "Locks within one process"): each sees the other exactly as across processes.
+ * With process-owned locks (classic fcntl, -DSHM_SIGNAL_CLASSIC_LOCKS) this needs
+ * the engine's own table of held bytes and one open file per file. */
+static void test_one_process(const char *dir)
+{
+	char path[512];
+	shm_signal_chan *n0 = NULL, *s0 = NULL, *n1 = NULL, *s1 = NULL, *x = NULL;
+	struct shm_signal_error e;
+	int ready = -1;
+	path_in(path, sizeof path, dir, "oneproc.shm");
+	CHECK(shm_signal_create(&n0, path, 0, 0, 4096, 0, 0, 0600, 0, NULL, 0, &e) == 0);
+	CHECK(shm_signal_attach(&s0, path, 0, 0, 0, 0, 1.0, &e) == 0);
+	if (!n0 || !s0) {
+		failures++;
+		return;
+	}
+	/* alive in this process: a liveness check (the first turn of a wait) passes */
+	CHECK(shm_signal_wait(n0, 0.01, &ready, &e) == 0 && ready == 0);
+	CHECK(shm_signal_wait(s0, 0.01, &ready, &e) == 0 && ready == 0);
+	/* taken, by this process as by another: no second attacher, no creator over it */
+	CHECK(shm_signal_attach(&x, path, 0, 0, 0, 0, 0, &e) == SHM_SIGNAL_FAULT_LOCALITY_BUSY);
+	CHECK(shm_signal_create(&x, path, 0, 0, 0, 0, 0, 0600, SHM_SIGNAL_O_EXIST_OK, NULL, 0, &e) ==
+	      SHM_SIGNAL_FAULT_LOCALITY_BUSY);
+	CHECK(shm_signal_create(&x, path, 1, 0, 0, 0, 0, 0600, SHM_SIGNAL_O_EXIST_OK, NULL, 0, &e) ==
+	      SHM_SIGNAL_FAULT_LOCALITY_BUSY);
+	CHECK(x == NULL);
+	/* a second channel of the file: created, attached, closed again; closing it must
+	 * not drop the first channel's locks (closing any fd drops a process's classic
+	 * locks on the file) */
+	CHECK(shm_signal_create(&n1, path, 1, 192, 0, 0, 0, 0600, SHM_SIGNAL_O_EXIST_OK, NULL, 0, &e) == 0);
+	CHECK(shm_signal_create(&x, path, 0, 192, 0, 0, 0, 0600, SHM_SIGNAL_O_EXIST_OK, NULL, 0, &e) ==
+	      SHM_SIGNAL_FAULT_LOCALITY_BUSY); /* the creator alone holds it: not overwritten */
+	CHECK(shm_signal_attach(&s1, path, 192, 0, 0, 0, 1.0, &e) == 0);
+	CHECK(shm_signal_enable(n1, NULL, &e) == 0);
+	if (s1) {
+		CHECK(shm_signal_locality(s1) == 0);
+		CHECK(shm_signal_wait(n1, 0.01, &ready, &e) == 0 && ready == 0);
+		shm_signal_close(s1);
+	}
+	CHECK(shm_signal_wait(n1, 0.5, &ready, &e) == 0 && ready == 1); /* the close's wake-up */
+	CHECK(shm_signal_wakeup(n1, 0, NULL, NULL, &e) == 0);
+	CHECK(shm_signal_wait(n1, 0.01, &ready, &e) == SHM_SIGNAL_FAULT_PEER_CLOSED);
+	shm_signal_close(n1);
+	CHECK(shm_signal_wait(n0, 0.01, &ready, &e) == 0 && ready == 0);
+	CHECK(shm_signal_wait(s0, 0.01, &ready, &e) == 0 && ready == 0);
+	/* and the first channel still works */
+	CHECK(shm_signal_enable(n0, NULL, &e) == 0);
+	CHECK(shm_signal_inject(s0, NULL, &e) == 0);
+	CHECK(shm_signal_wait(n0, 1.0, &ready, &e) == 0 && ready == 1);
+	CHECK(shm_signal_wakeup(n0, 0, NULL, NULL, &e) == 0);
+	shm_signal_close(s0);
+	CHECK(shm_signal_wakeup(n0, 0, NULL, NULL, &e) == 0);
+	CHECK(shm_signal_wait(n0, 0.01, &ready, &e) == SHM_SIGNAL_FAULT_PEER_CLOSED);
+	shm_signal_close(n0);
 	remove(path);
 }
 
@@ -174,7 +234,7 @@ static void test_two_processes(const char *dir)
 		_exit(answered >= 1000 ? 0 : 5);
 	}
 	CHECK(pid > 0);
-	CHECK(shm_signal_wait_for_peer(n, 5.0) == 1);
+	CHECK(shm_signal_wait_for_peer(n, 5.0, &i, &e) == 0 && i == 1);
 	shm_signal_set_notifier(n, count, NULL);
 	shm_signal_enable(n, NULL, &e);
 	for (i = 0; i < 1000; i++) {
@@ -201,6 +261,7 @@ int main(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : ".";
 	test_protocol(dir);
 	test_validation();
+	test_one_process(dir);
 #if !defined(_WIN32)
 	test_two_processes(dir);
 #endif

@@ -212,9 +212,11 @@ class Channel:
         file = open_file(path, create=True, exist_ok=exist_ok, mode=mode)
         taken = []
         try:
-            for lk in (lock_offset(offset, loc), lock_offset(offset, 1 - loc)):
+            # North's lock, then south's, whatever our locality: in any other order two
+            # creators racing for one descriptor could each take one and both give up.
+            for holder in (NORTH, SOUTH):
+                lk = lock_offset(offset, holder)
                 if not file.try_lock(lk):
-                    holder = loc if lk == lock_offset(offset, loc) else 1 - loc
                     raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds a record of the descriptor "
                                          "at this offset: refused to write over it",
                                          field=_record_field(holder, "state"),
@@ -234,17 +236,17 @@ class Channel:
                      instance_id=instance_id, notifier=notifier, budget=budget, spin=spin,
                      liveness_interval=liveness_interval, ordering=ordering or get_ordering())
         except BaseException:
-            file.unlock(taken[1])
-            file.unlock(taken[0])
+            for lk in taken:
+                file.unlock(lk)
             file.unmap(mapping)
             file.release()
             raise
+        other = lock_offset(offset, 1 - loc)
         try:
             descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id, own_pid,
-                                  fence=ch._ordering.fence,
-                                  before_publish=lambda: file.unlock(taken[1]))
+                                  fence=ch._ordering.fence, before_publish=lambda: file.unlock(other))
         except BaseException:
-            file.unlock(taken[1])
+            file.unlock(other)
             ch._abandon(published=True)
             raise
         return ch

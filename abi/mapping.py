@@ -115,10 +115,11 @@ class SharedFile:
 
     def map(self) -> Map:
         """A mapping of the whole file as it is now (the current one if it covers
-        the file, else a new one); release it with :meth:`unmap`."""
+        the file and its guard never fired, else a new one); release it with
+        :meth:`unmap`."""
         with _registry_lock:
             size = self.size()
-            if not self.maps or self.maps[-1].length < size:
+            if not self.maps or self.maps[-1].length < size or self.maps[-1].has_fired():
                 self.maps.append(Map(self.fd, size))
             m = self.maps[-1]
             m.users += 1

@@ -36,7 +36,7 @@ if not sys.platform.startswith("linux"):
     pytest.skip("hostile peers write through POSIX mappings and /proc (Linux)", allow_module_level=True)
 
 HERE = Path(__file__).resolve().parent
-ENGINES = ["py"]
+ENGINES = ["py", "c"]
 DESC = layout.DESC_SIZE
 STATE_AT = {loc: 64 + 64 * loc + 4 for loc in (NORTH, SOUTH)}
 
@@ -458,6 +458,7 @@ def test_shrink_then_regrow_is_reported_on_every_later_call(eng, c_peer, tmp_pat
         seen = victim("shrink_then_regrow", eng, path=str(path))
     assert seen["first"] == "MAPPING_TOO_SMALL", seen
     assert set(seen["later"].values()) == {"MAPPING_TOO_SMALL"}, seen
+    assert seen["fresh"] == "ok", seen
 
 
 def test_the_guard_covers_any_number_of_mappings(eng, tmp_path):
@@ -587,7 +588,11 @@ def _ids(cases: List[Any]) -> List[str]:
     return [f"{k}={v!r}" for k, v in cases]
 
 
-@pytest.mark.parametrize("name,value", BAD_CREATE, ids=_ids(BAD_CREATE))
+# The C engine never spins: it has no spin argument.
+_CREATE_CASES = [(e, k, v) for e in ENGINES for k, v in BAD_CREATE if not (e == "c" and k == "spin")]
+
+
+@pytest.mark.parametrize("eng,name,value", _CREATE_CASES, ids=[f"{e}-{k}={v!r}" for e, k, v in _CREATE_CASES])
 def test_create_refuses_bad_arguments_before_touching_the_file(eng, tmp_path, name, value):
     cls = engine_class(eng)
     path = tmp_path / "chan"

@@ -62,7 +62,11 @@ def attach_under_flipper(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
 def shrink_then_regrow(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
     """Attach to a live peer's channel, let the file shrink to 0 and grow back:
     every later operation must report the fault, none may carry on silently."""
-    path, size = a["path"], os.stat(a["path"]).st_size
+    path = a["path"]
+    # A second channel of ours keeps the file open in this process throughout.
+    keep = eng.create(path, 1, offset=layout.DESC_SIZE, exist_ok=True)
+    original = Path(path).read_bytes()  # both descriptors, before we attach
+    size = len(original)
     ch = eng.attach(path, timeout=5)
     ch.enable()
     os.truncate(path, 0)
@@ -72,7 +76,14 @@ def shrink_then_regrow(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
         ("inject", ch.inject), ("wakeup", ch.wakeup), ("enable", ch.enable), ("disable", ch.disable),
         ("wait", lambda: ch.wait(0.05)), ("poll", lambda: ch.poll(0.05)), ("check_peer", ch.check_peer)]}
     ch.close()
-    return {"first": first, "later": later}
+    # The creator writes its descriptor back into the regrown file: a new channel
+    # must get a new mapping and see it (the old one reads a private zero page there).
+    fd = os.open(path, os.O_RDWR)
+    os.pwrite(fd, original, 0)
+    os.close(fd)
+    fresh = outcome(lambda: eng.attach(path).close())
+    keep.close()
+    return {"first": first, "later": later, "fresh": fresh}
 
 
 def many_mappings_then_truncate(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:

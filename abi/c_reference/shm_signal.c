@@ -689,7 +689,7 @@ static int check_offset(uint64_t offset, struct shm_signal_error *err)
 /* Spec 6.1 step 3: may the creator write over the bytes `d` (a descriptor's worth at
  * ch->offset, zero past the end of the file)?  It holds both records' locks now, so a
  * record that uses the lock is not live; one that does not, and reads attached, is. */
-static int may_overwrite(const shm_signal_chan *ch, const unsigned char *d, struct shm_signal_error *err)
+static int may_overwrite(const unsigned char *d, struct shm_signal_error *err)
 {
 	uint32_t magic, creator, loc, i;
 	uint64_t offered, accepted;
@@ -701,7 +701,7 @@ static int may_overwrite(const shm_signal_chan *ch, const unsigned char *d, stru
 	if (magic != SHM_SIGNAL_MAGIC)
 		return fault_at(err, magic == SHM_SIGNAL_MAGIC_SWAPPED ? SHM_SIGNAL_FAULT_BYTE_SWAPPED
 								       : SHM_SIGNAL_FAULT_BAD_MAGIC,
-				"magic", (int64_t)ch->offset,
+				"magic", 0,
 				"the bytes at the offset are neither all zero nor a descriptor: "
 				"refused, not overwritten", "0x58fa39df or all zero", magic);
 	creator = shm_signal_load_le32(d + 12);
@@ -715,8 +715,8 @@ static int may_overwrite(const shm_signal_chan *ch, const unsigned char *d, stru
 			uses = offered;
 		else if (creator == 1 - loc)
 			uses = accepted;
-		else /* no valid creator: a record uses the lock only if both say so */
-			uses = offered & accepted;
+		else /* no valid creator: nobody can say the record uses the lock */
+			uses = 0;
 		if (!(uses & SHM_SIGNAL_F_LIVENESS_LOCK))
 			return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[loc],
 				       (int64_t)OFF_IRQ(loc) + 4, "empty, closed, or a dead owner", "1",
@@ -745,7 +745,7 @@ static int look_before_writing(shm_signal_chan *ch, struct shm_signal_error *err
 		snapshot(m->base + ch->offset, d, n);
 		shm_signal_map_release(m);
 	}
-	return may_overwrite(ch, d, err);
+	return may_overwrite(d, err);
 }
 
 int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality, uint64_t offset,

@@ -728,3 +728,16 @@ def test_replaced_wake_backends_are_closed(tmp_path, monkeypatch):
     with Channel.create(path, NORTH) as a, Channel.attach(path):
         assert a.features is not None
     assert len(made) >= 3 and all(b.closed for b in made)
+
+
+def test_the_hostile_benchmark_runs():
+    """A smoke run of benchmarks/hostile.py (tiny counts; speed is not judged here)."""
+    script = HERE.parent / "benchmarks" / "hostile.py"
+    proc = subprocess.run([sys.executable, str(script), "--seconds", "0.2", "--kills", "2", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    for eng in ("py", "c"):
+        for attack in ("flip-flags", "hold-pending"):
+            assert data[eng]["flipping"][attack]["poll(0.05)"]["calls"] > 0
+        assert data[eng]["peer_dead"]["kills"] == 2 and data[eng]["peer_dead"]["max_s"] < 5

@@ -111,6 +111,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     try:
         result = insp.inspect_file(args.file, args.offset)
+    except ValueError as exc:
+        _err(f"error: --{exc}")
+        return exit_codes.USAGE
     except OSError as exc:
         _err(f"error: cannot read {args.file}: {exc.strerror or exc}")
         return exit_codes.FILE_UNREADABLE

@@ -135,13 +135,24 @@ def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
     is the feature set of the peer that validates.  Returns the snapshot checked:
     the only copy of the descriptor an attacher may decide from (6.3)."""
     length = len(buf) if length is None else length
+    check_geometry(offset, length)
+    return check_snapshot(snapshot(buf, offset, fence), offset, length, supported)
+
+
+def check_geometry(offset: int, length: int) -> None:
+    """Checks 1 and 2 of 6.4: where the descriptor sits in a mapping of ``length``."""
     if offset % layout.DESC_ALIGN:
         raise _fault(Fault.BAD_OFFSET, f"descriptor offset is not a multiple of {layout.DESC_ALIGN}",
                      "offset", offset, "multiple of 64", offset)
     if length < offset + layout.DESC_SIZE:
         raise _fault(Fault.MAPPING_TOO_SMALL, "the mapping ends before the descriptor does",
                      "mapping length", offset, offset + layout.DESC_SIZE, length)
-    d = snapshot(buf, offset, fence)
+
+
+def check_snapshot(d: ShmSignalDesc, offset: int, length: int,
+                   supported: int = layout.FEATURES_KNOWN) -> ShmSignalDesc:
+    """Checks 3 to 13 of 6.4 on a snapshot of the descriptor at ``offset`` of a
+    mapping of ``length`` bytes (whose geometry :func:`check_geometry` passed)."""
     f = _DESC_FIELD
     if d.magic != layout.MAGIC:
         code = Fault.BYTE_SWAPPED if d.magic == layout.MAGIC_SWAPPED else Fault.BAD_MAGIC

@@ -8,12 +8,14 @@ locks (spec section 9) are probed without being taken.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from . import layout
-from .descriptor import validate
+from .descriptor import check_geometry, check_snapshot
 from .faults import ShmSignalFault
 
 _MUST_BE_ZERO = ("reserved", "pad")
@@ -121,20 +123,42 @@ def decode(raw: bytes) -> Dict[str, Any]:
     }
 
 
+class Unreadable(OSError):
+    """The path cannot be inspected: not a regular file, or it keeps changing."""
+
+
+SIZE_TRIES = 3  # reads racing a file that changes size, before giving up
+
+
 def inspect_file(path: str, offset: int = 0, supported: int = layout.FEATURES_KNOWN) -> Inspection:
-    """Read and validate the descriptor at ``offset`` of ``path``.  OSError when the
-    file cannot be read at all."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    """Read and validate the descriptor at ``offset`` of ``path``.
+
+    Raises :class:`OSError` (:class:`Unreadable` for what is no regular file, or a
+    file whose size keeps changing while it is read) when there is nothing to
+    decode, and ``ValueError`` for an offset that cannot be a file offset.  Never
+    blocks on a FIFO and never allocates more than a descriptor's worth."""
+    from .arguments import check_offset
+
+    offset = check_offset(offset)
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
-        length = os.fstat(fd).st_size
-        # one read: the snapshot the checks and the decoding both use
-        raw = os.pread(fd, layout.DESC_SIZE, offset) if hasattr(os, "pread") else _read_at(fd, offset)
-        # validate() takes the length apart from the bytes, so pad the snapshot to
-        # offset + 192 with what was read; the length check still uses the real size
-        buf = bytearray(offset) + bytearray(raw) + bytearray(max(0, layout.DESC_SIZE - len(raw)))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable(errno.EINVAL, f"not a regular file ({_kind(st.st_mode)})")
+        for _ in range(SIZE_TRIES):
+            length = os.fstat(fd).st_size
+            # one read: the snapshot the checks and the decoding both use
+            raw = _read_at(fd, offset) if length > offset else b""
+            if os.fstat(fd).st_size == length:
+                break
+        else:
+            raise Unreadable(errno.EAGAIN, f"the file changed size {SIZE_TRIES} times while it was read")
         fault: Optional[ShmSignalFault] = None
         try:
-            validate(buf, offset, length, supported)
+            # Only the bytes read are materialised; the geometry uses the real numbers.
+            check_geometry(offset, length)
+            check_snapshot(layout.ShmSignalDesc.from_buffer_copy(raw), offset, length, supported)
         except ShmSignalFault as exc:
             fault = exc
         fields = decode(raw) if len(raw) == layout.DESC_SIZE else None
@@ -146,7 +170,18 @@ def inspect_file(path: str, offset: int = 0, supported: int = layout.FEATURES_KN
         os.close(fd)
 
 
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
 def _read_at(fd: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, layout.DESC_SIZE, offset)
     os.lseek(fd, offset, os.SEEK_SET)
     return os.read(fd, layout.DESC_SIZE)
 

@@ -5,7 +5,9 @@ corrupt descriptor of the golden vectors refused with its fault code and exit co
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict
 
@@ -153,3 +155,58 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert proc.returncode == exit_codes.FILE_UNREADABLE
     assert proc.stderr.startswith("shm-signal: error: cannot read") and "Traceback" not in proc.stderr
     assert layout.DESC_SIZE == 192
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_what_is_not_a_regular_file_is_refused_never_waited_on(tmp_path: Path, kind: str) -> None:
+    """A FIFO would block a plain open for reading until a writer came; a device or
+    a directory has no descriptor to read.  Each is exit 12 with the reason, quickly."""
+    path = {"device": Path("/dev/zero"), "directory": tmp_path}.get(kind, tmp_path / "fifo")
+    if kind == "fifo":
+        os.mkfifo(path)
+    start = time.monotonic()
+    proc = run_cli("inspect", str(path))
+    assert time.monotonic() - start < 30
+    assert proc.returncode == exit_codes.FILE_UNREADABLE, proc.stderr
+    assert "not a regular file" in proc.stderr or "directory" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("offset", ["-1", "-64", str(2**64 - 64), str(2**63), "0x" + "f" * 20])
+def test_offsets_that_cannot_be_file_offsets_are_usage_errors(tmp_path: Path, offset: str) -> None:
+    path = tmp_path / "chan"
+    path.write_bytes(bytes(192))
+    proc = run_cli("inspect", f"--offset={offset}", str(path))
+    assert proc.returncode == exit_codes.USAGE, proc.stderr
+    assert proc.stderr.startswith("shm-signal: error: --offset=") and "Traceback" not in proc.stderr
+
+
+def test_an_offset_far_past_the_end_reads_nothing_big(tmp_path: Path) -> None:
+    """The offset is a file position, never a buffer size: 2**40 past a 192-byte file
+    is MAPPING_TOO_SMALL at once, not an allocation of a terabyte."""
+    path = tmp_path / "chan"
+    path.write_bytes(bytes(192))
+    proc = run_cli("inspect", "--json", "--offset", str(2**40), str(path))
+    assert proc.returncode == exit_codes.NOT_A_DESCRIPTOR, proc.stderr
+    fault = json.loads(proc.stdout)["fault"]
+    assert fault["name"] == "MAPPING_TOO_SMALL" and fault["offset"] == 2**40
+
+
+def test_a_file_that_keeps_changing_size_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read races a writer that resizes the file: refused after a few tries
+    (exit 12 in the command), never decoded from bytes that disagree with the size."""
+    from abi import inspect as insp
+
+    path = tmp_path / "chan"
+    path.write_bytes(bytes(192))
+    real = os.fstat
+    sizes = iter(range(10_000, 20_000))
+
+    def growing(fd: int) -> os.stat_result:
+        st = real(fd)
+        return os.stat_result((*st[:6], next(sizes), *st[7:]))
+
+    monkeypatch.setattr(insp.os, "fstat", growing)
+    with pytest.raises(insp.Unreadable, match="changed size"):
+        insp.inspect_file(str(path))

@@ -128,6 +128,34 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    import random
+
+    from . import fuzz
+    from .native import NativeLibraryError
+
+    if args.replay:
+        try:
+            cases = fuzz.load_reproducers(args.replay)
+        except (OSError, ValueError, KeyError) as exc:
+            _err(f"error: cannot read the reproducers: {exc}")
+            return exit_codes.USAGE
+        seed, inputs, seconds, source = 0, len(cases), None, iter(cases)
+    else:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+        inputs = args.inputs if args.inputs is not None or args.time is not None else 100_000
+        seconds, source = args.time, fuzz.Mutator(seed)
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        summary = fuzz.run(source, seed=seed, inputs=inputs, seconds=seconds, out_dir=Path(args.out),
+                           plant=args.plant or "", progress=progress)
+    except NativeLibraryError as exc:
+        _err(f"error: the C engine is needed: {exc}")
+        return exit_codes.NO_COMPILER
+    print(json.dumps(summary.to_json(), indent=1) if args.json else summary.render())
+    return exit_codes.FUZZ_FAILED if summary.failures else exit_codes.OK
+
+
 def cmd_check_peer(args: argparse.Namespace) -> int:
     import shlex
 
@@ -217,6 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--raw", action="store_true", help="also print the 192 bytes in hex")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("fuzz", help="differential fuzzing: mutated descriptors to both engines' validators "
+                                    "and attaches and to inspect; any crash, hang or disagreement fails")
+    p.add_argument("--seed", type=int, help="the campaign's seed (default: a random one, printed)")
+    p.add_argument("--inputs", type=int, help="stop after N inputs (default 100000 unless --time)")
+    p.add_argument("--time", type=float, help="stop after S seconds")
+    p.add_argument("--out", default="shm-signal-fuzz-failures",
+                   help="directory for reproducer files (one per failure)")
+    p.add_argument("--replay", nargs="+", metavar="FILE", help="judge the inputs of reproducer files again")
+    p.add_argument("--plant", choices=["desc-size-alignment", "crash", "hang"],
+                   help="self-check: break one check of the Python validator, to see the campaign catch it")
+    p.add_argument("--json", action="store_true", help="machine-readable summary")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_fuzz)
 
     p = sub.add_parser("check-peer", help="run the conformance suite against a peer program that speaks "
                                           "the line protocol (spec section 13)",

@@ -13,3 +13,4 @@ CHECK_PEER_FAILED = 9  # shm-signal check-peer: at least one conformance case fa
 PEER_UNUSABLE = 10  # shm-signal check-peer: the peer could not be started or answered no hello
 NOT_A_DESCRIPTOR = 11  # shm-signal inspect: the file holds no valid descriptor (the fault code is printed)
 FILE_UNREADABLE = 12  # shm-signal inspect: the file cannot be opened or read
+FUZZ_FAILED = 13  # shm-signal fuzz: a crash, a hang, an exception or a disagreement (reproducers saved)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import layout
+from . import layout, peer_fuzz
 from .check_peer import (
     CASES,
     GOLDEN,
@@ -860,6 +860,15 @@ def _ping_peer(ctx: Context) -> None:
         raise CaseFailure(f"ping failed: {r.raw}")
     if ctx.num(r, "rounds") != rounds:
         raise CaseFailure(f"ping answered {r.raw!r}")
+
+
+# ---------------------------------------------------------------- fuzz (--fuzz N)
+
+CASES.append(Case("fuzz.validator", "fuzz",
+                  "The peer attaches to mutated descriptors (--fuzz N, or a --fuzz-replay corpus); "
+                  "each verdict (accept, or the fault code and the field) must be the reference "
+                  "validator's, and a refusal must write nothing (6.4).", peer_fuzz.run_case,
+                  uses_reference=False, when=lambda o: bool(o.fuzz or o.fuzz_replay)))
 
 
 # ---------------------------------------------------------------- engines

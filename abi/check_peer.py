@@ -148,6 +148,10 @@ class Options:
     cwd: Optional[str] = None
     env: Optional[Dict[str, str]] = None
     progress: Optional[Callable[[CaseResult], None]] = None
+    fuzz: int = 0  # fuzz.validator: this many mutated descriptors (abi.peer_fuzz)
+    fuzz_seed: int = 0
+    fuzz_corpus: str = "shm-signal-peer-fuzz.json"  # where disagreeing inputs are saved
+    fuzz_replay: Optional[str] = None  # a corpus file to replay instead
 
     @classmethod
     def quick(cls, **kw: Any) -> Options:
@@ -349,6 +353,7 @@ class Case:
     fn: Callable[[Context], None]
     engine: str = "py"  # the reference engine the case runs against
     uses_reference: bool = True  # False: the peer alone (no point repeating it per engine)
+    when: Optional[Callable[[Options], bool]] = None  # run only when the options ask for it
 
 
 CASES: List[Case] = []
@@ -424,7 +429,7 @@ class Suite:
         _load_cases()
         out = []
         for c in CASES:
-            if c.engine not in self.opts.engines:
+            if c.engine not in self.opts.engines or (c.when is not None and not c.when(self.opts)):
                 continue
             if self.opts.select and not any(fnmatch.fnmatchcase(c.name, pat) or pat in c.name
                                             for pat in self.opts.select):
@@ -534,7 +539,8 @@ def _load_cases() -> None:
     from . import check_cases  # noqa: F401
 
 
-def case_names(engines: Sequence[str] = ("py", "c")) -> List[str]:
+def case_names(engines: Sequence[str] = ("py", "c"), opts: Optional[Options] = None) -> List[str]:
+    """The cases a run with ``opts`` has (those an option enables only with it)."""
     _load_cases()
-    return [c.name for c in CASES if c.engine in engines]
+    return [c.name for c in CASES if c.engine in engines and (c.when is None or (opts and c.when(opts)))]
 

@@ -167,7 +167,8 @@ def cmd_check_peer(args: argparse.Namespace) -> int:
     if args.peer:
         argv = shlex.split(args.peer) + argv
     if args.list:
-        for name in check_peer.case_names(args.engine or ("py", "c")):
+        listed = check_peer.Options(fuzz=args.fuzz, fuzz_replay=args.fuzz_replay)
+        for name in check_peer.case_names(args.engine or ("py", "c"), listed):
             print(name)
         return exit_codes.OK
     if not argv:
@@ -184,6 +185,8 @@ def cmd_check_peer(args: argparse.Namespace) -> int:
         kw["stress_injects"] = args.stress_injects
     if args.ping_rounds is not None:
         kw["ping_rounds"] = args.ping_rounds
+    kw.update(fuzz=args.fuzz, fuzz_seed=args.fuzz_seed, fuzz_corpus=args.fuzz_corpus,
+              fuzz_replay=args.fuzz_replay)
     result = check_peer.run(argv, make(**kw))
     if args.junit_xml:
         try:
@@ -277,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reference engine(s) to run against (repeatable; default both)")
     p.add_argument("-k", "--case", action="append", metavar="PATTERN",
                    help="run only cases whose name matches (fnmatch or substring; repeatable)")
+    p.add_argument("--fuzz", type=int, default=0, metavar="N",
+                   help="also hand the peer N mutated descriptors and compare its verdicts with the "
+                        "reference validator's (case fuzz.validator)")
+    p.add_argument("--fuzz-seed", type=int, default=0, metavar="S",
+                   help="the seed of --fuzz's inputs (default 0)")
+    p.add_argument("--fuzz-corpus", default="shm-signal-peer-fuzz.json", metavar="FILE",
+                   help="where --fuzz saves the inputs the peer disagrees on")
+    p.add_argument("--fuzz-replay", metavar="FILE", help="hand the peer the inputs of a saved corpus instead")
     p.add_argument("--list", action="store_true", help="list the case names and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="say why cases were skipped")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")

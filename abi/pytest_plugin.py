@@ -35,6 +35,14 @@ def pytest_addoption(parser: Any) -> None:
                     help="reference engine(s) to run against (repeatable; default both)")
     group.addoption("--shm-signal-stress-injects", type=int, default=None, metavar="N",
                     help="injects per stress case")
+    group.addoption("--shm-signal-fuzz", type=int, default=0, metavar="N",
+                    help="also fuzz the peer's validator with N mutated descriptors (case fuzz.validator)")
+    group.addoption("--shm-signal-fuzz-seed", type=int, default=0, metavar="S",
+                    help="the seed of those inputs")
+    group.addoption("--shm-signal-fuzz-corpus", default="shm-signal-peer-fuzz.json", metavar="FILE",
+                    help="where the inputs the peer disagrees on are saved")
+    group.addoption("--shm-signal-fuzz-replay", default=None, metavar="FILE",
+                    help="hand the peer the inputs of a saved corpus")
 
 
 def _item_classes() -> Any:
@@ -93,6 +101,8 @@ def pytest_configure(config: Any) -> None:
     injects = config.getoption("shm_signal_stress_injects")
     if injects is not None:
         kw["stress_injects"] = injects
+    for name in ("fuzz", "fuzz_seed", "fuzz_corpus", "fuzz_replay"):
+        kw[name] = config.getoption(f"shm_signal_{name}")
     opts = (check_peer.Options.quick if config.getoption("shm_signal_quick") else check_peer.Options)(**kw)
     _STATE["suite"] = check_peer.Suite(shlex.split(command), opts)
 

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64 debootstrap make cmake)
 # The platform matrix runs Windows x64 probes with `wine`, which wine64 only recommends.
 APT_PACKAGES+=(wine)
+# The C validator's coverage-guided fuzzer: clang's libFuzzer, ASan and UBSan runtimes.
+APT_PACKAGES+=(libclang-rt-14-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

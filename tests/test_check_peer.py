@@ -63,12 +63,14 @@ def _failures(res: check_peer.SuiteResult) -> str:
 
 
 @pytest.mark.parametrize("kind", ["python", "python-c-engine", "c"])
-def test_reference_peers_pass_everything(kind: str, c_peer: List[str]) -> None:
+def test_reference_peers_pass_everything(kind: str, c_peer: List[str], tmp_path: Path) -> None:
     argv = {"python": [sys.executable, "-m", "abi.peer"],
             "python-c-engine": [sys.executable, "-m", "abi.peer", "--engine", "c"], "c": c_peer}[kind]
-    res = check_peer.run(argv, check_peer.Options.quick(cwd=str(ROOT)))
+    opts = check_peer.Options.quick(cwd=str(ROOT), fuzz=2000, fuzz_corpus=str(tmp_path / "corpus.json"))
+    res = check_peer.run(argv, opts)
     _no_skips(res)
     assert res.count("passed") >= 100
+    assert "fuzz.validator" in {c.name for c in res.cases}  # 2000 mutated descriptors, as the reference
     failed = {c.name for c in res.cases if c.status == "failed"}
     assert not failed, _failures(res)
 
@@ -101,18 +103,20 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "hangs": "the peer hung: no reply within 1 s",
     "dies": "the peer died: the peer exited (status 3)",
     "garbage_reply": "neither 'ok' nor 'err'",
+    "reserved_first": "; peer: err 8 RESERVED_NONZERO",
+    "desc_size_any": "reference: err 4 BAD_SIZE (desc_size)",
 }
 
 
 def test_every_mistake_has_a_named_case() -> None:
-    names = set(check_peer.case_names())
+    names = set(check_peer.case_names(opts=check_peer.Options(fuzz=1)))
     assert set(CAUGHT_BECAUSE) == set(BREAKS)
     for mistake, (case, _doc) in BREAKS.items():
         assert case in names, (mistake, case)
 
 
 @pytest.mark.parametrize("mistake", sorted(BREAKS))
-def test_broken_peer_is_caught_by_the_named_case(mistake: str) -> None:
+def test_broken_peer_is_caught_by_the_named_case(mistake: str, tmp_path: Path) -> None:
     """The named case fails with the expected reason; run with the rest of its group
     (Python engine), so the broken peer is also shown not to pass the group."""
     case, _doc = BREAKS[mistake]
@@ -123,8 +127,10 @@ def test_broken_peer_is_caught_by_the_named_case(mistake: str) -> None:
     # the lost wake-up is a race: about one burst of 1000 injects in five loses one, so
     # allow 100 bursts (the case stops at the first loss)
     injects = 100_000 if mistake == "late_dirty" else 20_000
+    fuzz = 500 if group == "fuzz" else 0  # inputs for check-peer --fuzz
     opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), select=select, timeout=1.0,
-                                    stress_injects=injects)
+                                    stress_injects=injects, fuzz=fuzz,
+                                    fuzz_corpus=str(tmp_path / "corpus.json"))
     res = check_peer.run(broken(mistake), opts)
     by_name = {c.name: c for c in res.cases}
     assert case in by_name, sorted(by_name)
@@ -133,6 +139,13 @@ def test_broken_peer_is_caught_by_the_named_case(mistake: str) -> None:
     assert CAUGHT_BECAUSE[mistake] in got.message, got.message
     assert not res.ok
     assert res.hello.startswith("ok protocol=1")  # caught by the case, not by a dead start
+    if group == "fuzz":  # the inputs it got wrong are kept, and replay to the same verdicts
+        assert (tmp_path / "corpus.json").exists()
+        replay = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), select=select, timeout=1.0,
+                                          fuzz_replay=str(tmp_path / "corpus.json"),
+                                          fuzz_corpus=str(tmp_path / "again.json"))
+        again = {c.name: c for c in check_peer.run(broken(mistake), replay).cases}[case]
+        assert again.status == "failed" and CAUGHT_BECAUSE[mistake] in again.message
 
 
 def test_first_differing_byte_in_every_output(tmp_path: Path) -> None:

@@ -92,6 +92,16 @@ def test_broken_peer_fails_the_named_test(tmp_path: Path) -> None:
     assert "first differing byte: offset 65, field irq[0].pending, expected 0x00, actual 0x01" in proc.stdout
 
 
+def test_fuzz_option_adds_the_fuzz_case(tmp_path: Path) -> None:
+    peer = f"{sys.executable} {BROKEN} --break desc_size_any"
+    corpus = tmp_path / "corpus.json"
+    proc, root = _pytest(tmp_path, [*EXPLICIT, "--shm-signal-peer", peer, "--shm-signal-engine", "py",
+                                    "--shm-signal-fuzz", "500", "--shm-signal-fuzz-corpus", str(corpus),
+                                    "-k", "fuzz"])
+    assert proc.returncode == 1 and _failed(root) == ["fuzz.validator"], proc.stdout[-3000:]
+    assert "reference: err 4 BAD_SIZE (desc_size)" in proc.stdout and corpus.exists()
+
+
 def test_no_option_no_items(tmp_path: Path) -> None:
     proc, root = _pytest(tmp_path, EXPLICIT)
     assert _counts(root)["tests"] == 0

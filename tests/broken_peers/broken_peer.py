@@ -54,7 +54,14 @@ BREAKS: Dict[str, tuple] = {
     "dies": ("semantics.wait", "exits in the middle of 'wait'"),
     "garbage_reply": ("semantics.masking",
                       "answers 'wakeup' with a line that is neither ok nor err"),
+    # found by check-peer --fuzz (abi/peer_fuzz.py), not by any fixed vector
+    "reserved_first": ("fuzz.validator",
+                       "checks the reserved bytes before everything else (spec 6.4 puts them 8th)"),
+    "desc_size_any": ("fuzz.validator", "accepts a desc_size that is not a multiple of 64"),
 }
+
+_RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
+             if leaf.path.split(".")[-1].startswith("reserved")]
 
 
 def _patch(path: str, offset: int, data: bytes) -> None:
@@ -72,6 +79,18 @@ class BrokenPeer(Peer):
         self.mistake = mistake
         self.path = ""
         self.offset = 0
+        if mistake == "desc_size_any":
+            from abi import descriptor
+
+            real = descriptor.check_snapshot
+
+            def rounding(d: Any, *a: Any, **kw: Any) -> Any:  # treats 193 as 256, say
+                if d.desc_size >= layout.DESC_SIZE and d.desc_size % layout.DESC_ALIGN:
+                    d = layout.ShmSignalDesc.from_buffer_copy(bytes(d))
+                    d.desc_size += layout.DESC_ALIGN - d.desc_size % layout.DESC_ALIGN
+                return real(d, *a, **kw)
+
+            descriptor.check_snapshot = rounding
 
     def cmd_create(self, args: List[str]) -> str:
         out = super().cmd_create(args)
@@ -89,6 +108,15 @@ class BrokenPeer(Peer):
     def cmd_attach(self, args: List[str]) -> str:
         if args:
             self.path = args[0]
+        if self.mistake == "reserved_first" and args:
+            offset = int(dict(a.split("=", 1) for a in args[1:] if "=" in a).get("offset", "0"), 0)
+            with open(args[0], "rb") as f:
+                f.seek(offset)
+                raw = f.read(layout.DESC_SIZE)
+            for name, at, size in _RESERVED:
+                if any(raw[at:at + size]):
+                    raise ShmSignalFault(Fault.RESERVED_NONZERO, "reserved bytes first", field=name,
+                                         offset=at)
         try:
             out = super().cmd_attach(args)
         except ShmSignalFault as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 from typing import Any, Callable, Dict, Optional
 
@@ -104,9 +105,9 @@ def _raise(rc: int, err: Error, cause: Optional[BaseException] = None) -> None:
     if rc == E_SYSTEM:
         raise OSError(err.sys_errno, msg)
     if rc == E_EXISTS:
-        raise FileExistsError(msg)
+        raise FileExistsError(errno.EEXIST, msg)
     if rc == E_TIMEOUT:
-        raise FileNotFoundError(msg)
+        raise FileNotFoundError(errno.ENOENT, msg)
     if rc == E_NOTIFIER and cause is not None:
         raise cause
     raise ValueError(f"shm_signal: {msg} (code {rc})")

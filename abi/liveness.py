@@ -110,7 +110,9 @@ class _FcntlLocks(LockKind):
         except OSError:
             return True  # cannot tell: never declare a peer dead on doubt
         ltype = struct.unpack_from("@h", out, self.type_at)[0]
-        return bool(ltype != self.fcntl.F_UNLCK)
+        # Peers hold write locks; a read lock is somebody who can merely read the
+        # file (it would have kept the owner's write lock out): it proves nobody alive.
+        return bool(ltype == self.fcntl.F_WRLCK)
 
 
 class OfdLocks(_FcntlLocks):

@@ -206,7 +206,8 @@ if hasattr(os, "register_at_fork"):
 
 def _open_flags(create: bool, exist_ok: bool) -> int:
     flags = os.O_RDWR | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    flags |= getattr(os, "O_NOFOLLOW", 0)
+    # O_NONBLOCK: a FIFO put where the file should be is refused, not waited on
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     if create:
         flags |= os.O_CREAT | (0 if exist_ok else os.O_EXCL)
     return flags

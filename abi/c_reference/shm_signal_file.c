@@ -630,8 +630,10 @@ int shm_signal_file_lock_held(struct shm_signal_file *f, uint64_t off)
 		fl.l_whence = SEEK_SET;
 		fl.l_start = (off_t)off;
 		fl.l_len = 1;
-		/* F_GETLK takes nothing; a failure never declares a peer dead */
-		held = fcntl(f->fd, LOCK_GET, &fl) != 0 || fl.l_type != F_UNLCK;
+		/* F_GETLK takes nothing; a failure never declares a peer dead.  Peers hold
+		 * write locks: a read lock (anyone who can read the file may take one) would
+		 * have kept the owner's out, so it proves nobody alive. */
+		held = fcntl(f->fd, LOCK_GET, &fl) != 0 || fl.l_type == F_WRLCK;
 #endif
 	}
 	reg_unlock();

@@ -331,7 +331,13 @@ class Channel:
             file.release()
             raise
         try:
-            ch._set_features(accepted)  # the backend for the negotiated set: before publishing
+            # The backend for the negotiated set, before anything is written: a refusal
+            # here (WAKE_OBJECT_FOREIGN, an OS error) leaves the descriptor untouched.
+            ch._set_features(accepted)
+        except BaseException:
+            ch._abandon(published=False)
+            raise
+        try:
             mm = mapping.mm
             struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
             struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid)

@@ -28,6 +28,7 @@ class Fault(enum.IntEnum):
     LOCALITY_BUSY = 14
     PEER_DEAD = 15
     PEER_CLOSED = 16
+    WAKE_OBJECT_FOREIGN = 17
 
 
 FAULT_DOCS = {
@@ -50,6 +51,10 @@ FAULT_DOCS = {
     Fault.LOCALITY_BUSY: "The locality to attach as is held by a live peer.",
     Fault.PEER_DEAD: "The remote peer died without closing (its liveness lock is free).",
     Fault.PEER_CLOSED: "The remote peer closed the channel.",
+    Fault.WAKE_OBJECT_FOREIGN: "A named wake-up object of the channel (WAKE_NAMED_EVENT: its event) "
+                               "already exists and is not this user's alone: its owner is not this "
+                               "user, its DACL is NULL or grants another SID, or it denies this user "
+                               "access.",
 }
 
 

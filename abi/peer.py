@@ -23,7 +23,7 @@ PROTOCOL = 1
 MAX_LINE = 4096
 MAX_PING = 10_000_000
 
-# Protocol codes (spec 13.3); fault codes 1-16 pass through.
+# Protocol codes (spec 13.3); fault codes 1-17 pass through.
 USAGE, NO_CHANNEL, SYSTEM, EXISTS, TIMEOUT, NOTIFIER = 100, 101, 102, 103, 104, 105
 CODE_NAMES = {USAGE: "USAGE", NO_CHANNEL: "NO_CHANNEL", SYSTEM: "SYSTEM", EXISTS: "EXISTS",
               TIMEOUT: "TIMEOUT", NOTIFIER: "NOTIFIER"}

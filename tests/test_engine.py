@@ -26,7 +26,6 @@ from abi.faults import Fault, ShmSignalFault
 from abi.fence import KernelOrdering, get_ordering, kernel_fence
 from abi.wake import PollWake, make_backend
 from abi.wake_macos import OsSyncWake, UlockWake
-from abi.wake_windows import NamedEventWake, event_name
 
 CTX = mp.get_context("fork")
 
@@ -404,23 +403,6 @@ def test_macos_ulock_backend_uses_compare_and_wait_shared():
     b.wait(NORTH, 7, 0.25)
     b.wake(NORTH)
     assert lib.calls == [("__ulock_wait", 3, 0x2000, 7, 250_000), ("__ulock_wake", 0x103, 0x2000, 0)]
-
-
-def test_windows_events_are_named_from_the_instance_id():
-    iid = bytes(range(16))
-    assert event_name(iid, NORTH) == "Local\\shm-signal-000102030405060708090a0b0c0d0e0f-north"
-    k32 = _Recorder(ret=1)
-    b = NamedEventWake(iid, kernel32=k32)
-    b.wake(SOUTH)
-    b.wait(NORTH, 0, 0.05)
-    b.close()
-    names = [c[4] for c in k32.calls if c[0] == "CreateEventW"]
-    assert names == [event_name(iid, NORTH), event_name(iid, SOUTH)]
-    assert [c[0] for c in k32.calls[2:]] == ["SetEvent", "WaitForSingleObject", "CloseHandle",
-                                             "CloseHandle"]
-    assert k32.calls[3][2] == 50  # milliseconds
-    # auto-reset (bManualReset FALSE), not signalled initially
-    assert all(c[2:4] == (False, False) for c in k32.calls if c[0] == "CreateEventW")
 
 
 def test_backend_choice_follows_negotiated_features():

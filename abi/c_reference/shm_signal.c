@@ -34,6 +34,11 @@
 
 #if defined(_WIN32)
 #include <windows.h>
+#include <aclapi.h> /* GetSecurityInfo */
+#include <sddl.h>   /* ConvertSidToStringSidA */
+#if defined(_MSC_VER)
+#pragma comment(lib, "advapi32.lib") /* mingw links it by default */
+#endif
 #else
 #include <fcntl.h>
 #include <time.h>
@@ -137,7 +142,7 @@ static const char *const fault_names[] = {
 	"OK", "BAD_MAGIC", "BYTE_SWAPPED", "BAD_VERSION", "BAD_SIZE", "MAPPING_TOO_SMALL",
 	"BAD_OFFSET", "BAD_LOCALITY", "RESERVED_NONZERO", "BAD_FLAG", "BAD_STATE",
 	"BAD_FEATURES", "UNSUPPORTED_FEATURE", "BAD_INSTANCE_ID", "LOCALITY_BUSY",
-	"PEER_DEAD", "PEER_CLOSED",
+	"PEER_DEAD", "PEER_CLOSED", "WAKE_OBJECT_FOREIGN",
 };
 
 const char *shm_signal_fault_name(int code)
@@ -371,30 +376,179 @@ static int park_address(shm_signal_chan *ch, uint32_t raw, double s)
 }
 
 #if defined(_WIN32)
+/* Spec 8.2: the events' security.  Each side creates them with owner = its token user
+ * and a protected DACL with one ACE, allowing that user EVENT_ALL_ACCESS (CreateEventW
+ * opens an existing event asking for EVENT_ALL_ACCESS, so a narrower grant would lock
+ * out the second peer; within one user rights buy nothing, the owner may rewrite the
+ * DACL anyway).  The trust boundary is the user. */
+struct event_security {
+	union {
+		TOKEN_USER tu;
+		unsigned char bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+	} user;
+	DWORD acl[(sizeof(ACL) + sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE) / sizeof(DWORD) + 1];
+	SECURITY_DESCRIPTOR sd;
+	SECURITY_ATTRIBUTES sa;
+};
+
+static int event_security_init(struct event_security *s, struct shm_signal_error *err)
+{
+	HANDLE token;
+	DWORD len;
+	PSID user;
+	PACL acl = (PACL)(void *)s->acl;
+	BOOL ok;
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+		return sys_err(err, "OpenProcessToken");
+	ok = GetTokenInformation(token, TokenUser, &s->user, (DWORD)sizeof s->user, &len);
+	CloseHandle(token);
+	if (!ok)
+		return sys_err(err, "GetTokenInformation(TokenUser)");
+	user = s->user.tu.User.Sid;
+	if (!InitializeSecurityDescriptor(&s->sd, SECURITY_DESCRIPTOR_REVISION) ||
+	    !InitializeAcl(acl, (DWORD)sizeof s->acl, ACL_REVISION) ||
+	    !AddAccessAllowedAce(acl, ACL_REVISION, EVENT_ALL_ACCESS, user) ||
+	    !SetSecurityDescriptorOwner(&s->sd, user, FALSE) ||
+	    !SetSecurityDescriptorDacl(&s->sd, TRUE, acl, FALSE) ||
+	    !SetSecurityDescriptorControl(&s->sd, SE_DACL_PROTECTED, SE_DACL_PROTECTED))
+		return sys_err(err, "building the events' security descriptor");
+	s->sa.nLength = (DWORD)sizeof s->sa;
+	s->sa.lpSecurityDescriptor = &s->sd;
+	s->sa.bInheritHandle = FALSE;
+	return 0;
+}
+
+/* A SID as text into out (for messages). */
+static void sid_text(PSID sid, char *out, size_t size)
+{
+	char *s = NULL;
+	if (sid && ConvertSidToStringSidA(sid, &s)) {
+		snprintf(out, size, "%s", s);
+		LocalFree(s);
+	} else {
+		snprintf(out, size, "%s", sid ? "(unreadable SID)" : "none");
+	}
+}
+
+/* WAKE_OBJECT_FOREIGN: expected is this user's SID, actual what was found. */
+static int foreign(struct shm_signal_error *err, const char *name, PSID user, const char *actual,
+		   const char *why)
+{
+	char u[192];
+	sid_text(user, u, sizeof u);
+	return set_err(err, SHM_SIGNAL_FAULT_WAKE_OBJECT_FOREIGN, NULL, -1, u, actual,
+		       "event %s exists and is not this user's alone: %s", name, why);
+}
+
+/* Spec 8.2: an event that existed before our CreateEventW (the peer's, or a
+ * squatter's) must be owned by this user and grant nobody else anything: 0, or
+ * WAKE_OBJECT_FOREIGN, or an error. */
+static int check_event(HANDLE h, const char *name, PSID user, struct shm_signal_error *err)
+{
+	PSID owner = NULL;
+	PACL dacl = NULL;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	ACL_SIZE_INFORMATION info;
+	DWORD i, rc;
+	char a[192], why[224];
+	int out = 0;
+	rc = GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+			     &owner, NULL, &dacl, NULL, &sd);
+	if (rc != ERROR_SUCCESS) {
+		SetLastError(rc);
+		return sys_err(err, "GetSecurityInfo");
+	}
+	if (!owner || !IsValidSid(owner) || !EqualSid(owner, user)) {
+		sid_text(owner, a, sizeof a);
+		snprintf(why, sizeof why, "its owner %s is not this user", a);
+		out = foreign(err, name, user, a, why);
+	} else if (!dacl) {
+		out = foreign(err, name, user, "NULL DACL", "a NULL DACL grants everyone");
+	} else if (!GetAclInformation(dacl, &info, (DWORD)sizeof info, AclSizeInformation)) {
+		out = sys_err(err, "GetAclInformation");
+	} else {
+		for (i = 0; i < info.AceCount && !out; i++) {
+			ACE_HEADER *ace;
+			if (!GetAce(dacl, i, (void **)&ace)) {
+				out = sys_err(err, "GetAce");
+				break;
+			}
+			switch (ace->AceType) {
+			case ACCESS_DENIED_ACE_TYPE:
+			case ACCESS_DENIED_OBJECT_ACE_TYPE:
+			case ACCESS_DENIED_CALLBACK_ACE_TYPE:
+			case ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE:
+				break; /* a deny only takes away */
+			case ACCESS_ALLOWED_ACE_TYPE: {
+				ACCESS_ALLOWED_ACE *allow = (ACCESS_ALLOWED_ACE *)(void *)ace;
+				if (!EqualSid((PSID)&allow->SidStart, user)) {
+					sid_text((PSID)&allow->SidStart, a, sizeof a);
+					snprintf(why, sizeof why, "an ACE grants %s (mask 0x%lx)", a,
+						 (unsigned long)allow->Mask);
+					out = foreign(err, name, user, a, why);
+				}
+				break;
+			}
+			default:
+				snprintf(a, sizeof a, "ACE type %u", (unsigned)ace->AceType);
+				snprintf(why, sizeof why, "an ACE of type %u is neither an allow nor a deny",
+					 (unsigned)ace->AceType);
+				out = foreign(err, name, user, a, why);
+			}
+		}
+	}
+	LocalFree(sd);
+	return out;
+}
+
+/* Create-or-open both events (spec 8.2); on failure both are closed again. */
 static int open_events(shm_signal_chan *ch, struct shm_signal_error *err)
 {
 	static const char *const names[2] = {"north", "south"};
+	static const char hex[] = "0123456789abcdef";
+	struct event_security sec;
 	uint32_t l;
-	for (l = 0; l < 2; l++) {
-		static const char hex[] = "0123456789abcdef";
+	int rc = event_security_init(&sec, err);
+	_Static_assert(sizeof ch->instance_id == 16, "instance_id is 16 bytes: 32 hex digits");
+	for (l = 0; l < 2 && !rc; l++) {
 		char narrow[96];
 		wchar_t name[96];
+		DWORD e;
 		int n = snprintf(narrow, sizeof narrow, "Local\\shm-signal-"), i;
 		for (i = 0; i < 16; i++) {
 			unsigned char b = ch->instance_id[i]; /* validated, never re-read */
 			narrow[n++] = hex[b >> 4];
 			narrow[n++] = hex[b & 15];
 		}
-		snprintf(narrow + n, sizeof narrow - (size_t)n, "-%s", names[l]);
+		n += snprintf(narrow + n, sizeof narrow - (size_t)n, "-%s", names[l]);
+		if (n != 17 + 32 + 1 + (int)strlen(names[l]) || strlen(narrow) != (size_t)n) {
+			rc = set_err(err, SHM_SIGNAL_E_ARG, "instance_id", 40, NULL, NULL,
+				     "event name %s is not 32 hex digits long", narrow);
+			break;
+		}
 		for (i = 0; narrow[i]; i++) /* ASCII only: widen byte by byte */
 			name[i] = (wchar_t)narrow[i];
 		name[i] = 0;
 		/* create-or-open: the order of starting does not matter */
-		ch->events[l] = CreateEventW(NULL, FALSE, FALSE, name);
+		SetLastError(0);
+		ch->events[l] = CreateEventW(&sec.sa, FALSE, FALSE, name);
+		e = GetLastError();
 		if (!ch->events[l])
-			return sys_err(err, "CreateEventW");
+			rc = e == ERROR_ACCESS_DENIED
+				     ? foreign(err, narrow, sec.user.tu.User.Sid, "access denied",
+					       "it denies this user EVENT_ALL_ACCESS")
+				     : sys_err(err, "CreateEventW");
+		else if (e == ERROR_ALREADY_EXISTS)
+			rc = check_event(ch->events[l], narrow, sec.user.tu.User.Sid, err);
 	}
-	return 0;
+	if (rc) {
+		for (l = 0; l < 2; l++) {
+			if (ch->events[l])
+				CloseHandle(ch->events[l]);
+			ch->events[l] = NULL;
+		}
+	}
+	return rc;
 }
 #endif
 

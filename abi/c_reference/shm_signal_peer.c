@@ -4,7 +4,7 @@
  * section 13 on stdin/stdout, driving the C engine (shm_signal.c).
  *
  * One command per line; exactly one reply line per command: "ok [key=value...]" or
- * "err CODE NAME message".  CODE is a fault code (1-16) or a protocol code (100+).
+ * "err CODE NAME message".  CODE is a fault code (1-17) or a protocol code (100+).
  * Exit status: 0 after quit or end of input, 2 for a bad command line.
  */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
@@ -28,7 +28,7 @@
 #define MAX_TOKENS 16
 #define MAX_PING 10000000ul
 
-/* Protocol codes (docs/spec.md 13.3); fault codes 1-16 pass through. */
+/* Protocol codes (docs/spec.md 13.3); fault codes 1-17 pass through. */
 #define P_USAGE 100
 #define P_NO_CHANNEL 101
 #define P_SYSTEM 102

@@ -1,8 +1,47 @@
-"""shm-signal: the shared-memory signalling ABI v1, its verifier and engine."""
+"""shm-signal: the shared-memory signalling ABI v1, its verifier and engine.
 
-from .faults import Fault, ShmSignalFault
-from .layout import DESC_SIZE, MAGIC, VERSION, ShmSignalDesc, ShmSignalIrq
+The public API: :class:`Channel` (the Python engine), :class:`CChannel` (the C
+engine's binding; both implement :class:`ChannelInterface`), the fault codes and their
+exception, and the ABI's constants.  The engine is imported on first use, so the ABI
+tools do not load it.
+"""
 
-__all__ = ["DESC_SIZE", "MAGIC", "VERSION", "Fault", "ShmSignalDesc", "ShmSignalFault",
+from typing import TYPE_CHECKING, Any
+
+from abi.faults import Fault, ShmSignalFault
+from abi.layout import (
+    DESC_SIZE,
+    FEATURE_LIVENESS_LOCK,
+    FEATURE_NOTIFY_COUNT,
+    FEATURE_WAITER_FLAG,
+    FEATURE_WAKE_ADDRESS,
+    FEATURE_WAKE_NAMED_EVENT,
+    LOCALITY_NORTH,
+    LOCALITY_SOUTH,
+    MAGIC,
+    VERSION,
+    ShmSignalDesc,
+    ShmSignalIrq,
+)
+
+if TYPE_CHECKING:
+    from abi.engine.c_channel import CChannel
+    from abi.engine.channel import Channel
+    from abi.engine.interface import ChannelInterface
+
+__all__ = ["DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT", "FEATURE_WAITER_FLAG",
+           "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH", "LOCALITY_SOUTH", "MAGIC",
+           "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault", "ShmSignalDesc", "ShmSignalFault",
            "ShmSignalIrq"]
 __version__ = "0.1.0"
+
+_LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",
+         "ChannelInterface": "abi.engine.interface"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'abi' has no attribute {name!r}")

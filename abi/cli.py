@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from . import exit_codes
-from .probe import ProbeOutputError
-from .toolchain import CompileError, NoCompilerError
+from abi import exit_codes
+from abi.toolchain import CompileError, NoCompilerError
+from abi.verify.probe import ProbeOutputError
 
 
 def _err(msg: str) -> None:
@@ -22,7 +22,7 @@ def _err(msg: str) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from . import verify
+    from abi.verify import header as verify
 
     try:
         report = verify.verify(Path(args.header_dir))
@@ -43,7 +43,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from . import generate
+    from abi.devtools import generate
 
     missing = [p for p in generate.BLOCKS if not p.exists()]
     if missing:
@@ -65,7 +65,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from . import i386_root, matrix, platforms
+    from abi.verify import i386_root, matrix, platforms
 
     try:
         all_targets = platforms.load(Path(args.platforms) if args.platforms else None)
@@ -107,7 +107,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from . import inspect as insp
+    from abi.conformance import inspect_file as insp
 
     try:
         result = insp.inspect_file(args.file, args.offset)
@@ -131,8 +131,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_fuzz(args: argparse.Namespace) -> int:
     import random
 
-    from . import fuzz
-    from .native import NativeLibraryError
+    from abi.conformance import fuzz
+    from abi.engine.native import NativeLibraryError
 
     if args.replay:
         try:
@@ -159,7 +159,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 def cmd_check_peer(args: argparse.Namespace) -> int:
     import shlex
 
-    from . import check_peer, report
+    from abi.conformance import check_peer, report
 
     argv = list(args.peer_argv or [])
     if argv and argv[0] == "--":
@@ -201,7 +201,7 @@ def cmd_check_peer(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .verify import HEADER_DIR
+    from abi.verify.header import HEADER_DIR
 
     parser = argparse.ArgumentParser(
         prog="shm-signal",

@@ -6,7 +6,7 @@ being checked cannot make a check pass on one value and the use see another.  Th
 checks run in the order the spec lists, and the first that fails is reported, so
 every conforming peer reports the same fault code for the same bytes.
 
-``fence`` arguments take a full fence (:meth:`abi.fence.Ordering.fence`) for
+``fence`` arguments take a full fence (:meth:`abi.engine.ordering.Ordering.fence`) for
 buffers another process maps; plain buffers need none.
 """
 
@@ -16,9 +16,9 @@ import os
 import struct
 from typing import Any, Callable, Optional
 
-from . import layout
-from .faults import Fault, ShmSignalFault
-from .layout import ShmSignalDesc, ShmSignalIrq
+from abi import layout
+from abi.faults import Fault, ShmSignalFault
+from abi.layout import ShmSignalDesc, ShmSignalIrq
 
 _IRQ_FIELD = {f.name: f for f in layout.describe(ShmSignalIrq).fields}
 _DESC_FIELD = {f.name: f for f in layout.describe(ShmSignalDesc).fields}

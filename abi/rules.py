@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 from typing import Any, Callable, List
 
-from . import layout
+from abi import layout
 
 # The only scalar types a shared structure may use: fixed width, no bool, no long.
 FIXED_WIDTH = (ctypes.c_uint8, ctypes.c_uint16, ctypes.c_uint32, ctypes.c_uint64,

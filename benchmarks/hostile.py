@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, Iterator, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from abi.engine import Channel  # noqa: E402
+from abi.engine.channel import Channel  # noqa: E402
 from abi.faults import Fault, ShmSignalFault  # noqa: E402
 
 HOSTILE = ROOT / "tests" / "hostile.py"
@@ -49,7 +49,7 @@ CALLS = {"wait(0.02)": lambda ch: ch.wait(0.02), "poll(0.05)": lambda ch: ch.pol
 
 def engine(name: str) -> Any:
     if name == "c":
-        from abi.c_engine import CChannel
+        from abi.engine.c_channel import CChannel
 
         return CChannel
     return Channel

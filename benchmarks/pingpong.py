@@ -40,9 +40,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from abi import layout  # noqa: E402
-from abi.engine import NORTH, Channel  # noqa: E402
-from abi.wake import supported_features  # noqa: E402
-from abi.wake_linux import this_futex_abi, timespec_type  # noqa: E402
+from abi.engine.channel import NORTH, Channel  # noqa: E402
+from abi.engine.wake import supported_features  # noqa: E402
+from abi.engine.wake.linux import this_futex_abi, timespec_type  # noqa: E402
 
 CTX = mp.get_context("fork")
 SPIN_FOREVER = 3600.0  # "both sides active": never park

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 C_DIR = ROOT / "abi" / "c_reference"
 sys.path.insert(0, str(ROOT))
 
-from abi.native import lib_source_paths  # noqa: E402
+from abi.engine.native import lib_source_paths  # noqa: E402
 from abi.toolchain import find_c_compiler  # noqa: E402
 
 Result = Dict[str, float]

@@ -33,7 +33,7 @@ python -m pip install -q --disable-pip-version-check build twine check-wheel-con
 # a minute) into ${SHM_SIGNAL_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/shm-signal}/i386-root,
 # reused afterwards; it needs root for debootstrap and chroot.
 if [ "$(id -u)" -eq 0 ]; then
-  python -m abi.i386_root
+  python -m abi.verify.i386_root
 else
   echo "install-deps: not root: no i386 root (matrix targets cpython-i386 and windows-x86-mingw)" >&2
 fi

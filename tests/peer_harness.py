@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from abi.native import LIB_SOURCES
+from abi.engine.native import LIB_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 C_DIR = ROOT / "abi" / "c_reference"

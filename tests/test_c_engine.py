@@ -1,4 +1,4 @@
-"""The C engine through its ctypes binding (abi/c_engine.py), and its own C test
+"""The C engine through its ctypes binding (abi/engine/c_channel.py), and its own C test
 program built plainly and with ASan+UBSan."""
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import Callable, List, Tuple
 import pytest
 from peer_harness import C_DIR, SANITIZE, WARN, PeerProc, build_c_peer, python_peer_argv
 
-from abi import c_engine, native
-from abi.c_engine import CChannel
+from abi.engine import c_channel as c_engine
+from abi.engine import native
+from abi.engine.c_channel import CChannel
+from abi.engine.native import LIB_SOURCES
 from abi.faults import Fault, ShmSignalFault
-from abi.native import LIB_SOURCES
 from conftest import missing, require_tool
 
 NO_LOCK = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT
@@ -619,7 +620,7 @@ def test_garbage_or_vanished_remote_state_is_bad_state(tmp_path: Path) -> None:
 
 SHRINK = r"""
 import os, sys
-from abi.c_engine import CChannel
+from abi.engine.c_channel import CChannel
 from abi.faults import ShmSignalFault
 path = sys.argv[1]
 n = CChannel.create(path, 0, size=8192)
@@ -661,7 +662,7 @@ def test_shrink_then_regrow_leaves_no_channel_deaf(tmp_path: Path) -> None:
 
 MANY = r"""
 import os, sys
-from abi.c_engine import CChannel
+from abi.engine.c_channel import CChannel
 from abi.faults import ShmSignalFault
 path, role, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 chans = []

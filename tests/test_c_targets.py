@@ -15,7 +15,7 @@ import pytest
 from peer_harness import C_DIR, PeerProc, python_peer_argv, record
 
 from abi import layout
-from abi.native import lib_source_paths
+from abi.engine.native import lib_source_paths
 from conftest import missing, require_tool
 
 ENGINE = [str(p) for p in lib_source_paths()]

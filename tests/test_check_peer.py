@@ -20,7 +20,8 @@ from typing import Dict, List
 import pytest
 from peer_harness import build_c_peer
 
-from abi import check_peer, exit_codes
+from abi import exit_codes
+from abi.conformance import check_peer
 from conftest import ROOT, missing, require_all, run_cli
 
 sys.path.insert(0, str(ROOT / "tests" / "broken_peers"))
@@ -57,7 +58,7 @@ def _no_skips(res: check_peer.SuiteResult) -> None:
 
 
 def _failures(res: check_peer.SuiteResult) -> str:
-    from abi import report
+    from abi.conformance import report
 
     return report.render_text(res)
 

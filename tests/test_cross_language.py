@@ -1,14 +1,14 @@
 """Cross-language tests: reference peers (docs/spec.md section 13) as separate
 processes over a real file, in every pairing of the Python and the C engine, the C
 peer also built with ASan+UBSan, and the Python engine in the 32-bit CPython of the
-i386 root (abi/i386_root.py) against the 64-bit C engine, over one mapping.
+i386 root (abi/verify/i386_root.py) against the 64-bit C engine, over one mapping.
 Scenarios: ping-pong, masking, coalescing, close, liveness (busy, dead), a parked
 wake, faults, and a stress run of 10^6 injects with random pauses (4 * 10^5 for
 the 32-bit pairs).
 
 The 32-bit kinds: ``py32`` runs the engine with native fences (a ``gcc -m32``
 libshm_signal passed as SHM_SIGNAL_LIB), ``py32k`` with kernel-call fences (no
-library: the fence is the futex call of abi/wake_linux.py).  They run in a chroot,
+library: the fence is the futex call of abi/engine/wake/linux.py).  They run in a chroot,
 so their file lies inside the root and they are given its path there.
 
 Channels that are not about liveness negotiate WAKE_ADDRESS | NOTIFY_COUNT (0x9),
@@ -100,7 +100,8 @@ class Py32:
 def py32_engine() -> Iterator[Py32]:
     """The i386 root with this checkout's engine in it (removed again at the end)."""
     import abi
-    from abi import i386_root, native
+    from abi.engine import native
+    from abi.verify import i386_root
 
     if not sys.platform.startswith("linux") or os.uname().machine not in ("x86_64", "i686", "i386"):
         missing(f"the i386 root runs on x86 Linux, not {sys.platform} {os.uname().machine}")
@@ -108,7 +109,7 @@ def py32_engine() -> Iterator[Py32]:
     if why:
         missing(f"the 32-bit Python engine runs in the i386 root: {why}")
     if not i386_root.has_python():
-        missing("the i386 root is not built (run: python -m abi.i386_root)")
+        missing("the i386 root is not built (run: python -m abi.verify.i386_root)")
     root = i386_root.root_dir()
     stage = root / "tmp" / f"shm-signal-py32-{uuid.uuid4().hex[:12]}"
     try:
@@ -120,9 +121,9 @@ def py32_engine() -> Iterator[Py32]:
             missing(f"cannot build a 32-bit libshm_signal (gcc -m32: gcc-multilib): {str(exc)[:500]}")
         py32 = Py32(root, stage)
         # Each kind runs the ordering it is named for, in a 32-bit process.
-        probe = ("import ctypes; from abi import fence, wake_linux; "
-                 "print(ctypes.sizeof(ctypes.c_void_p), fence.get_ordering().name, "
-                 "wake_linux.futex_syscall_number())")
+        probe = ("import ctypes; from abi.engine import ordering; from abi.engine.wake import linux; "
+                 "print(ctypes.sizeof(ctypes.c_void_p), ordering.get_ordering().name, "
+                 "linux.futex_syscall_number())")
         for kind, ordering in (("py32", "native"), ("py32k", "kernel-call")):
             out = subprocess.run(py32.argv(kind, "-c", probe), capture_output=True, text=True, timeout=60)
             assert out.returncode == 0, out.stderr

@@ -21,11 +21,11 @@ from typing import Any, List
 import pytest
 
 from abi import layout
-from abi.engine import NORTH, SOUTH, Channel
+from abi.engine.channel import NORTH, SOUTH, Channel
+from abi.engine.ordering import KernelOrdering, get_ordering, kernel_fence
+from abi.engine.wake import PollWake, make_backend
+from abi.engine.wake.macos import OsSyncWake, UlockWake
 from abi.faults import Fault, ShmSignalFault
-from abi.fence import KernelOrdering, get_ordering, kernel_fence
-from abi.wake import PollWake, make_backend
-from abi.wake_macos import OsSyncWake, UlockWake
 
 CTX = mp.get_context("fork")
 

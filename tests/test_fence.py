@@ -1,4 +1,4 @@
-"""The fused protocol steps of abi.fence (shm_signal_side_* in libshm_signal, and
+"""The fused protocol steps of abi.engine.ordering (shm_signal_side_* in libshm_signal, and
 their kernel-fence twins in Python), checked against a model written from spec
 7.1, 7.2 and 7.5 for every combination of flag bytes, hostile values included."""
 
@@ -13,7 +13,7 @@ from typing import Callable, Dict, Iterator, Tuple
 import pytest
 
 from abi import layout
-from abi.fence import (
+from abi.engine.ordering import (
     STEP_AGAIN,
     STEP_DONE,
     STEP_IDLE,
@@ -140,8 +140,8 @@ def test_the_native_side_struct_matches_the_header(tmp_path):
     """struct shm_signal_side as C lays it out, against the ctypes mirror."""
     import subprocess
 
-    from abi import native
-    from abi.fence import SideStruct
+    from abi.engine import native
+    from abi.engine.ordering import SideStruct
     from abi.toolchain import find_c_compiler
 
     cc = find_c_compiler()

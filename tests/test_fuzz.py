@@ -1,4 +1,4 @@
-"""The differential fuzzer (abi/fuzz.py, ``shm-signal fuzz``): a bounded campaign
+"""The differential fuzzer (abi/conformance/fuzz.py, ``shm-signal fuzz``): a bounded campaign
 runs clean on both engines, and each kind of failure it exists to find (a
 validator skipping a check, a crash, a hang) is caught, reported with its input and
 saved as a reproducer that replays."""
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from abi import exit_codes, fuzz
+from abi import exit_codes
+from abi.conformance import fuzz
 from conftest import run_cli
 
 CAMPAIGN = 10_000  # inputs, each to both validators, both attaches and inspect

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from abi import generate
+from abi.devtools import generate
 from conftest import ROOT, run_cli
 
 

@@ -28,7 +28,7 @@ import pytest
 from peer_harness import PeerProc, build_c_peer, python_peer_argv
 
 from abi import layout
-from abi.engine import NORTH, SOUTH, Channel
+from abi.engine.channel import NORTH, SOUTH, Channel
 from abi.faults import Fault, ShmSignalFault
 from abi.toolchain import find_c_compiler
 
@@ -43,7 +43,7 @@ STATE_AT = {loc: 64 + 64 * loc + 4 for loc in (NORTH, SOUTH)}
 
 def engine_class(name: str) -> Any:
     if name == "c":
-        from abi.c_engine import CChannel
+        from abi.engine.c_channel import CChannel
 
         return CChannel
     return Channel
@@ -192,7 +192,7 @@ def test_create_holds_its_lock_before_the_magic_is_visible(eng, tmp_path):
     lock the moment the magic appears must find it taken (else an attacher checking
     liveness right then sees PEER_DEAD: the example producer/consumer failed this
     way)."""
-    from abi.liveness import lock_offset
+    from abi.engine.liveness import lock_offset
 
     cls = engine_class(eng)
     outcomes = []
@@ -213,7 +213,7 @@ def test_create_never_shows_its_magic_unlocked_at_any_step(tmp_path):
     and return inside create, look: once the magic is there, the lock must be too."""
     import fcntl
 
-    from abi.liveness import lock_offset
+    from abi.engine.liveness import lock_offset
 
     path = tmp_path / "chan"
     path.write_bytes(bytes(DESC))
@@ -324,7 +324,7 @@ class _CountingOrdering:
     """The engine's real ordering, counting its fences."""
 
     def __init__(self) -> None:
-        from abi.fence import get_ordering
+        from abi.engine.ordering import get_ordering
 
         self.real = get_ordering()
         self.name = self.real.name
@@ -543,7 +543,7 @@ def test_both_sides_and_two_channels_in_one_process(tmp_path, monkeypatch, locks
 
 _HOLD = r"""
 import sys, time
-from abi.engine import Channel
+from abi.engine.channel import Channel
 chans = [Channel.create(sys.argv[1], 0, offset=o, exist_ok=True, size=384) for o in (0, 192)]
 chans[0].close()  # must not drop the lock of the other channel of the file
 print("ready", flush=True)
@@ -674,7 +674,7 @@ def test_a_dropped_channel_closes_and_warns(tmp_path):
 def test_a_failed_attach_leaves_its_record_closed(tmp_path, monkeypatch):
     """The wake-up of the creator fails after the attacher stored its state: the
     record goes to closed, its lock is free, and a new attach succeeds."""
-    from abi import engine as engine_mod
+    from abi.engine import channel as engine_mod
 
     path = tmp_path / "chan"
     real = engine_mod.make_backend
@@ -705,7 +705,7 @@ def test_a_failed_attach_leaves_its_record_closed(tmp_path, monkeypatch):
 def test_replaced_wake_backends_are_closed(tmp_path, monkeypatch):
     """The creator's backend for the offered set is replaced by one for the
     negotiated set: the old one is closed (Windows: its event handles)."""
-    from abi import engine as engine_mod
+    from abi.engine import channel as engine_mod
 
     made: List[Any] = []
     real = engine_mod.make_backend

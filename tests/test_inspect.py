@@ -14,8 +14,8 @@ from typing import Any, Dict
 import pytest
 
 from abi import exit_codes, layout
-from abi.engine import Channel
-from abi.inspect import field_at, inspect_file
+from abi.conformance.inspect_file import field_at, inspect_file
+from abi.engine.channel import Channel
 from conftest import ROOT, run_cli
 
 VECTORS = json.loads((ROOT / "abi" / "vectors" / "golden.json").read_text())
@@ -196,7 +196,7 @@ def test_an_offset_far_past_the_end_reads_nothing_big(tmp_path: Path) -> None:
 def test_a_file_that_keeps_changing_size_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every read races a writer that resizes the file: refused after a few tries
     (exit 12 in the command), never decoded from bytes that disagree with the size."""
-    from abi import inspect as insp
+    from abi.conformance import inspect_file as insp
 
     path = tmp_path / "chan"
     path.write_bytes(bytes(192))

@@ -1,4 +1,4 @@
-"""The liveness locks' ``struct flock`` (abi/liveness.py) against the C headers:
+"""The liveness locks' ``struct flock`` (abi/engine/liveness.py) against the C headers:
 natively on this machine, and at compile time for macOS and FreeBSD, where the
 classic-lock path runs (docs/spec.md section 9).  One description drives both: the
 static assertions are generated from the Python layout."""
@@ -13,7 +13,7 @@ from typing import Dict, List
 
 import pytest
 
-from abi import liveness
+from abi.engine import liveness
 from conftest import missing, require_tool
 
 

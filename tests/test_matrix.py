@@ -16,7 +16,8 @@ from typing import Dict, List
 
 import pytest
 
-from abi import exit_codes, layout, matrix, platforms, probe
+from abi import exit_codes, layout
+from abi.verify import matrix, platforms, probe
 from conftest import HEADER_DIR, missing, require_all, run_cli
 
 REQUIRED = {  # the list: target -> mode
@@ -297,7 +298,7 @@ def test_missing_tool_is_a_skip_with_the_reason(tmp_path, targets):
 
 
 def test_missing_i386_root_is_a_skip_that_says_how_to_build_it(monkeypatch, targets):
-    from abi import i386_root
+    from abi.verify import i386_root
 
     monkeypatch.setattr(i386_root, "has_wine", lambda root=None: False)
     monkeypatch.setattr(i386_root, "has_python", lambda root=None: False)
@@ -307,7 +308,7 @@ def test_missing_i386_root_is_a_skip_that_says_how_to_build_it(monkeypatch, targ
         if r.compiler == "" and r.target.mode != "cpython":
             missing(r.reason)
         assert r.status == "skipped", (r.target.name, r.reason)
-        assert "python -m abi.i386_root" in r.reason
+        assert "python -m abi.verify.i386_root" in r.reason
 
 
 def test_failed_assertions_are_parsed_from_gcc_and_clang_wording():

@@ -34,7 +34,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import pytest
 from peer_harness import PeerProc
 
-from abi.native import LIB_SOURCES
+from abi.engine.native import LIB_SOURCES
 from conftest import missing, require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,9 +199,9 @@ def test_sdist_and_tree_build_the_same_wheel(dist: Dist, tmp_path: Path) -> None
 
 
 def test_cmake_builds_the_same_sources_as_native() -> None:
-    """The wheel's CMakeLists.txt and abi/native.py's on-demand build compile the same
+    """The wheel's CMakeLists.txt and abi/engine/native.py's on-demand build compile the same
     translation units, so a wheel and a checkout load the same library."""
-    from abi import native
+    from abi.engine import native
 
     text = (ROOT / "CMakeLists.txt").read_text()
     in_cmake = sorted(set(re.findall(r"\$\{SHM_SIGNAL_C_DIR\}/(\w+\.c)", text)))
@@ -239,7 +239,7 @@ def test_auditwheel_show(dist: Dist) -> None:
 
 
 def test_installed_package_is_not_the_checkout(installed_pkg: Installed, tmp_path: Path) -> None:
-    code = ("import json, abi, abi.native as n, abi.platforms as p; "
+    code = ("import json, abi, abi.engine.native as n, abi.verify.platforms as p; "
             "print(json.dumps([abi.__file__, str(n.find()), str(p.platform_dir()), len(p.load())]))")
     out = _run([installed_pkg.python, "-I", "-c", code], cwd=tmp_path, env=_clean_env(tmp_path))
     init, lib, platforms, count = json.loads(out.stdout)
@@ -351,7 +351,7 @@ def test_sdist_without_a_compiler(maybe_dist: Optional[Dist], tmp_path_factory: 
     proc = _run([inst.python, "-I", "-c", code], cwd=tmp_path, env=env, check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("abi.native.NativeLibraryError:") and _lib_name() in last \
+    assert last.startswith("abi.engine.native.NativeLibraryError:") and _lib_name() in last \
         and "SHM_SIGNAL_LIB" in last, last
 
 
@@ -361,7 +361,7 @@ def test_tox_and_cibuildwheel_test_the_installed_wheel() -> None:
     if not INSTALLED_HERE:
         pytest.skip("only under tox or cibuildwheel (SHM_SIGNAL_TEST_INSTALLED=1)")
     import abi
-    from abi import native
+    from abi.engine import native
 
     pkg = Path(abi.__file__).resolve().parent
     assert pkg != ROOT / "abi", f"imported the checkout ({pkg}), not the installed wheel"

@@ -1,4 +1,4 @@
-"""The pytest plugin (abi/pytest_plugin.py): pytest run in a subprocess with
+"""The pytest plugin (abi/conformance/pytest_plugin.py): pytest run in a subprocess with
 ``--shm-signal-peer`` collects one test per conformance case; the reference peer
 passes them all, a broken peer fails the case named for its mistake; the plugin is
 found through the ``pytest11`` entry point, and adds nothing without the option."""
@@ -60,7 +60,7 @@ def _failed(root: ET.Element) -> List[str]:
 
 # -p no:shm_signal: when the entry point is installed too, the module would be
 # registered twice (pytest refuses that).
-EXPLICIT = ["-p", "no:shm_signal", "-p", "abi.pytest_plugin"]
+EXPLICIT = ["-p", "no:shm_signal", "-p", "abi.conformance.pytest_plugin"]
 # The plugin's mechanics are the same everywhere; the whole suite against the peers
 # is run on Linux (tests/test_check_peer.py), elsewhere only the protocol cases.
 LINUX = sys.platform.startswith("linux")
@@ -122,7 +122,7 @@ def test_loaded_through_an_entry_point(tmp_path: Path) -> None:
     dist = site / "shm_signal_ep_probe-0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: shm-signal-ep-probe\nVersion: 0\n")
-    (dist / "entry_points.txt").write_text("[pytest11]\nshm_signal = abi.pytest_plugin\n")
+    (dist / "entry_points.txt").write_text("[pytest11]\nshm_signal = abi.conformance.pytest_plugin\n")
     env = {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc, root = _pytest(tmp_path, ["--shm-signal-peer", f"{sys.executable} -m abi.peer",
                                     "--shm-signal-quick", "--shm-signal-engine", "py", "-k", "protocol"],
@@ -134,7 +134,7 @@ def test_loaded_through_an_entry_point(tmp_path: Path) -> None:
 def test_installed_distribution_has_the_entry_point() -> None:
     found = importlib.metadata.entry_points()
     group = found.select(group="pytest11") if hasattr(found, "select") else found.get("pytest11", [])  # 3.9
-    eps = [ep for ep in group if ep.value == "abi.pytest_plugin"]
+    eps = [ep for ep in group if ep.value == "abi.conformance.pytest_plugin"]
     if not eps:
         missing("the installed shm-signal has no pytest11 entry point (installed before it was added: "
                 "pip install -e .)")

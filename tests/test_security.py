@@ -25,10 +25,11 @@ from typing import Any, Iterator
 
 import pytest
 
-from abi import c_engine, layout
-from abi.engine import NORTH, SOUTH, Channel
+from abi import layout
+from abi.engine import c_channel as c_engine
+from abi.engine.channel import NORTH, SOUTH, Channel
+from abi.engine.liveness import lock_offset
 from abi.faults import Fault, ShmSignalFault
-from abi.liveness import lock_offset
 
 if not sys.platform.startswith("linux"):
     pytest.skip("POSIX file modes, umask and record locks as Linux has them", allow_module_level=True)
@@ -39,7 +40,7 @@ IRQ_OFFSET = {f.name: f.offset for f in layout.describe(layout.ShmSignalIrq).fie
 
 def engine_class(name: str) -> Any:
     if name == "c":
-        from abi.c_engine import CChannel
+        from abi.engine.c_channel import CChannel
 
         return CChannel
     return Channel

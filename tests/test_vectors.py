@@ -13,9 +13,10 @@ from typing import Any, Dict, List
 
 import pytest
 
-from abi import c_engine, descriptor
+from abi import descriptor
+from abi.conformance.replay import replay_references
+from abi.engine import c_channel as c_engine
 from abi.faults import ShmSignalFault
-from abi.replay import replay_references
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "abi" / "vectors" / "golden.json"
@@ -23,7 +24,7 @@ VECTORS = json.loads(GOLDEN.read_text())
 
 
 def _engines() -> Dict[str, Any]:
-    from abi.engine import Channel
+    from abi.engine.channel import Channel
 
     return {"py": Channel, "c": c_engine.CChannel}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from abi import layout, verify
+from abi import layout
 from abi.layout import FieldSpec
 from abi.toolchain import (
     Compiler,
@@ -24,6 +24,7 @@ from abi.toolchain import (
     parse_set_output,
     vcvars_arch,
 )
+from abi.verify import header as verify
 from conftest import run_cli
 
 

@@ -1,4 +1,4 @@
-"""The futex call of a process (abi/wake_linux.py): the syscall number and timespec
+"""The futex call of a process (abi/engine/wake/linux.py): the syscall number and timespec
 belong to the process's ABI, which ``platform.machine()`` (the kernel's uname) does
 not name.  ``futex_abi`` is a pure function of the machine, the pointer size and the
 platform triplet; these cases run on every host."""
@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from abi import wake_linux
-from abi.wake_linux import X32_SYSCALL_BIT, futex_abi, timespec_type
+from abi.engine.wake import linux as wake_linux
+from abi.engine.wake.linux import X32_SYSCALL_BIT, futex_abi, timespec_type
 
 # (uname -m, sizeof(void *), triplet) -> (ABI, SYS_futex, timespec field bits)
 CASES = [

@@ -1,4 +1,4 @@
-"""The Python engine's Windows named events (abi/wake_windows.py, spec 8.2), on any OS:
+"""The Python engine's Windows named events (abi/engine/wake/windows.py, spec 8.2), on any OS:
 the ctypes glue runs against fake kernel32/advapi32 objects that record every call and
 keep real memory for the pointers they hand out (SIDs, ACLs, ACEs, strings), so the
 glue's reading of them is exercised; the security decision is a pure function, tested
@@ -15,9 +15,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
 
-from abi.engine import NORTH, SOUTH, Channel
-from abi.faults import Fault, ShmSignalFault
-from abi.wake_windows import (
+from abi.engine.channel import NORTH, SOUTH, Channel
+from abi.engine.wake.windows import (
     ERROR_ACCESS_DENIED,
     ERROR_ALREADY_EXISTS,
     EVENT_ALL_ACCESS,
@@ -27,6 +26,7 @@ from abi.wake_windows import (
     event_name,
     event_sddl,
 )
+from abi.faults import Fault, ShmSignalFault
 
 USER = "S-1-5-21-1111-2222-3333-1001"
 OTHER = "S-1-5-21-1111-2222-3333-1002"
@@ -368,7 +368,7 @@ def _refuse(*args: Any) -> Any:
 def test_engine_create_refused_by_the_backend_writes_nothing(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "chan"
-    monkeypatch.setattr("abi.engine.make_backend", _refuse)
+    monkeypatch.setattr("abi.engine.channel.make_backend", _refuse)
     with pytest.raises(ShmSignalFault) as exc:
         Channel.create(path, NORTH)
     assert exc.value.code == Fault.WAKE_OBJECT_FOREIGN
@@ -383,10 +383,10 @@ def test_engine_attach_refused_by_the_backend_writes_nothing(tmp_path: Path, mon
                                                              refused_call: int) -> None:
     """The attacher builds a backend for the offered set, then for the negotiated one;
     a refusal of either leaves features_accepted, pid and state as they were."""
-    import abi.engine
+    import abi.engine.channel
 
     path = tmp_path / "chan"
-    real = abi.engine.make_backend
+    real = abi.engine.channel.make_backend
     seen: List[bytes] = []
 
     def make(features: int, words: Any, instance_id: bytes) -> Any:
@@ -397,7 +397,7 @@ def test_engine_attach_refused_by_the_backend_writes_nothing(tmp_path: Path, mon
 
     with Channel.create(path, NORTH, instance_id=IID) as creator:
         before = path.read_bytes()
-        monkeypatch.setattr("abi.engine.make_backend", make)
+        monkeypatch.setattr("abi.engine.channel.make_backend", make)
         with pytest.raises(ShmSignalFault) as exc:
             Channel.attach(path)
         assert exc.value.code == Fault.WAKE_OBJECT_FOREIGN

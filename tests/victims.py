@@ -26,10 +26,10 @@ from abi.faults import ShmSignalFault  # noqa: E402
 
 def engine(name: str) -> Any:
     if name == "c":
-        from abi.c_engine import CChannel
+        from abi.engine.c_channel import CChannel
 
         return CChannel
-    from abi.engine import Channel
+    from abi.engine.channel import Channel
 
     return Channel
 
@@ -148,7 +148,7 @@ def guard_passes_on_other_sigbus(eng: Any, a: Dict[str, Any]) -> Dict[str, Any]:
     import platform
     import signal
 
-    from abi import native
+    from abi.engine import native
 
     nr = {"x86_64": 297, "aarch64": 240}.get(platform.machine())
     if nr is None or ctypes.sizeof(ctypes.c_void_p) != 8:

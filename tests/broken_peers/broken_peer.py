@@ -1,5 +1,5 @@
 """A deliberately broken peer for the check-peer tests: the Python reference peer
-(``abi.peer``) with exactly one named mistake, chosen by ``--break NAME``.
+(``abi.conformance.peer``) with exactly one named mistake, chosen by ``--break NAME``.
 
 Each mistake is one a real implementation makes; ``tests/test_check_peer.py`` checks
 that the conformance case named for it in ``BREAKS`` catches it.  Nothing here is
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from abi import layout  # noqa: E402
+from abi.conformance.peer import Peer, serve  # noqa: E402
 from abi.faults import Fault, ShmSignalFault  # noqa: E402
-from abi.peer import Peer, serve  # noqa: E402
 
 # mistake -> (the check-peer case that must catch it, what the mistake is)
 BREAKS: Dict[str, tuple] = {
@@ -54,7 +54,7 @@ BREAKS: Dict[str, tuple] = {
     "dies": ("semantics.wait", "exits in the middle of 'wait'"),
     "garbage_reply": ("semantics.masking",
                       "answers 'wakeup' with a line that is neither ok nor err"),
-    # found by check-peer --fuzz (abi/peer_fuzz.py), not by any fixed vector
+    # found by check-peer --fuzz (abi/conformance/peer_fuzz.py), not by any fixed vector
     "reserved_first": ("fuzz.validator",
                        "checks the reserved bytes before everything else (spec 6.4 puts them 8th)"),
     "desc_size_any": ("fuzz.validator", "accepts a desc_size that is not a multiple of 64"),
@@ -221,7 +221,7 @@ def main(argv: Any = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--break", dest="mistake", choices=sorted(BREAKS), required=True)
     args = parser.parse_args(argv)
-    import abi.peer as peer_mod
+    import abi.conformance.peer as peer_mod
 
     original = peer_mod.Peer
     peer_mod.Peer = lambda engine="python": BrokenPeer(args.mistake)  # type: ignore[misc,assignment]

@@ -1,9 +1,9 @@
-"""The cases of the check-peer conformance suite (:mod:`abi.check_peer` runs them).
+"""The cases of the check-peer conformance suite (:mod:`abi.conformance.check_peer` runs them).
 
-Each case is a function registered with :func:`abi.check_peer.case` (or appended to
+Each case is a function registered with :func:`abi.conformance.check_peer.case` (or appended to
 ``CASES`` for the generated ones: one per golden vector and role, one per fault
-vector); it drives the peer through its :class:`~abi.check_peer.Context` and raises
-:class:`~abi.check_peer.CaseFailure` to fail, :class:`~abi.check_peer.CaseSkipped`
+vector); it drives the peer through its :class:`~abi.conformance.check_peer.Context` and raises
+:class:`~abi.conformance.check_peer.CaseFailure` to fail, :class:`~abi.conformance.check_peer.CaseSkipped`
 when it does not apply.  Importing this module registers them all.
 """
 
@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import layout, peer_fuzz
-from .check_peer import (
+from abi import layout
+from abi.conformance import peer_fuzz
+from abi.conformance.check_peer import (
     CASES,
     GOLDEN,
     SIDES,
@@ -31,10 +32,10 @@ from .check_peer import (
     case,
     record,
 )
-from .descriptor import initialize, validate
-from .faults import Fault, ShmSignalFault
-from .inspect import field_at
-from .replay import RefSide, Replay, Side
+from abi.conformance.inspect_file import field_at
+from abi.conformance.replay import RefSide, Replay, Side
+from abi.descriptor import initialize, validate
+from abi.faults import Fault, ShmSignalFault
 
 # ---------------------------------------------------------------- protocol
 

@@ -1,12 +1,12 @@
 """The conformance suite for third-party peers (``shm-signal check-peer``).
 
 A peer under test is any program that speaks the line protocol of docs/spec.md
-section 13.  The suite drives it (through :mod:`abi.peer_driver`) against the
+section 13.  The suite drives it (through :mod:`abi.conformance.peer_driver`) against the
 reference engines running in this process: the Python engine (``abi.engine.Channel``)
 and the C engine through ctypes (``abi.c_engine.CChannel``).  The peer plays every
 role: creator and attacher, north and south.
 
-Cases are plain functions in :mod:`abi.check_cases`, registered with :func:`case`;
+Cases are plain functions in :mod:`abi.conformance.cases`, registered with :func:`case`;
 each gets a :class:`Context` and raises :class:`CaseFailure` (with the first
 differing byte where there is one) or returns.  Groups:
 
@@ -41,12 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from . import layout
-from .faults import Fault, ShmSignalFault
-from .inspect import field_at
-from .peer_driver import PeerFailure, PeerProcess, Reply
+from abi import layout
+from abi.conformance.inspect_file import field_at
+from abi.conformance.peer_driver import PeerFailure, PeerProcess, Reply
+from abi.faults import Fault, ShmSignalFault
 
-GOLDEN = Path(__file__).resolve().parent / "vectors" / "golden.json"
+GOLDEN = Path(__file__).resolve().parent.parent / "vectors" / "golden.json"
 SIDES = {"north": 0, "south": 1}
 DEFAULT_STRESS_INJECTS = 1_000_000
 DEFAULT_PING_ROUNDS = 20_000
@@ -148,7 +148,7 @@ class Options:
     cwd: Optional[str] = None
     env: Optional[Dict[str, str]] = None
     progress: Optional[Callable[[CaseResult], None]] = None
-    fuzz: int = 0  # fuzz.validator: this many mutated descriptors (abi.peer_fuzz)
+    fuzz: int = 0  # fuzz.validator: this many mutated descriptors (abi.conformance.peer_fuzz)
     fuzz_seed: int = 0
     fuzz_corpus: str = "shm-signal-peer-fuzz.json"  # where disagreeing inputs are saved
     fuzz_replay: Optional[str] = None  # a corpus file to replay instead
@@ -163,10 +163,10 @@ class Options:
 
 def _engine_class(kind: str) -> Any:
     if kind == "py":
-        from .engine import Channel
+        from abi.engine.channel import Channel
 
         return Channel
-    from . import c_engine
+    from abi.engine import c_channel as c_engine
 
     c_engine.lib()  # raises when the library cannot be built here
     return c_engine.CChannel
@@ -174,10 +174,10 @@ def _engine_class(kind: str) -> Any:
 
 def _engine_features(kind: str) -> int:
     if kind == "py":
-        from .wake import supported_features
+        from abi.engine.wake import supported_features
 
         return int(supported_features())
-    from . import c_engine
+    from abi.engine import c_channel as c_engine
 
     return int(c_engine.supported_features())
 
@@ -534,9 +534,9 @@ def run(argv: Sequence[str], opts: Optional[Options] = None) -> SuiteResult:
 
 
 def _load_cases() -> None:
-    """The cases live in abi.check_cases, which registers them on import (it imports
+    """The cases live in abi.conformance.cases, which registers them on import (it imports
     this module, so it cannot be imported at the top)."""
-    from . import check_cases  # noqa: F401
+    from abi.conformance import cases as check_cases  # noqa: F401
 
 
 def case_names(engines: Sequence[str] = ("py", "c"), opts: Optional[Options] = None) -> List[str]:

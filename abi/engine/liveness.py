@@ -7,7 +7,7 @@ lies far beyond any mapping, so that on Windows, where byte-range locks are
 mandatory, the lock never blocks ordinary reads and writes of the descriptor.
 
 The OS-level operations are here, one class per kind of lock; which process holds
-what is :mod:`abi.mapping`'s business (one open file per file per process, and a
+what is :mod:`abi.engine.mapping`'s business (one open file per file per process, and a
 table of the bytes its channels hold, spec 9 "Locks within one process"):
 
 * Linux: open-file-description locks (``F_OFD_SETLK``/``F_OFD_GETLK``).
@@ -27,7 +27,7 @@ import struct
 import sys
 from typing import Any
 
-from .layout import LOCK_BASE
+from abi.layout import LOCK_BASE
 
 LOCKS_ENV = "SHM_SIGNAL_LOCKS"  # "ofd" or "classic" (Linux); unset: the platform's best
 

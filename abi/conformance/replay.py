@@ -14,8 +14,8 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Type
 
-from . import layout
-from .inspect import field_at
+from abi import layout
+from abi.conformance.inspect_file import field_at
 
 Step = Dict[str, Any]
 

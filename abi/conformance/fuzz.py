@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import layout
+from abi import layout
 
 Verdict = Tuple[str, ...]  # ("ok",) | ("fault", NAME, field) | ("error", text)
 JUDGES = ("py.validate", "c.validate", "py.attach", "c.attach", "inspect")
 DEADLINE = 10.0  # seconds one input may take in the worker before it counts as a hang
-VECTORS = Path(__file__).resolve().parent / "vectors" / "golden.json"
+VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "golden.json"
 # Self-checks (``--plant``): break the campaign on purpose, to see it caught.
 PLANTS = {
     "desc-size-alignment": "the Python validator skips the check that desc_size is a multiple of 64",
@@ -84,7 +84,7 @@ _INTERESTING = {
 def seed_descriptors(rng: random.Random) -> List[Tuple[bytes, str]]:
     """Valid descriptors to start from: the golden vectors' (every step and every
     corrupt mapping) and fresh ones from the Python engine's initialisation."""
-    from .descriptor import initialize
+    from abi.descriptor import initialize
 
     out: List[Tuple[bytes, str]] = []
     golden = json.loads(VECTORS.read_text())
@@ -112,7 +112,7 @@ def seed_descriptors(rng: random.Random) -> List[Tuple[bytes, str]]:
 
 def c_engine_descriptors() -> List[Tuple[bytes, str]]:
     """Fresh descriptors as the C engine writes them (creator north and south)."""
-    from .c_engine import CChannel
+    from abi.engine.c_channel import CChannel
 
     out = []
     with tempfile.TemporaryDirectory(prefix="shm-signal-fuzz-") as tmp:
@@ -200,7 +200,7 @@ class Mutator:
 
 
 def _verdict(call: Callable[[], Any]) -> Verdict:
-    from .faults import ShmSignalFault
+    from abi.faults import ShmSignalFault
 
     try:
         call()
@@ -215,7 +215,10 @@ class Judges:
     """Runs every judge on one input (in the worker process)."""
 
     def __init__(self, workdir: Path, plant: str = "") -> None:
-        from . import c_engine, descriptor, engine, inspect
+        from abi import descriptor
+        from abi.conformance import inspect_file as inspect
+        from abi.engine import c_channel as c_engine
+        from abi.engine import channel as engine
 
         self.path = workdir / "mapping"
         self.plant = ""
@@ -318,8 +321,8 @@ class Worker:
 
     def _start(self) -> subprocess.Popen:
         plant = ["--plant", self.plant] if self.plant else []
-        argv = [sys.executable, "-m", "abi.fuzz", "--worker", *plant]
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)
+        argv = [sys.executable, "-m", "abi.conformance.fuzz", "--worker", *plant]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])
                + os.pathsep + os.environ.get("PYTHONPATH", "")}
         return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
@@ -490,12 +493,12 @@ def load_reproducers(paths: Sequence[str]) -> List[Case]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m abi.fuzz --worker``: the judging process."""
+    """``python -m abi.conformance.fuzz --worker``: the judging process."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["--worker"]:
         plant = args[2] if args[1:2] == ["--plant"] else ""
         return worker_main(plant)
-    print("usage: shm-signal fuzz ... (python -m abi.fuzz --worker is internal)", file=sys.stderr)
+    print("usage: shm-signal fuzz ... (python -m abi.conformance.fuzz --worker is internal)", file=sys.stderr)
     return 2
 
 

@@ -16,8 +16,8 @@ import math
 import numbers
 from typing import Any, Optional
 
-from . import layout
-from .faults import Fault, ShmSignalFault
+from abi import layout
+from abi.faults import Fault, ShmSignalFault
 
 U32_MAX = 2**32 - 1
 U64_MAX = 2**64 - 1
@@ -25,6 +25,8 @@ FILE_OFFSET_MAX = 2**63 - 1  # off_t is signed 64-bit
 # The largest descriptor offset: the descriptor and its records' liveness bytes
 # (LOCK_BASE + offset + 64 + 64 * L, docs/spec.md 9) lie below 2**63.
 OFFSET_MAX = FILE_OFFSET_MAX - layout.LOCK_BASE - layout.DESC_SIZE
+DEFAULT_BUDGET = 1024  # notifier calls per wakeup
+DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
 MIN_LIVENESS_INTERVAL = 0.0005  # smaller intervals count as this much
 
 

@@ -22,10 +22,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Type
 
-from . import layout, probe
-from .toolchain import CompileError, Compiler, find_c_compiler, note_missing_members
+from abi import layout
+from abi.toolchain import CompileError, Compiler, find_c_compiler, note_missing_members
+from abi.verify import probe
 
-HEADER_DIR = Path(__file__).resolve().parent / "c_reference"
+HEADER_DIR = Path(__file__).resolve().parent.parent / "c_reference"
 
 
 @dataclass

@@ -14,9 +14,9 @@ from __future__ import annotations
 import ctypes
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import layout
-from .faults import Fault, ShmSignalFault
-from .wake import WakeBackend
+from abi import layout
+from abi.engine.wake.base import WakeBackend
+from abi.faults import Fault, ShmSignalFault
 
 ERROR_ACCESS_DENIED = 5
 ERROR_ALREADY_EXISTS = 183

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence, Tuple
 
-from .platforms import cache_dir
+from abi.verify.platforms import cache_dir
 
 Log = Callable[[str], None]
 
@@ -272,7 +272,7 @@ def run_in_root(argv: Sequence[str], timeout: int = 300, env: Optional[dict] = N
 
 
 def main() -> int:
-    """``python -m abi.i386_root``: build the root (with wine) if needed; print its path."""
+    """``python -m abi.verify.i386_root``: build the root (with wine) if needed; print its path."""
     import sys
 
     try:

@@ -14,9 +14,9 @@ import stat
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from . import layout
-from .descriptor import check_geometry, check_snapshot
-from .faults import ShmSignalFault
+from abi import layout
+from abi.descriptor import check_geometry, check_snapshot
+from abi.faults import ShmSignalFault
 
 _MUST_BE_ZERO = ("reserved", "pad")
 
@@ -72,7 +72,7 @@ def _lock_state(fd: int, offset: int, locality: int) -> str:
     which a peer attaching at that moment would see as LOCALITY_BUSY (and a read-only
     handle cannot take a write lock at all), so inspect does not probe there."""
     try:
-        from . import liveness
+        from abi.engine import liveness
 
         kind = liveness.choose()
         if kind.name == "windows":
@@ -137,7 +137,7 @@ def inspect_file(path: str, offset: int = 0, supported: int = layout.FEATURES_KN
     file whose size keeps changing while it is read) when there is nothing to
     decode, and ``ValueError`` for an offset that cannot be a file offset.  Never
     blocks on a FIFO and never allocates more than a descriptor's worth."""
-    from .arguments import check_offset
+    from abi.engine.arguments import check_offset
 
     offset = check_offset(offset)
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.

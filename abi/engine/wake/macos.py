@@ -8,7 +8,7 @@ import ctypes
 import errno
 from typing import Any, Callable, Optional
 
-from .wake import WakeBackend
+from abi.engine.wake.base import WakeBackend
 
 OS_SYNC_WAIT_ON_ADDRESS_SHARED = 1
 OS_SYNC_WAKE_BY_ADDRESS_SHARED = 1
@@ -56,7 +56,7 @@ class OsSyncWake(WakeBackend):
     name = "os_sync"
 
     def __init__(self, lib: Any, word_address: Callable[[int], int]) -> None:
-        from . import layout
+        from abi import layout
 
         self.feature = layout.FEATURE_WAKE_ADDRESS
         declare_os_sync(lib)
@@ -83,7 +83,7 @@ class UlockWake(WakeBackend):
     name = "ulock"
 
     def __init__(self, lib: Any, word_address: Callable[[int], int]) -> None:
-        from . import layout
+        from abi import layout
 
         self.feature = layout.FEATURE_WAKE_ADDRESS
         declare_ulock(lib)

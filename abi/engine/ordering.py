@@ -31,7 +31,7 @@ import sys
 import time
 from typing import Any, Callable, Optional
 
-from . import native
+from abi.engine import native
 
 
 def canonical_word(native_value: int) -> int:
@@ -245,7 +245,7 @@ def kernel_fence() -> Callable[[], Any]:
         fn = system.OSMemoryBarrier
         fn.argtypes, fn.restype = [], None
         return fn  # type: ignore[no-any-return]
-    from .wake_linux import futex_syscall_number
+    from abi.engine.wake.linux import futex_syscall_number
 
     libc = ctypes.CDLL(None, use_errno=True)
     syscall = libc.syscall

@@ -52,7 +52,7 @@ def _item_classes() -> Any:
     # through importlib: typed as Any, so mypy on abi/ needs no pytest installed
     pytest: Any = importlib.import_module("pytest")
 
-    from . import check_peer, report
+    from abi.conformance import check_peer, report
 
     class ConformanceFailure(Exception):
         def __init__(self, res: check_peer.CaseResult) -> None:
@@ -94,7 +94,7 @@ def pytest_configure(config: Any) -> None:
     command = config.getoption("shm_signal_peer", None)
     if not command:
         return
-    from . import check_peer
+    from abi.conformance import check_peer
 
     kw: Dict[str, Any] = {"timeout": config.getoption("shm_signal_timeout"),
                           "engines": tuple(config.getoption("shm_signal_engine") or ("py", "c"))}

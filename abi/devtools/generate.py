@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List
 
-from . import layout
-from .faults import FAULT_DOCS, Fault
+from abi import layout
+from abi.faults import FAULT_DOCS, Fault
 
-ROOT = Path(__file__).resolve().parent.parent
-HEADER = Path(__file__).resolve().parent / "c_reference" / "shm_signal.h"
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = ROOT / "abi" / "c_reference" / "shm_signal.h"
 SPEC = ROOT / "docs" / "spec.md"
 
 

@@ -6,7 +6,7 @@ The syscall number belongs to the ABI of the running *process*, not to the kerne
 kernel reads ``x86_64`` (or ``aarch64``, ``ppc64``, ``s390x``, ``mips64``) although
 its system calls go through the 32-bit table, where the 64-bit numbers mean
 something else (202 is ``getegid32`` on i386): such a process would neither wait nor
-wake, and the kernel-call fence of :mod:`abi.fence` would be no fence.
+wake, and the kernel-call fence of :mod:`abi.engine.ordering` would be no fence.
 :func:`futex_abi` therefore decides from the process's own description: CPython's
 platform triplet (``sys.implementation._multiarch``, which its configure derives
 from the compiler's predefined macros, so it tells x32 and MIPS n32 apart too), and
@@ -23,7 +23,7 @@ import re
 import sys
 from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Type
 
-from .wake import WakeBackend
+from abi.engine.wake.base import WakeBackend
 
 FUTEX_WAIT = 0
 FUTEX_WAKE = 1
@@ -206,7 +206,7 @@ class FutexWake(WakeBackend):
     name = "futex"
 
     def __init__(self, word_address: Callable[[int], int]) -> None:
-        from . import layout
+        from abi import layout
 
         self.feature = layout.FEATURE_WAKE_ADDRESS
         self.word_address = word_address

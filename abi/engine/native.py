@@ -9,7 +9,7 @@ memory-ordering primitives the Python engine calls.  It is looked for in this or
    use with the machine's C compiler unless ``SHM_SIGNAL_NO_BUILD=1``.
 
 Nothing here is required for the ABI tools; the engine falls back to kernel-call
-fences without it (see :mod:`abi.fence`).
+fences without it (see :mod:`abi.engine.ordering`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import threading
 from pathlib import Path
 from typing import List, Optional
 
-from .toolchain import CompileError, NoCompilerError, find_c_compiler
+from abi.toolchain import CompileError, NoCompilerError, find_c_compiler
 
-C_DIR = Path(__file__).resolve().parent / "c_reference"
-PACKAGED_DIR = Path(__file__).resolve().parent / "_native"
+C_DIR = Path(__file__).resolve().parent.parent / "c_reference"
+PACKAGED_DIR = Path(__file__).resolve().parent.parent / "_native"
 # Translation units of the library; programs with a main() are not listed.
 LIB_SOURCES: List[str] = ["shm_signal_atomic.c", "shm_signal_guard.c", "shm_signal_file.c", "shm_signal.c"]
 

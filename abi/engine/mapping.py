@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple, Union
 
-from . import liveness
+from abi.engine import liveness
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -49,7 +49,7 @@ class Map:
         self._guard()
 
     def _guard(self) -> None:
-        from . import native
+        from abi.engine import native
 
         lib = native.try_load()
         if lib is not None and lib.shm_signal_guard(self.base, self.length, ctypes.byref(self.fired)) == 0:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-_PKG = Path(__file__).resolve().parent
+_PKG = Path(__file__).resolve().parent.parent  # the abi package
 # A source checkout keeps the data at the top (next to pyproject.toml); an installed
 # package would ship it inside the package.
 PLATFORM_DIRS = tuple(d for d in (_PKG.parent / "platforms", _PKG / "platforms")

@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Dict, List
 
-from .check_peer import CaseResult, SuiteResult
+from abi.conformance.check_peer import CaseResult, SuiteResult
 
 # XML 1.0 forbids most control characters even escaped: replace them.
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -7,8 +7,8 @@
         ch.poll(timeout=1.0)   # wait for a signal and run on_signal
 
 Every store-then-load point of docs/spec.md section 7 goes through
-:mod:`abi.fence`; wake-ups go through the negotiated backend of :mod:`abi.wake`;
-the file, its mapping and its liveness locks through :mod:`abi.mapping` (one per
+:mod:`abi.engine.ordering`; wake-ups go through the negotiated backend of :mod:`abi.engine.wake`;
+the file, its mapping and its liveness locks through :mod:`abi.engine.mapping` (one per
 file per process, whatever the number of channels).  Several channels share one
 file by using different 64-byte-aligned ``offset`` values.
 
@@ -28,13 +28,14 @@ import time
 import warnings
 from typing import Any, Callable, Dict, Optional
 
-from . import arguments as args
-from . import descriptor, layout
-from .faults import Fault, ShmSignalFault
-from .fence import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
-from .liveness import lock_offset
-from .mapping import Map, PathLike, SharedFile, open_file
-from .wake import WakeBackend, make_backend, supported_features
+from abi import descriptor, layout
+from abi.engine import arguments as args
+from abi.engine.arguments import DEFAULT_BUDGET, DEFAULT_LIVENESS_INTERVAL
+from abi.engine.liveness import lock_offset
+from abi.engine.mapping import Map, PathLike, SharedFile, open_file
+from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
+from abi.engine.wake import WakeBackend, make_backend, supported_features
+from abi.faults import Fault, ShmSignalFault
 
 NORTH = layout.LOCALITY_NORTH
 SOUTH = layout.LOCALITY_SOUTH
@@ -42,16 +43,14 @@ SOUTH = layout.LOCALITY_SOUTH
 _IRQ = {f.name: f.offset for f in layout.describe(layout.ShmSignalIrq).fields}
 _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 
-DEFAULT_BUDGET = 1024  # notifier calls per wakeup
 DEFAULT_SPIN = 20e-6  # seconds of spinning before parking
 SPIN_SLICE = 50e-6  # the longest one native spin call holds the GIL
-DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
 
 Notifier = Callable[[], Any]
 
 
 # The wait word read natively (a plain aligned 32-bit load): where each flag byte
-# lands depends on the host's byte order.  Values from abi.fence are canonical.
+# lands depends on the host's byte order.  Values from abi.engine.ordering are canonical.
 def _native_mask(*byte_indexes: int) -> int:
     shift = (lambda i: 8 * i) if sys.byteorder == "little" else (lambda i: 8 * (3 - i))
     return sum(0xFF << shift(i) for i in byte_indexes)
@@ -562,7 +561,7 @@ class Channel:
         self.stats["wakeups"] += 1
         try:
             if r is None:
-                r = step()  # one step of the loop, with F2 or F3 (abi.fence)
+                r = step()  # one step of the loop, with F2 or F3 (abi.engine.ordering)
             while True:
                 if r == STEP_NOTIFY:  # dirty cleared
                     calls += 1

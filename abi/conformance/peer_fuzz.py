@@ -1,6 +1,6 @@
 """``check-peer --fuzz N``: a third-party peer's validator against the reference's.
 
-The peer gets N mutated descriptors (the inputs of :mod:`abi.fuzz`) through the line
+The peer gets N mutated descriptors (the inputs of :mod:`abi.conformance.fuzz`) through the line
 protocol's ``attach``, each in a file of its own; its verdict (accept, or ``err`` with
 a fault code and the field its message names) is compared with what the reference
 Python engine's attach says of the same bytes, validating as a peer that implements
@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from . import fuzz
-from .check_peer import CaseFailure, Context, PeerFailure
-from .faults import Fault
+from abi.conformance import fuzz
+from abi.conformance.check_peer import CaseFailure, Context, PeerFailure
+from abi.faults import Fault
 
 Verdict = Tuple[str, ...]
 SHOWN = 5  # disagreements spelled out in the failure message
@@ -27,7 +27,7 @@ _FIELD = re.compile(r"field=(.*?) offset=|field=(\S+)")
 
 
 def _reference(case: fuzz.Case, path: Path, supported: int) -> Verdict:
-    from .engine import Channel
+    from abi.engine.channel import Channel
 
     path.write_bytes(case.data)
     return fuzz._verdict(lambda: Channel.attach(path, offset=case.offset, features=supported,

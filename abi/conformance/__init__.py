@@ -1,0 +1,1 @@
+"""The conformance harness: check-peer, the reference peer, vectors, fuzzing."""

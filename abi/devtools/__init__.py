@@ -1,0 +1,1 @@
+"""Development-only tools: generated blocks of the header and spec."""

@@ -1,0 +1,386 @@
+"""ctypes binding of the C reference engine (``abi/c_reference/shm_signal_engine.h``).
+
+:class:`CChannel` has the shape of :class:`abi.engine.Channel`, so a test can run
+the same scenario on either engine.  Every function gets argtypes and restype here
+(not in :func:`abi.engine.native._declare`); every non-zero return becomes an exception:
+a fault code (> 0) a :class:`~abi.faults.ShmSignalFault` with the engine's field,
+offset, expected and actual values, a negative code the matching Python error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+from typing import Any, Callable, Dict, Optional
+
+from abi import layout
+from abi.engine import arguments, native
+from abi.faults import Fault, ShmSignalFault
+
+# Mirrors of shm_signal_engine.h.
+E_ARG, E_SYSTEM, E_NOTIFIER, E_EXISTS, E_TIMEOUT = -1, -2, -3, -4, -5
+O_EXIST_OK, O_INSTANCE_ID, O_PID, O_FEATURES = 0x1, 0x2, 0x4, 0x8
+
+Notifier = Callable[[], Any]
+NOTIFIER_T = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+
+
+class Error(ctypes.Structure):
+    """``struct shm_signal_error``."""
+
+    _fields_ = [("code", ctypes.c_int32), ("sys_errno", ctypes.c_int32), ("offset", ctypes.c_int64),
+                ("field", ctypes.c_char * 40), ("expected", ctypes.c_char * 48),
+                ("actual", ctypes.c_char * 48), ("message", ctypes.c_char * 136)]
+
+
+class Stats(ctypes.Structure):
+    """``struct shm_signal_stats``."""
+
+    _fields_ = [(name, ctypes.c_uint64) for name in
+                ("injects", "notifications", "wakeups", "notifier_calls", "parks", "late")]
+
+
+_P = ctypes.c_void_p
+_ERR = ctypes.POINTER(Error)
+_SIGNATURES: Dict[str, tuple] = {
+    "shm_signal_supported_features": ([], ctypes.c_uint64),
+    "shm_signal_fault_name": ([ctypes.c_int], ctypes.c_char_p),
+    "shm_signal_create": ([ctypes.POINTER(_P), ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint64,
+                           ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint32,
+                           ctypes.c_uint32, ctypes.c_char_p, ctypes.c_uint32, _ERR], ctypes.c_int),
+    "shm_signal_attach": ([ctypes.POINTER(_P), ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64,
+                           ctypes.c_uint32, ctypes.c_uint32, ctypes.c_double, _ERR], ctypes.c_int),
+    "shm_signal_validate": ([ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, _ERR],
+                            ctypes.c_int),
+    "shm_signal_close": ([_P], None),
+    "shm_signal_locality": ([_P], ctypes.c_uint32),
+    "shm_signal_features": ([_P, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_int), _ERR],
+                            ctypes.c_int),
+    "shm_signal_peer_attached": ([_P], ctypes.c_int),
+    "shm_signal_wait_for_peer": ([_P, ctypes.c_double, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
+    "shm_signal_check_peer": ([_P, _ERR], ctypes.c_int),
+    "shm_signal_set_notifier": ([_P, NOTIFIER_T, _P], None),
+    "shm_signal_set_budget": ([_P, ctypes.c_uint32, _ERR], ctypes.c_int),
+    "shm_signal_set_liveness_interval": ([_P, ctypes.c_double, _ERR], ctypes.c_int),
+    "shm_signal_inject": ([_P, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
+    "shm_signal_enable": ([_P, ctypes.POINTER(ctypes.c_uint32), _ERR], ctypes.c_int),
+    "shm_signal_disable": ([_P, _ERR], ctypes.c_int),
+    "shm_signal_wakeup": ([_P, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32),
+                           ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
+    "shm_signal_wait": ([_P, ctypes.c_double, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
+    "shm_signal_get_stats": ([_P, ctypes.POINTER(Stats)], None),
+    "shm_signal_descriptor_bytes": ([_P, ctypes.c_char_p], None),
+}
+
+_lib: Optional[ctypes.CDLL] = None
+
+
+def lib() -> ctypes.CDLL:
+    """The native library with the engine's functions declared (built on demand)."""
+    global _lib
+    if _lib is None:
+        loaded = native.load()
+        for name, (argtypes, restype) in _SIGNATURES.items():
+            fn = getattr(loaded, name)
+            fn.argtypes = argtypes
+            fn.restype = restype
+        _lib = loaded
+    return _lib
+
+
+def supported_features() -> int:
+    return int(lib().shm_signal_supported_features())
+
+
+def _raise(rc: int, err: Error, cause: Optional[BaseException] = None) -> None:
+    """Turn an engine return code into the exception the Python engine would raise."""
+    msg = err.message.decode(errors="replace")
+    if rc > 0:
+        field = err.field.decode(errors="replace") or None
+        raise ShmSignalFault(Fault(rc), msg, field=field,
+                             offset=None if err.offset < 0 else int(err.offset),
+                             expected=err.expected.decode(errors="replace") or None,
+                             actual=err.actual.decode(errors="replace") or None)
+    if rc == E_SYSTEM:
+        raise OSError(err.sys_errno, msg)
+    if rc == E_EXISTS:
+        raise FileExistsError(errno.EEXIST, msg)
+    if rc == E_TIMEOUT:
+        raise FileNotFoundError(errno.ENOENT, msg)
+    if rc == E_NOTIFIER and cause is not None:
+        raise cause
+    raise ValueError(f"shm_signal: {msg} (code {rc})")
+
+
+def validate(buf: bytes, offset: int = 0, length: Optional[int] = None,
+             supported: int = layout.FEATURES_KNOWN) -> None:
+    """The C engine's spec 6.4 validation of ``buf`` (a whole mapping's bytes)."""
+    err = Error()
+    data = bytes(buf)
+    offset = arguments.check_u64("offset", offset)
+    supported = arguments.check_u64("supported", supported)
+    n = len(data) if length is None else arguments.check_u64("length", length)
+    if n > len(data):
+        raise ValueError(f"length={length!r}: must be at most len(buf) = {len(data)}")
+    rc = lib().shm_signal_validate(data, n, offset, supported, ctypes.byref(err))
+    if rc:
+        _raise(rc, err)
+
+
+class CChannel:
+    """One side of a channel, run by the C engine; the API of :class:`abi.engine.Channel`."""
+
+    def __init__(self, handle: int, notifier: Optional[Notifier]) -> None:
+        self._h: Optional[int] = handle
+        self.notifier = notifier
+        self.more_work = False
+        self._error: Optional[BaseException] = None
+        self._cb = NOTIFIER_T(self._call)  # kept alive as long as the channel
+        lib().shm_signal_set_notifier(handle, self._cb, None)
+        self.locality = int(lib().shm_signal_locality(handle))
+        self.remote_locality = 1 - self.locality
+        self._budget = arguments.DEFAULT_BUDGET  # the C engine's defaults too
+        self._liveness_interval = arguments.DEFAULT_LIVENESS_INTERVAL
+
+    def _call(self, _ctx: Any) -> int:
+        # Never let an exception unwind through C: report failure, re-raise later.
+        if self.notifier is None:
+            return 0
+        try:
+            self.notifier()
+        except BaseException as exc:
+            self._error = exc
+            return 1
+        return 0
+
+    @property
+    def _handle(self) -> int:
+        if self._h is None:
+            raise ValueError("the channel is closed")
+        return self._h
+
+    # ------------------------------------------------------------------ set-up
+
+    @classmethod
+    def create(cls, path: Any, locality: Any = layout.LOCALITY_NORTH, *, offset: int = 0,
+               size: Optional[int] = None, features: Optional[int] = None, required: int = 0,
+               mode: int = 0o600, exist_ok: bool = False, notifier: Optional[Notifier] = None,
+               instance_id: Optional[bytes] = None, pid: Optional[int] = None,
+               budget: Optional[int] = None, liveness_interval: Optional[float] = None) -> CChannel:
+        # Checked here: ctypes would silently wrap a negative or oversized integer.
+        loc = arguments.check_locality(locality)
+        offset = arguments.check_offset(offset)
+        size = arguments.check_size(size)
+        if features is not None:
+            features = arguments.check_u64("features", features)
+        required = arguments.check_u64("required", required)
+        mode = arguments.check_mode(mode)
+        instance_id = arguments.check_instance_id(instance_id)
+        if pid is not None:
+            pid = arguments.check_u32("pid", pid)
+        tuning = cls._check_tuning(budget, liveness_interval)
+        flags = (O_EXIST_OK if exist_ok else 0) | (O_FEATURES if features is not None else 0)
+        flags |= (O_INSTANCE_ID if instance_id is not None else 0) | (O_PID if pid is not None else 0)
+        out, err = ctypes.c_void_p(), Error()
+        rc = lib().shm_signal_create(ctypes.byref(out), os.fsencode(path), loc, offset, size or 0,
+                                     features or 0, required, mode, flags, instance_id, pid or 0,
+                                     ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        assert out.value is not None
+        return cls(out.value, notifier)._tune(*tuning)
+
+    @classmethod
+    def attach(cls, path: Any, *, offset: int = 0, timeout: Optional[float] = 0.0,
+               features: Optional[int] = None, notifier: Optional[Notifier] = None,
+               pid: Optional[int] = None, budget: Optional[int] = None,
+               liveness_interval: Optional[float] = None) -> CChannel:
+        """``timeout``: seconds to retry while the file is missing, short or not yet
+        published; None retries without a limit."""
+        offset = arguments.check_offset(offset)
+        t = arguments.check_timeout(timeout)
+        if features is not None:
+            features = arguments.check_u64("features", features)
+        if pid is not None:
+            pid = arguments.check_u32("pid", pid)
+        tuning = cls._check_tuning(budget, liveness_interval)
+        flags = (O_FEATURES if features is not None else 0) | (O_PID if pid is not None else 0)
+        out, err = ctypes.c_void_p(), Error()
+        rc = lib().shm_signal_attach(ctypes.byref(out), os.fsencode(path), offset, features or 0, flags,
+                                     pid or 0, float("inf") if t is None else t, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        assert out.value is not None
+        return cls(out.value, notifier)._tune(*tuning)
+
+    @staticmethod
+    def _check_tuning(budget: Optional[int], liveness_interval: Optional[float]) -> tuple:
+        return (None if budget is None else arguments.check_budget(budget),
+                None if liveness_interval is None else arguments.check_liveness_interval(liveness_interval))
+
+    def _tune(self, budget: Optional[int], liveness_interval: Optional[float]) -> CChannel:
+        try:
+            if budget is not None:
+                self.set_budget(budget)
+            if liveness_interval is not None:
+                self.set_liveness_interval(liveness_interval)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def features(self) -> Optional[int]:
+        """The negotiated set; None while a creator's peer has not attached.  Raises
+        ``BAD_FEATURES`` when the attacher accepted what was not offered (spec 6.2)."""
+        f, negotiated, err = ctypes.c_uint64(), ctypes.c_int(), Error()
+        rc = lib().shm_signal_features(self._handle, ctypes.byref(f), ctypes.byref(negotiated),
+                                       ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        return int(f.value) if negotiated.value else None
+
+    def peer_attached(self) -> bool:
+        return bool(lib().shm_signal_peer_attached(self._handle))
+
+    def wait_for_peer(self, timeout: Optional[float]) -> bool:
+        """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
+        t = arguments.check_timeout(timeout)
+        attached, err = ctypes.c_int(), Error()
+        rc = lib().shm_signal_wait_for_peer(self._handle, -1.0 if t is None else t, ctypes.byref(attached),
+                                            ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        return bool(attached.value)
+
+    def check_peer(self) -> None:
+        """Raise ``PEER_CLOSED``, ``PEER_DEAD``, ``BAD_STATE``, ``BAD_FEATURES`` or
+        ``MAPPING_TOO_SMALL`` if the peer has gone or broke the protocol (a peer that
+        never attached is none of these)."""
+        err = Error()
+        rc = lib().shm_signal_check_peer(self._handle, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+
+    @property
+    def budget(self) -> int:
+        """Notifier calls one :meth:`wakeup` makes at most."""
+        return self._budget
+
+    @budget.setter
+    def budget(self, calls: int) -> None:
+        self.set_budget(calls)
+
+    @property
+    def liveness_interval(self) -> float:
+        """The longest :meth:`wait` parks between checks that the peer lives."""
+        return self._liveness_interval
+
+    @liveness_interval.setter
+    def liveness_interval(self, seconds: float) -> None:
+        self.set_liveness_interval(seconds)
+
+    def set_budget(self, budget: int) -> None:
+        b = arguments.check_budget(budget)
+        err = Error()
+        rc = lib().shm_signal_set_budget(self._handle, b, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        self._budget = b
+
+    def set_liveness_interval(self, seconds: float) -> None:
+        s = arguments.check_liveness_interval(seconds)
+        err = Error()
+        rc = lib().shm_signal_set_liveness_interval(self._handle, s, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        self._liveness_interval = s
+
+    def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
+        """enabled/pending/dirty of a record (own by default), for inspection."""
+        loc = self.locality if locality is None else arguments.check_locality(locality)
+        rec = layout.ShmSignalDesc.irq.offset + ctypes.sizeof(layout.ShmSignalIrq) * loc
+        raw = self.descriptor_bytes()
+        return {name: raw[rec + getattr(layout.ShmSignalIrq, name).offset]
+                for name in ("enabled", "pending", "dirty")}
+
+    def descriptor_bytes(self) -> bytes:
+        buf = ctypes.create_string_buffer(layout.DESC_SIZE)
+        lib().shm_signal_descriptor_bytes(self._handle, buf)
+        return buf.raw
+
+    @property
+    def stats(self) -> Dict[str, int]:
+        s = Stats()
+        lib().shm_signal_get_stats(self._handle, ctypes.byref(s))
+        return {name: int(getattr(s, name)) for name, *_ in Stats._fields_}
+
+    # ------------------------------------------------------------------ protocol
+
+    def inject(self) -> bool:
+        n, err = ctypes.c_int(), Error()
+        rc = lib().shm_signal_inject(self._handle, ctypes.byref(n), ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        return bool(n.value)
+
+    def _check(self, rc: int, err: Error) -> None:
+        if rc:
+            cause, self._error = self._error, None
+            _raise(rc, err, cause)
+
+    def wakeup(self, budget: Optional[int] = None) -> int:
+        calls, more, err = ctypes.c_uint32(), ctypes.c_int(), Error()
+        if budget is not None:
+            budget = arguments.check_budget(budget)
+        rc = lib().shm_signal_wakeup(self._handle, budget or 0, ctypes.byref(calls), ctypes.byref(more),
+                                     ctypes.byref(err))
+        self.more_work = bool(more.value)
+        self._check(rc, err)
+        return int(calls.value)
+
+    def enable(self) -> int:
+        calls, err = ctypes.c_uint32(), Error()
+        rc = lib().shm_signal_enable(self._handle, ctypes.byref(calls), ctypes.byref(err))
+        self._check(rc, err)
+        return int(calls.value)
+
+    def disable(self) -> None:
+        err = Error()
+        self._check(lib().shm_signal_disable(self._handle, ctypes.byref(err)), err)
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until dirty or pending is set, or ``timeout`` seconds (None: no limit)."""
+        t = arguments.check_timeout(timeout)
+        ready, err = ctypes.c_int(), Error()
+        rc = lib().shm_signal_wait(self._handle, -1.0 if t is None else t, ctypes.byref(ready),
+                                   ctypes.byref(err))
+        self._check(rc, err)
+        return bool(ready.value)
+
+    def poll(self, timeout: Optional[float] = None) -> int:
+        arguments.check_timeout(timeout)
+        if self.more_work or self.wait(timeout):
+            return self.wakeup()
+        return 0
+
+    # ------------------------------------------------------------------ teardown
+
+    def close(self) -> None:
+        if self._h is not None:
+            lib().shm_signal_close(self._h)
+            self._h = None
+
+    def __enter__(self) -> CChannel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown: the library may be gone
+            self.close()

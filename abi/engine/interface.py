@@ -1,0 +1,90 @@
+"""The one interface both engines implement: :class:`abi.engine.channel.Channel`
+(Python) and :class:`abi.engine.c_channel.CChannel` (the C engine through ctypes).
+
+The conformance harness and the reference peer drive a channel only through it, so
+either engine can stand behind them; tests/test_interface.py runs one set of
+behaviour checks against both.  Protocol semantics are docs/spec.md sections 6-9.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Protocol, runtime_checkable
+
+# What :meth:`ChannelInterface.stats` counts, in both engines.
+STATS = ("injects", "notifications", "wakeups", "notifier_calls", "parks")
+
+
+@runtime_checkable
+class ChannelInterface(Protocol):
+    """One side of one channel."""
+
+    locality: int
+    remote_locality: int
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def features(self) -> Optional[int]:
+        """The negotiated feature set; None while a creator's peer has not attached.
+        Raises ``BAD_FEATURES`` when the attacher accepted what was not offered."""
+
+    @property
+    def budget(self) -> int:
+        """Notifier calls one :meth:`wakeup` makes at most (settable)."""
+
+    @budget.setter
+    def budget(self, calls: int) -> None: ...
+
+    @property
+    def liveness_interval(self) -> float:
+        """The longest :meth:`wait` parks between checks that the peer lives (settable)."""
+
+    @liveness_interval.setter
+    def liveness_interval(self, seconds: float) -> None: ...
+
+    @property
+    def stats(self) -> Dict[str, int]:
+        """Counters since the channel opened: at least the names in :data:`STATS`."""
+
+    def peer_attached(self) -> bool:
+        """Whether the remote record reads attached."""
+
+    def wait_for_peer(self, timeout: Optional[float]) -> bool:
+        """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
+
+    def check_peer(self) -> None:
+        """Raise ``PEER_CLOSED`` or ``PEER_DEAD`` if the peer has gone, ``BAD_STATE``,
+        ``BAD_FEATURES`` or ``MAPPING_TOO_SMALL`` if it broke the protocol."""
+
+    def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
+        """``enabled``, ``pending`` and ``dirty`` of a record (own by default)."""
+
+    def descriptor_bytes(self) -> bytes:
+        """The descriptor's 192 bytes as they are now."""
+
+    # ------------------------------------------------------------------ protocol
+
+    def inject(self) -> bool:
+        """Signal the remote (spec 7.1); True if a notification was sent."""
+
+    def wakeup(self, budget: Optional[int] = None) -> int:
+        """Handle this side's pending work (7.2); the notifier calls made."""
+
+    def enable(self) -> int:
+        """Enable notifications (7.3), running the wakeup for work already there."""
+
+    def disable(self) -> None:
+        """Disable notifications (7.4)."""
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Park until there is work (True) or ``timeout`` seconds pass (False)."""
+
+    def poll(self, timeout: Optional[float] = None) -> int:
+        """:meth:`wait`, then :meth:`wakeup`: the notifier calls made."""
+
+    def close(self) -> None:
+        """Leave the channel (spec 9); idempotent."""
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -1,0 +1,1 @@
+"""The verification toolchain: the header against the layout, on every platform."""

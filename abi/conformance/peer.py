@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, TextIO
 
+from abi.engine.interface import ChannelInterface
 from abi.engine.native import NativeLibraryError
 from abi.faults import Fault, ShmSignalFault
 
@@ -102,7 +103,7 @@ class Peer:
     def _count(self) -> None:
         self.calls += 1
 
-    def _need(self) -> Any:
+    def _need(self) -> ChannelInterface:
         if self.ch is None:
             raise PeerError(NO_CHANNEL, "no channel: create or attach first")
         return self.ch
@@ -183,11 +184,12 @@ class Peer:
         ch = self._need()
         deadline = time.monotonic() + timeout if timeout >= 0 else None
         while True:
-            flags = ch.flags() if hasattr(ch, "flags") else None
-            if flags is not None and (flags["dirty"] or flags["pending"]):
+            flags = ch.flags()
+            if flags["dirty"] or flags["pending"]:
                 return True
-            if flags is None or flags["enabled"]:
-                # the engine's own wait (the C engine's needs no help)
+            if flags["enabled"] or self.engine == "c":
+                # the engine's own wait (the C engine's is ready on dirty or pending even
+                # while disabled; the Python engine's parks then, as spec 7.5 allows)
                 return bool(ch.wait(None if deadline is None else max(0.0, deadline - time.monotonic())))
             # disabled: no notification will come; poll the word (the "no channel" mode)
             ch.check_peer()

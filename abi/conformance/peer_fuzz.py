@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from abi.conformance import fuzz
-from abi.conformance.check_peer import CaseFailure, Context, PeerFailure
+from abi.conformance.fuzz.judges import verdict_of
+from abi.conformance.harness import CaseFailure, Context
+from abi.conformance.peer_driver import PeerFailure
 from abi.faults import Fault
 
 Verdict = Tuple[str, ...]
@@ -30,7 +32,7 @@ def _reference(case: fuzz.Case, path: Path, supported: int) -> Verdict:
     from abi.engine.channel import Channel
 
     path.write_bytes(case.data)
-    return fuzz._verdict(lambda: Channel.attach(path, offset=case.offset, features=supported,
+    return verdict_of(lambda: Channel.attach(path, offset=case.offset, features=supported,
                                                 liveness_interval=1).close())
 
 

@@ -156,3 +156,18 @@ def check_locality(value: Any) -> int:
         return int(value)
     raise ShmSignalFault(Fault.BAD_LOCALITY, "locality must be 0/'north' or 1/'south'",
                          field="locality", offset=None, expected="north or south", actual=value)
+
+
+def check_descriptor_offset(value: Any) -> int:
+    """A descriptor offset: a file offset that is a multiple of 64 (else ``BAD_OFFSET``)."""
+    offset = check_offset(value)
+    if offset % layout.DESC_ALIGN:
+        raise ShmSignalFault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
+                             field="offset", offset=offset, expected="multiple of 64", actual=offset)
+    return offset
+
+
+def forever(timeout: Optional[float]) -> Optional[float]:
+    """A checked timeout, with an infinite one as None."""
+    t = check_timeout(timeout)
+    return None if t is None or t == float("inf") else t

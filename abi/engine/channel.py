@@ -15,6 +15,10 @@ file by using different 64-byte-aligned ``offset`` values.
 The peer is trusted with nothing: the attach decides from the one snapshot it
 validated, a value read later from shared memory never chooses where we store, and
 every loop a peer can keep going is bounded by a budget or a deadline.
+
+Over 400 lines: one class, the protocol's operations (section 7) and the state they
+share (its hot paths read that state as attributes, not through a helper module);
+creation and attach are in :mod:`abi.engine.handshake`.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ import time
 import warnings
 from typing import Any, Callable, Dict, Optional
 
-from abi import descriptor, layout
+from abi import layout
 from abi.engine import arguments as args
+from abi.engine import handshake
 from abi.engine.arguments import DEFAULT_BUDGET, DEFAULT_LIVENESS_INTERVAL
+from abi.engine.handshake import record_field
 from abi.engine.liveness import lock_offset
-from abi.engine.mapping import Map, PathLike, SharedFile, open_file
+from abi.engine.mapping import Map, PathLike, SharedFile
 from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
 from abi.engine.wake import WakeBackend, make_backend, supported_features
 from abi.faults import Fault, ShmSignalFault
@@ -58,29 +64,6 @@ def _native_mask(*byte_indexes: int) -> int:
 
 _N_ENABLED, _N_DIRTY, _N_WORK = _native_mask(0), _native_mask(2), _native_mask(1, 2)
 _C_WORK = 0xFFFF00
-
-
-def _check_offset(value: Any) -> int:
-    offset = args.check_offset(value)
-    if offset % layout.DESC_ALIGN:
-        raise ShmSignalFault(Fault.BAD_OFFSET, f"descriptor offset must be a multiple of {layout.DESC_ALIGN}",
-                             field="offset", offset=offset, expected="multiple of 64", actual=offset)
-    return offset
-
-
-def _forever(timeout: Optional[float]) -> Optional[float]:
-    """A checked timeout, with an infinite one as None."""
-    t = args.check_timeout(timeout)
-    return None if t is None or t == float("inf") else t
-
-
-def _record_field(locality: int, name: str) -> str:
-    return f"irq[{locality}].{name}"
-
-
-class _Changed(ShmSignalFault):
-    """The descriptor's creator changed between the attach's two snapshots (6.3
-    step 3): retried until the attach's deadline, then reported as it is."""
 
 
 class _ClosedSide(Side):
@@ -193,7 +176,7 @@ class Channel:
         argument is checked before the file is touched (``ValueError``, or the
         spec's fault for what the descriptor itself would refuse)."""
         loc = args.check_locality(locality)
-        offset = _check_offset(offset)
+        offset = args.check_descriptor_offset(offset)
         size = args.check_size(size)
         offered = supported_features() if features is None else args.check_u64("features", features)
         required = args.check_u64("required", required)
@@ -202,53 +185,9 @@ class Channel:
         own_pid = os.getpid() & 0xFFFFFFFF if pid is None else args.check_u32("pid", pid)
         budget, spin = args.check_budget(budget), args.check_spin(spin)
         liveness_interval = args.check_liveness_interval(liveness_interval)
-        if instance_id is None:
-            instance_id = os.urandom(16)
-            while not any(instance_id):
-                instance_id = os.urandom(16)
-        # The descriptor's own checks (faults), on a scratch buffer.
-        descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
-        file = open_file(path, create=True, exist_ok=exist_ok, mode=mode)
-        taken = []
-        try:
-            # North's lock, then south's, whatever our locality: in any other order two
-            # creators racing for one descriptor could each take one and both give up.
-            for holder in (NORTH, SOUTH):
-                lk = lock_offset(offset, holder)
-                if not file.try_lock(lk):
-                    raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds a record of the descriptor "
-                                         "at this offset: refused to write over it",
-                                         field=_record_field(holder, "state"),
-                                         offset=descriptor.irq_field_offset(holder, "state"),
-                                         expected="a free liveness lock", actual="held")
-                taken.append(lk)
-            descriptor.check_room(file.read_at(offset, layout.DESC_SIZE), offset)
-            file.grow(max(size or 0, offset + layout.DESC_SIZE))
-            mapping = file.map()
-        except BaseException:
-            for lk in taken:
-                file.unlock(lk)
-            file.release()
-            raise
-        try:
-            ch = cls(file, mapping, offset, loc, creator=True, offered=offered, required=required,
-                     instance_id=instance_id, notifier=notifier, budget=budget, spin=spin,
-                     liveness_interval=liveness_interval, ordering=ordering or get_ordering())
-        except BaseException:
-            for lk in taken:
-                file.unlock(lk)
-            file.unmap(mapping)
-            file.release()
-            raise
-        other = lock_offset(offset, 1 - loc)
-        try:
-            descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id, own_pid,
-                                  fence=ch._ordering.fence, before_publish=lambda: file.unlock(other))
-        except BaseException:
-            file.unlock(other)
-            ch._abandon(published=True)
-            raise
-        return ch
+        return handshake.create(cls, path, loc, offset, size, offered, required, mode, exist_ok,
+                                instance_id, own_pid, ordering or get_ordering(), notifier=notifier,
+                                budget=budget, spin=spin, liveness_interval=liveness_interval)
 
     @classmethod
     def attach(cls, path: PathLike, *, offset: int = 0, timeout: float = 0.0,
@@ -261,95 +200,16 @@ class Channel:
         6.4); waits up to ``timeout`` seconds for a creator that is still writing it.
         ``features`` limits what this side accepts (default: all it supports).
         ``timeout`` None waits for ever."""
-        offset = _check_offset(offset)
-        wait = _forever(timeout)
+        offset = args.check_descriptor_offset(offset)
+        wait = args.forever(timeout)
         deadline = float("inf") if wait is None else time.monotonic() + wait
         supported = supported_features() if features is None else args.check_u64("features", features)
         own_pid = os.getpid() & 0xFFFFFFFF if pid is None else args.check_u32("pid", pid)
         budget, spin = args.check_budget(budget), args.check_spin(spin)
         liveness_interval = args.check_liveness_interval(liveness_interval)
-        ordering = ordering or get_ordering()
-        while True:
-            try:
-                return cls._attach_once(path, offset, supported, own_pid, ordering, notifier=notifier,
-                                        budget=budget, spin=spin, liveness_interval=liveness_interval)
-            except (ShmSignalFault, FileNotFoundError) as exc:
-                retry = not isinstance(exc, ShmSignalFault) or isinstance(exc, _Changed) or exc.code in (
-                    Fault.BAD_MAGIC, Fault.MAPPING_TOO_SMALL)
-                if not retry or time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.001)
-
-    @classmethod
-    def _attach_once(cls, path: PathLike, offset: int, supported: int, own_pid: int, ordering: Ordering,
-                     **tuning: Any) -> Channel:
-        """Spec 6.3: validate S1, lock record A = 1 - creator, validate S2, and from
-        then on decide from S2 alone."""
-        file = open_file(path)
-        try:
-            size = file.size()
-            if size < offset + layout.DESC_SIZE:
-                raise ShmSignalFault(Fault.MAPPING_TOO_SMALL, "the mapping ends before the descriptor does",
-                                     field="mapping length", offset=offset,
-                                     expected=offset + layout.DESC_SIZE, actual=size)
-            mapping = file.map()
-        except BaseException:
-            file.release()
-            raise
-        lock = None
-        try:
-            length = min(mapping.length, file.size())  # a shrunk file is no longer than it is
-            s1 = descriptor.validate(mapping.mm, offset, length, supported, fence=ordering.fence)
-            loc = 1 - s1.creator
-            lock = lock_offset(offset, loc)
-            if not file.try_lock(lock):
-                lock = None
-                raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality",
-                                     field=_record_field(loc, "state"),
-                                     offset=descriptor.irq_field_offset(loc, "state"),
-                                     expected="a free liveness lock", actual="held")
-            snap = descriptor.validate(mapping.mm, offset, length, supported, fence=ordering.fence)
-            if snap.creator != s1.creator:
-                raise _Changed(Fault.BAD_LOCALITY, "the descriptor's creator changed during the attach",
-                               field="creator", offset=_DESC["creator"], expected=s1.creator,
-                               actual=snap.creator)
-            accepted = snap.features_offered & supported
-            state = snap.irq[loc].state
-            if state == layout.STATE_ATTACHED and not accepted & layout.FEATURE_LIVENESS_LOCK:
-                raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality (attached, and "
-                                     "no liveness lock to prove it dead)", field=_record_field(loc, "state"),
-                                     offset=descriptor.irq_field_offset(loc, "state"),
-                                     expected="empty or closed", actual=state)
-            ch = cls(file, mapping, offset, loc, creator=False, offered=snap.features_offered,
-                     required=snap.features_required, instance_id=bytes(snap.instance_id),
-                     ordering=ordering, **tuning)
-        except BaseException:
-            if lock is not None:
-                file.unlock(lock)
-            file.unmap(mapping)
-            file.release()
-            raise
-        try:
-            # The backend for the negotiated set, before anything is written: a refusal
-            # here (WAKE_OBJECT_FOREIGN, an OS error) leaves the descriptor untouched.
-            ch._set_features(accepted)
-        except BaseException:
-            ch._abandon(published=False)
-            raise
-        try:
-            mm = mapping.mm
-            struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
-            struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid)
-            ordering.fence()  # release: accepted and pid before the state that publishes them
-            struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
-            ordering.fence()
-            # Wake the creator once: if it is parked, it re-reads the negotiated features.
-            assert ch._backend is not None
-            ch._backend.wake(ch.remote_locality)
-        except BaseException:
-            ch._abandon(published=True)
-            raise
-        return ch
+        return handshake.attach(cls, path, offset, deadline, supported, own_pid, ordering or get_ordering(),
+                                notifier=notifier, budget=budget, spin=spin,
+                                liveness_interval=liveness_interval)
 
     def _abandon(self, published: bool) -> None:
         """Undo a create or attach that failed after this side's state was stored:
@@ -442,7 +302,7 @@ class Channel:
         state = self._rem_state.value
         if state > layout.STATE_CLOSED or (state == layout.STATE_EMPTY and self._features is not None):
             raise ShmSignalFault(Fault.BAD_STATE, "the peer's record holds a state the spec does not "
-                                 "allow here", field=_record_field(self.remote_locality, "state"),
+                                 "allow here", field=record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"],
                                  expected="1 (attached) or 2 (closed)", actual=state)
         return state
@@ -469,7 +329,7 @@ class Channel:
         state = self._remote_state()
         if state == layout.STATE_CLOSED:
             raise ShmSignalFault(Fault.PEER_CLOSED, "the peer closed the channel",
-                                 field=_record_field(self.remote_locality, "state"),
+                                 field=record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"])
         return state
 
@@ -492,12 +352,12 @@ class Channel:
             # that a close racing with this check is not taken for a death.
             self._check_closed()
             raise ShmSignalFault(Fault.PEER_DEAD, "the peer's record is attached but its lock is free",
-                                 field=_record_field(self.remote_locality, "state"),
+                                 field=record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"])
 
     def wait_for_peer(self, timeout: Optional[float]) -> bool:
         """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
-        t = _forever(timeout)
+        t = args.forever(timeout)
         deadline = float("inf") if t is None else time.monotonic() + t
         while not self.peer_attached():
             if time.monotonic() >= deadline:
@@ -615,7 +475,7 @@ class Channel:
         ``timeout`` seconds pass (False).  Spins for ``spin`` seconds, then parks,
         re-checking the peer at least every ``liveness_interval``; raises
         ``PEER_CLOSED``/``PEER_DEAD`` when the peer has gone."""
-        return self._wait(_forever(timeout), 0.0)
+        return self._wait(args.forever(timeout), 0.0)
 
     def _wait(self, timeout: Optional[float], spun: float) -> bool:
         """:meth:`wait`, with ``spun`` seconds of the spin already done by the caller
@@ -688,7 +548,7 @@ class Channel:
 
     def poll(self, timeout: Optional[float] = None) -> int:
         """Wait for work, then run the wakeup; returns the notifier calls (0 on timeout)."""
-        timeout = _forever(timeout)
+        timeout = args.forever(timeout)
         if self.more_work:
             return self.wakeup()
         if timeout is None or timeout >= self._spin_slice:

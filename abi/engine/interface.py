@@ -20,6 +20,7 @@ class ChannelInterface(Protocol):
 
     locality: int
     remote_locality: int
+    more_work: bool  # set by a wakeup whose budget ran out with work left (pending stays set)
 
     # ------------------------------------------------------------------ state
 

@@ -1,0 +1,175 @@
+"""Creation and attach (docs/spec.md sections 6.1 and 6.3): the steps that make a
+:class:`~abi.engine.channel.Channel`, with every argument already checked by its
+constructors.  Nothing written before the locks are held; on any failure, what was
+taken is given back and what was published is marked closed."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from typing import TYPE_CHECKING, Any, Optional, Type
+
+from abi import descriptor, layout
+from abi.engine.liveness import lock_offset
+from abi.engine.mapping import PathLike, open_file
+from abi.engine.ordering import Ordering
+from abi.faults import Fault, ShmSignalFault
+
+if TYPE_CHECKING:  # annotations only: the channel imports this module
+    from abi.engine.channel import Channel
+
+NORTH, SOUTH = layout.LOCALITY_NORTH, layout.LOCALITY_SOUTH
+_IRQ = {f.name: f.offset for f in layout.describe(layout.ShmSignalIrq).fields}
+_DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
+
+
+def record_field(locality: int, name: str) -> str:
+    return f"irq[{locality}].{name}"
+
+
+
+class Changed(ShmSignalFault):
+    """The descriptor's creator changed between the attach's two snapshots (6.3
+    step 3): retried until the attach's deadline, then reported as it is."""
+
+
+
+def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Optional[int], offered: int,
+           required: int, mode: int, exist_ok: bool, instance_id: Optional[bytes], own_pid: int,
+           ordering: Ordering, **tuning: Any) -> Channel:
+    """Spec 6.1, with every argument checked already: take both records' locks,
+    check the room, write the descriptor, publish it."""
+    if instance_id is None:
+        instance_id = os.urandom(16)
+        while not any(instance_id):
+            instance_id = os.urandom(16)
+    # The descriptor's own checks (faults), on a scratch buffer.
+    descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
+    file = open_file(path, create=True, exist_ok=exist_ok, mode=mode)
+    taken = []
+    try:
+        # North's lock, then south's, whatever our locality: in any other order two
+        # creators racing for one descriptor could each take one and both give up.
+        for holder in (NORTH, SOUTH):
+            lk = lock_offset(offset, holder)
+            if not file.try_lock(lk):
+                raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds a record of the descriptor "
+                                     "at this offset: refused to write over it",
+                                     field=record_field(holder, "state"),
+                                     offset=descriptor.irq_field_offset(holder, "state"),
+                                     expected="a free liveness lock", actual="held")
+            taken.append(lk)
+        descriptor.check_room(file.read_at(offset, layout.DESC_SIZE), offset)
+        file.grow(max(size or 0, offset + layout.DESC_SIZE))
+        mapping = file.map()
+    except BaseException:
+        for lk in taken:
+            file.unlock(lk)
+        file.release()
+        raise
+    try:
+        ch = cls(file, mapping, offset, loc, creator=True, offered=offered, required=required,
+                 instance_id=instance_id, ordering=ordering, **tuning)
+    except BaseException:
+        for lk in taken:
+            file.unlock(lk)
+        file.unmap(mapping)
+        file.release()
+        raise
+    other = lock_offset(offset, 1 - loc)
+    try:
+        descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id, own_pid,
+                              fence=ch._ordering.fence, before_publish=lambda: file.unlock(other))
+    except BaseException:
+        file.unlock(other)
+        ch._abandon(published=True)
+        raise
+    return ch
+
+
+def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, supported: int, own_pid: int,
+           ordering: Ordering, **tuning: Any) -> Channel:
+    """Spec 6.3, retried until ``deadline`` (time.monotonic()) while the file is missing
+    or its descriptor not yet published or changing under us."""
+    while True:
+        try:
+            return _attach_once(cls, path, offset, supported, own_pid, ordering, **tuning)
+        except (ShmSignalFault, FileNotFoundError) as exc:
+            retry = not isinstance(exc, ShmSignalFault) or isinstance(exc, Changed) or exc.code in (
+                Fault.BAD_MAGIC, Fault.MAPPING_TOO_SMALL)
+            if not retry or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.001)
+
+
+def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int, own_pid: int,
+                 ordering: Ordering, **tuning: Any) -> Channel:
+    """Spec 6.3: validate S1, lock record A = 1 - creator, validate S2, and from
+    then on decide from S2 alone."""
+    file = open_file(path)
+    try:
+        size = file.size()
+        if size < offset + layout.DESC_SIZE:
+            raise ShmSignalFault(Fault.MAPPING_TOO_SMALL, "the mapping ends before the descriptor does",
+                                 field="mapping length", offset=offset,
+                                 expected=offset + layout.DESC_SIZE, actual=size)
+        mapping = file.map()
+    except BaseException:
+        file.release()
+        raise
+    lock = None
+    try:
+        length = min(mapping.length, file.size())  # a shrunk file is no longer than it is
+        s1 = descriptor.validate(mapping.mm, offset, length, supported, fence=ordering.fence)
+        loc = 1 - s1.creator
+        lock = lock_offset(offset, loc)
+        if not file.try_lock(lock):
+            lock = None
+            raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality",
+                                 field=record_field(loc, "state"),
+                                 offset=descriptor.irq_field_offset(loc, "state"),
+                                 expected="a free liveness lock", actual="held")
+        snap = descriptor.validate(mapping.mm, offset, length, supported, fence=ordering.fence)
+        if snap.creator != s1.creator:
+            raise Changed(Fault.BAD_LOCALITY, "the descriptor's creator changed during the attach",
+                           field="creator", offset=_DESC["creator"], expected=s1.creator,
+                           actual=snap.creator)
+        accepted = snap.features_offered & supported
+        state = snap.irq[loc].state
+        if state == layout.STATE_ATTACHED and not accepted & layout.FEATURE_LIVENESS_LOCK:
+            raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality (attached, and "
+                                 "no liveness lock to prove it dead)", field=record_field(loc, "state"),
+                                 offset=descriptor.irq_field_offset(loc, "state"),
+                                 expected="empty or closed", actual=state)
+        ch = cls(file, mapping, offset, loc, creator=False, offered=snap.features_offered,
+                 required=snap.features_required, instance_id=bytes(snap.instance_id),
+                 ordering=ordering, **tuning)
+    except BaseException:
+        if lock is not None:
+            file.unlock(lock)
+        file.unmap(mapping)
+        file.release()
+        raise
+    try:
+        # The backend for the negotiated set, before anything is written: a refusal
+        # here (WAKE_OBJECT_FOREIGN, an OS error) leaves the descriptor untouched.
+        ch._set_features(accepted)
+    except BaseException:
+        ch._abandon(published=False)
+        raise
+    try:
+        mm = mapping.mm
+        struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
+        struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid)
+        ordering.fence()  # release: accepted and pid before the state that publishes them
+        struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
+        ordering.fence()
+        # Wake the creator once: if it is parked, it re-reads the negotiated features.
+        assert ch._backend is not None
+        ch._backend.wake(ch.remote_locality)
+    except BaseException:
+        ch._abandon(published=True)
+        raise
+    return ch
+

@@ -1,0 +1,79 @@
+"""Compiling for a target: choosing its compiler, compiling a generated source, and
+building (or taking from the cache) its executable probe.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+from abi.toolchain import CompileError, Compiler, note_missing_members
+from abi.verify import probe
+from abi.verify.matrix.cache import compiler_version, header_digest
+from abi.verify.matrix.model import HEADER, Context, Skip, TargetResult
+from abi.verify.platforms import CompilerSpec, Target
+
+
+def compile_source(spec: CompilerSpec, source_text: str, header_dir: Path, extra: Sequence[str],
+                   out_name: str, workdir: Path) -> Path:
+    """Compile ``source_text`` for ``spec`` in ``workdir``; the output's path."""
+    src = workdir / f"{uuid.uuid4().hex[:8]}.c"
+    src.write_text(source_text)
+    out = workdir / out_name
+    cmd = spec.command()
+    Compiler(cmd, "clang" if spec.kind != "cc" else "gcc").build(src, out, [header_dir], extra)
+    return out
+
+
+def only_compile(spec: CompilerSpec) -> str:
+    """zig cc's -fsyntax-only fails on success (it looks for an object it never wrote);
+    Debian clang's -c needs an assembler for some targets (sparc64): each gets its own."""
+    return "-c" if spec.kind == "zig" else "-fsyntax-only"
+
+
+def no_error_limit(spec: CompilerSpec) -> List[str]:
+    """Every error reported (the reveal unit has one per layout value): gcc has no limit."""
+    return [] if spec.kind == "cc" else ["-ferror-limit=0"]
+
+
+def pick_compiler(t: Target) -> CompilerSpec:
+    reasons = []
+    for spec in t.compilers:
+        why = spec.missing()
+        if why is None:
+            return spec
+        reasons.append(why)
+    raise Skip("no compiler: " + "; ".join(reasons) if reasons else "no compiler listed")
+
+
+def build_probe(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
+                ) -> Tuple[Path, Dict[str, List[str]]]:
+    """The target's probe executable (from the cache when it is there)."""
+    hdr = header_digest(ctx.header_dir)
+    exe_name = "probe.exe" if t.os == "windows" else "probe"
+    missing: Dict[str, List[str]] = {}
+    for _attempt in range(2):
+        src = probe.generate(ctx.structs, HEADER,
+                             exclude=[(s, m) for s, ms in missing.items() for m in ms])
+        key = ctx.cache.key("probe", src.text, hdr, json.dumps(spec.command() + list(spec.build_flags)),
+                            compiler_version(spec), json.dumps(missing, sort_keys=True))
+        hit = ctx.cache.get_file(key, exe_name)
+        if hit is not None:
+            res.cached = True
+            return hit, missing
+        with tempfile.TemporaryDirectory(prefix="shm-signal-probe-") as tmp:
+            try:
+                out = compile_source(spec, src.text, ctx.header_dir, spec.build_flags, exe_name, Path(tmp))
+            except CompileError as exc:
+                if not note_missing_members(exc.output, missing):
+                    raise
+                continue
+            if ctx.cache.enabled:
+                return ctx.cache.put_file(key, out, exe_name), missing
+            keep = Path(tempfile.mkdtemp(prefix="shm-signal-probe-"))
+            return Path(shutil.copy2(out, keep / exe_name)), missing
+    raise AssertionError("unreachable")

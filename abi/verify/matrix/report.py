@@ -1,0 +1,60 @@
+"""The platform matrix's output: the summary counts, the text table with its
+differences, and the JSON document of ``shm-signal matrix --json``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Sequence
+
+from abi import layout
+from abi.verify.matrix.model import Structs, TargetResult
+
+
+def summary(results: Sequence[TargetResult]) -> Dict[str, int]:
+    return {
+        "targets": len(results),
+        "compiled": sum(1 for r in results if "compile-time" in r.checked),
+        "executed": sum(1 for r in results if "executed" in r.checked),
+        "matching": sum(1 for r in results if r.status == "match"),
+        "mismatching": sum(1 for r in results if r.status == "mismatch"),
+        "skipped": sum(1 for r in results if r.status == "skipped"),
+    }
+
+
+def render(results: Sequence[TargetResult], structs: Structs) -> str:
+    names = [layout.describe(cls).c_name for cls in structs]
+    tw = max([6] + [len(r.target.name) for r in results])
+    hw = max([3] + [len(r.target.how) for r in results])
+    cols = [max(len(n), 8) for n in names]
+    head = f"{'target':<{tw}}  {'checked':<{hw}}  " + "  ".join(f"{n:<{w}}" for n, w in zip(names, cols))
+    lines = [head, "-" * len(head)]
+    for r in results:
+        cells = []
+        for n, w in zip(names, cols):
+            v = r.structs.get(n, "skipped" if r.status == "skipped" else "-")
+            cells.append(f"{v:<{w}}")
+        line = f"{r.target.name:<{tw}}  {r.target.how:<{hw}}  " + "  ".join(cells)
+        if r.status == "skipped":
+            line += f"  ({r.reason})"
+        lines.append(line.rstrip())
+    s = summary(results)
+    lines.append("")
+    problems = [(r, d) for r in results for d in r.differences]
+    if problems:
+        lines.append("Differences:")
+        lines += [f"  {r.target.name}: {d}" for r, d in problems[:200]]
+        lines.append("")
+    ex = {r.target.name: r for r in results}
+    if "linux-s390x" in ex and "linux-x86_64" in ex and ex["linux-s390x"].images \
+            and ex["linux-x86_64"].images:
+        same = ex["linux-s390x"].images == ex["linux-x86_64"].images
+        lines.append("big-endian s390x byte image vs x86_64: "
+                     + ("identical" if same else "DIFFERENT"))
+    verdict = "FAIL" if s["mismatching"] else "OK"
+    lines.append(f"{verdict}: {s['targets']} targets: {s['compiled']} compiled, {s['executed']} executed, "
+                 f"{s['matching']} matching, {s['mismatching']} mismatching, {s['skipped']} skipped")
+    return "\n".join(lines)
+
+
+def to_json(results: Sequence[TargetResult]) -> Dict[str, object]:
+    return {"targets": [r.to_json() for r in results], "summary": summary(results)}

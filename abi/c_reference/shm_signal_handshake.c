@@ -30,7 +30,7 @@ static int take_lock(shm_signal_chan *ch, uint32_t loc, struct shm_signal_error 
 	int rc = shm_signal_file_lock(ch->file, lock_offset(ch, loc), err);
 	if (rc == 1)
 		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[loc],
-			       (int64_t)(OFF_IRQ(loc) + R_OFF(state)), "a free liveness lock", "held",
+			       R_AT(loc, state), "a free liveness lock", "held",
 			       "the record's liveness lock is held (by another process, or another "
 			       "channel of this one)");
 	if (rc == 0)
@@ -116,7 +116,7 @@ static int may_overwrite(const unsigned char *d, struct shm_signal_error *err)
 	if (magic != SHM_SIGNAL_MAGIC)
 		return fault_at(err, magic == SHM_SIGNAL_MAGIC_SWAPPED ? SHM_SIGNAL_FAULT_BYTE_SWAPPED
 								       : SHM_SIGNAL_FAULT_BAD_MAGIC,
-				"magic", (int64_t)D_OFF(magic),
+				"magic", D_AT(magic),
 				"the bytes at the offset are neither all zero nor a descriptor: "
 				"refused, not overwritten", "0x58fa39df or all zero", magic);
 	creator = shm_signal_load_le32(d + D_OFF(creator));
@@ -134,7 +134,7 @@ static int may_overwrite(const unsigned char *d, struct shm_signal_error *err)
 			uses = 0;
 		if (!(uses & SHM_SIGNAL_F_LIVENESS_LOCK))
 			return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[loc],
-				       (int64_t)(OFF_IRQ(loc) + R_OFF(state)), "empty, closed, or a dead owner",
+				       R_AT(loc, state), "empty, closed, or a dead owner",
 				       "1",
 				       "a peer is attached there without a liveness lock, so it counts as "
 				       "live: refused, not overwritten");
@@ -196,29 +196,29 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 			       (unsigned)mode);
 	}
 	if (locality > 1)
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", (int64_t)D_OFF(creator),
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", D_AT(creator),
 				"creator must be 0 (north) or 1 (south)", "0 or 1", locality);
 	if (required & ~offered)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_required",
-				(int64_t)D_OFF(features_required), "required features must be offered",
+				D_AT(features_required), "required features must be offered",
 				"subset of offered", required);
 	/* A creator offers only what it implements: an attacher may accept any offered bit. */
 	if (offered & ~supported)
 		return fault_at(err, SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE, "features_offered",
-				(int64_t)D_OFF(features_offered), "offered features must be implemented here",
+				D_AT(features_offered), "offered features must be implemented here",
 				"subset of supported", offered);
 	if (size < offset + SHM_SIGNAL_DESC_SIZE)
 		size = offset + SHM_SIGNAL_DESC_SIZE; /* size is the file's minimum length */
 	if (flags & SHM_SIGNAL_O_INSTANCE_ID) {
 		if (!instance_id)
-			return set_err(err, SHM_SIGNAL_E_ARG, "instance_id", (int64_t)D_OFF(instance_id), NULL,
+			return set_err(err, SHM_SIGNAL_E_ARG, "instance_id", D_AT(instance_id), NULL,
 				       NULL, "SHM_SIGNAL_O_INSTANCE_ID needs instance_id");
 		memcpy(id, instance_id, 16);
 		for (i = 0; i < 16 && id[i] == 0; i++) {
 		}
 		if (i == 16)
 			return fault_at(err, SHM_SIGNAL_FAULT_BAD_INSTANCE_ID, "instance_id",
-					(int64_t)D_OFF(instance_id), "instance_id must not be all zero",
+					D_AT(instance_id), "instance_id must not be all zero",
 					"not all zero", 0);
 	} else {
 		do {
@@ -366,7 +366,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	if (rc)
 		return rc;
 	if (shm_signal_load_le32(s2 + D_OFF(creator)) != creator) {
-		set_err(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", (int64_t)D_OFF(creator),
+		set_err(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", D_AT(creator),
 			"the same creator in both snapshots", NULL, "creator changed during the attach");
 		return 1;
 	}
@@ -375,7 +375,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	offered = shm_signal_load_le64(s2 + D_OFF(features_offered));
 	if (state == SHM_SIGNAL_STATE_ATTACHED && !(offered & supported & SHM_SIGNAL_F_LIVENESS_LOCK))
 		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[a],
-			       (int64_t)(OFF_IRQ(a) + R_OFF(state)), "0 or 2", "1",
+			       R_AT(a, state), "0 or 2", "1",
 			       "the locality is attached (no liveness lock to prove it dead)");
 	ch->locality = a;
 	ch->remote = creator;
@@ -460,7 +460,7 @@ int shm_signal_refresh_features(shm_signal_chan *ch, struct shm_signal_error *er
 	acc = ld64(ch->desc + D_OFF(features_accepted));
 	if ((acc & ~ch->offered) || (ch->required & ~acc))
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_accepted",
-				(int64_t)D_OFF(features_accepted),
+				D_AT(features_accepted),
 				"the attacher accepted a feature that was not offered, or not one "
 				"that is required",
 				"required <= accepted <= offered", acc);

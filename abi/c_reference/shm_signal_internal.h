@@ -64,6 +64,9 @@
 #define R_OFF(m) offsetof(struct shm_signal_irq, m)
 #define R_SIZE(m) sizeof(((struct shm_signal_irq *)0)->m)
 #define OFF_IRQ(l) (D_OFF(irq) + sizeof(struct shm_signal_irq) * (l)) /* record l */
+/* The same as an error report's int64_t offset: field m, field m of record l. */
+#define D_AT(m) ((int64_t)D_OFF(m))
+#define R_AT(l, m) ((int64_t)(OFF_IRQ(l) + R_OFF(m)))
 #define F_ENABLED R_OFF(enabled)
 #define F_PENDING R_OFF(pending)
 #define F_DIRTY R_OFF(dirty)

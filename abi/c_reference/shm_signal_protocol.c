@@ -39,11 +39,11 @@ static int remote_state(shm_signal_chan *ch, uint32_t st, struct shm_signal_erro
 	}
 	if (st > SHM_SIGNAL_STATE_CLOSED)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, state_field[ch->remote],
-				(int64_t)(OFF_IRQ(ch->remote) + R_OFF(state)),
+				R_AT(ch->remote, state),
 				"the remote's state is not one the spec defines", "0, 1 or 2", st);
 	if (st == SHM_SIGNAL_STATE_EMPTY && ch->peer_seen)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_STATE, state_field[ch->remote],
-				(int64_t)(OFF_IRQ(ch->remote) + R_OFF(state)),
+				R_AT(ch->remote, state),
 				"the remote's record reads empty after it was attached", "1 or 2", st);
 	return 0;
 }
@@ -70,8 +70,9 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 			if (ld8(r + F_WAITING) == 0)
 				return 0;
 		}
+		/* notify_count has a single writer: the remote (us) */
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
-			st64(r + R_OFF(notify_count), ld64(r + R_OFF(notify_count)) + 1); /* single writer: the remote */
+			st64(r + R_OFF(notify_count), ld64(r + R_OFF(notify_count)) + 1);
 		ch->stats.notifications++;
 		shm_signal_notify(ch, o);
 		return 1;
@@ -195,7 +196,7 @@ static int peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_err
 		st = ld32(rec(ch, ch->remote) + R_OFF(state));
 		if (st == SHM_SIGNAL_STATE_ATTACHED)
 			return set_err(err, SHM_SIGNAL_FAULT_PEER_DEAD, state_field[ch->remote],
-				       (int64_t)(OFF_IRQ(ch->remote) + R_OFF(state)), "a held liveness lock", "1",
+				       R_AT(ch->remote, state), "a held liveness lock", "1",
 				       "the remote peer died without closing (its lock is free)");
 	}
 	rc = remote_state(ch, st, err);
@@ -203,7 +204,7 @@ static int peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_err
 		return rc;
 	if (st == SHM_SIGNAL_STATE_CLOSED)
 		return set_err(err, SHM_SIGNAL_FAULT_PEER_CLOSED, state_field[ch->remote],
-			       (int64_t)(OFF_IRQ(ch->remote) + R_OFF(state)), NULL, "2", "the remote peer closed the channel");
+			       R_AT(ch->remote, state), NULL, "2", "the remote peer closed the channel");
 	return 0;
 }
 

@@ -168,7 +168,7 @@ static int open_events(shm_signal_chan *ch, struct shm_signal_error *err)
 		}
 		n += snprintf(narrow + n, sizeof narrow - (size_t)n, "-%s", names[l]);
 		if (n != 17 + 32 + 1 + (int)strlen(names[l]) || strlen(narrow) != (size_t)n) {
-			rc = set_err(err, SHM_SIGNAL_E_ARG, "instance_id", (int64_t)D_OFF(instance_id), NULL, NULL,
+			rc = set_err(err, SHM_SIGNAL_E_ARG, "instance_id", D_AT(instance_id), NULL, NULL,
 				     "event name %s is not 32 hex digits long", narrow);
 			break;
 		}

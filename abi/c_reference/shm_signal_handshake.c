@@ -134,8 +134,7 @@ static int may_overwrite(const unsigned char *d, struct shm_signal_error *err)
 			uses = 0;
 		if (!(uses & SHM_SIGNAL_F_LIVENESS_LOCK))
 			return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[loc],
-				       R_AT(loc, state), "empty, closed, or a dead owner",
-				       "1",
+				       R_AT(loc, state), "empty, closed, or a dead owner", "1",
 				       "a peer is attached there without a liveness lock, so it counts as "
 				       "live: refused, not overwritten");
 	}

@@ -22,6 +22,7 @@
 #include <intrin.h>
 #endif
 
+#include "shm_signal.h" /* struct shm_signal_irq, shm_signal_load_le32 */
 #include "shm_signal_atomic.h"
 
 double shm_signal_now_s(void)
@@ -65,8 +66,7 @@ uint32_t shm_signal_load_word(const void *word)
 	uint32_t w = atomic_load_explicit((const _Atomic uint32_t *)word, memory_order_relaxed);
 	unsigned char b[4];
 	memcpy(b, &w, sizeof b);
-	return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
-	       ((uint32_t)b[3] << 24);
+	return shm_signal_load_le32(b);
 }
 
 uint32_t shm_signal_store_fence_load(void *flag, uint8_t value, const void *word)
@@ -82,14 +82,19 @@ uint32_t shm_signal_store_fence_load(void *flag, uint8_t value, const void *word
  * fences in it (about 0.1 us per call and per argument through ctypes), so the hot
  * paths of spec 7.1, 7.2 and 7.5 are one call each.  They decide nothing the spec leaves
  * to the engine: budgets, notifier calls, counters and wake-ups stay with the caller.
- * Offsets within a record: enabled 0, pending 1, dirty 2, waiting (pad0) 3.
+ * Offsets within a record: those of struct shm_signal_irq; waiting is its pad0.
  */
-static uint8_t ld8(const unsigned char *r, unsigned off)
+#define ENABLED offsetof(struct shm_signal_irq, enabled)
+#define PENDING offsetof(struct shm_signal_irq, pending)
+#define DIRTY offsetof(struct shm_signal_irq, dirty)
+#define WAITING offsetof(struct shm_signal_irq, pad0)
+
+static uint8_t ld8(const unsigned char *r, size_t off)
 {
 	return atomic_load_explicit((const _Atomic uint8_t *)(r + off), memory_order_relaxed);
 }
 
-static void st8(unsigned char *r, unsigned off, uint8_t v)
+static void st8(unsigned char *r, size_t off, uint8_t v)
 {
 	atomic_store_explicit((_Atomic uint8_t *)(r + off), v, memory_order_relaxed);
 }
@@ -102,7 +107,7 @@ static int fired(const struct shm_signal_side *s)
 /* enabled and (dirty or pending): there is work for the owner. */
 static int has_work(const unsigned char *r)
 {
-	return ld8(r, 0) == 1 && (ld8(r, 2) != 0 || ld8(r, 1) != 0);
+	return ld8(r, ENABLED) == 1 && (ld8(r, DIRTY) != 0 || ld8(r, PENDING) != 0);
 }
 
 int shm_signal_side_inject(const struct shm_signal_side *s)
@@ -111,14 +116,14 @@ int shm_signal_side_inject(const struct shm_signal_side *s)
 	if (fired(s))
 		return SHM_SIGNAL_SIDE_FAULT;
 	atomic_thread_fence(memory_order_release); /* F0 */
-	st8(r, 2, 1);                               /* dirty = 1 */
+	st8(r, DIRTY, 1);                           /* dirty = 1 */
 	atomic_thread_fence(memory_order_seq_cst); /* F1 */
-	if (ld8(r, 0) != 1 || ld8(r, 1) != 0)
+	if (ld8(r, ENABLED) != 1 || ld8(r, PENDING) != 0)
 		return 0; /* disabled, or a notification is already in flight */
-	st8(r, 1, 1); /* pending = 1 */
+	st8(r, PENDING, 1);
 	if (s->waiter_flag) {
 		atomic_thread_fence(memory_order_seq_cst); /* F6: then re-read waiting */
-		if (ld8(r, 3) == 0)
+		if (ld8(r, WAITING) == 0)
 			return 0; /* not parked: the owner finds dirty itself (7.5) */
 	}
 	return 1;
@@ -131,12 +136,12 @@ int shm_signal_side_step(const struct shm_signal_side *s)
 		return SHM_SIGNAL_SIDE_FAULT;
 	if (!has_work(r))
 		return SHM_SIGNAL_STEP_DONE;
-	if (ld8(r, 2) != 0) {
-		st8(r, 2, 0);                               /* dirty = 0 */
+	if (ld8(r, DIRTY) != 0) {
+		st8(r, DIRTY, 0);                           /* dirty = 0 */
 		atomic_thread_fence(memory_order_seq_cst); /* F2: then read the shared state */
 		return SHM_SIGNAL_STEP_NOTIFY;
 	}
-	st8(r, 1, 0);                               /* pending = 0 */
+	st8(r, PENDING, 0);                         /* pending = 0 */
 	atomic_thread_fence(memory_order_seq_cst); /* F3: then re-read dirty */
 	if (has_work(r))
 		return SHM_SIGNAL_STEP_AGAIN;
@@ -148,7 +153,7 @@ int shm_signal_side_announce_park(const struct shm_signal_side *s)
 	unsigned char *r = (unsigned char *)s->own;
 	if (fired(s))
 		return SHM_SIGNAL_SIDE_FAULT;
-	st8(r, 3, 1);                               /* waiting = 1 */
+	st8(r, WAITING, 1);                         /* waiting = 1 */
 	atomic_thread_fence(memory_order_seq_cst); /* F5: then look for work once more */
 	return has_work(r);
 }

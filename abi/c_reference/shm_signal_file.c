@@ -16,6 +16,8 @@
  * files and locks): each entry remembers the process that made it.
  *
  * One mutex guards everything here; nothing here is on a signalling fast path.
+ * Over 600 lines because each operation's POSIX and Windows halves sit side by side
+ * around the registry code they share; splitting it by OS is left for later.
  * -DSHM_SIGNAL_CLASSIC_LOCKS forces classic F_SETLK / F_GETLK where OFD locks exist,
  * so that the semantics of macOS and the BSDs are tested on Linux too.
  */
@@ -526,23 +528,39 @@ static long held_index(const struct shm_signal_file *f, uint64_t off)
 	return -1;
 }
 
+#if defined(_WIN32)
+/* The one byte at `off`, as LockFileEx and UnlockFileEx take it. */
+static OVERLAPPED byte_at(uint64_t off)
+{
+	OVERLAPPED ov;
+	memset(&ov, 0, sizeof ov);
+	ov.Offset = (DWORD)(off & 0xffffffffu);
+	ov.OffsetHigh = (DWORD)(off >> 32);
+	return ov;
+}
+#else
+/* The one byte at `off`, as fcntl takes it, for a lock of `type`. */
+static struct flock byte_at(short type, uint64_t off)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl); /* l_pid 0: required by F_OFD_SETLK */
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)off;
+	fl.l_len = 1;
+	return fl;
+}
+#endif
+
 /* 0 taken, 1 held by another open file, else an error. */
 static int os_lock(struct shm_signal_file *f, uint64_t off, struct shm_signal_error *err)
 {
 #if defined(_WIN32)
-	OVERLAPPED ov;
+	OVERLAPPED ov = byte_at(off);
 	(void)err;
-	memset(&ov, 0, sizeof ov);
-	ov.Offset = (DWORD)(off & 0xffffffffu);
-	ov.OffsetHigh = (DWORD)(off >> 32);
 	return LockFileEx(f->h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov) ? 0 : 1;
 #else
-	struct flock fl;
-	memset(&fl, 0, sizeof fl); /* l_pid 0: required by F_OFD_SETLK */
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)off;
-	fl.l_len = 1;
+	struct flock fl = byte_at(F_WRLCK, off);
 	if (fcntl(f->fd, LOCK_SET, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
@@ -554,18 +572,10 @@ static int os_lock(struct shm_signal_file *f, uint64_t off, struct shm_signal_er
 static void os_unlock(struct shm_signal_file *f, uint64_t off)
 {
 #if defined(_WIN32)
-	OVERLAPPED ov;
-	memset(&ov, 0, sizeof ov);
-	ov.Offset = (DWORD)(off & 0xffffffffu);
-	ov.OffsetHigh = (DWORD)(off >> 32);
+	OVERLAPPED ov = byte_at(off);
 	UnlockFileEx(f->h, 0, 1, 0, &ov);
 #else
-	struct flock fl;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_UNLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)off;
-	fl.l_len = 1;
+	struct flock fl = byte_at(F_UNLCK, off);
 	fcntl(f->fd, LOCK_SET, &fl);
 #endif
 }
@@ -624,12 +634,7 @@ int shm_signal_file_lock_held(struct shm_signal_file *f, uint64_t off)
 		if (!held)
 			os_unlock(f, off);
 #else
-		struct flock fl;
-		memset(&fl, 0, sizeof fl);
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		fl.l_start = (off_t)off;
-		fl.l_len = 1;
+		struct flock fl = byte_at(F_WRLCK, off);
 		/* F_GETLK takes nothing; a failure never declares a peer dead.  Peers hold
 		 * write locks: a read lock (anyone who can read the file may take one) would
 		 * have kept the owner's out, so it proves nobody alive. */

@@ -30,7 +30,7 @@ struct shm_signal_map {
 #endif
 };
 
-/* Errors, formatted as the engine does (defined in shm_signal.c). */
+/* Errors, formatted as the engine does (defined in shm_signal_error.c). */
 int shm_signal_err_set(struct shm_signal_error *err, int code, const char *field, int64_t offset,
 		       const char *expected, const char *actual, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)

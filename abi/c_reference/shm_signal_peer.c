@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shm_signal_peer.c - the C reference peer: the line protocol of docs/spec.md
- * section 13 on stdin/stdout, driving the C engine (shm_signal.c).
+ * section 13 on stdin/stdout, driving the C engine (shm_signal_engine.h).
  *
  * One command per line; exactly one reply line per command: "ok [key=value...]" or
  * "err CODE NAME message".  CODE is a fault code (1-17) or a protocol code (100+).
@@ -233,51 +233,24 @@ static int cmp_u64(const void *a, const void *b)
 
 /* ------------------------------------------------------------ commands */
 
-static void cmd_create(char **tok, int n)
+/* create PATH LOCALITY [key=value...] (create = 1), attach PATH [key=value...]
+ * (create = 0): the same parsing, checks and reply, around a different engine call;
+ * attach also reports the negotiated features. */
+static void cmd_open(char **tok, int n, int create)
 {
+	int positional = create ? 3 : 2; /* tokens before the options: the command, PATH[, LOCALITY] */
 	struct opts o;
 	struct shm_signal_error e;
-	uint64_t loc;
+	uint64_t loc = 0, f = 0;
 	uint32_t flags = 0;
 	int rc;
 	memset(&o, 0, sizeof o);
-	if (n < 3 || parse_u64(tok[2], &loc) != 0) {
-		reply_err(P_USAGE, "USAGE", "create PATH LOCALITY [key=value...]");
+	if (n < positional || (create && parse_u64(tok[2], &loc) != 0)) {
+		reply_err(P_USAGE, "USAGE", "%s",
+			  create ? "create PATH LOCALITY [key=value...]" : "attach PATH [key=value...]");
 		return;
 	}
-	if (parse_opts(tok + 3, n - 3, &o) != 0)
-		return;
-	if (chan) {
-		reply_err(P_USAGE, "USAGE", "a channel is open: close it first");
-		return;
-	}
-	flags |= o.exist_ok ? SHM_SIGNAL_O_EXIST_OK : 0;
-	flags |= o.has_instance ? SHM_SIGNAL_O_INSTANCE_ID : 0;
-	flags |= o.has_pid ? SHM_SIGNAL_O_PID : 0;
-	flags |= o.has_features ? SHM_SIGNAL_O_FEATURES : 0;
-	rc = shm_signal_create(&chan, tok[1], (uint32_t)(loc > 2 ? 2 : loc), o.offset, o.size,
-			       o.features, o.required, 0600, flags, o.instance, (uint32_t)o.pid, &e);
-	if (rc) {
-		reply_engine(rc, &e);
-		return;
-	}
-	shm_signal_set_notifier(chan, count_call, NULL);
-	reply_ok("locality=%u", shm_signal_locality(chan));
-}
-
-static void cmd_attach(char **tok, int n)
-{
-	struct opts o;
-	struct shm_signal_error e;
-	uint64_t f = 0;
-	uint32_t flags = 0;
-	int rc;
-	memset(&o, 0, sizeof o);
-	if (n < 2) {
-		reply_err(P_USAGE, "USAGE", "attach PATH [key=value...]");
-		return;
-	}
-	if (parse_opts(tok + 2, n - 2, &o) != 0)
+	if (parse_opts(tok + positional, n - positional, &o) != 0)
 		return;
 	if (chan) {
 		reply_err(P_USAGE, "USAGE", "a channel is open: close it first");
@@ -285,12 +258,24 @@ static void cmd_attach(char **tok, int n)
 	}
 	flags |= o.has_pid ? SHM_SIGNAL_O_PID : 0;
 	flags |= o.has_features ? SHM_SIGNAL_O_FEATURES : 0;
-	rc = shm_signal_attach(&chan, tok[1], o.offset, o.features, flags, (uint32_t)o.pid, o.timeout, &e);
+	if (create) {
+		flags |= o.exist_ok ? SHM_SIGNAL_O_EXIST_OK : 0;
+		flags |= o.has_instance ? SHM_SIGNAL_O_INSTANCE_ID : 0;
+		rc = shm_signal_create(&chan, tok[1], (uint32_t)(loc > 2 ? 2 : loc), o.offset, o.size,
+				       o.features, o.required, 0600, flags, o.instance, (uint32_t)o.pid, &e);
+	} else {
+		rc = shm_signal_attach(&chan, tok[1], o.offset, o.features, flags, (uint32_t)o.pid, o.timeout,
+				       &e);
+	}
 	if (rc) {
 		reply_engine(rc, &e);
 		return;
 	}
 	shm_signal_set_notifier(chan, count_call, NULL);
+	if (create) {
+		reply_ok("locality=%u", shm_signal_locality(chan));
+		return;
+	}
 	shm_signal_features(chan, &f, NULL, NULL); /* an attacher's set: never a fault */
 	reply_ok("locality=%u features=0x%llx", shm_signal_locality(chan), (unsigned long long)f);
 }
@@ -511,9 +496,9 @@ static int dispatch(char *line)
 		reply_ok("protocol=1 impl=c features=0x%llx",
 			 (unsigned long long)shm_signal_supported_features());
 	} else if (!strcmp(tok[0], "create")) {
-		cmd_create(tok, n);
+		cmd_open(tok, n, 1);
 	} else if (!strcmp(tok[0], "attach")) {
-		cmd_attach(tok, n);
+		cmd_open(tok, n, 0);
 	} else if (!strcmp(tok[0], "features")) {
 		uint64_t f = 0;
 		int negotiated = 0, rc;

@@ -25,6 +25,9 @@
 
 static int failures;
 
+/* A field's offset in the descriptor, e.g. AT(irq[1].state). */
+#define AT(m) offsetof(struct shm_signal_desc, m)
+
 #define CHECK(cond)                                                                  \
 	do {                                                                         \
 		if (!(cond)) {                                                       \
@@ -76,7 +79,7 @@ static void test_protocol(const char *dir)
 	/* masked: dirty only */
 	CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == 0);
 	shm_signal_descriptor_bytes(n, d);
-	CHECK(d[64] == 0 && d[65] == 0 && d[66] == 1);
+	CHECK(d[AT(irq[0].enabled)] == 0 && d[AT(irq[0].pending)] == 0 && d[AT(irq[0].dirty)] == 1);
 	/* enable runs the wakeup for the work already there */
 	CHECK(shm_signal_enable(n, &c, &e) == 0 && c == 1 && calls == 1);
 	CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == 1);
@@ -84,7 +87,7 @@ static void test_protocol(const char *dir)
 	CHECK(shm_signal_wait(n, 1.0, &ready, &e) == 0 && ready == 1);
 	CHECK(shm_signal_wakeup(n, 0, &c, &more, &e) == 0 && c == 1 && more == 0);
 	shm_signal_descriptor_bytes(n, d);
-	CHECK(d[65] == 0 && d[66] == 0 && d[80] == 1); /* notify_count 1 */
+	CHECK(d[AT(irq[0].pending)] == 0 && d[AT(irq[0].dirty)] == 0 && d[AT(irq[0].notify_count)] == 1);
 	CHECK(shm_signal_wait(n, 0.01, &ready, &e) == 0 && ready == 0);
 	{
 		/* parks really sleep: a kernel timeout read wrongly (e.g. a 64-bit time_t
@@ -169,27 +172,27 @@ static void test_validation(void)
 	struct shm_signal_error e;
 	/* a valid north-created descriptor, then one broken field at a time */
 	memset(buf, 0, sizeof buf);
-	shm_signal_store_le32(buf + 0, SHM_SIGNAL_MAGIC);
-	shm_signal_store_le32(buf + 4, 1);
-	shm_signal_store_le32(buf + 8, 192);
-	shm_signal_store_le64(buf + 16, 0xd);
-	buf[40] = 1;
-	shm_signal_store_le32(buf + 68, 1);
+	shm_signal_store_le32(buf + AT(magic), SHM_SIGNAL_MAGIC);
+	shm_signal_store_le32(buf + AT(version), 1);
+	shm_signal_store_le32(buf + AT(desc_size), 192);
+	shm_signal_store_le64(buf + AT(features_offered), 0xd);
+	buf[AT(instance_id)] = 1;
+	shm_signal_store_le32(buf + AT(irq[0].state), 1);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == 0);
 	CHECK(shm_signal_validate(buf, 192, 32, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_OFFSET);
 	CHECK(shm_signal_validate(buf, 191, 0, 0xd, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL);
-	buf[191] = 1; /* the last reserved byte */
+	buf[sizeof(struct shm_signal_desc) - 1] = 1; /* the last reserved byte */
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_RESERVED_NONZERO);
-	CHECK(strcmp(e.field, "irq[1].reserved1[4]") == 0 && e.offset == 184);
-	buf[191] = 0;
-	buf[66] = 2;
+	CHECK(strcmp(e.field, "irq[1].reserved1[4]") == 0 && e.offset == (int64_t)AT(irq[1].reserved1[4]));
+	buf[sizeof(struct shm_signal_desc) - 1] = 0;
+	buf[AT(irq[0].dirty)] = 2;
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FLAG);
-	buf[66] = 0;
-	shm_signal_store_le64(buf + 24, 0x10);
+	buf[AT(irq[0].dirty)] = 0;
+	shm_signal_store_le64(buf + AT(features_required), 0x10);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FEATURES);
-	shm_signal_store_le64(buf + 16, 0x1d);
+	shm_signal_store_le64(buf + AT(features_offered), 0x1d);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE);
-	shm_signal_store_le32(buf + 0, SHM_SIGNAL_MAGIC_SWAPPED);
+	shm_signal_store_le32(buf + AT(magic), SHM_SIGNAL_MAGIC_SWAPPED);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BYTE_SWAPPED);
 }
 

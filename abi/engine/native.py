@@ -27,7 +27,12 @@ from abi.toolchain import CompileError, NoCompilerError, find_c_compiler
 C_DIR = Path(__file__).resolve().parent.parent / "c_reference"
 PACKAGED_DIR = Path(__file__).resolve().parent.parent / "_native"
 # Translation units of the library; programs with a main() are not listed.
-LIB_SOURCES: List[str] = ["shm_signal_atomic.c", "shm_signal_guard.c", "shm_signal_file.c", "shm_signal.c"]
+LIB_SOURCES: List[str] = [
+    "shm_signal_atomic.c", "shm_signal_guard.c", "shm_signal_file.c", "shm_signal_error.c",
+    "shm_signal_os.c", "shm_signal_validate.c", "shm_signal_handshake.c", "shm_signal_protocol.c",
+    "shm_signal_wake.c", "shm_signal_wake_linux.c", "shm_signal_wake_macos.c",
+    "shm_signal_wake_windows.c", "shm_signal_wake_poll.c",
+]
 
 
 def lib_filename() -> str:

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_internal.h - internal to libshm_signal: what the engine's translation
+ * units share.  The channel struct, the offsets of the descriptor's and the records'
+ * fields (offsetof on shm_signal.h's structures, nothing else), the one set of shared
+ * loads and stores (relaxed C11 atomics of the little-endian bytes), and the
+ * functions one file of the engine gives another.  Include it first: it sets the
+ * feature-test macros the system headers need.  Not part of the API: nothing here is
+ * exported (the library is built with hidden visibility).
+ *
+ * Where things are: shm_signal_error.c (error details, fault names),
+ * shm_signal_validate.c (spec 6.4), shm_signal_handshake.c (channel lifetime,
+ * liveness locks, create, attach, feature negotiation: spec 6, 9),
+ * shm_signal_protocol.c (spec 7: inject, wakeup, enable, disable, wait, close, peer
+ * checks), shm_signal_wake*.c (spec 8, behind shm_signal_wake.h), shm_signal_os.c
+ * (sleep, pid, random bytes, the OS's last error), shm_signal_file.c (files,
+ * mappings, lock bytes), shm_signal_guard.c (the truncation guard).
+ *
+ * Shared bytes are touched only with C11 atomics (relaxed, ordered by explicit
+ * fences), so a hostile or racing peer can give us odd values but never undefined
+ * behaviour in the compiler's eyes.  Every loop over shared state is bounded.
+ */
+#ifndef SHM_SIGNAL_INTERNAL_H
+#define SHM_SIGNAL_INTERNAL_H
+
+#if !defined(_WIN32) && !defined(_FILE_OFFSET_BITS)
+#define _FILE_OFFSET_BITS 64 /* the liveness lock offset is above 2^32 */
+#endif
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* F_OFD_SETLK, syscall(), O_CLOEXEC, nanosleep under -std=c11 */
+#endif
+#if defined(_WIN32)
+#define _CRT_RAND_S /* rand_s: RtlGenRandom without linking another library */
+#endif
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "shm_signal_engine.h"
+#include "shm_signal_file.h"
+
+#define DEFAULT_BUDGET 1024u
+#define DEFAULT_LIVENESS_S 0.1
+#define POLL_INTERVAL_S 0.001 /* the "no channel" mode's polling interval */
+#define MAX_PARK_S 3600.0     /* the longest single kernel wait: "no limit" parks again */
+/* A candidate lost wake-up (a timed-out park that then found a notification pending)
+ * counts as `late` only if the remote's notify_count has not moved this long after:
+ * the remote counts before it wakes, and may be preempted in between. */
+#define LATE_GRACE_S 0.5
+
+#ifndef SHM_SIGNAL_LOCK_BASE /* older copies of shm_signal.h */
+#define SHM_SIGNAL_LOCK_BASE (UINT64_C(1) << 40)
+#endif
+
+/* The largest descriptor offset: its bytes, and its records' liveness bytes at
+ * SHM_SIGNAL_LOCK_BASE + offset + 64 + 64 * L, lie below 2^63 (off_t is signed). */
+#define MAX_OFFSET ((uint64_t)INT64_MAX - SHM_SIGNAL_LOCK_BASE - SHM_SIGNAL_DESC_SIZE)
+
+/* Offsets and sizes of fields, from shm_signal.h's structures (its asserts pin them). */
+#define D_OFF(m) offsetof(struct shm_signal_desc, m)
+#define D_SIZE(m) sizeof(((struct shm_signal_desc *)0)->m)
+#define R_OFF(m) offsetof(struct shm_signal_irq, m)
+#define R_SIZE(m) sizeof(((struct shm_signal_irq *)0)->m)
+#define OFF_IRQ(l) (D_OFF(irq) + sizeof(struct shm_signal_irq) * (l)) /* record l */
+/* The same as an error report's int64_t offset: field m, field m of record l. */
+#define D_AT(m) ((int64_t)D_OFF(m))
+#define R_AT(l, m) ((int64_t)(OFF_IRQ(l) + R_OFF(m)))
+#define F_ENABLED R_OFF(enabled)
+#define F_PENDING R_OFF(pending)
+#define F_DIRTY R_OFF(dirty)
+#define F_WAITING R_OFF(pad0) /* the owner's waiting flag when WAITER_FLAG is negotiated */
+
+struct shm_signal_chan {
+	struct shm_signal_file *file; /* shared by the channels of this file in this process */
+	struct shm_signal_map *map;   /* the same, per mapping; map->fired set by the guard */
+	unsigned char *desc;          /* map->base + offset */
+	uint64_t offset;
+	uint32_t locality, remote;
+	int is_creator;
+	uint64_t supported; /* this side's feature set */
+	uint64_t offered;   /* creator: what it wrote; attacher: from the validated snapshot */
+	uint64_t required;  /* creator: what it wrote */
+	uint64_t features;  /* negotiated, valid when negotiated != 0 */
+	int negotiated;
+	int peer_seen; /* the remote's state read attached once: empty from now on is a fault */
+	int locked[2]; /* liveness bytes this channel holds, per record */
+	int published; /* own state stored attached: a failure must store closed */
+	int closed;
+	uint8_t instance_id[16];
+	int late_armed; /* a candidate lost wake-up, settled later (LATE_GRACE_S) */
+	uint64_t late_count;
+	double late_since;
+	shm_signal_notifier notifier;
+	void *notifier_ctx;
+	uint32_t budget;
+	double liveness_s;
+	struct shm_signal_stats stats;
+	/* The wake layer's objects, north and south (Windows: the named auto-reset events'
+	 * HANDLEs); NULL if unused, and always on other OSes. */
+	void *events[2];
+};
+
+/* ------------------------------------------------------- shared accesses */
+
+SHM_SIGNAL_INLINE uint8_t ld8(const unsigned char *p)
+{
+	return atomic_load_explicit((_Atomic uint8_t *)(uintptr_t)p, memory_order_relaxed);
+}
+
+SHM_SIGNAL_INLINE void st8(unsigned char *p, uint8_t v)
+{
+	atomic_store_explicit((_Atomic uint8_t *)(uintptr_t)p, v, memory_order_relaxed);
+}
+
+/* Multi-byte fields: one atomic access of the raw (little-endian) representation. */
+SHM_SIGNAL_INLINE uint32_t ld32(const unsigned char *p)
+{
+	uint32_t raw = atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)p, memory_order_relaxed);
+	unsigned char b[4];
+	memcpy(b, &raw, 4);
+	return shm_signal_load_le32(b);
+}
+
+SHM_SIGNAL_INLINE void st32(unsigned char *p, uint32_t v)
+{
+	unsigned char b[4];
+	uint32_t raw;
+	shm_signal_store_le32(b, v);
+	memcpy(&raw, b, 4);
+	atomic_store_explicit((_Atomic uint32_t *)(uintptr_t)p, raw, memory_order_relaxed);
+}
+
+SHM_SIGNAL_INLINE uint64_t ld64(const unsigned char *p)
+{
+	uint64_t raw = atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)p, memory_order_relaxed);
+	unsigned char b[8];
+	memcpy(b, &raw, 8);
+	return shm_signal_load_le64(b);
+}
+
+SHM_SIGNAL_INLINE void st64(unsigned char *p, uint64_t v)
+{
+	unsigned char b[8];
+	uint64_t raw;
+	shm_signal_store_le64(b, v);
+	memcpy(&raw, b, 8);
+	atomic_store_explicit((_Atomic uint64_t *)(uintptr_t)p, raw, memory_order_relaxed);
+}
+
+/* The raw 32-bit wait word (the record's first four bytes), as the kernel compares it. */
+SHM_SIGNAL_INLINE uint32_t ld_word_raw(const unsigned char *p)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)p, memory_order_relaxed);
+}
+
+/* Record `loc` of the channel's descriptor. */
+SHM_SIGNAL_INLINE unsigned char *rec(const shm_signal_chan *ch, uint32_t loc)
+{
+	return ch->desc + OFF_IRQ(loc);
+}
+
+/* Record `loc`'s liveness byte: spec 9, beyond any mapping, so Windows' mandatory
+ * locks never block a read. */
+SHM_SIGNAL_INLINE uint64_t lock_offset(const shm_signal_chan *ch, uint32_t loc)
+{
+	return SHM_SIGNAL_LOCK_BASE + ch->offset + OFF_IRQ(loc);
+}
+
+/* ------------------------------------------------ errors (shm_signal_error.c) */
+
+#define set_err shm_signal_err_set
+#define sys_err shm_signal_err_sys
+#define fault_at shm_signal_err_fault
+#define state_field shm_signal_state_field
+
+/* A fault with `actual` shown as 0x<hex>; returns code. */
+int shm_signal_err_fault(struct shm_signal_error *err, int code, const char *field, int64_t off,
+			 const char *msg, const char *expected, unsigned long long actual);
+/* "irq[0].state", "irq[1].state": the field of a record's state, for messages. */
+extern const char *const shm_signal_state_field[2];
+
+/* ------------------------------------------- validation (shm_signal_validate.c) */
+
+/* Copy `n` (<= 192) descriptor bytes from the mapping, the magic first (spec 6.4). */
+void shm_signal_snapshot(const unsigned char *desc, unsigned char *d, unsigned n);
+/* Rules 3-13 of spec 6.4 on a snapshot `d` of a mapping `len` bytes long. */
+int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t offset, uint64_t supported,
+				 struct shm_signal_error *err);
+
+/* ------------------------------------------- handshake (shm_signal_handshake.c) */
+
+/* Release everything a channel holds (storing closed first if it published). */
+void shm_signal_chan_free(shm_signal_chan *ch);
+/* Creator: learn the negotiated set once the attacher reads attached (spec 6.2). */
+int shm_signal_refresh_features(shm_signal_chan *ch, struct shm_signal_error *err);
+
+/* ---------------------------------------------------------- OS (shm_signal_os.c) */
+
+void shm_signal_sleep_s(double s);
+uint32_t shm_signal_own_pid(void);
+int shm_signal_random_bytes(uint8_t *out, size_t n);
+/* errno, or GetLastError() on Windows. */
+int shm_signal_os_error(void);
+
+#endif /* SHM_SIGNAL_INTERNAL_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_wake.c - the portable half of the wake layer (docs/spec.md section 8):
+ * which wake-up channels a channel uses (the negotiated ones, or before the attach
+ * what this side offered), notifying on all of them, parking on one, and the polling
+ * sleep (POLL_INTERVAL_S) when the OS has none of them.  The OS calls themselves are
+ * in shm_signal_wake_<os>.c, behind shm_signal_wake.h.
+ */
+#include "shm_signal_internal.h"
+#include "shm_signal_wake.h"
+
+/* The negotiated wake bits, or (before the attach) what this side offered. */
+static uint64_t wake_bits(const shm_signal_chan *ch)
+{
+	uint64_t f = ch->negotiated ? ch->features : (ch->offered & ch->supported);
+	return f & (SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAKE_NAMED_EVENT);
+}
+
+void shm_signal_notify(shm_signal_chan *ch, uint32_t loc)
+{
+	shm_signal_wake_send(ch, loc, wake_bits(ch));
+}
+
+int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s)
+{
+	int rc;
+	ch->stats.parks++;
+	/* One channel to park on; the notifier uses all negotiated ones. */
+	rc = shm_signal_wake_park(ch, raw, s, wake_bits(ch));
+	if (rc != SHM_SIGNAL_WAKE_NONE)
+		return rc;
+	shm_signal_sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
+	return 1;
+}

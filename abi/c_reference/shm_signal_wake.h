@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_wake.h - internal to libshm_signal: the wake layer (docs/spec.md
+ * section 8), how one side wakes the other's parked owner.  One file per OS
+ * implements the shm_signal_wake_* functions, each compiled to nothing elsewhere:
+ * shm_signal_wake_linux.c (futex), shm_signal_wake_macos.c (os_sync / __ulock),
+ * shm_signal_wake_windows.c (named events and their security, spec 8.2), and
+ * shm_signal_wake_poll.c (any other OS: no channel at all).  shm_signal_wake.c is the
+ * portable half the rest of the engine calls: which channels a channel uses, and
+ * the polling sleep when the OS has none of them.
+ */
+#ifndef SHM_SIGNAL_WAKE_H
+#define SHM_SIGNAL_WAKE_H
+
+#include "shm_signal_internal.h"
+
+/* shm_signal_wake_park: none of the channels in `wake` exists here (the caller polls). */
+#define SHM_SIGNAL_WAKE_NONE (-1)
+
+/* ---------------------------------------------------- one implementation per OS */
+
+/* The WAKE_* feature bits this OS implements. */
+uint64_t shm_signal_wake_supported(void);
+
+/* Open what the channels in `wake` need, before the first write of a create or an
+ * attach (Windows: both named events, spec 8.2).  0, or a fault or an error with
+ * nothing left open. */
+int shm_signal_wake_open(shm_signal_chan *ch, uint64_t wake, struct shm_signal_error *err);
+
+/* Close what shm_signal_wake_open opened; a channel that opened nothing is fine. */
+void shm_signal_wake_close(shm_signal_chan *ch);
+
+/* Wake every waiter of record `loc` on the channels in `wake` this OS has. */
+void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake);
+
+/* Park on the own record's channel in `wake` while its wait word still holds `raw`,
+ * at most `s` seconds (< 0: no limit): 1 if the timeout expired, 0 if woken (or the
+ * word changed), SHM_SIGNAL_WAKE_NONE if this OS has none of those channels. */
+int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake);
+
+/* ---------------------------------------------- portable (shm_signal_wake.c) */
+
+/* Send the cross-boundary notification to record `loc` on every negotiated channel
+ * (before the attach: every channel this side offered). */
+void shm_signal_notify(shm_signal_chan *ch, uint32_t loc);
+
+/* Park until notified or `s` seconds pass (one channel to park on; polling when
+ * there is none); returns 1 if it ended by the timeout.  Counts stats.parks. */
+int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s);
+
+#endif /* SHM_SIGNAL_WAKE_H */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm_signal_wake_linux.c - the wake layer on Linux (docs/spec.md 8.1,
+ * WAKE_ADDRESS): FUTEX_WAKE and FUTEX_WAIT on the record's 32-bit wait word, shared
+ * between processes (no FUTEX_PRIVATE_FLAG).  No objects to open or close.  Compiles
+ * to nothing on other OSes; see shm_signal_wake.h.
+ */
+#include "shm_signal_internal.h"
+#include "shm_signal_wake.h"
+
+#if defined(__linux__)
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+uint64_t shm_signal_wake_supported(void)
+{
+	return SHM_SIGNAL_F_WAKE_ADDRESS;
+}
+
+int shm_signal_wake_open(shm_signal_chan *ch, uint64_t wake, struct shm_signal_error *err)
+{
+	(void)ch;
+	(void)wake;
+	(void)err;
+	return 0;
+}
+
+void shm_signal_wake_close(shm_signal_chan *ch)
+{
+	(void)ch;
+}
+
+void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+{
+	/* No FUTEX_PRIVATE_FLAG: the waiter is another process. */
+	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
+		syscall(SYS_futex, (void *)rec(ch, loc), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+{
+	void *word = rec(ch, ch->locality);
+	/* The kernel's timespec for SYS_futex is two longs (on 32-bit: old_timespec32),
+	 * whatever size the C library gives time_t (musl on 32-bit: 64-bit). */
+	struct {
+		long tv_sec;
+		long tv_nsec;
+	} ts;
+	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
+		return SHM_SIGNAL_WAKE_NONE;
+	if (s > MAX_PARK_S)
+		s = MAX_PARK_S;
+	ts.tv_sec = (long)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	/* No timeout, no kernel timer to arm and cancel: about 0.5 us per park. */
+	if (syscall(SYS_futex, word, FUTEX_WAIT, raw, s < 0 ? NULL : (void *)&ts, NULL, 0) != 0)
+		return errno == ETIMEDOUT;
+	return 0; /* EAGAIN (word changed) and EINTR are normal returns */
+}
+
+#endif /* __linux__ */

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from producer import COUNTER_OFFSET  # noqa: E402
 
-from abi.engine.channel import Channel  # noqa: E402
+from abi.engine import Channel  # noqa: E402
 from abi.faults import Fault, ShmSignalFault  # noqa: E402
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from abi import layout  # noqa: E402
-from abi.engine.channel import NORTH, Channel  # noqa: E402
+from abi.engine import NORTH, Channel  # noqa: E402
 
 # The application's own shared data lives after the descriptor: one u64, little-endian.
 COUNTER_OFFSET = layout.DESC_SIZE

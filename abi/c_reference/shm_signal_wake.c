@@ -32,3 +32,20 @@ int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s)
 	shm_signal_sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
 	return 1;
 }
+
+#if !defined(_WIN32)
+/* Only Windows has wake-up objects to open (its named events); elsewhere the
+ * record's wait word is the whole channel. */
+int shm_signal_wake_open(shm_signal_chan *ch, uint64_t wake, struct shm_signal_error *err)
+{
+	(void)ch;
+	(void)wake;
+	(void)err;
+	return 0;
+}
+
+void shm_signal_wake_close(shm_signal_chan *ch)
+{
+	(void)ch;
+}
+#endif

@@ -16,19 +16,6 @@ uint64_t shm_signal_wake_supported(void)
 	return 0;
 }
 
-int shm_signal_wake_open(shm_signal_chan *ch, uint64_t wake, struct shm_signal_error *err)
-{
-	(void)ch;
-	(void)wake;
-	(void)err;
-	return 0;
-}
-
-void shm_signal_wake_close(shm_signal_chan *ch)
-{
-	(void)ch;
-}
-
 void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
 {
 	(void)ch;

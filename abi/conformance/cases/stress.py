@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from abi import layout
 from abi.conformance.cases.common import long_liveness, pair, peer_locality
@@ -17,6 +18,7 @@ from abi.conformance.harness import (
     case,
     record,
 )
+from abi.engine.interface import ChannelInterface
 from abi.faults import Fault, ShmSignalFault
 
 
@@ -60,6 +62,22 @@ class _RefServer(threading.Thread):
             self.error = exc
 
 
+@contextlib.contextmanager
+def _serving(ctx: Context, ch: ChannelInterface, echo: bool) -> Iterator[_RefServer]:
+    """The reference channel ``ch`` served by a :class:`_RefServer` for the block;
+    stopped after it, and its failure is the case's."""
+    server = _RefServer(ch, echo=echo)
+    server.start()
+    ctx.track(server, ch)
+    try:
+        yield server
+    finally:
+        server.stop.set()
+        server.join(STRESS_WAIT * 3)
+    if server.error is not None:
+        raise CaseFailure(f"the reference {'server' if echo else 'owner'} failed: {server.error}")
+
+
 def _stress_timeout(ctx: Context, count: int) -> float:
     return max(ctx.opts.timeout, 30.0 + count * 100e-6)
 
@@ -87,11 +105,8 @@ def _stress_peer_injects(ctx: Context) -> None:
     ch = pair(ctx, peer_creates=False)
     long_liveness(ch)
     ch.enable()
-    server = _RefServer(ch, echo=False)
-    server.start()
-    ctx.track(server, ch)
     notified = sent = 0
-    try:
+    with _serving(ctx, ch, echo=False) as server:
         while sent < n:
             k = min(STRESS_BURST, n - sent)
             r = ctx.ok(f"inject {k} 2", timeout=_stress_timeout(ctx, k))
@@ -106,11 +121,6 @@ def _stress_peer_injects(ctx: Context) -> None:
                     "(inject: store dirty, full fence F1, then load enabled/pending; spec 7.1)")
         stats = ctx.ok("stats")
         ctx.ok("close")
-    finally:
-        server.stop.set()
-        server.join(STRESS_WAIT * 3)
-    if server.error is not None:
-        raise CaseFailure(f"the reference owner failed: {server.error}")
     rec = record(ctx.file_desc(ctx.tmp / "chan"), ch.locality)
     if server.lost:
         raise CaseFailure(f"{server.lost} wake-up(s) lost: the owner parked {STRESS_WAIT} s with work "
@@ -206,17 +216,9 @@ def _ping_peer(ctx: Context) -> None:
     ch = pair(ctx, peer_creates=True)
     ctx.ok("enable")
     ch.enable()
-    server = _RefServer(ch, echo=True)
-    server.start()
-    ctx.track(server, ch)
-    try:
+    with _serving(ctx, ch, echo=True):
         r = ctx.raw(f"ping {rounds} {STRESS_WAIT}", timeout=_stress_timeout(ctx, rounds))
         ctx.raw("close")  # the server sees PEER_CLOSED and ends at once
-    finally:
-        server.stop.set()
-        server.join(STRESS_WAIT * 3)
-    if server.error is not None:
-        raise CaseFailure(f"the reference server failed: {server.error}")
     if not r.ok:
         raise CaseFailure(f"ping failed: {r.raw}")
     if ctx.num(r, "rounds") != rounds:

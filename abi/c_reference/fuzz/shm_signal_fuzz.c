@@ -281,7 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	expect(&want, bytes, len, off, supported);
 	if (rc != want.code) {
 		fprintf(stderr, "validate: %d (%s, field %s), spec 6.4 says %d (%s, field %s)\n", rc,
-			shm_signal_fault_name(rc), rc >= 0 ? e1.field : "?", want.code,
+			shm_signal_fault_name(rc), rc > 0 ? e1.field : "-", want.code,
 			shm_signal_fault_name(want.code), want.field);
 		fail("the validator's fault code is not spec 6.4's");
 	}

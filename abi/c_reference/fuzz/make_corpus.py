@@ -60,7 +60,8 @@ def inputs() -> List[bytes]:
     struct.pack_into("<I", big, 8, 256)
     out.append(entry(0, DEFAULT_FEATURES, bytes(big)))
     out.append(entry(offset_byte(256), DEFAULT_FEATURES, bytes(256) + bytes(big) + bytes(512)))
-    # offsets the mapping cannot reach: near 2^63 and near 2^64, aligned and not
+    # offsets the mapping cannot reach: near 2^63 and near 2^64, aligned and not (0xc1,
+    # 2^64 - 32, caught shm_signal_validate naming BAD_OFFSET at offset -32, not -1)
     for b in (0x80, 0x81, 0xC1):
         out.append(entry(b, DEFAULT_FEATURES, fresh))
     # every feature set, with an unknown bit, against a descriptor requiring 0xd

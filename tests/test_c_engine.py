@@ -932,3 +932,16 @@ def test_channels_of_one_file_from_many_threads(tmp_path: Path) -> None:
         real = os.path.realpath(path)
         assert not [fd for fd in os.listdir("/proc/self/fd")
                     if os.path.realpath(os.path.join("/proc/self/fd", fd)) == real]
+
+
+@pytest.mark.parametrize("offset,named", [(2**64 - 32, -1), (2**63 + 32, -1), (2**63 - 32, 2**63 - 32),
+                                          (96, 96)])
+def test_bad_offset_names_an_offset_int64_can_hold(offset: int, named: int) -> None:
+    """err->offset is the descriptor offset or -1: an offset above INT64_MAX was once
+    reported cast to int64_t (-32 for 2^64 - 32), unlike attach's -1.  Found by
+    shm_signal_fuzz (abi/c_reference/fuzz/corpus, offset byte 0xc1)."""
+    err = c_engine.Error()
+    data = bytes(192)
+    rc = c_engine.lib().shm_signal_validate(data, len(data), offset, 0, ctypes.byref(err))
+    assert rc == Fault.BAD_OFFSET and err.field == b"offset"
+    assert err.offset == named

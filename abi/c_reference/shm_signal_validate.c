@@ -146,8 +146,9 @@ int shm_signal_validate(const void *mapping, uint64_t len, uint64_t offset, uint
 			struct shm_signal_error *err)
 {
 	unsigned char d[SHM_SIGNAL_DESC_SIZE];
-	if (offset % SHM_SIGNAL_DESC_ALIGN)
-		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset", (int64_t)offset,
+	if (offset % SHM_SIGNAL_DESC_ALIGN) /* -1 as in check_offset: no int64_t holds it */
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_OFFSET, "offset",
+				offset > (uint64_t)INT64_MAX ? -1 : (int64_t)offset,
 				"descriptor offset is not a multiple of 64", "multiple of 64", offset);
 	if (offset > len || len - offset < SHM_SIGNAL_DESC_SIZE) /* never offset + 192: it wraps */
 		return fault_at(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length",

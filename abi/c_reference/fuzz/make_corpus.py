@@ -1,0 +1,108 @@
+"""Regenerate the seed corpus of shm_signal_fuzz (abi/c_reference/fuzz/corpus/) from the
+golden vectors (abi/vectors/golden.json), reproducibly: same vectors, same files.
+
+An input is [offset byte][features byte][mapping...] (see shm_signal_fuzz.c): every
+fault vector as it is (its offset and accepted features), every descriptor a golden
+case reaches after a step, attached to with the engine's own feature set, and a few
+layouts the vectors lack (a longer desc_size, a descriptor past 0 in a longer
+mapping, offsets beyond 2^63, regressions).  Files are named by the SHA-1 of their
+content, as libFuzzer names its own.
+
+usage: python3 make_corpus.py [--check] [DIR]    (default: the corpus/ next to this
+script; --check: exit 1 if DIR differs from what would be written)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE.parent.parent / "vectors" / "golden.json"
+
+DEFAULT_FEATURES = 0x40  # features byte: this build's own supported set
+KNOWN = 0x1F
+
+
+def offset_byte(offset: int) -> int:
+    """The offset byte for a small offset (shm_signal_fuzz.c: pick_offset)."""
+    k, rest = divmod(offset, 64)
+    assert k < 64 and rest in (0, 32), offset
+    return k | (0x40 if rest else 0)
+
+
+def features_byte(features: int) -> int:
+    assert features & ~KNOWN == 0, hex(features)
+    return features
+
+
+def entry(off_b: int, feat_b: int, mapping: bytes) -> bytes:
+    return bytes([off_b, feat_b]) + mapping
+
+
+def inputs() -> List[bytes]:
+    golden = json.loads(GOLDEN.read_text())
+    out: List[bytes] = []
+    for f in golden["faults"]:
+        out.append(entry(offset_byte(f["offset"]), features_byte(int(f["features"], 16)),
+                         bytes.fromhex(f["mapping"])))
+    for case in golden["cases"]:
+        for step in case["steps"]:
+            if "expect" in step:
+                out.append(entry(0, DEFAULT_FEATURES, bytes.fromhex(step["expect"])))
+    fresh = bytes.fromhex(next(c for c in golden["cases"] if c["name"] == "init_north")["steps"][0]["expect"])
+    # desc_size 256 in a 256-byte mapping, and at offset 256 of a 1024-byte mapping
+    big = bytearray(fresh) + bytes(64)
+    struct.pack_into("<I", big, 8, 256)
+    out.append(entry(0, DEFAULT_FEATURES, bytes(big)))
+    out.append(entry(offset_byte(256), DEFAULT_FEATURES, bytes(256) + bytes(big) + bytes(512)))
+    # offsets the mapping cannot reach: near 2^63 and near 2^64, aligned and not (0xc1,
+    # 2^64 - 32, caught shm_signal_validate naming BAD_OFFSET at offset -32, not -1)
+    for b in (0x80, 0x81, 0xC1):
+        out.append(entry(b, DEFAULT_FEATURES, fresh))
+    # every feature set, with an unknown bit, against a descriptor requiring 0xd
+    required = bytearray(fresh)
+    struct.pack_into("<Q", required, 24, 0xD)
+    out.append(entry(0, 0x20 | 0x1F, bytes(required)))
+    out.append(entry(0, 0x00, bytes(required)))
+    # regressions: inputs the fuzzer found (docs in fuzz/README.md)
+    out.extend(regressions())
+    return out
+
+
+def regressions() -> List[bytes]:
+    return []
+
+
+def corpus() -> Dict[str, bytes]:
+    return {hashlib.sha1(data).hexdigest(): data for data in inputs()}
+
+
+def main(argv: List[str]) -> int:
+    check = "--check" in argv
+    args = [a for a in argv if a != "--check"]
+    target = Path(args[0]) if args else HERE / "corpus"
+    want = corpus()
+    if check:
+        have = {p.name: p.read_bytes() for p in target.iterdir()} if target.is_dir() else {}
+        if have != want:
+            extra, lack = sorted(set(have) - set(want)), sorted(set(want) - set(have))
+            print(f"{target}: stale (extra {extra}, missing {lack}); run make fuzz-corpus", file=sys.stderr)
+            return 1
+        return 0
+    target.mkdir(parents=True, exist_ok=True)
+    for p in target.iterdir():
+        if p.name not in want:
+            p.unlink()
+    for name, data in sorted(want.items()):
+        (target / name).write_bytes(data)
+    print(f"{len(want)} inputs in {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

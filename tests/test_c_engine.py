@@ -241,11 +241,13 @@ def test_c_test_program(tmp_path: Path) -> None:
     assert "all checks passed" in _build_and_run_test_program(tmp_path, [])
 
 
+@pytest.mark.slow  # an ASan+UBSan build of the test program
 def test_c_test_program_sanitized(tmp_path: Path) -> None:
     out = _build_and_run_test_program(tmp_path, SANITIZE)
     assert "all checks passed" in out and "runtime error" not in out
 
 
+@pytest.mark.slow  # make: library, peer and test program
 def test_makefile_builds_library_peer_and_test(tmp_path: Path) -> None:
     make = require_tool("make")
     build = tmp_path / "build"
@@ -258,6 +260,7 @@ def test_makefile_builds_library_peer_and_test(tmp_path: Path) -> None:
     assert hello.stdout.startswith("ok protocol=1 impl=c")
 
 
+@pytest.mark.slow  # cmake configure, build and ctest
 def test_cmake_builds_and_ctest_passes(tmp_path: Path) -> None:
     cmake = require_tool("cmake")
     ctest = require_tool("ctest")
@@ -542,6 +545,7 @@ with open(sys.argv[1], "r+b") as f:
 """
 
 
+@pytest.mark.slow  # a race against a full-speed flipper, seconds long
 def test_wait_keeps_its_deadline_against_a_flipper(tmp_path: Path) -> None:
     """Item 6 (spec 7.5): a process flipping our pending and dirty at full speed, never
     waking us, cannot make wait(t) or poll(t) overrun t by more than scheduling slack
@@ -859,6 +863,7 @@ def _umask() -> int:
     return m
 
 
+@pytest.mark.slow  # a second build of the test program (-DSHM_SIGNAL_CLASSIC_LOCKS)
 def test_c_test_program_classic_locks(tmp_path: Path) -> None:
     """Items 10-11: the test program built with -DSHM_SIGNAL_CLASSIC_LOCKS, so that
     process-owned fcntl locks (macOS, the BSDs) are what the engine has: both sides of
@@ -868,6 +873,7 @@ def test_c_test_program_classic_locks(tmp_path: Path) -> None:
     assert "all checks passed" in out
 
 
+@pytest.mark.slow  # builds a classic-lock peer, three processes
 def test_classic_locks_across_processes(tmp_path: Path) -> None:
     """The classic-lock build across processes: a second attacher is refused, a killed
     peer is PEER_DEAD (F_GETLK sees another process's lock, and nothing is taken to

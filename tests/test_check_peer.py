@@ -62,6 +62,7 @@ def _failures(res: check_peer.SuiteResult) -> str:
     return report.render_text(res)
 
 
+@pytest.mark.slow  # every case with a 2000-input fuzz case: seconds each (the fast tier runs the CLI one)
 @pytest.mark.parametrize("kind", ["python", "python-c-engine", "c"])
 def test_reference_peers_pass_everything(kind: str, c_peer: List[str], tmp_path: Path) -> None:
     argv = {"python": [sys.executable, "-m", "abi.peer"],
@@ -115,7 +116,13 @@ def test_every_mistake_has_a_named_case() -> None:
         assert case in names, (mistake, case)
 
 
-@pytest.mark.parametrize("mistake", sorted(BREAKS))
+# Over a second each (a peer that hangs, dies or makes a late wake-up, or a group of
+# cases run before the named one): the slow tier.
+SLOW_MISTAKES = {"late_dirty", "dies", "hangs", "byte_order", "reserved_garbage", "wrong_locality"}
+
+
+@pytest.mark.parametrize("mistake", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW_MISTAKES else m
+                                     for m in sorted(BREAKS)])
 def test_broken_peer_is_caught_by_the_named_case(mistake: str, tmp_path: Path) -> None:
     """The named case fails with the expected reason; run with the rest of its group
     (Python engine), so the broken peer is also shown not to pass the group."""
@@ -166,6 +173,7 @@ def test_first_differing_byte_in_every_output(tmp_path: Path) -> None:
     assert failure is not None and "offset 0, field magic (byte 0)" in (failure.text or "")
 
 
+@pytest.mark.slow  # waits out the reply timeout
 def test_hung_peer_is_killed_and_the_suite_goes_on() -> None:
     t0 = time.monotonic()
     opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), timeout=1.0,

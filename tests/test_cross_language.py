@@ -193,7 +193,13 @@ class Pair:
         assert not problems, "\n".join(problems)
 
 
-@pytest.fixture(params=PAIRS, ids=[f"{n}-{s}" for n, s in PAIRS])
+# The fast tier pairs the two engines both ways; the same-engine, sanitized and 32-bit
+# pairs run in the slow tier (python -m pytest runs them all).
+FAST_PAIRS = {("py", "c"), ("c", "py")}
+
+
+@pytest.fixture(params=[pytest.param(p, id=f"{p[0]}-{p[1]}",
+                                     marks=() if p in FAST_PAIRS else pytest.mark.slow) for p in PAIRS])
 def pair(request: pytest.FixtureRequest, peer_programs: Dict[str, List[str]],
          tmp_path: Path) -> Iterator[Pair]:
     py32 = request.getfixturevalue("py32_engine") if set(request.param) & set(PY32_KINDS) else None
@@ -286,6 +292,7 @@ def test_parked_wake(pair: Pair, features: int) -> None:
         assert latency < 1.0, (waiter.name, latency)  # well within the 10 s timeout
 
 
+@pytest.mark.slow  # 10^6 injects: seconds a pair
 def test_stress(pair: Pair) -> None:
     """10^6 injects (4 * 10^5 for the 32-bit pairs) with random pauses into a
     receiver that drains and parks; every notification is accounted for and the
@@ -381,6 +388,7 @@ def test_ping_pong_without_time_limits(pair: Pair) -> None:
 WAITER = 0x19  # WAKE_ADDRESS | NOTIFY_COUNT | WAITER_FLAG
 
 
+@pytest.mark.slow  # 5 * 10^5 injects a pair
 def test_stress_waiter_flag(pair: Pair) -> None:
     """WAITER_FLAG (spec 7.5): the injector skips the kernel call when the owner is
     not parked.  A C receiver counts a wake-up that never came (late).  Every

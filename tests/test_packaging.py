@@ -37,6 +37,9 @@ from peer_harness import PeerProc
 from abi.native import LIB_SOURCES
 from conftest import missing, require_tool
 
+# builds the sdist and wheels, installs them into fresh venvs (the slow tier only)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 INSTALLED_HERE = os.environ.get("SHM_SIGNAL_TEST_INSTALLED") == "1"

@@ -92,6 +92,7 @@ def test_broken_peer_fails_the_named_test(tmp_path: Path) -> None:
     assert "first differing byte: offset 65, field irq[0].pending, expected 0x00, actual 0x01" in proc.stdout
 
 
+@pytest.mark.slow  # a 500-input fuzz case in a pytester run
 def test_fuzz_option_adds_the_fuzz_case(tmp_path: Path) -> None:
     peer = f"{sys.executable} {BROKEN} --break desc_size_any"
     corpus = tmp_path / "corpus.json"

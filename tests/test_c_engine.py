@@ -170,6 +170,7 @@ def _until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
     return True
 
 
+@pytest.mark.slow  # waits out timeouts and the 0.5 s grace
 def test_wait_times_out_and_late_detector_works(tmp_path: Path) -> None:
     """A plain timeout is not 'late'; work that appears without a wake-up (a lost
     wake-up, simulated by writing the flags directly) is counted as late once its

@@ -57,15 +57,19 @@ def peer_programs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[st
         missing("no C compiler (cc/gcc)")
     assert cc is not None
     base = tmp_path_factory.mktemp("peers")
-    progs = {"py": python_peer_argv(), "c": [str(build_c_peer(base / "c", [cc]))]}
-    try:
-        progs["asan"] = [str(build_c_peer(base / "asan", [cc], SANITIZE))]
-    except RuntimeError as exc:
-        progs["asan_error"] = [str(exc)]
-    return progs
+    # The ASan+UBSan peer is built by the first test that needs it (_argv): the fast tier
+    # (-m "not slow") runs no sanitized pair and does not pay for the build.
+    return {"py": python_peer_argv(), "c": [str(build_c_peer(base / "c", [cc]))],
+            "asan_build": [str(base / "asan"), cc]}
 
 
 def _argv(progs: Dict[str, List[str]], kind: str) -> List[str]:
+    if kind == "asan" and "asan" not in progs and "asan_error" not in progs:
+        out, cc = progs["asan_build"]
+        try:
+            progs["asan"] = [str(build_c_peer(Path(out), [cc], SANITIZE))]
+        except RuntimeError as exc:
+            progs["asan_error"] = [str(exc)]
     if kind == "asan" and "asan" not in progs:
         missing(f"cannot build the ASan+UBSan peer: {progs['asan_error'][0][:500]}")
     return progs[kind]
@@ -266,7 +270,8 @@ def test_peer_closed(pair: Pair) -> None:
     assert south.err("inject") == 101  # NO_CHANNEL after close
 
 
-@pytest.mark.parametrize("features", [FEATURES, 0x19], ids=["plain", "waiter_flag"])
+@pytest.mark.parametrize("features", [pytest.param(FEATURES, id="plain"),
+                                      pytest.param(0x19, id="waiter_flag", marks=pytest.mark.slow)])
 def test_parked_wake(pair: Pair, features: int) -> None:
     """Each side in turn parks in the kernel (a wait with nothing to do) and the
     other's inject wakes it: at once, not at the end of a park slice (a C waiter
@@ -347,7 +352,7 @@ def test_peer_dead(pair: Pair) -> None:
 GOLDEN = json.loads((ROOT / "abi" / "vectors" / "golden.json").read_text())
 
 
-@pytest.mark.parametrize("kind", ["py", "c", "asan"])
+@pytest.mark.parametrize("kind", ["py", "c", pytest.param("asan", marks=pytest.mark.slow)])
 def test_fault_replies(peer_programs: Dict[str, List[str]], tmp_path: Path, kind: str) -> None:
     """Every golden fault vector through the line protocol: one err line with the
     fault code, the file untouched, and the peer still serving."""

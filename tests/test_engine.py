@@ -474,6 +474,7 @@ def _attach_later(path: str) -> None:
         time.sleep(1)
 
 
+@pytest.mark.slow  # the peer sleeps 1.6 s
 def test_a_creator_parked_before_the_attach_learns_the_features_from_its_wake(tmp_path):
     path = tmp_path / "chan"
     with Channel.create(path, NORTH, spin=0, liveness_interval=30) as a:

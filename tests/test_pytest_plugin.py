@@ -76,6 +76,7 @@ def test_reference_peer_passes_as_tests(tmp_path: Path) -> None:
     assert re.search(rf"\b{n} passed\b", proc.stdout)
 
 
+@pytest.mark.slow  # a pytester run of the semantics cases against a broken peer
 @pytest.mark.skipif(not LINUX, reason="the broken peers are driven on Linux (tests/test_check_peer.py)")
 def test_broken_peer_fails_the_named_test(tmp_path: Path) -> None:
     peer = f"{sys.executable} {BROKEN} --break never_clears_pending"

@@ -118,6 +118,9 @@ def fault_of(call: Any) -> Optional[Fault]:
 # ------------------------------------------------------------ 1: one snapshot
 
 
+# the Python engine's race is the slow tier (test_attach_uses_the_second_snapshot_not_the_live_bytes
+# pins its snapshot fast)
+@pytest.mark.parametrize("eng", ["c", pytest.param("py", marks=pytest.mark.slow)])
 def test_attach_decides_from_the_snapshot_it_validated(eng, tmp_path):
     """A creator that flips ``creator`` between 0 and an invalid 2 while peers
     attach: every attach is either refused (BAD_LOCALITY) or joins as south, and no
@@ -430,11 +433,12 @@ def _longest(call: Any, n: int) -> float:
 SLACK = 0.1  # the OS's scheduling and timer latency on a loaded 2-core machine (spec 7.5)
 
 
-@pytest.mark.parametrize("attack", [pytest.param("flip-flags", marks=pytest.mark.slow), "hold-pending"])
 # disabled: every wait runs to its deadline (up to 2 s a case), and flip-flags races a
-# full-speed flipper: the slow tier; the fast tier keeps enabled/hold-pending
+# full-speed flipper: the slow tier; the fast tier keeps py-enabled-hold-pending
+@pytest.mark.parametrize("attack", [pytest.param("flip-flags", marks=pytest.mark.slow), "hold-pending"])
 @pytest.mark.parametrize("enabled", [pytest.param(True, id="enabled"),
                                      pytest.param(False, id="disabled", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("eng", [pytest.param("c", marks=pytest.mark.slow), "py"])
 def test_waits_keep_their_deadline_whatever_the_peer_writes(eng, c_peer, tmp_path, attack, enabled):
     cls = engine_class(eng)
     path = tmp_path / "chan"

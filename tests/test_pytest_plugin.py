@@ -104,6 +104,7 @@ def test_fuzz_option_adds_the_fuzz_case(tmp_path: Path) -> None:
     assert "reference: err 4 BAD_SIZE (desc_size)" in proc.stdout and corpus.exists()
 
 
+@pytest.mark.slow  # a pytester run that collects nothing
 def test_no_option_no_items(tmp_path: Path) -> None:
     proc, root = _pytest(tmp_path, EXPLICIT)
     assert _counts(root)["tests"] == 0
@@ -117,6 +118,7 @@ def test_pyproject_declares_the_entry_point() -> None:
     assert re.search(r'^shm_signal\s*=\s*"abi\.pytest_plugin"', section[1], re.M)
 
 
+@pytest.mark.slow  # a pytester run (the static entry-point check is fast)
 def test_loaded_through_an_entry_point(tmp_path: Path) -> None:
     """pytest finds the plugin through a pytest11 entry point alone (no -p): a
     distribution's metadata declaring it, as pyproject.toml does, on the path."""

@@ -480,7 +480,8 @@ def test_two_creators_never_both_succeed(tmp_path: Path) -> None:
         assert a.finish() == 0 and b.finish() == 0
 
 
-POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="POSIX files: symbolic links, FIFOs, truncation")
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix",
+                                reason="not on Windows: POSIX files (symbolic links, FIFOs, truncation)")
 
 
 @POSIX_ONLY
@@ -711,7 +712,7 @@ def test_a_thousand_channels_share_one_fd_and_one_mapping(tmp_path: Path) -> Non
     another, cost each process one descriptor and one mapping of the file; after a
     truncate no process dies and every channel reports MAPPING_TOO_SMALL."""
     if not sys.platform.startswith("linux"):
-        pytest.skip("counts /proc/self/fd and /proc/self/maps")
+        pytest.skip("Linux only: counts /proc/self/fd and /proc/self/maps (no /proc on macOS or Windows)")
     path, count = tmp_path / "many", 1024
     procs = []
     try:
@@ -743,7 +744,7 @@ def test_channels_of_one_file_share_one_fd_and_grow_into_new_mappings(tmp_path: 
     current mapping gets a new mapping of the file's current size; an older mapping
     lives until its last channel closes."""
     if not sys.platform.startswith("linux"):
-        pytest.skip("counts /proc/self/fd and /proc/self/maps")
+        pytest.skip("Linux only: counts /proc/self/fd and /proc/self/maps (no /proc on macOS or Windows)")
     path = tmp_path / "c"
     real = os.path.realpath(path)
 

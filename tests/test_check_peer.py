@@ -29,7 +29,9 @@ from broken_peer import BREAKS  # noqa: E402
 BROKEN = ROOT / "tests" / "broken_peers" / "broken_peer.py"
 
 if not sys.platform.startswith("linux"):
-    pytest.skip("the reference peers driven here are the Linux ones", allow_module_level=True)
+    pytest.skip("Linux only: the reference and broken peers are checked against both engines with "
+                "Linux's channel (futex, OFD locks); elsewhere tests/test_pytest_plugin.py runs the "
+                "protocol cases", allow_module_level=True)
 
 
 @pytest.fixture(scope="session")

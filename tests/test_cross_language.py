@@ -34,7 +34,9 @@ from peer_harness import SANITIZE, PeerProc, build_c_peer, python_peer_argv, rec
 from conftest import missing
 
 if not sys.platform.startswith("linux"):
-    pytest.skip("the cross-language suite runs the Linux peers", allow_module_level=True)
+    pytest.skip("Linux only: the pairs negotiate WAKE_ADDRESS as the futex and the 32-bit ones run in "
+                "the i386 chroot; the Windows pairs run under wine (tests/test_windows_wine.py)",
+                allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT

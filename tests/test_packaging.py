@@ -328,7 +328,7 @@ def test_sdist_without_a_compiler(maybe_dist: Optional[Dist], tmp_path_factory: 
     if maybe_dist is None:
         pytest.skip("builds its own wheel from the sdist")
     if sys.platform == "win32":
-        pytest.skip("$CC does not hide MSVC from CMake's Visual Studio generator")
+        pytest.skip("Windows: $CC does not hide MSVC from CMake's Visual Studio generator")
     out = tmp_path_factory.mktemp("nocc")
     env = {**os.environ, "CC": str(out / "no-such-cc")}  # CMake's check_language(C) fails
     env.pop("SHM_SIGNAL_LIB", None)

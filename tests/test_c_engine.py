@@ -171,6 +171,7 @@ def _until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
     return True
 
 
+@pytest.mark.slow  # waits out timeouts and the 0.5 s grace
 def test_wait_times_out_and_late_detector_works(tmp_path: Path) -> None:
     """A plain timeout is not 'late'; work that appears without a wake-up (a lost
     wake-up, simulated by writing the flags directly) is counted as late once its
@@ -242,11 +243,13 @@ def test_c_test_program(tmp_path: Path) -> None:
     assert "all checks passed" in _build_and_run_test_program(tmp_path, [])
 
 
+@pytest.mark.slow  # an ASan+UBSan build of the test program
 def test_c_test_program_sanitized(tmp_path: Path) -> None:
     out = _build_and_run_test_program(tmp_path, SANITIZE)
     assert "all checks passed" in out and "runtime error" not in out
 
 
+@pytest.mark.slow  # make: library, peer and test program
 def test_makefile_builds_library_peer_and_test(tmp_path: Path) -> None:
     make = require_tool("make")
     build = tmp_path / "build"
@@ -259,6 +262,7 @@ def test_makefile_builds_library_peer_and_test(tmp_path: Path) -> None:
     assert hello.stdout.startswith("ok protocol=1 impl=c")
 
 
+@pytest.mark.slow  # cmake configure, build and ctest
 def test_cmake_builds_and_ctest_passes(tmp_path: Path) -> None:
     cmake = require_tool("cmake")
     ctest = require_tool("ctest")
@@ -477,7 +481,8 @@ def test_two_creators_never_both_succeed(tmp_path: Path) -> None:
         assert a.finish() == 0 and b.finish() == 0
 
 
-POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="POSIX files: symbolic links, FIFOs, truncation")
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix",
+                                reason="not on Windows: POSIX files (symbolic links, FIFOs, truncation)")
 
 
 @POSIX_ONLY
@@ -543,6 +548,7 @@ with open(sys.argv[1], "r+b") as f:
 """
 
 
+@pytest.mark.slow  # a race against a full-speed flipper, seconds long
 def test_wait_keeps_its_deadline_against_a_flipper(tmp_path: Path) -> None:
     """Item 6 (spec 7.5): a process flipping our pending and dirty at full speed, never
     waking us, cannot make wait(t) or poll(t) overrun t by more than scheduling slack
@@ -707,7 +713,7 @@ def test_a_thousand_channels_share_one_fd_and_one_mapping(tmp_path: Path) -> Non
     another, cost each process one descriptor and one mapping of the file; after a
     truncate no process dies and every channel reports MAPPING_TOO_SMALL."""
     if not sys.platform.startswith("linux"):
-        pytest.skip("counts /proc/self/fd and /proc/self/maps")
+        pytest.skip("Linux only: counts /proc/self/fd and /proc/self/maps (no /proc on macOS or Windows)")
     path, count = tmp_path / "many", 1024
     procs = []
     try:
@@ -739,7 +745,7 @@ def test_channels_of_one_file_share_one_fd_and_grow_into_new_mappings(tmp_path: 
     current mapping gets a new mapping of the file's current size; an older mapping
     lives until its last channel closes."""
     if not sys.platform.startswith("linux"):
-        pytest.skip("counts /proc/self/fd and /proc/self/maps")
+        pytest.skip("Linux only: counts /proc/self/fd and /proc/self/maps (no /proc on macOS or Windows)")
     path = tmp_path / "c"
     real = os.path.realpath(path)
 
@@ -860,6 +866,7 @@ def _umask() -> int:
     return m
 
 
+@pytest.mark.slow  # a second build of the test program (-DSHM_SIGNAL_CLASSIC_LOCKS)
 def test_c_test_program_classic_locks(tmp_path: Path) -> None:
     """Items 10-11: the test program built with -DSHM_SIGNAL_CLASSIC_LOCKS, so that
     process-owned fcntl locks (macOS, the BSDs) are what the engine has: both sides of
@@ -869,6 +876,7 @@ def test_c_test_program_classic_locks(tmp_path: Path) -> None:
     assert "all checks passed" in out
 
 
+@pytest.mark.slow  # builds a classic-lock peer, three processes
 def test_classic_locks_across_processes(tmp_path: Path) -> None:
     """The classic-lock build across processes: a second attacher is refused, a killed
     peer is PEER_DEAD (F_GETLK sees another process's lock, and nothing is taken to

@@ -18,6 +18,9 @@ from abi import layout
 from abi.engine.native import lib_source_paths
 from conftest import missing, require_tool
 
+# cross compiles (zig) and engine tests under qemu: up to a minute a target (the slow tier only)
+pytestmark = pytest.mark.slow
+
 ENGINE = [str(p) for p in lib_source_paths()]
 
 

@@ -30,7 +30,9 @@ from broken_peer import BREAKS  # noqa: E402
 BROKEN = ROOT / "tests" / "broken_peers" / "broken_peer.py"
 
 if not sys.platform.startswith("linux"):
-    pytest.skip("the reference peers driven here are the Linux ones", allow_module_level=True)
+    pytest.skip("Linux only: the reference and broken peers are checked against both engines with "
+                "Linux's channel (futex, OFD locks); elsewhere tests/test_pytest_plugin.py runs the "
+                "protocol cases", allow_module_level=True)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +65,7 @@ def _failures(res: check_peer.SuiteResult) -> str:
     return report.render_text(res)
 
 
+@pytest.mark.slow  # every case with a 2000-input fuzz case: seconds each (the fast tier runs the CLI one)
 @pytest.mark.parametrize("kind", ["python", "python-c-engine", "c"])
 def test_reference_peers_pass_everything(kind: str, c_peer: List[str], tmp_path: Path) -> None:
     argv = {"python": [sys.executable, "-m", "abi.peer"],
@@ -116,7 +119,13 @@ def test_every_mistake_has_a_named_case() -> None:
         assert case in names, (mistake, case)
 
 
-@pytest.mark.parametrize("mistake", sorted(BREAKS))
+# The fast tier keeps three mistakes (a refusal, the liveness lock, a flag); the others,
+# up to seconds each (a peer that hangs, dies or wakes late), are the slow tier.
+FAST_MISTAKES = {"accepts_bad_magic", "no_liveness_lock", "never_clears_pending"}
+
+
+@pytest.mark.parametrize("mistake", [m if m in FAST_MISTAKES else pytest.param(m, marks=pytest.mark.slow)
+                                     for m in sorted(BREAKS)])
 def test_broken_peer_is_caught_by_the_named_case(mistake: str, tmp_path: Path) -> None:
     """The named case fails with the expected reason; run with the rest of its group
     (Python engine), so the broken peer is also shown not to pass the group."""
@@ -167,6 +176,7 @@ def test_first_differing_byte_in_every_output(tmp_path: Path) -> None:
     assert failure is not None and "offset 0, field magic (byte 0)" in (failure.text or "")
 
 
+@pytest.mark.slow  # waits out the reply timeout
 def test_hung_peer_is_killed_and_the_suite_goes_on() -> None:
     t0 = time.monotonic()
     opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), timeout=1.0,

@@ -34,7 +34,9 @@ from peer_harness import SANITIZE, PeerProc, build_c_peer, python_peer_argv, rec
 from conftest import missing
 
 if not sys.platform.startswith("linux"):
-    pytest.skip("the cross-language suite runs the Linux peers", allow_module_level=True)
+    pytest.skip("Linux only: the pairs negotiate WAKE_ADDRESS as the futex and the 32-bit ones run in "
+                "the i386 chroot; the Windows pairs run under wine (tests/test_windows_wine.py)",
+                allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = 0x9  # WAKE_ADDRESS | NOTIFY_COUNT
@@ -57,15 +59,19 @@ def peer_programs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[st
         missing("no C compiler (cc/gcc)")
     assert cc is not None
     base = tmp_path_factory.mktemp("peers")
-    progs = {"py": python_peer_argv(), "c": [str(build_c_peer(base / "c", [cc]))]}
-    try:
-        progs["asan"] = [str(build_c_peer(base / "asan", [cc], SANITIZE))]
-    except RuntimeError as exc:
-        progs["asan_error"] = [str(exc)]
-    return progs
+    # The ASan+UBSan peer is built by the first test that needs it (_argv): the fast tier
+    # (-m "not slow") runs no sanitized pair and does not pay for the build.
+    return {"py": python_peer_argv(), "c": [str(build_c_peer(base / "c", [cc]))],
+            "asan_build": [str(base / "asan"), cc]}
 
 
 def _argv(progs: Dict[str, List[str]], kind: str) -> List[str]:
+    if kind == "asan" and "asan" not in progs and "asan_error" not in progs:
+        out, cc = progs["asan_build"]
+        try:
+            progs["asan"] = [str(build_c_peer(Path(out), [cc], SANITIZE))]
+        except RuntimeError as exc:
+            progs["asan_error"] = [str(exc)]
     if kind == "asan" and "asan" not in progs:
         missing(f"cannot build the ASan+UBSan peer: {progs['asan_error'][0][:500]}")
     return progs[kind]
@@ -194,7 +200,13 @@ class Pair:
         assert not problems, "\n".join(problems)
 
 
-@pytest.fixture(params=PAIRS, ids=[f"{n}-{s}" for n, s in PAIRS])
+# The fast tier pairs the two engines both ways; the same-engine, sanitized and 32-bit
+# pairs run in the slow tier (python -m pytest runs them all).
+FAST_PAIRS = {("py", "c"), ("c", "py")}
+
+
+@pytest.fixture(params=[pytest.param(p, id=f"{p[0]}-{p[1]}",
+                                     marks=() if p in FAST_PAIRS else pytest.mark.slow) for p in PAIRS])
 def pair(request: pytest.FixtureRequest, peer_programs: Dict[str, List[str]],
          tmp_path: Path) -> Iterator[Pair]:
     py32 = request.getfixturevalue("py32_engine") if set(request.param) & set(PY32_KINDS) else None
@@ -261,7 +273,8 @@ def test_peer_closed(pair: Pair) -> None:
     assert south.err("inject") == 101  # NO_CHANNEL after close
 
 
-@pytest.mark.parametrize("features", [FEATURES, 0x19], ids=["plain", "waiter_flag"])
+@pytest.mark.parametrize("features", [pytest.param(FEATURES, id="plain"),
+                                      pytest.param(0x19, id="waiter_flag", marks=pytest.mark.slow)])
 def test_parked_wake(pair: Pair, features: int) -> None:
     """Each side in turn parks in the kernel (a wait with nothing to do) and the
     other's inject wakes it: at once, not at the end of a park slice (a C waiter
@@ -287,6 +300,7 @@ def test_parked_wake(pair: Pair, features: int) -> None:
         assert latency < 1.0, (waiter.name, latency)  # well within the 10 s timeout
 
 
+@pytest.mark.slow  # 10^6 injects: seconds a pair
 def test_stress(pair: Pair) -> None:
     """10^6 injects (4 * 10^5 for the 32-bit pairs) with random pauses into a
     receiver that drains and parks; every notification is accounted for and the
@@ -341,7 +355,7 @@ def test_peer_dead(pair: Pair) -> None:
 GOLDEN = json.loads((ROOT / "abi" / "vectors" / "golden.json").read_text())
 
 
-@pytest.mark.parametrize("kind", ["py", "c", "asan"])
+@pytest.mark.parametrize("kind", ["py", "c", pytest.param("asan", marks=pytest.mark.slow)])
 def test_fault_replies(peer_programs: Dict[str, List[str]], tmp_path: Path, kind: str) -> None:
     """Every golden fault vector through the line protocol: one err line with the
     fault code, the file untouched, and the peer still serving."""
@@ -382,6 +396,7 @@ def test_ping_pong_without_time_limits(pair: Pair) -> None:
 WAITER = 0x19  # WAKE_ADDRESS | NOTIFY_COUNT | WAITER_FLAG
 
 
+@pytest.mark.slow  # 5 * 10^5 injects a pair
 def test_stress_waiter_flag(pair: Pair) -> None:
     """WAITER_FLAG (spec 7.5): the injector skips the kernel call when the owner is
     not parked.  A C receiver counts a wake-up that never came (late).  Every

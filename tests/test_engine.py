@@ -27,7 +27,29 @@ from abi.engine.wake import PollWake, make_backend
 from abi.engine.wake.macos import OsSyncWake, UlockWake
 from abi.faults import Fault, ShmSignalFault
 
-CTX = mp.get_context("fork")
+# Peer processes start with "spawn", the one start method of every OS (Windows has no
+# fork): their targets are module-level functions and their arguments picklable.
+# SHM_SIGNAL_TEST_START_METHOD=fork (or forkserver) runs them the other way on POSIX.
+CTX = mp.get_context(os.environ.get("SHM_SIGNAL_TEST_START_METHOD", "spawn"))
+
+
+def _wake_backends() -> set:
+    """The names of the wake-up backends a WAKE_ADDRESS or WAKE_NAMED_EVENT channel
+    can have on this OS (docs/spec.md section 8)."""
+    import sys
+
+    if sys.platform == "win32":
+        return {"named-event"}
+    if sys.platform == "darwin":
+        return {"os_sync", "ulock"}
+    return {"futex"}
+
+
+def _cpus() -> int:
+    """CPUs this process may run on (os.sched_getaffinity is Linux's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _echo(path: str, n: int, spin: float, kernel: bool) -> None:
@@ -55,7 +77,9 @@ def _ping_pong(path: Path, locality: int, n: int, spin: float = 0.0, kernel: boo
     peer.start()
     try:
         assert ch.wait_for_peer(10)
-        assert ch.features is not None and ch.features & layout.FEATURE_WAKE_ADDRESS
+        assert ch.features is not None and ch.features & (layout.FEATURE_WAKE_ADDRESS
+                                                          | layout.FEATURE_WAKE_NAMED_EVENT)
+        assert ch.backend_name in _wake_backends()  # this OS's channel, not polling
         ch.enable()
         got = 0
         for _ in range(n):
@@ -160,7 +184,7 @@ def test_killed_peer_is_noticed_within_the_liveness_interval(tmp_path):
         assert ready.wait(10) and ch.wait_for_peer(5)
         ch.enable()
         assert ch.wait(0.3) is False  # alive and quiet: a plain timeout
-        os.kill(peer.pid, signal.SIGKILL)
+        os.kill(peer.pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows: TerminateProcess
         peer.join(5)
         start = time.monotonic()
         with pytest.raises(ShmSignalFault) as exc:
@@ -218,14 +242,17 @@ def test_several_channels_share_one_file(tmp_path):
 
 
 def test_mapping_file_is_private_by_default_and_never_clobbered(tmp_path):
+    posix = os.name == "posix"  # Windows has no permission bits: st_mode shows only read-only or not
     path = tmp_path / "chan"
     with Channel.create(path, NORTH):
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        if posix:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         with pytest.raises(FileExistsError):
             Channel.create(path, NORTH)
     other = tmp_path / "shared"
     with Channel.create(other, SOUTH, mode=0o640, size=4096):
-        assert stat.S_IMODE(os.stat(other).st_mode) == 0o640 & ~_umask()
+        if posix:
+            assert stat.S_IMODE(os.stat(other).st_mode) == 0o640 & ~_umask()
         assert os.stat(other).st_size == 4096
 
 
@@ -242,6 +269,7 @@ def _create_later(path: str) -> None:
     ch.close()
 
 
+@pytest.mark.slow  # the creator holds its channel for 2 s (the C engine's test of this is fast)
 def test_attach_waits_for_a_creator_that_is_not_there_yet(tmp_path):
     path = tmp_path / "chan"
     creator = CTX.Process(target=_create_later, args=(str(path),))
@@ -408,9 +436,18 @@ def test_macos_ulock_backend_uses_compare_and_wait_shared():
 def test_backend_choice_follows_negotiated_features():
     words = (0x1000, 0x1040)
     assert isinstance(make_backend(0, words, bytes(16)), PollWake)
-    # Named events are not usable on Linux: fall back to polling, never to a wrong channel.
-    assert isinstance(make_backend(layout.FEATURE_WAKE_NAMED_EVENT, words, bytes(16)), PollWake)
-    assert make_backend(layout.FEATURE_WAKE_ADDRESS, words, bytes(16)).name == "futex"
+    # A channel this OS does not have falls back to polling, never to a wrong channel:
+    # named events are Windows', WAKE_ADDRESS is Linux's futex and macOS's os_sync/ulock.
+    if os.name == "nt":
+        assert isinstance(make_backend(layout.FEATURE_WAKE_ADDRESS, words, bytes(16)), PollWake)
+        backend = make_backend(layout.FEATURE_WAKE_NAMED_EVENT, words, os.urandom(16))
+        try:
+            assert backend.name in _wake_backends()
+        finally:
+            backend.close()
+    else:
+        assert isinstance(make_backend(layout.FEATURE_WAKE_NAMED_EVENT, words, bytes(16)), PollWake)
+        assert make_backend(layout.FEATURE_WAKE_ADDRESS, words, bytes(16)).name in _wake_backends()
 
 
 def test_the_example_producer_and_consumer(tmp_path):
@@ -437,6 +474,7 @@ def _attach_later(path: str) -> None:
         time.sleep(1)
 
 
+@pytest.mark.slow  # the peer sleeps 1.6 s
 def test_a_creator_parked_before_the_attach_learns_the_features_from_its_wake(tmp_path):
     path = tmp_path / "chan"
     with Channel.create(path, NORTH, spin=0, liveness_interval=30) as a:
@@ -452,6 +490,9 @@ def test_a_creator_parked_before_the_attach_learns_the_features_from_its_wake(tm
         peer.join(10)
 
 
+@pytest.mark.slow  # benchmark smoke test
+@pytest.mark.skipif(os.name == "nt", reason="Windows: benchmarks/pingpong.py starts its peers with fork "
+                    "(an inherited anonymous shared mapping), which Windows does not have")
 def test_the_benchmark_runs(tmp_path):
     """A smoke run of benchmarks/pingpong.py (tiny counts; speed is not judged here)."""
     import json
@@ -463,10 +504,11 @@ def test_the_benchmark_runs(tmp_path):
                            "--burst", "2000", "--json"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads(proc.stdout)
+    futex = ["raw futex, no protocol"] if sys.platform.startswith("linux") else []
     names = ["shm-signal spinning", "shm-signal parked", "os.pipe", "multiprocessing.Event",
-             "multiprocessing.Pipe", "inject, no wake-up needed", "raw futex, no protocol"]
-    if len(os.sched_getaffinity(0)) >= 2:  # the placement table: same run, pinned
-        names += [f"{m} [{p}]" for m in ("shm-signal parked", "os.pipe", "raw futex, no protocol")
+             "multiprocessing.Pipe", "inject, no wake-up needed", *futex]
+    if hasattr(os, "sched_setaffinity") and _cpus() >= 2:  # the placement table: same run, pinned
+        names += [f"{m} [{p}]" for m in ("shm-signal parked", "os.pipe", *futex)
                   for p in ("same", "split")]
     for name in names:
         assert data[name]["median_us"] > 0 and data[name]["p99_us"] >= data[name]["median_us"]

@@ -18,6 +18,7 @@ from conftest import run_cli
 CAMPAIGN = 10_000  # inputs, each to both validators, both attaches and inspect
 
 
+@pytest.mark.slow  # a 10^4-input campaign: ~20 s
 def test_a_bounded_campaign_runs_clean(tmp_path: Path) -> None:
     summary = fuzz.run(fuzz.Mutator(2026), seed=2026, inputs=CAMPAIGN, out_dir=tmp_path)
     assert summary.inputs == CAMPAIGN
@@ -32,6 +33,7 @@ def test_a_bounded_campaign_runs_clean(tmp_path: Path) -> None:
     assert summary.verdicts["py.attach"].get("LOCALITY_BUSY", 0) > 0  # the attach-only refusal
 
 
+@pytest.mark.slow  # a 3000-input campaign
 def test_a_validator_that_skips_a_check_is_caught_and_replays(tmp_path: Path) -> None:
     summary = fuzz.run(fuzz.Mutator(7), seed=7, inputs=3000, out_dir=tmp_path, plant="desc-size-alignment")
     assert summary.failures, "the planted validator was not caught"
@@ -46,7 +48,8 @@ def test_a_validator_that_skips_a_check_is_caught_and_replays(tmp_path: Path) ->
     assert fixed.inputs == 1 and not fixed.failures  # ...and passes once the validator is whole
 
 
-@pytest.mark.parametrize("plant,what", [("crash", "crash: the worker died"), ("hang", "hang: no verdict")])
+@pytest.mark.parametrize("plant,what", [("crash", "crash: the worker died"),
+                                        pytest.param("hang", "hang: no verdict", marks=pytest.mark.slow)])
 def test_a_crash_or_a_hang_is_a_failure_with_its_input(tmp_path: Path, plant: str, what: str) -> None:
     cases = [fuzz.Case(b"\x00" * 192, 0, 0x1F, "fine"), fuzz.Case(b"\x42" * 192, 0, 0x1F, "deadly"),
              fuzz.Case(b"\x00" * 100, 0, 0x1F, "fine after")]
@@ -65,6 +68,7 @@ def test_campaigns_are_reproducible() -> None:
     assert [len(bytes.fromhex(c["data"])) for c in a[:193]] == list(range(193))  # every truncation first
 
 
+@pytest.mark.slow  # three CLI campaigns (2400 inputs)
 def test_the_command(tmp_path: Path) -> None:
     proc = run_cli("fuzz", "--inputs", "400", "--seed", "1", "--json", "--out", str(tmp_path / "ok"))
     assert proc.returncode == exit_codes.OK, proc.stderr

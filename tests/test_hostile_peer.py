@@ -118,6 +118,9 @@ def fault_of(call: Any) -> Optional[Fault]:
 # ------------------------------------------------------------ 1: one snapshot
 
 
+# the Python engine's race is the slow tier (test_attach_uses_the_second_snapshot_not_the_live_bytes
+# pins its snapshot fast)
+@pytest.mark.parametrize("eng", ["c", pytest.param("py", marks=pytest.mark.slow)])
 def test_attach_decides_from_the_snapshot_it_validated(eng, tmp_path):
     """A creator that flips ``creator`` between 0 and an invalid 2 while peers
     attach: every attach is either refused (BAD_LOCALITY) or joins as south, and no
@@ -187,6 +190,7 @@ print("held" if held else "free", flush=True)
 """
 
 
+@pytest.mark.slow  # a watcher process racing the creator
 def test_create_holds_its_lock_before_the_magic_is_visible(eng, tmp_path):
     """A watcher that maps the (zero) file first and probes the creator's liveness
     lock the moment the magic appears must find it taken (else an attacher checking
@@ -429,8 +433,12 @@ def _longest(call: Any, n: int) -> float:
 SLACK = 0.1  # the OS's scheduling and timer latency on a loaded 2-core machine (spec 7.5)
 
 
-@pytest.mark.parametrize("attack", ["flip-flags", "hold-pending"])
-@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+# disabled: every wait runs to its deadline (up to 2 s a case), and flip-flags races a
+# full-speed flipper: the slow tier; the fast tier keeps py-enabled-hold-pending
+@pytest.mark.parametrize("attack", [pytest.param("flip-flags", marks=pytest.mark.slow), "hold-pending"])
+@pytest.mark.parametrize("enabled", [pytest.param(True, id="enabled"),
+                                     pytest.param(False, id="disabled", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("eng", [pytest.param("c", marks=pytest.mark.slow), "py"])
 def test_waits_keep_their_deadline_whatever_the_peer_writes(eng, c_peer, tmp_path, attack, enabled):
     cls = engine_class(eng)
     path = tmp_path / "chan"
@@ -490,6 +498,7 @@ def test_the_guard_answers_only_a_truncated_file(code, ours):
 # ------------------------------------------------------------ 10, 11: one file, one mapping
 
 
+@pytest.mark.slow  # 1,024 channels in two processes (test_c_engine.py has a fast one-process variant)
 def test_a_thousand_channels_in_one_file_cost_one_mapping(eng, tmp_path):
     """1,024 channels in one file, created in one process and attached in another:
     at most 2 descriptors (the file's and mmap's copy) and 1 mapping of the file in
@@ -730,6 +739,7 @@ def test_replaced_wake_backends_are_closed(tmp_path, monkeypatch):
     assert len(made) >= 3 and all(b.closed for b in made)
 
 
+@pytest.mark.slow  # benchmark smoke test
 def test_the_hostile_benchmark_runs():
     """A smoke run of benchmarks/hostile.py (tiny counts; speed is not judged here)."""
     script = HERE.parent / "benchmarks" / "hostile.py"

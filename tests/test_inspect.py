@@ -157,7 +157,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert layout.DESC_SIZE == 192
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")
+@pytest.mark.skipif(sys.platform == "win32", reason="not on Windows: FIFOs and /dev/zero are POSIX")
 @pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
 def test_what_is_not_a_regular_file_is_refused_never_waited_on(tmp_path: Path, kind: str) -> None:
     """A FIFO would block a plain open for reading until a writer came; a device or

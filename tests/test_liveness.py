@@ -31,7 +31,9 @@ def _zig() -> List[str]:
     return [sys.executable, "-m", "ziglang", "cc"]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the native check is this machine's layout")
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="Linux only: the Linux layout is checked against this machine's own header "
+                           "(the macOS and BSD layouts against zig's targets)")
 def test_linux_layout_matches_the_native_header(tmp_path: Path) -> None:
     cc = require_tool("cc")
     src = tmp_path / "flock.c"

@@ -20,6 +20,9 @@ from abi import exit_codes, layout
 from abi.verify import matrix, platforms, probe
 from conftest import HEADER_DIR, missing, require_all, run_cli
 
+# the whole platform matrix: minutes of compiles and emulators (the slow tier only)
+pytestmark = pytest.mark.slow
+
 REQUIRED = {  # the list: target -> mode
     "linux-x86_64": "native", "linux-i686": "native", "linux-aarch64": "qemu",
     "linux-armv7hf": "qemu", "linux-ppc64le": "qemu", "linux-s390x": "qemu",

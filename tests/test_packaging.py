@@ -37,6 +37,9 @@ from peer_harness import PeerProc
 from abi.engine.native import LIB_SOURCES
 from conftest import missing, require_tool
 
+# builds the sdist and wheels, installs them into fresh venvs (the slow tier only)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 INSTALLED_HERE = os.environ.get("SHM_SIGNAL_TEST_INSTALLED") == "1"
@@ -325,7 +328,7 @@ def test_sdist_without_a_compiler(maybe_dist: Optional[Dist], tmp_path_factory: 
     if maybe_dist is None:
         pytest.skip("builds its own wheel from the sdist")
     if sys.platform == "win32":
-        pytest.skip("$CC does not hide MSVC from CMake's Visual Studio generator")
+        pytest.skip("Windows: $CC does not hide MSVC from CMake's Visual Studio generator")
     out = tmp_path_factory.mktemp("nocc")
     env = {**os.environ, "CC": str(out / "no-such-cc")}  # CMake's check_language(C) fails
     env.pop("SHM_SIGNAL_LIB", None)

@@ -24,7 +24,8 @@ def test_missing_library_is_an_err_line_not_a_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("victim", ["py", "c"])
+# "c" builds a peer of its own (the C guard is also in test_hostile_peer.py's fast tier)
+@pytest.mark.parametrize("victim", ["py", pytest.param("c", marks=pytest.mark.slow)])
 def test_a_peer_that_shrinks_the_file_does_not_kill_the_other_side(tmp_path, victim):
     """A hostile peer truncates the shared file: every access past the new end would
     raise SIGBUS.  The guard keeps the victim alive (the access reads zeros); from

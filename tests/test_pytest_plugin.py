@@ -76,6 +76,7 @@ def test_reference_peer_passes_as_tests(tmp_path: Path) -> None:
     assert re.search(rf"\b{n} passed\b", proc.stdout)
 
 
+@pytest.mark.slow  # a pytester run of the semantics cases against a broken peer
 @pytest.mark.skipif(not LINUX, reason="the broken peers are driven on Linux (tests/test_check_peer.py)")
 def test_broken_peer_fails_the_named_test(tmp_path: Path) -> None:
     peer = f"{sys.executable} {BROKEN} --break never_clears_pending"
@@ -92,6 +93,7 @@ def test_broken_peer_fails_the_named_test(tmp_path: Path) -> None:
     assert "first differing byte: offset 65, field irq[0].pending, expected 0x00, actual 0x01" in proc.stdout
 
 
+@pytest.mark.slow  # a 500-input fuzz case in a pytester run
 def test_fuzz_option_adds_the_fuzz_case(tmp_path: Path) -> None:
     peer = f"{sys.executable} {BROKEN} --break desc_size_any"
     corpus = tmp_path / "corpus.json"
@@ -102,6 +104,7 @@ def test_fuzz_option_adds_the_fuzz_case(tmp_path: Path) -> None:
     assert "reference: err 4 BAD_SIZE (desc_size)" in proc.stdout and corpus.exists()
 
 
+@pytest.mark.slow  # a pytester run that collects nothing
 def test_no_option_no_items(tmp_path: Path) -> None:
     proc, root = _pytest(tmp_path, EXPLICIT)
     assert _counts(root)["tests"] == 0
@@ -115,6 +118,7 @@ def test_pyproject_declares_the_entry_point() -> None:
     assert re.search(r'^shm_signal\s*=\s*"abi\.pytest_plugin"', section[1], re.M)
 
 
+@pytest.mark.slow  # a pytester run (the static entry-point check is fast)
 def test_loaded_through_an_entry_point(tmp_path: Path) -> None:
     """pytest finds the plugin through a pytest11 entry point alone (no -p): a
     distribution's metadata declaring it, as pyproject.toml does, on the path."""

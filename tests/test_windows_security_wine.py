@@ -50,6 +50,9 @@ from test_windows_wine import WINDOWS_FEATURES, Wine
 from abi import descriptor, layout
 from conftest import require_tool
 
+# mingw squatters and peers under wine (the slow tier only)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 # the wine fixtures (prefix, the C peer built with mingw) of tests/test_windows_wine.py
 wine_env = test_windows_wine.wine_env

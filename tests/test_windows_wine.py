@@ -17,6 +17,9 @@ from peer_harness import PeerProc, build_c_peer, record
 
 from conftest import missing, require_tool
 
+# Windows peers built with mingw and run under wine (the slow tier only)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 WINDOWS_FEATURES = 0xE  # WAKE_NAMED_EVENT | LIVENESS_LOCK | NOTIFY_COUNT
 STRESS_INJECTS = 1_000_000

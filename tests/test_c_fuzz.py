@@ -21,7 +21,8 @@ import pytest
 
 from conftest import HEADER_DIR, missing, require_tool
 
-pytestmark = pytest.mark.slow  # clang builds and a bounded libFuzzer campaign
+# clang builds and a bounded libFuzzer campaign
+pytestmark = pytest.mark.slow
 
 ROOT = HEADER_DIR.parent.parent
 FUZZ_DIR = HEADER_DIR / "fuzz"

@@ -115,7 +115,7 @@ def test_pyproject_declares_the_entry_point() -> None:
     text = (ROOT / "pyproject.toml").read_text()
     section = text.split("[project.entry-points.pytest11]", 1)
     assert len(section) == 2, "no [project.entry-points.pytest11] in pyproject.toml"
-    assert re.search(r'^shm_signal\s*=\s*"abi\.pytest_plugin"', section[1], re.M)
+    assert re.search(r'^shm_signal\s*=\s*"abi\.conformance\.pytest_plugin"', section[1], re.M)
 
 
 @pytest.mark.slow  # a pytester run (the static entry-point check is fast)

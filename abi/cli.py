@@ -166,6 +166,15 @@ def cmd_check_peer(args: argparse.Namespace) -> int:
         argv = argv[1:]
     if args.peer:
         argv = shlex.split(args.peer) + argv
+    if args.requirements:
+        from abi.conformance import requirements
+
+        table = requirements.load()
+        if args.json:
+            print(json.dumps(table.rows(), indent=1))
+        else:
+            print(requirements.render(table))
+        return exit_codes.OK
     if args.list:
         listed = check_peer.Options(fuzz=args.fuzz, fuzz_replay=args.fuzz_replay)
         for name in check_peer.case_names(args.engine or ("py", "c"), listed):
@@ -289,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where --fuzz saves the inputs the peer disagrees on")
     p.add_argument("--fuzz-replay", metavar="FILE", help="hand the peer the inputs of a saved corpus instead")
     p.add_argument("--list", action="store_true", help="list the case names and exit")
+    p.add_argument("--requirements", action="store_true",
+                   help="print the spec's requirement IDs with the cases that check each (or why none can) "
+                        "and exit; with --json, as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="say why cases were skipped")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("peer_argv", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS...")

@@ -102,6 +102,9 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "wrong_fault_order": "refused with err 13 BAD_INSTANCE_ID, expected err 8 RESERVED_NONZERO",
     "no_liveness_lock": "a second attacher took the peer's locality",
     "close_without_dirty": "dirty/pending/notify_count are 0/0/0, expected 1/0/0",
+    "close_without_wake": "the peer's close did not notify it",
+    "creates_0644": "with mode 0644, expected 0600",
+    "fixed_instance_id": "two creations wrote the same instance_id",
     "wrong_locality": "the peer attached as locality 0, expected 1",
     "late_dirty": "lost wake-up: 1 s after the peer's inject",
     "hangs": "the peer hung: no reply within 1 s",
@@ -245,7 +248,7 @@ def _validate_junit(root: ET.Element) -> None:
         for c in cases:
             assert c.get("classname") == suite.get("name") and c.get("name")
             assert float(c.get("time", "x")) >= 0
-            assert {ch.tag for ch in c} <= {"failure", "skipped", "system-out"}
+            assert {ch.tag for ch in c} <= {"failure", "skipped", "system-out", "properties"}
             fail = c.find("failure")
             if fail is not None:
                 assert fail.get("message") is not None and fail.get("type")

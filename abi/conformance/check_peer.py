@@ -38,7 +38,10 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from abi.conformance import cases  # noqa: F401  (registers the cases in CASES)
+from abi.conformance import (
+    cases,  # noqa: F401  (registers the cases in CASES)
+    requirements,
+)
 from abi.conformance.harness import (
     CASES,
     Case,
@@ -65,6 +68,7 @@ class Suite:
     def __init__(self, argv: Sequence[str], opts: Optional[Options] = None) -> None:
         self.argv = list(argv)
         self.opts = opts or Options()
+        self.requirements = requirements.load()
         self._peer: Optional[PeerProcess] = None
         self.peer_features = 0
         self.hello = ""
@@ -158,6 +162,7 @@ class Suite:
                     self.unusable = res.message
             else:
                 self._failed_starts = 0
+        res.requirements = self.requirements.for_case(c.name)
         self._progress(res)
         return res
 

@@ -60,11 +60,12 @@ class CaseResult:
     diff: Optional[ByteDiff] = None
     transcript: List[str] = field(default_factory=list)
     stderr: str = ""
+    requirements: List[str] = field(default_factory=list)  # the spec's IDs the case checks
 
     def to_json(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {"name": self.name, "group": self.group, "doc": self.doc,
                                "status": self.status, "seconds": round(self.seconds, 4),
-                               "message": self.message}
+                               "message": self.message, "requirements": self.requirements}
         if self.diff is not None:
             out["diff"] = {"offset": self.diff.offset, "field": self.diff.field,
                            "expected": self.diff.expected, "actual": self.diff.actual,

@@ -39,6 +39,8 @@ def render_text(res: SuiteResult, *, verbose: bool = False) -> str:
         if c.status == "skipped" and verbose:
             lines.append(f"      skipped: {c.message}")
         if c.status == "failed":
+            if c.requirements:
+                lines.append(f"      requirements: {' '.join(c.requirements)} (docs/spec.md)")
             lines.extend(failure_lines(c))
     lines.append("")
     lines.append(f"{res.count('passed')} passed, {res.count('failed')} failed, "
@@ -88,6 +90,10 @@ def junit_tree(res: SuiteResult) -> ET.ElementTree:
         for c in cases:
             tc = ET.SubElement(suite, "testcase", classname=f"shm_signal.{group}", name=c.name,
                                time=f"{c.seconds:.3f}")
+            if c.requirements:
+                tc_props = ET.SubElement(tc, "properties")
+                for rid in c.requirements:
+                    ET.SubElement(tc_props, "property", name="requirement", value=rid)
             if c.status == "failed":
                 fail = ET.SubElement(tc, "failure", message=_x(c.message[:1000]), type="ConformanceFailure")
                 fail.text = _x("\n".join(failure_lines(c)))

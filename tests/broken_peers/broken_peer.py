@@ -45,6 +45,11 @@ BREAKS: Dict[str, tuple] = {
                          "attaches without holding its liveness lock"),
     "close_without_dirty": ("semantics.close_by_peer",
                             "closes without setting the remote's dirty"),
+    "close_without_wake": ("semantics.close_wakes_disabled_owner",
+                           "its close stores closed and dirty but wakes nobody"),
+    "creates_0644": ("handshake.create_mode_and_random_id", "creates the file with mode 0644"),
+    "fixed_instance_id": ("handshake.create_mode_and_random_id",
+                          "writes the same instance_id on every create"),
     "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
                        "attaches as the creator's locality instead of the free one"),
     "late_dirty": ("stress.peer_injects",
@@ -58,6 +63,17 @@ BREAKS: Dict[str, tuple] = {
     "reserved_first": ("fuzz.validator",
                        "checks the reserved bytes before everything else (spec 6.4 puts them 8th)"),
     "desc_size_any": ("fuzz.validator", "accepts a desc_size that is not a multiple of 64"),
+}
+
+# mistake -> the requirement of docs/spec.md it breaks (abi/conformance/requirements.json);
+# the case that catches it must be one that the table links to that requirement
+BREAKS_REQUIREMENT: Dict[str, str] = {
+    "byte_order": "R2-1", "reserved_garbage": "R4-1", "ignores_pending": "R7.1-1",
+    "never_clears_pending": "R7.2-1", "accepts_bad_magic": "R6.4-1", "ignores_reserved": "R4-2",
+    "wrong_fault_order": "R6.4-1", "no_liveness_lock": "R9-2", "close_without_dirty": "R9-1",
+    "close_without_wake": "R9-1", "creates_0644": "R6.1-2", "fixed_instance_id": "R6.1-5",
+    "wrong_locality": "R6.3-1", "late_dirty": "R7.1-1", "hangs": "R13-3", "dies": "R13-3",
+    "garbage_reply": "R13-3", "reserved_first": "R6.4-1", "desc_size_any": "R6.4-1",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -103,6 +119,10 @@ class BrokenPeer(Peer):
             _patch(self.path, self.offset, bytes(raw))
         elif self.mistake == "reserved_garbage":
             _patch(self.path, self.offset + 56, b"\xa5" * 8)
+        elif self.mistake == "creates_0644":
+            os.chmod(self.path, 0o644)
+        elif self.mistake == "fixed_instance_id":
+            _patch(self.path, self.offset + layout.ShmSignalDesc.instance_id.offset, b"\x42" * 16)
         return out
 
     def cmd_attach(self, args: List[str]) -> str:
@@ -200,6 +220,8 @@ class BrokenPeer(Peer):
         return super().cmd_wait(args)
 
     def cmd_close(self, args: List[str]) -> str:
+        if self.mistake == "close_without_wake" and self.ch is not None and self.ch._backend is not None:
+            self.ch._backend.wake = lambda locality: None  # type: ignore[method-assign]
         if self.mistake != "close_without_dirty" or self.ch is None:
             return super().cmd_close(args)
         ch = self.ch

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from abi import layout
 from abi.conformance.harness import (
@@ -66,3 +67,29 @@ def _create_at_offset(ctx: Context) -> None:
         raise CaseFailure("an inject into the enabled peer sent no notification")
     ctx.ok("wait 2", ready=1)
     ctx.ok("wakeup", calls=1, more=0)
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+@case("handshake", "create_mode_and_random_id", "A file the peer creates has mode 0600 less the umask "
+                                                "it inherited (6.1 step 1; POSIX), and two creations "
+                                                "write different non-zero instance_ids (6.1 step 6).")
+def _create_mode_and_random_id(ctx: Context) -> None:
+    ids = []
+    for name in ("one", "two"):
+        p = ctx.tmp / name
+        ctx.ok(f"create {p} 0", locality=0)
+        if os.name == "posix":
+            mode, want = stat.S_IMODE(p.stat().st_mode), 0o600 & ~_umask()
+            if mode != want:
+                raise CaseFailure(f"the peer created {p.name} with mode 0{mode:o}, expected 0{want:o} "
+                                  "(0600 less the umask; 6.1 step 1: nobody else may open the mapping)")
+        ids.append(bytes(validate(bytearray(ctx.file_desc(p)), 0, layout.DESC_SIZE).instance_id))
+        ctx.ok("close")
+    if ids[0] == ids[1]:
+        raise CaseFailure(f"two creations wrote the same instance_id {ids[0].hex()}: it must come "
+                          "from the OS's random source (6.1 step 6), or wake-up objects collide")

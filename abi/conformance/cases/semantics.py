@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any, Dict
 
 from abi import layout
 from abi.conformance.cases.common import pair, peer_locality
@@ -164,3 +166,43 @@ def _close_by_ref(ctx: Context) -> None:
         raise CaseFailure(f"the parked peer took {took:.1f} s to notice the close (the close wakes "
                           "unconditionally, section 9)")
     ctx.ok("hello")
+
+
+@case("semantics", "close_wakes_disabled_owner", "The peer's close wakes a reference owner that is "
+                                                 "disabled and parked (its liveness re-check 30 s "
+                                                 "away): within 1.5 s its wait ends, ready or with "
+                                                 "PEER_CLOSED (9: the close notifies unconditionally).")
+def _close_wakes_disabled(ctx: Context) -> None:
+    ch = pair(ctx, peer_creates=False)
+    ch.liveness_interval = 30.0
+    outcome: Dict[str, Any] = {}
+
+    def park() -> None:
+        t0 = time.monotonic()
+        try:
+            outcome["ready"] = ch.wait(5.0)
+        except ShmSignalFault as exc:
+            outcome["fault"] = exc.code
+        outcome["seconds"] = time.monotonic() - t0
+
+    waiter = threading.Thread(target=park, daemon=True)
+    parks = ch.stats["parks"]
+    waiter.start()
+    ctx.track(waiter, ch)
+    deadline = time.monotonic() + 2.0
+    while ch.stats["parks"] == parks and waiter.is_alive():
+        if time.monotonic() > deadline:
+            raise CaseFailure("the reference owner did not park (harness)")
+        time.sleep(0.001)
+    # No race left: the owner read its wait word before counting the park, so a close
+    # from here on either changes the word before the kernel wait (which then returns
+    # at once) or wakes the kernel wait.
+    ctx.ok("close")
+    waiter.join(6.0)
+    seconds = outcome.get("seconds", 6.0)
+    if seconds > 1.5:
+        raise CaseFailure(f"the parked, disabled owner woke only after {seconds:.1f} s: the peer's close "
+                          "did not notify it (9: state closed, dirty, then an unconditional wake-up, "
+                          "whatever enabled and pending say)")
+    if outcome.get("fault") not in (None, Fault.PEER_CLOSED):
+        raise CaseFailure(f"the woken owner reported {outcome['fault']!r}, expected PEER_CLOSED or ready")

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from abi import layout  # noqa: E402
-from abi.conformance.peer import Peer, serve  # noqa: E402
+from abi.conformance.peer import USAGE, Peer, PeerError, serve  # noqa: E402
 from abi.faults import Fault, ShmSignalFault  # noqa: E402
 
 # mistake -> (the check-peer case that must catch it, what the mistake is)
@@ -48,6 +48,22 @@ BREAKS: Dict[str, tuple] = {
     "close_without_wake": ("semantics.close_wakes_disabled_owner",
                            "its close stores closed and dirty but wakes nobody"),
     "creates_0644": ("handshake.create_mode_and_random_id", "creates the file with mode 0644"),
+    "ignores_offset": ("handshake.create_at_offset", "creates every descriptor at offset 0"),
+    "ignores_required": ("fault.unsupported_required",
+                         "attaches although a required feature is one it does not implement"),
+    "ignores_busy": ("fault.locality_busy", "attaches to a record a live peer holds"),
+    "unbounded_wakeup": ("semantics.wakeup_budget_against_a_flood",
+                         "its wakeup ignores the budget it is given"),
+    "enable_without_wakeup": ("semantics.masking",
+                              "enable stores enabled but does not run the wakeup for work already there"),
+    "disable_ignored": ("semantics.masking", "answers disable but stays enabled"),
+    "no_waiting_flag": ("waiter.peer_parks",
+                        "parks without setting its waiting flag (pad0) under WAITER_FLAG"),
+    "wakes_wrong_word": ("stress.peer_injects", "inject wakes its own wait word instead of the owner's"),
+    "no_reattach": ("vector.reattach_after_close.peer_south_attacher",
+                    "refuses to attach as a locality whose record is closed"),
+    "shrinks_file": ("handshake.create_at_offset", "truncates the file to the end of its descriptor"),
+    "single_use": ("protocol.one_channel", "answers USAGE to create and attach after a close"),
     "fixed_instance_id": ("handshake.create_mode_and_random_id",
                           "writes the same instance_id on every create"),
     "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
@@ -74,6 +90,10 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "close_without_wake": "R9-1", "creates_0644": "R6.1-2", "fixed_instance_id": "R6.1-5",
     "wrong_locality": "R6.3-1", "late_dirty": "R7.1-1", "hangs": "R13-3", "dies": "R13-3",
     "garbage_reply": "R13-3", "reserved_first": "R6.4-1", "desc_size_any": "R6.4-1",
+    "ignores_offset": "R5-1", "ignores_required": "R6.2-1", "ignores_busy": "R6.3-2",
+    "unbounded_wakeup": "R7.2-2", "enable_without_wakeup": "R7.3-1", "disable_ignored": "R7.4-1",
+    "no_waiting_flag": "R7.5-2", "wakes_wrong_word": "R8.1-1", "no_reattach": "R9-7",
+    "shrinks_file": "R9-8", "single_use": "R13-2",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -95,6 +115,7 @@ class BrokenPeer(Peer):
         self.mistake = mistake
         self.path = ""
         self.offset = 0
+        self.closed_once = False
         if mistake == "desc_size_any":
             from abi import descriptor
 
@@ -108,9 +129,18 @@ class BrokenPeer(Peer):
 
             descriptor.check_snapshot = rounding
 
+    def _single_use(self) -> None:
+        if self.mistake == "single_use" and self.closed_once:
+            raise PeerError(USAGE, "this peer holds one channel in its life")
+
     def cmd_create(self, args: List[str]) -> str:
+        self._single_use()
+        if self.mistake == "ignores_offset":
+            args = [a for a in args if not a.startswith("offset=")]
         out = super().cmd_create(args)
         self.path, self.offset = args[0], self.ch.offset
+        if self.mistake == "shrinks_file":
+            os.truncate(self.path, self.offset + layout.DESC_SIZE)
         if self.mistake == "byte_order":
             raw = bytearray(self.ch.descriptor_bytes())
             for leaf in layout.leaves(layout.ShmSignalDesc):
@@ -126,8 +156,17 @@ class BrokenPeer(Peer):
         return out
 
     def cmd_attach(self, args: List[str]) -> str:
+        self._single_use()
         if args:
             self.path = args[0]
+        if self.mistake == "ignores_required":
+            args = [a for a in args if not a.startswith("features=")] + [f"features=0x{2**64 - 1:x}"]
+        if self.mistake == "no_reattach" and args:
+            raw = Path(args[0]).read_bytes()
+            states = [struct.unpack_from("<I", raw, layout.IRQ_OFFSET + layout.IRQ_SIZE * loc + 4)[0]
+                      for loc in (0, 1)]
+            if len(raw) >= layout.DESC_SIZE and layout.STATE_CLOSED in states:
+                raise ShmSignalFault(Fault.LOCALITY_BUSY, "will not take over a closed record")
         if self.mistake == "reserved_first" and args:
             offset = int(dict(a.split("=", 1) for a in args[1:] if "=" in a).get("offset", "0"), 0)
             with open(args[0], "rb") as f:
@@ -140,7 +179,8 @@ class BrokenPeer(Peer):
         try:
             out = super().cmd_attach(args)
         except ShmSignalFault as exc:
-            accept = {"accepts_bad_magic": (Fault.BAD_MAGIC,), "ignores_reserved": (Fault.RESERVED_NONZERO,)}
+            accept = {"accepts_bad_magic": (Fault.BAD_MAGIC,), "ignores_reserved": (Fault.RESERVED_NONZERO,),
+                      "ignores_busy": (Fault.LOCALITY_BUSY,)}
             if exc.code in accept.get(self.mistake, ()):
                 return "locality=1 features=0x0"  # "attached" without looking further
             if self.mistake == "wrong_fault_order" and exc.code == Fault.RESERVED_NONZERO:
@@ -180,6 +220,14 @@ class BrokenPeer(Peer):
         return f"notified={notified}"
 
     def cmd_inject(self, args: List[str]) -> str:
+        if self.mistake == "wakes_wrong_word":
+            ch = self._need()
+            _ = ch.features  # a creator's backend for the negotiated set, before patching it
+            backend = ch._backend
+            if backend is not None and not getattr(backend, "patched", False):
+                real = backend.wake
+                backend.wake = lambda locality: real(1 - locality)  # type: ignore[method-assign]
+                backend.patched = True  # type: ignore[attr-defined]
         if self.mistake == "late_dirty":
             return self._late_dirty_inject(args)
         if self.mistake != "ignores_pending":
@@ -203,23 +251,47 @@ class BrokenPeer(Peer):
     def cmd_wakeup(self, args: List[str]) -> str:
         if self.mistake == "garbage_reply":
             return "\x01<not-a-reply & \"quoted\"> ]]>"
+        if self.mistake == "unbounded_wakeup":
+            ch = self._need()
+            calls = ch.wakeup(2**31)
+            return f"calls={calls} more={int(bool(ch.more_work))}"
         out = super().cmd_wakeup(args)
         if self.mistake == "never_clears_pending":
             ch = self._need()
             ch.buffer[self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.locality + 1] = 1
         return out
 
+    def cmd_enable(self, args: List[str]) -> str:
+        if self.mistake != "enable_without_wakeup":
+            return super().cmd_enable(args)
+        ch = self._need()
+        ch.buffer[self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.locality] = 1  # enabled, no wakeup
+        return "calls=0"
+
     def cmd_disable(self, args: List[str]) -> str:
         if self.mistake == "hangs":
             time.sleep(3600)
+        if self.mistake == "disable_ignored":
+            return ""
         return super().cmd_disable(args)
+
+    def _no_waiting_flag(self) -> None:
+        if self.mistake == "no_waiting_flag" and self.ch is not None:
+            _ = self.ch.features
+            self.ch._waiter_flag = False  # parks without announcing it (pad0 stays 0)
 
     def cmd_wait(self, args: List[str]) -> str:
         if self.mistake == "dies":
             os._exit(3)
+        self._no_waiting_flag()
         return super().cmd_wait(args)
 
+    def cmd_serve(self, args: List[str]) -> str:
+        self._no_waiting_flag()
+        return super().cmd_serve(args)
+
     def cmd_close(self, args: List[str]) -> str:
+        self.closed_once = self.closed_once or self.ch is not None
         if self.mistake == "close_without_wake" and self.ch is not None and self.ch._backend is not None:
             self.ch._backend.wake = lambda locality: None  # type: ignore[method-assign]
         if self.mistake != "close_without_dirty" or self.ch is None:

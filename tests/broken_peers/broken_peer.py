@@ -64,6 +64,13 @@ BREAKS: Dict[str, tuple] = {
                     "refuses to attach as a locality whose record is closed"),
     "shrinks_file": ("handshake.create_at_offset", "truncates the file to the end of its descriptor"),
     "single_use": ("protocol.one_channel", "answers USAGE to create and attach after a close"),
+    "follows_links": ("handshake.no_links_followed", "resolves a symbolic link and uses the file it names"),
+    "clobbers_foreign_bytes": ("handshake.exist_ok_spares_foreign_bytes",
+                               "with exist_ok, zeroes what is not a descriptor and creates over it"),
+    "trusts_accepted": ("handshake.creator_checks_accepted",
+                        "takes features_accepted as the attacher wrote it, unchecked"),
+    "writes_past_192": ("handshake.bytes_past_192_untouched",
+                        "writes into the bytes past 192 of a larger descriptor"),
     "fixed_instance_id": ("handshake.create_mode_and_random_id",
                           "writes the same instance_id on every create"),
     "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
@@ -93,7 +100,8 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "ignores_offset": "R5-1", "ignores_required": "R6.2-1", "ignores_busy": "R6.3-2",
     "unbounded_wakeup": "R7.2-2", "enable_without_wakeup": "R7.3-1", "disable_ignored": "R7.4-1",
     "no_waiting_flag": "R7.5-2", "wakes_wrong_word": "R8.1-1", "no_reattach": "R9-7",
-    "shrinks_file": "R9-8", "single_use": "R13-2",
+    "shrinks_file": "R9-8", "single_use": "R13-2", "follows_links": "R6.1-1",
+    "clobbers_foreign_bytes": "R6.1-4", "trusts_accepted": "R6.2-3", "writes_past_192": "R4-3",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -133,8 +141,18 @@ class BrokenPeer(Peer):
         if self.mistake == "single_use" and self.closed_once:
             raise PeerError(USAGE, "this peer holds one channel in its life")
 
+    def _resolve(self, args: List[str]) -> List[str]:
+        if self.mistake == "follows_links" and args:
+            return [os.path.realpath(args[0]), *args[1:]]
+        return args
+
     def cmd_create(self, args: List[str]) -> str:
         self._single_use()
+        args = self._resolve(args)
+        magic = layout.MAGIC.to_bytes(4, "little")
+        if self.mistake == "clobbers_foreign_bytes" and "exist_ok=1" in args and os.path.exists(args[0]) \
+                and Path(args[0]).read_bytes()[:4] != magic:
+            _patch(args[0], 0, bytes(layout.DESC_SIZE))  # "not a descriptor: mine now"
         if self.mistake == "ignores_offset":
             args = [a for a in args if not a.startswith("offset=")]
         out = super().cmd_create(args)
@@ -157,6 +175,7 @@ class BrokenPeer(Peer):
 
     def cmd_attach(self, args: List[str]) -> str:
         self._single_use()
+        args = self._resolve(args)
         if args:
             self.path = args[0]
         if self.mistake == "ignores_required":
@@ -187,6 +206,10 @@ class BrokenPeer(Peer):
                 raise ShmSignalFault(Fault.BAD_INSTANCE_ID, "checked instance_id first") from None
             raise
         self.offset = self.ch.offset
+        if self.mistake == "writes_past_192":
+            raw = Path(self.path).read_bytes()
+            if int.from_bytes(raw[8:12], "little") > layout.DESC_SIZE:
+                _patch(self.path, self.offset + layout.DESC_SIZE + 8, b"\xee")
         if self.mistake == "no_liveness_lock":
             self.ch._file.unlock(self.ch._lock_byte)
         if self.mistake == "wrong_locality":
@@ -274,6 +297,13 @@ class BrokenPeer(Peer):
         if self.mistake == "disable_ignored":
             return ""
         return super().cmd_disable(args)
+
+    def cmd_features(self, args: List[str]) -> str:
+        if self.mistake != "trusts_accepted":
+            return super().cmd_features(args)
+        raw = Path(self.path).read_bytes()
+        at = self.offset + layout.ShmSignalDesc.features_accepted.offset
+        return f"features=0x{int.from_bytes(raw[at:at + 8], 'little'):x}"
 
     def _no_waiting_flag(self) -> None:
         if self.mistake == "no_waiting_flag" and self.ch is not None:

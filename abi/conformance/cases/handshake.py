@@ -9,11 +9,12 @@ import stat
 from abi import layout
 from abi.conformance.harness import (
     CaseFailure,
+    CaseSkipped,
     Context,
     case,
 )
 from abi.descriptor import initialize, validate
-from abi.faults import ShmSignalFault
+from abi.faults import Fault, ShmSignalFault
 
 
 @case("handshake", "create_validates", "A descriptor the peer creates with its own random instance_id "
@@ -93,3 +94,94 @@ def _create_mode_and_random_id(ctx: Context) -> None:
     if ids[0] == ids[1]:
         raise CaseFailure(f"two creations wrote the same instance_id {ids[0].hex()}: it must come "
                           "from the OS's random source (6.1 step 6), or wake-up objects collide")
+
+
+@case("handshake", "no_links_followed", "create (with and without exist_ok) at a dangling symbolic "
+                                        "link creates nothing where it points, attach through a link "
+                                        "to a valid descriptor is refused, and attach to a FIFO is "
+                                        "answered, refused, without hanging (6.1 step 1, 6.3 step 1).")
+def _no_links_followed(ctx: Context) -> None:
+    if os.name != "posix":
+        raise CaseSkipped("symbolic links and FIFOs as POSIX has them")
+    target, link = ctx.tmp / "elsewhere", ctx.tmp / "link"
+    link.symlink_to(target)
+    for line in (f"create {link} 0", f"create {link} 0 exist_ok=1"):
+        r = ctx.raw(line)
+        if r.ok or target.exists():
+            raise CaseFailure(f"'{line}' with {link.name} a link to a missing file: the peer replied "
+                              f"{r.raw!r} and {'created' if target.exists() else 'did not create'} "
+                              "the file it points to (a link must be refused, never followed)")
+    real = ctx.tmp / "chan"
+    ctx.ref_create(real, 0)
+    before = real.read_bytes()
+    link.unlink()
+    link.symlink_to(real)
+    r = ctx.raw(f"attach {link}")
+    if r.ok:
+        raise CaseFailure(f"the peer attached through a symbolic link: {r.raw!r} (6.3 step 1)")
+    if real.read_bytes() != before:
+        raise CaseFailure("a refused attach through a link wrote to the file it points to")
+    fifo = ctx.tmp / "fifo"
+    os.mkfifo(fifo)
+    r = ctx.raw(f"attach {fifo}")
+    if r.ok:
+        raise CaseFailure(f"the peer attached to a FIFO: {r.raw!r} (not a regular file)")
+
+
+@case("handshake", "exist_ok_spares_foreign_bytes", "create exist_ok=1 over a file that holds no "
+                                                    "descriptor is refused with BAD_MAGIC and writes "
+                                                    "nothing; over zeros it creates (6.1 step 3).")
+def _exist_ok_spares(ctx: Context) -> None:
+    p = ctx.tmp / "data"
+    data = bytes(range(256)) * 16
+    p.write_bytes(data)
+    ctx.err(f"create {p} 0 exist_ok=1", int(Fault.BAD_MAGIC))
+    if p.read_bytes() != data:
+        raise CaseFailure("the refused create wrote into the file (6.1 step 3: foreign bytes are "
+                          "refused untouched)")
+    zeros = ctx.tmp / "zeros"
+    zeros.write_bytes(bytes(1024))
+    ctx.ok(f"create {zeros} 0 exist_ok=1", locality=0)
+    ctx.ok("close")
+
+
+@case("handshake", "creator_checks_accepted", "After the reference attaches, its features_accepted "
+                                              "is overwritten with a bit the peer never offered: the "
+                                              "peer's 'features' answers err 11 BAD_FEATURES "
+                                              "(6.2: the creator checks what it loads).")
+def _creator_checks_accepted(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    ctx.ok(f"create {p} 0", locality=0)
+    ctx.ref_attach(p)
+    at = layout.ShmSignalDesc.features_accepted.offset
+    raw = bytearray(p.read_bytes())
+    accepted = int.from_bytes(raw[at:at + 8], "little") | (1 << 40)  # never offered: unassigned
+    with open(p, "r+b") as f:
+        f.seek(at)
+        f.write(accepted.to_bytes(8, "little"))
+    ctx.err("features", int(Fault.BAD_FEATURES))
+
+
+@case("handshake", "bytes_past_192_untouched", "A descriptor with desc_size 256 and a pattern in "
+                                               "bytes 192-255: the peer attaches, injects and "
+                                               "closes, and those bytes are as they were (4: a v1 "
+                                               "peer neither reads meaning into nor writes them).")
+def _bytes_past_192(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    ch = ctx.ref_create(p, 0, size=512)
+    pattern = bytes((0x5A ^ i) for i in range(64))
+    with open(p, "r+b") as f:
+        f.seek(layout.ShmSignalDesc.desc_size.offset)
+        f.write((256).to_bytes(4, "little"))
+        f.seek(layout.DESC_SIZE)
+        f.write(pattern)
+    ctx.ok(f"attach {p}", locality=1)
+    ch.enable()
+    ctx.ok("inject")
+    ctx.ok("close")
+    tail = p.read_bytes()[layout.DESC_SIZE:layout.DESC_SIZE + 64]
+    if tail != pattern:
+        at = next(i for i in range(64) if tail[i] != pattern[i])
+        raise CaseFailure(f"byte {layout.DESC_SIZE + at} past the v1 descriptor changed from "
+                          f"0x{pattern[at]:02x} to 0x{tail[at]:02x}: bytes 192 up to desc_size "
+                          "belong to later features (section 4)")

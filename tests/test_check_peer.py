@@ -120,6 +120,8 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "clobbers_foreign_bytes": "should be refused with err 1 BAD_MAGIC",
     "trusts_accepted": "should be refused with err 11 BAD_FEATURES",
     "writes_past_192": "byte 200 past the v1 descriptor changed",
+    "wait_overruns": "a wait returns within its timeout",
+    "creates_over_live": "should be refused with err 14 LOCALITY_BUSY",
     "wrong_locality": "the peer attached as locality 0, expected 1",
     "late_dirty": "lost wake-up: 1 s after the peer's inject",
     "hangs": "the peer hung: no reply within 1 s",

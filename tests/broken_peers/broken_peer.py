@@ -71,6 +71,9 @@ BREAKS: Dict[str, tuple] = {
                         "takes features_accepted as the attacher wrote it, unchecked"),
     "writes_past_192": ("handshake.bytes_past_192_untouched",
                         "writes into the bytes past 192 of a larger descriptor"),
+    "wait_overruns": ("semantics.wait", "a wait that times out returns 1.5 s late"),
+    "creates_over_live": ("handshake.create_refuses_a_live_descriptor",
+                          "with exist_ok, writes a descriptor over one whose creator is alive"),
     "fixed_instance_id": ("handshake.create_mode_and_random_id",
                           "writes the same instance_id on every create"),
     "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
@@ -102,6 +105,7 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "no_waiting_flag": "R7.5-2", "wakes_wrong_word": "R8.1-1", "no_reattach": "R9-7",
     "shrinks_file": "R9-8", "single_use": "R13-2", "follows_links": "R6.1-1",
     "clobbers_foreign_bytes": "R6.1-4", "trusts_accepted": "R6.2-3", "writes_past_192": "R4-3",
+    "wait_overruns": "R7.5-1", "creates_over_live": "R6.1-3",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -149,6 +153,18 @@ class BrokenPeer(Peer):
     def cmd_create(self, args: List[str]) -> str:
         self._single_use()
         args = self._resolve(args)
+        if self.mistake == "creates_over_live" and "exist_ok=1" in args:
+            try:
+                return super().cmd_create(args)
+            except ShmSignalFault as exc:
+                if exc.code != Fault.LOCALITY_BUSY:
+                    raise
+                from abi.descriptor import initialize
+
+                raw = bytearray(Path(args[0]).read_bytes())
+                initialize(raw, 0, int(args[1]), 0, 0, os.urandom(16), os.getpid())
+                _patch(args[0], 0, bytes(raw[:layout.DESC_SIZE]))
+                return f"locality={int(args[1])}"  # "created", without the channel
         magic = layout.MAGIC.to_bytes(4, "little")
         if self.mistake == "clobbers_foreign_bytes" and "exist_ok=1" in args and os.path.exists(args[0]) \
                 and Path(args[0]).read_bytes()[:4] != magic:
@@ -314,7 +330,10 @@ class BrokenPeer(Peer):
         if self.mistake == "dies":
             os._exit(3)
         self._no_waiting_flag()
-        return super().cmd_wait(args)
+        out = super().cmd_wait(args)
+        if self.mistake == "wait_overruns" and out == "ready=0":
+            time.sleep(1.5)
+        return out
 
     def cmd_serve(self, args: List[str]) -> str:
         self._no_waiting_flag()

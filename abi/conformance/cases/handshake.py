@@ -185,3 +185,17 @@ def _bytes_past_192(ctx: Context) -> None:
         raise CaseFailure(f"byte {layout.DESC_SIZE + at} past the v1 descriptor changed from "
                           f"0x{pattern[at]:02x} to 0x{tail[at]:02x}: bytes 192 up to desc_size "
                           "belong to later features (section 4)")
+
+
+@case("handshake", "create_refuses_a_live_descriptor", "create exist_ok=1 over the descriptor of a live "
+                                                       "reference creator (its liveness lock held) is "
+                                                       "refused with LOCALITY_BUSY and writes nothing "
+                                                       "(6.1 step 2).")
+def _create_refuses_live(ctx: Context) -> None:
+    p = ctx.tmp / "chan"
+    ctx.ref_create(p, 0, features=layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK)
+    before = p.read_bytes()
+    for loc in (0, 1):
+        ctx.err(f"create {p} {loc} exist_ok=1", int(Fault.LOCALITY_BUSY))
+        if p.read_bytes() != before:
+            raise CaseFailure(f"the refused create as locality {loc} wrote into the live descriptor")

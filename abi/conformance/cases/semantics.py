@@ -103,9 +103,13 @@ def _wait(ctx: Context) -> None:
     ch = pair(ctx, peer_creates=True)
     ctx.ok("enable")
     t0 = time.monotonic()
-    ctx.ok("wait 0.2", ready=0)
-    if time.monotonic() - t0 < 0.15:
+    ctx.ok("wait 0.2", timeout=max(ctx.opts.timeout, 5.0), ready=0)
+    took = time.monotonic() - t0
+    if took < 0.15:
         raise CaseFailure("wait 0.2 returned ready=0 before its timeout")
+    if took > 1.2:
+        raise CaseFailure(f"wait 0.2 took {took:.2f} s: a wait returns within its timeout plus the OS's "
+                          "latency (7.5), here allowed a whole second")
     ctx.peer.send("wait 5")
     time.sleep(0.05)
     ch.inject()

@@ -54,7 +54,7 @@ class CaseResult:
     name: str
     group: str
     doc: str
-    status: str  # passed, failed, skipped
+    status: str  # passed, failed, skipped, advisory (a SHOULD the peer does not meet)
     seconds: float = 0.0
     message: str = ""
     diff: Optional[ByteDiff] = None
@@ -95,7 +95,8 @@ class SuiteResult:
     def to_json(self) -> Dict[str, Any]:
         return {"peer": self.peer, "hello": self.hello, "ok": self.ok, "unusable": self.unusable or None,
                 "passed": self.count("passed"), "failed": self.count("failed"),
-                "skipped": self.count("skipped"), "seconds": round(self.seconds, 3),
+                "skipped": self.count("skipped"), "advisory": self.count("advisory"),
+                "seconds": round(self.seconds, 3),
                 "cases": [c.to_json() for c in self.cases]}
 
 
@@ -328,13 +329,15 @@ class Case:
     engine: str = "py"  # the reference engine the case runs against
     uses_reference: bool = True  # False: the peer alone (no point repeating it per engine)
     when: Optional[Callable[[Options], bool]] = None  # run only when the options ask for it
+    advisory: bool = False  # checks a SHOULD: a failure is reported as advisory, not failed
 
 
 CASES: List[Case] = []
 
 
-def case(group: str, name: str, doc: str) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+def case(group: str, name: str, doc: str,
+         advisory: bool = False) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
-        CASES.append(Case(f"{group}.{name}", group, doc, fn))
+        CASES.append(Case(f"{group}.{name}", group, doc, fn, advisory=advisory))
         return fn
     return register

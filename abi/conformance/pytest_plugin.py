@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import shlex
+import warnings
 from typing import Any, Dict, List, Optional
 
 _STATE: Dict[str, Any] = {}
@@ -71,6 +72,8 @@ def _item_classes() -> Any:
                 pytest.skip(res.message)
             if res.status == "failed":
                 raise ConformanceFailure(res)
+            if res.status == "advisory":  # a SHOULD the peer does not meet: shown, never a failure
+                warnings.warn(f"shm-signal advisory: {res.name}: {res.message}", stacklevel=1)
 
         def repr_failure(self, excinfo: Any, style: Optional[str] = None) -> Any:
             if isinstance(excinfo.value, ConformanceFailure):

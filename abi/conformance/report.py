@@ -34,17 +34,21 @@ def render_text(res: SuiteResult, *, verbose: bool = False) -> str:
     lines.append("")
     width = max((len(c.name) for c in res.cases), default=10)
     for c in res.cases:
-        mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[c.status]
+        mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "advisory": "ADVS"}[c.status]
         lines.append(f"{mark}  {c.name:<{width}}  {c.seconds:7.3f}s")
         if c.status == "skipped" and verbose:
             lines.append(f"      skipped: {c.message}")
+        if c.status == "advisory":
+            lines.append(f"      advisory (a SHOULD, not a failure): {c.message}")
         if c.status == "failed":
             if c.requirements:
                 lines.append(f"      requirements: {' '.join(c.requirements)} (docs/spec.md)")
             lines.extend(failure_lines(c))
     lines.append("")
     lines.append(f"{res.count('passed')} passed, {res.count('failed')} failed, "
-                 f"{res.count('skipped')} skipped in {res.seconds:.1f}s")
+                 f"{res.count('skipped')} skipped"
+                 + (f", {res.count('advisory')} advisory" if res.count("advisory") else "")
+                 + f" in {res.seconds:.1f}s")
     return "\n".join(lines)
 
 
@@ -90,10 +94,12 @@ def junit_tree(res: SuiteResult) -> ET.ElementTree:
         for c in cases:
             tc = ET.SubElement(suite, "testcase", classname=f"shm_signal.{group}", name=c.name,
                                time=f"{c.seconds:.3f}")
-            if c.requirements:
+            if c.requirements or c.status == "advisory":
                 tc_props = ET.SubElement(tc, "properties")
                 for rid in c.requirements:
                     ET.SubElement(tc_props, "property", name="requirement", value=rid)
+                if c.status == "advisory":  # JUnit has no such result: a passed test with a note
+                    ET.SubElement(tc_props, "property", name="advisory", value=_x(c.message[:1000]))
             if c.status == "failed":
                 fail = ET.SubElement(tc, "failure", message=_x(c.message[:1000]), type="ConformanceFailure")
                 fail.text = _x("\n".join(failure_lines(c)))

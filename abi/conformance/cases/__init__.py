@@ -33,7 +33,8 @@ def _with_engines() -> None:
         if c.group in ("protocol", "fault") or not c.uses_reference \
                 or c.name in ("waiter.stale_pad0_accepted", "waiter.pad0_not_a_flag"):
             continue
-        extra.append(Case(c.name + "@c", c.group, c.doc + " (reference: the C engine)", c.fn, "c"))
+        extra.append(Case(c.name + "@c", c.group, c.doc + " (reference: the C engine)", c.fn, "c",
+                          advisory=c.advisory))
     CASES.extend(extra)
 
 

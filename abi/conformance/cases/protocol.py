@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import re
+
 from abi import layout
 from abi.conformance.harness import (
     CaseFailure,
     Context,
     case,
 )
+from abi.faults import Fault
 
 
 @case("protocol", "hello", "hello answers protocol=1, an implementation name and a feature set (13.2).")
@@ -51,3 +54,15 @@ def _one_channel(ctx: Context) -> None:
     ctx.err("close", 101)
     ctx.ok(f"create {ctx.tmp / 'again'} 1", locality=1)  # a new channel after close (13.1)
     ctx.ok("close")
+
+
+@case("protocol", "fault_message_fields", "Advisory (a SHOULD of 13.1): a fault's message starts "
+                                          "with field=F offset=N expected=E actual=A: (here for a "
+                                          "descriptor whose magic is wrong).", advisory=True)
+def _fault_message_fields(ctx: Context) -> None:
+    p = ctx.tmp / "bad"
+    p.write_bytes(bytes(layout.DESC_SIZE))
+    r = ctx.err(f"attach {p}", int(Fault.BAD_MAGIC))
+    if not re.match(r"field=magic offset=0 expected=\S+ actual=\S+:", r.message):
+        raise CaseFailure(f"the fault's message {r.message!r} does not start with "
+                          "'field=magic offset=0 expected=E actual=A:' (13.1)")

@@ -74,6 +74,9 @@ BREAKS: Dict[str, tuple] = {
     "wait_overruns": ("semantics.wait", "a wait that times out returns 1.5 s late"),
     "creates_over_live": ("handshake.create_refuses_a_live_descriptor",
                           "with exist_ok, writes a descriptor over one whose creator is alive"),
+    "ignores_death": ("liveness.peer_notices_death", "its wait answers ready=0 when the peer has died"),
+    "read_lock_is_life": ("liveness.read_lock_is_not_life",
+                          "counts any lock on a liveness byte, a reader's read lock too, as the owner's"),
     # a SHOULD: caught as an advisory result, never a failure of the run
     "terse_faults": ("protocol.fault_message_fields", "its fault messages carry no field=, offset=, ..."),
     "fixed_instance_id": ("handshake.create_mode_and_random_id",
@@ -108,6 +111,7 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "shrinks_file": "R9-8", "single_use": "R13-2", "follows_links": "R6.1-1",
     "clobbers_foreign_bytes": "R6.1-4", "trusts_accepted": "R6.2-3", "writes_past_192": "R4-3",
     "wait_overruns": "R7.5-1", "creates_over_live": "R6.1-3", "terse_faults": "R13-1",
+    "ignores_death": "R9-10", "read_lock_is_life": "R9-3",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -130,6 +134,14 @@ class BrokenPeer(Peer):
         self.path = ""
         self.offset = 0
         self.closed_once = False
+        if mistake == "read_lock_is_life":
+            from abi.engine import liveness
+
+            def any_lock(kind: Any, fd: int, offset: int) -> bool:  # the old, wrong probe
+                out = kind.fcntl.fcntl(fd, kind.getlk, kind._flock(kind.fcntl.F_WRLCK, offset))
+                return bool(struct.unpack_from("@h", out, kind.type_at)[0] != kind.fcntl.F_UNLCK)
+
+            liveness._FcntlLocks.probe = any_lock  # type: ignore[method-assign]
         if mistake == "desc_size_any":
             from abi import descriptor
 
@@ -332,6 +344,13 @@ class BrokenPeer(Peer):
         if self.mistake == "dies":
             os._exit(3)
         self._no_waiting_flag()
+        if self.mistake == "ignores_death":
+            try:
+                return super().cmd_wait(args)
+            except ShmSignalFault as exc:
+                if exc.code == Fault.PEER_DEAD:
+                    return "ready=0"
+                raise
         out = super().cmd_wait(args)
         if self.mistake == "wait_overruns" and out == "ready=0":
             time.sleep(1.5)

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from abi import layout
 from abi.conformance.harness import (
     CaseFailure,
@@ -59,3 +63,66 @@ def _death(ctx: Context) -> None:
             raise CaseFailure(f"expected PEER_DEAD, got {exc.code.name}") from None
     else:
         raise CaseFailure("the killed peer was not noticed within 3 s")
+
+
+_CREATOR = """
+import sys
+from abi import FEATURE_LIVENESS_LOCK, FEATURE_WAKE_ADDRESS, Channel
+ch = Channel.create(sys.argv[1], 0, features=FEATURE_WAKE_ADDRESS | FEATURE_LIVENESS_LOCK)
+print("created", flush=True)
+sys.stdin.read()
+"""
+
+
+def _killed_creator(ctx: Context, read_lock: bool) -> None:
+    """The peer attaches to a creator in a process of its own, which is then killed
+    (and, with ``read_lock``, its liveness byte read-locked by a mere reader); the
+    peer's wait must report PEER_DEAD within a few liveness intervals."""
+    feats = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK
+    if feats & ~ctx.peer_features:
+        raise CaseSkipped("the peer does not implement LIVENESS_LOCK")
+    if read_lock and os.name != "posix":
+        raise CaseSkipped("a reader's read lock as POSIX has it (fcntl)")
+    p = ctx.tmp / "chan"
+    creator = subprocess.Popen([sys.executable, "-c", _CREATOR, str(p)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    reader = None
+    try:
+        assert creator.stdout is not None
+        if creator.stdout.readline().strip() != "created":
+            raise CaseFailure("the reference creator process did not start (harness)")
+        ctx.ok(f"attach {p}", locality=1)
+        ctx.ok("enable")
+        creator.kill()
+        creator.wait(10)
+        if read_lock:
+            import fcntl
+
+            reader = open(p, "rb")  # noqa: SIM115  (held until the case ends)
+            byte = layout.LOCK_BASE + layout.IRQ_OFFSET  # the creator's (north's) liveness byte
+            fcntl.lockf(reader.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB, 1, byte, 0)
+        r = ctx.raw("wait 3", timeout=max(ctx.opts.timeout, 6.0))
+    finally:
+        if creator.poll() is None:
+            creator.kill()
+            creator.wait(10)
+        if reader is not None:
+            reader.close()
+    held = " while a reader held a read lock on its liveness byte" if read_lock else ""
+    if r.ok or r.code != int(Fault.PEER_DEAD):
+        raise CaseFailure(f"the creator was killed{held}; the peer's 'wait 3' answered {r.raw!r}, "
+                          "expected err 15 PEER_DEAD (9: an attached record whose liveness byte is not "
+                          "write-locked is a dead peer)")
+
+
+@case("liveness", "peer_notices_death", "The peer attaches to a creator running in a process of its "
+                                        "own; the creator is killed; the peer's wait reports "
+                                        "PEER_DEAD (9).")
+def _peer_notices_death(ctx: Context) -> None:
+    _killed_creator(ctx, read_lock=False)
+
+
+@case("liveness", "read_lock_is_not_life", "As peer_notices_death, but a reader holds a read lock on "
+                                           "the dead creator's liveness byte: still PEER_DEAD (9, 14.2).")
+def _read_lock_is_not_life(ctx: Context) -> None:
+    _killed_creator(ctx, read_lock=True)

@@ -124,6 +124,7 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "creates_over_live": "should be refused with err 14 LOCALITY_BUSY",
     "terse_faults": "does not start with 'field=magic offset=0",
     "ignores_death": "the peer's 'wait 3' answered 'ok ready=0'",
+    "magic_first": "a reader saw the magic before the rest of the descriptor",
     "read_lock_is_life": "while a reader held a read lock on its liveness byte",
     "wrong_locality": "the peer attached as locality 0, expected 1",
     "late_dirty": "lost wake-up: 1 s after the peer's inject",

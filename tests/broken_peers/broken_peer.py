@@ -74,6 +74,8 @@ BREAKS: Dict[str, tuple] = {
     "wait_overruns": ("semantics.wait", "a wait that times out returns 1.5 s late"),
     "creates_over_live": ("handshake.create_refuses_a_live_descriptor",
                           "with exist_ok, writes a descriptor over one whose creator is alive"),
+    "magic_first": ("handshake.magic_published_last",
+                    "publishes the magic before the rest of the descriptor"),
     "ignores_death": ("liveness.peer_notices_death", "its wait answers ready=0 when the peer has died"),
     "read_lock_is_life": ("liveness.read_lock_is_not_life",
                           "counts any lock on a liveness byte, a reader's read lock too, as the owner's"),
@@ -111,7 +113,7 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "shrinks_file": "R9-8", "single_use": "R13-2", "follows_links": "R6.1-1",
     "clobbers_foreign_bytes": "R6.1-4", "trusts_accepted": "R6.2-3", "writes_past_192": "R4-3",
     "wait_overruns": "R7.5-1", "creates_over_live": "R6.1-3", "terse_faults": "R13-1",
-    "ignores_death": "R9-10", "read_lock_is_life": "R9-3",
+    "ignores_death": "R9-10", "read_lock_is_life": "R9-3", "magic_first": "R6.1-6",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -183,6 +185,17 @@ class BrokenPeer(Peer):
         if self.mistake == "clobbers_foreign_bytes" and "exist_ok=1" in args and os.path.exists(args[0]) \
                 and Path(args[0]).read_bytes()[:4] != magic:
             _patch(args[0], 0, bytes(layout.DESC_SIZE))  # "not a descriptor: mine now"
+        if self.mistake == "magic_first" and args:
+            # the channel lives in a staged file; the named one gets its bytes magic first
+            out = super().cmd_create([args[0] + ".staged", *args[1:]])
+            raw = self.ch.descriptor_bytes()
+            with open(args[0], "wb") as f:
+                f.write(raw[:4] + bytes(layout.DESC_SIZE - 4))
+                f.flush()
+                time.sleep(0.002)
+                f.seek(4)
+                f.write(raw[4:])
+            return out
         if self.mistake == "ignores_offset":
             args = [a for a in args if not a.startswith("offset=")]
         out = super().cmd_create(args)

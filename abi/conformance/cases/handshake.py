@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
+from typing import Any, List
 
 from abi import layout
 from abi.conformance.harness import (
@@ -199,3 +201,54 @@ def _create_refuses_live(ctx: Context) -> None:
         ctx.err(f"create {p} {loc} exist_ok=1", int(Fault.LOCALITY_BUSY))
         if p.read_bytes() != before:
             raise CaseFailure(f"the refused create as locality {loc} wrote into the live descriptor")
+
+
+def _watch(path: Any, stop: threading.Event, seen: List[str]) -> None:
+    """Read the descriptor over and over while the peer creates it: a snapshot whose
+    magic is valid must hold a whole descriptor (pread copies from the low address up,
+    so the magic is read before the rest)."""
+    fd = -1
+    while not stop.is_set():
+        if fd < 0:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+        raw = os.pread(fd, layout.DESC_SIZE, 0)
+        if len(raw) == layout.DESC_SIZE and raw[:4] == layout.MAGIC.to_bytes(4, "little"):
+            try:
+                validate(bytearray(raw), 0, layout.DESC_SIZE)
+            except ShmSignalFault as exc:
+                seen.append(f"{exc.code.name} ({exc.field})")
+            break
+    if fd >= 0:
+        os.close(fd)
+
+
+MAGIC_ROUNDS = 20
+
+
+@case("handshake", "magic_published_last", f"While the peer creates {MAGIC_ROUNDS} descriptors, a "
+                                           "reader polls each file: no snapshot with a valid magic "
+                                           "lacks the rest (6.1 steps 5-8: magic last, after a "
+                                           "fence). Probabilistic: a reader sees a wrong order only "
+                                           "if it reads inside it.")
+def _magic_published_last(ctx: Context) -> None:
+    if not hasattr(os, "pread"):
+        raise CaseSkipped("os.pread (POSIX)")
+    for i in range(MAGIC_ROUNDS):
+        p = ctx.tmp / f"m{i}"
+        stop = threading.Event()
+        seen: List[str] = []
+        reader = threading.Thread(target=_watch, args=(p, stop, seen), daemon=True)
+        reader.start()
+        try:
+            ctx.ok(f"create {p} 0", locality=0)
+        finally:
+            stop.set()
+            reader.join(5.0)
+        ctx.ok("close")
+        if seen:
+            raise CaseFailure(f"creation {i + 1}: a reader saw the magic before the rest of the descriptor "
+                              f"(its snapshot is refused: {seen[0]}): store magic last, after a fence "
+                              "(6.1 steps 5-8)")

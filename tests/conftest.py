@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,3 +51,23 @@ def run_cli(*args: str, env: dict | None = None, **kw: object):
 
     return subprocess.run([sys.executable, "-m", "abi", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=300, **kw)  # type: ignore[call-overload]
+
+
+ENGINES = ["py", "c"]
+
+
+def engine_class(name: str) -> Any:
+    """The Python engine's Channel ("py") or the C engine's binding ("c")."""
+    if name == "c":
+        from abi.engine.c_channel import CChannel
+
+        return CChannel
+    from abi.engine.channel import Channel
+
+    return Channel
+
+
+@pytest.fixture(params=ENGINES)
+def eng(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn, for tests that hold both to one behaviour."""
+    return str(request.param)

@@ -31,27 +31,14 @@ from abi import layout
 from abi.engine.channel import NORTH, SOUTH, Channel
 from abi.faults import Fault, ShmSignalFault
 from abi.toolchain import find_c_compiler
+from conftest import ENGINES, engine_class
 
 if not sys.platform.startswith("linux"):
     pytest.skip("hostile peers write through POSIX mappings and /proc (Linux)", allow_module_level=True)
 
 HERE = Path(__file__).resolve().parent
-ENGINES = ["py", "c"]
 DESC = layout.DESC_SIZE
 STATE_AT = {loc: 64 + 64 * loc + 4 for loc in (NORTH, SOUTH)}
-
-
-def engine_class(name: str) -> Any:
-    if name == "c":
-        from abi.engine.c_channel import CChannel
-
-        return CChannel
-    return Channel
-
-
-@pytest.fixture(params=ENGINES)
-def eng(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(scope="module")

@@ -21,34 +21,21 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
 from abi import layout
 from abi.engine import c_channel as c_engine
-from abi.engine.channel import NORTH, SOUTH, Channel
+from abi.engine.channel import NORTH, SOUTH
 from abi.engine.liveness import lock_offset
 from abi.faults import Fault, ShmSignalFault
+from conftest import engine_class
 
 if not sys.platform.startswith("linux"):
     pytest.skip("POSIX file modes, umask and record locks as Linux has them", allow_module_level=True)
 
-ENGINES = ["py", "c"]
 IRQ_OFFSET = {f.name: f.offset for f in layout.describe(layout.ShmSignalIrq).fields}
-
-
-def engine_class(name: str) -> Any:
-    if name == "c":
-        from abi.engine.c_channel import CChannel
-
-        return CChannel
-    return Channel
-
-
-@pytest.fixture(params=ENGINES)
-def eng(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @contextlib.contextmanager

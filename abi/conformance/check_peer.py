@@ -6,9 +6,12 @@ reference engines running in this process: the Python engine (``abi.engine.Chann
 and the C engine through ctypes (``abi.c_engine.CChannel``).  The peer plays every
 role: creator and attacher, north and south.
 
-Cases are plain functions in :mod:`abi.conformance.cases`, registered with :func:`case`;
-each gets a :class:`Context` and raises :class:`CaseFailure` (with the first
-differing byte where there is one) or returns.  Groups:
+Cases are plain functions in :mod:`abi.conformance.cases`, registered with
+:func:`abi.conformance.harness.case`; each gets a :class:`Context` and raises
+:class:`CaseFailure` (with the first differing byte where there is one) or returns.
+Each result names the requirement IDs of docs/spec.md the case checks
+(:mod:`abi.conformance.requirements`); a case that checks a SHOULD reports a miss as
+``advisory``, never as a failure.  Groups:
 
 * ``protocol``: hello, error replies, the peer survives errors;
 * ``vector``: every golden vector (``abi/vectors/golden.json``) replayed with the peer

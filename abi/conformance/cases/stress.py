@@ -14,6 +14,7 @@ from abi.conformance.cases.common import long_liveness, pair, peer_locality
 from abi.conformance.harness import (
     STRESS_WAIT,
     CaseFailure,
+    CaseSkipped,
     Context,
     case,
     record,
@@ -96,13 +97,9 @@ def _drained(ctx: Context, locality: int, seconds: float) -> Dict[str, int]:
         time.sleep(0.0005)
 
 
-@case("stress", "peer_injects", "The peer injects N times, in bursts of 1000 with random pauses (inject "
-                                "1000 2), into a reference owner that drains and parks: after every burst "
-                                "the owner is drained within 1 s (the burst's last inject woke it), every "
-                                "notification the peer counted is in notify_count.")
-def _stress_peer_injects(ctx: Context) -> None:
+def _peer_injects(ctx: Context, features: Optional[int] = None) -> None:
     n = ctx.opts.stress_injects
-    ch = pair(ctx, peer_creates=False)
+    ch = pair(ctx, peer_creates=False, features=features)
     long_liveness(ch)
     ch.enable()
     notified = sent = 0
@@ -138,13 +135,9 @@ def _stress_peer_injects(ctx: Context) -> None:
         raise CaseFailure(f"the owner ended with pending/dirty {rec['pending']}/{rec['dirty']}")
 
 
-@case("stress", "reference_injects", "The reference injects N times with random pauses into the peer "
-                                     "serving (serve): after every 1000 the peer is drained within 1 s, "
-                                     "it ends drained, its notify_count equals the reference's "
-                                     "notifications, and it reports no late wake-up.")
-def _stress_ref_injects(ctx: Context) -> None:
+def _ref_injects(ctx: Context, features: Optional[int] = None) -> None:
     n = ctx.opts.stress_injects
-    ch = pair(ctx, peer_creates=True)
+    ch = pair(ctx, peer_creates=True, features=features)
     ctx.ok("enable")
     ctx.peer.send(f"serve {STRESS_WAIT * 5}")
     rng = random.Random(1)
@@ -183,6 +176,46 @@ def _stress_ref_injects(ctx: Context) -> None:
                           f"{notifications} (stats {stats})")
     if (rec["pending"], rec["dirty"]) != (0, 0):
         raise CaseFailure(f"the peer ended with pending/dirty {rec['pending']}/{rec['dirty']}")
+
+
+@case("stress", "peer_injects", "The peer injects N times, in bursts of 1000 with random pauses (inject "
+                                "1000 2), into a reference owner that drains and parks: after every burst "
+                                "the owner is drained within 1 s (the burst's last inject woke it), every "
+                                "notification the peer counted is in notify_count.")
+def _stress_peer_injects(ctx: Context) -> None:
+    _peer_injects(ctx)
+
+
+@case("stress", "reference_injects", "The reference injects N times with random pauses into the peer "
+                                     "serving (serve): after every 1000 the peer is drained within 1 s, "
+                                     "it ends drained, its notify_count equals the reference's "
+                                     "notifications, and it reports no late wake-up.")
+def _stress_ref_injects(ctx: Context) -> None:
+    _ref_injects(ctx)
+
+
+_WAITER = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT \
+    | layout.FEATURE_WAITER_FLAG
+
+
+def _need_waiter_flag(ctx: Context) -> int:
+    if not ctx.peer_features & ctx.ref_features() & layout.FEATURE_WAITER_FLAG:
+        raise CaseSkipped("WAITER_FLAG is not implemented by both sides (optional)")
+    return _WAITER
+
+
+@case("stress", "peer_injects_waiter_flag", "peer_injects with WAITER_FLAG negotiated: the peer's "
+                                            "inject must re-read the owner's waiting flag after F6 "
+                                            "(7.1 step 5), the owner announces its parks (F5).")
+def _stress_peer_injects_wf(ctx: Context) -> None:
+    _peer_injects(ctx, _need_waiter_flag(ctx))
+
+
+@case("stress", "reference_injects_waiter_flag", "reference_injects with WAITER_FLAG negotiated: the "
+                                                 "serving peer must set its waiting flag, F5, and look "
+                                                 "once more before it parks (7.5).")
+def _stress_ref_injects_wf(ctx: Context) -> None:
+    _ref_injects(ctx, _need_waiter_flag(ctx))
 
 
 @case("stress", "ping_from_reference", "Ping-pong: the peer serves with echo=1 and the reference pings "

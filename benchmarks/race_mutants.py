@@ -1,0 +1,113 @@
+"""How often check-peer's stress cases catch a missing fence (issue 14, item 5).
+
+The C reference peer is built once as it is and once per compile-time mutant of the C
+engine (``-DSHM_SIGNAL_MUTANT=n``, abi/c_reference/shm_signal_internal.h): inject
+loading enabled/pending before storing dirty, inject without F1, inject deciding to
+wake from the stale waiting byte of step 4, an owner parking without F5.  Each build
+runs the stress and waiter cases ``--rounds`` times under each placement: both
+processes on one CPU, on two CPUs, and on two CPUs with a competing busy process on
+each.  A run "catches" the mutant when any case fails; for the real engine any
+failure is a false alarm.  The table gives caught/rounds per mutant and placement.
+
+    python benchmarks/race_mutants.py [--rounds 5] [--injects 20000] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from abi.conformance import check_peer  # noqa: E402
+from abi.engine.native import C_DIR, LIB_SOURCES  # noqa: E402
+from abi.toolchain import find_c_compiler  # noqa: E402
+
+MUTANTS = {"real engine": 0, "late dirty": 1, "no F1": 2, "stale waiting byte": 3, "no F5": 4}
+CASES = ["stress.*", "waiter.*"]
+
+
+def build(out: Path, mutant: int) -> Path:
+    exe = out / f"peer-{mutant}"
+    cc = find_c_compiler().argv
+    subprocess.run([*cc, "-std=c11", "-O2", "-pthread", f"-DSHM_SIGNAL_MUTANT={mutant}", f"-I{C_DIR}",
+                    "-o", str(exe), str(C_DIR / "shm_signal_peer.c"), *(str(C_DIR / s) for s in LIB_SOURCES)],
+                   check=True)
+    return exe
+
+
+@contextlib.contextmanager
+def placement(name: str) -> Iterator[List[str]]:
+    """Pin this process (the reference side) and give the peer's argv prefix."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [0]
+    old = set(cpus)
+    a, b = cpus[0], cpus[1 % len(cpus)]
+    hogs: List[subprocess.Popen] = []
+    try:
+        if name == "one CPU":
+            os.sched_setaffinity(0, {a})
+            yield ["taskset", "-c", str(a)]
+        else:
+            os.sched_setaffinity(0, {a})
+            if name == "two CPUs + load":
+                hogs = [subprocess.Popen(["taskset", "-c", str(c), sys.executable, "-c", "while True: pass"])
+                        for c in (a, b)]
+            yield ["taskset", "-c", str(b)]
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+        os.sched_setaffinity(0, old)
+
+
+def caught(argv: List[str], injects: int) -> bool:
+    opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), select=CASES, stress_injects=injects,
+                                    ping_rounds=2000, timeout=10.0)
+    return not check_peer.run(argv, opts).ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--injects", type=int, default=20_000)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    if not shutil.which("taskset") or not hasattr(os, "sched_setaffinity"):
+        print("race_mutants: needs Linux taskset and sched_setaffinity", file=sys.stderr)
+        return 2
+    placements = ["one CPU", "two CPUs", "two CPUs + load"]
+    table: Dict[str, Dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as d:
+        for label, n in MUTANTS.items():
+            exe = build(Path(d), n)
+            table[label] = {}
+            for where in placements:
+                hits = 0
+                for _ in range(args.rounds):
+                    with placement(where) as prefix:
+                        hits += caught([*prefix, str(exe)], args.injects)
+                table[label][where] = f"{hits}/{args.rounds}"
+                print(f"race_mutants: {label:<20} {where:<16} {hits}/{args.rounds}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"rounds": args.rounds, "injects": args.injects, "cases": CASES, "caught": table},
+                         indent=1))
+    else:
+        print(f"{'build':<20} " + " ".join(f"{p:>16}" for p in placements))
+        for label, row in table.items():
+            print(f"{label:<20} " + " ".join(f"{row[p]:>16}" for p in placements))
+        print(f"(runs that failed a case of {', '.join(CASES)} with {args.injects} injects per stress case; "
+              "for the real engine a failure is a false alarm)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -84,7 +84,13 @@ def _stress_timeout(ctx: Context, count: int) -> float:
 
 
 STRESS_BURST = 1000  # injects per burst; after each, the owner must be drained
-DRAIN_LIMIT = 1.0  # seconds the owner may take to drain after a burst
+# Seconds an owner may take to drain after a burst.  Longer than any preemption a
+# loaded CI machine inflicts, and shorter than the owner's own wait timeout
+# (STRESS_WAIT for the reference owner, STRESS_WAIT * 5 for a serving peer), so a
+# stall this long is an owner parked on a lost wake-up, never a slow one.  (A peer
+# whose own periodic re-check rescues a lost wake-up sooner is not caught here; its
+# stats `late` counter, where it keeps one, still is.)
+DRAIN_LIMIT = 1.5
 
 
 def _drained(ctx: Context, locality: int, seconds: float) -> Dict[str, int]:
@@ -110,7 +116,7 @@ def _peer_injects(ctx: Context, features: Optional[int] = None) -> None:
             sent += k
             notified += ctx.num(r, "notified")
             rec = _drained(ctx, ch.locality, DRAIN_LIMIT)
-            if rec["dirty"] or rec["pending"]:
+            if rec["dirty"] or rec["pending"] or server.lost:
                 raise CaseFailure(
                     f"lost wake-up: {DRAIN_LIMIT:g} s after the peer's inject {sent} the parked owner still "
                     f"has dirty/pending {rec['dirty']}/{rec['pending']}: the last inject neither found "
@@ -180,14 +186,14 @@ def _ref_injects(ctx: Context, features: Optional[int] = None) -> None:
 
 @case("stress", "peer_injects", "The peer injects N times, in bursts of 1000 with random pauses (inject "
                                 "1000 2), into a reference owner that drains and parks: after every burst "
-                                "the owner is drained within 1 s (the burst's last inject woke it), every "
+                                "the owner is drained within 1.5 s (the burst's last inject woke it), every "
                                 "notification the peer counted is in notify_count.")
 def _stress_peer_injects(ctx: Context) -> None:
     _peer_injects(ctx)
 
 
 @case("stress", "reference_injects", "The reference injects N times with random pauses into the peer "
-                                     "serving (serve): after every 1000 the peer is drained within 1 s, "
+                                     "serving (serve): after every 1000 the peer is drained within 1.5 s, "
                                      "it ends drained, its notify_count equals the reference's "
                                      "notifications, and it reports no late wake-up.")
 def _stress_ref_injects(ctx: Context) -> None:

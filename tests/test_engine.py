@@ -20,10 +20,10 @@ from typing import Any, List
 
 import pytest
 
-from abi import layout
+from abi import descriptor, layout
 from abi.engine.channel import NORTH, SOUTH, Channel
 from abi.engine.ordering import KernelOrdering, get_ordering, kernel_fence
-from abi.engine.wake import PollWake, make_backend
+from abi.engine.wake import PollWake, make_backend, supported_features
 from abi.engine.wake.macos import OsSyncWake, UlockWake
 from abi.faults import Fault, ShmSignalFault
 
@@ -283,22 +283,29 @@ def test_attach_waits_for_a_creator_that_is_not_there_yet(tmp_path):
         Channel.attach(tmp_path / "nobody", timeout=0.1)
 
 
+def _foreign_creator(path: Path, offered: int, required: int = 0) -> None:
+    """A descriptor from a creator that implements bits this engine does not (engines
+    offer only what they implement, so it is written directly)."""
+    buf = bytearray(layout.DESC_SIZE)
+    descriptor.initialize(buf, 0, NORTH, offered, required, pid=1)
+    path.write_bytes(bytes(buf))
+
+
 def test_attach_refuses_what_it_cannot_do(tmp_path):
     path = tmp_path / "chan"
-    with Channel.create(path, NORTH, features=layout.FEATURES_KNOWN | 1 << 40, required=1 << 40):
-        with pytest.raises(ShmSignalFault) as exc:
-            Channel.attach(path)
-        assert exc.value.code == Fault.UNSUPPORTED_FEATURE
-    raw = path.read_bytes()  # the refused attach wrote nothing
-    assert raw[layout.IRQ_OFFSET + layout.IRQ_SIZE + 4] == 0  # south's state still empty
-    assert raw[32:40] == bytes(8)  # features_accepted untouched
+    _foreign_creator(path, layout.FEATURE_WAKE_ADDRESS | 1 << 40, required=1 << 40)
+    before = path.read_bytes()
+    with pytest.raises(ShmSignalFault) as exc:
+        Channel.attach(path)
+    assert exc.value.code == Fault.UNSUPPORTED_FEATURE
+    assert path.read_bytes() == before  # the refused attach wrote nothing
 
 
 def test_unknown_offered_bits_are_not_accepted(tmp_path):
     path = tmp_path / "chan"
-    with Channel.create(path, NORTH, features=layout.FEATURES_KNOWN | 1 << 63) as a, \
-            Channel.attach(path) as b:
-        assert b.features == layout.FEATURES_KNOWN & a.features  # type: ignore[operator]
+    _foreign_creator(path, supported_features() | 1 << 63)
+    with Channel.attach(path) as b:
+        assert b.features == supported_features()
 
 
 def test_garbage_flags_from_a_peer_do_not_crash_the_owner(tmp_path):
@@ -318,7 +325,7 @@ def test_garbage_flags_from_a_peer_do_not_crash_the_owner(tmp_path):
 def test_a_burst_to_a_busy_receiver_sends_one_notification(tmp_path):
     """pending alone (no WAITER_FLAG, which would skip even the first kernel call)."""
     path = tmp_path / "chan"
-    pending_only = layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG
+    pending_only = supported_features() & ~layout.FEATURE_WAITER_FLAG
     with Channel.create(path, NORTH, features=pending_only) as a, Channel.attach(path) as b:
         b.enable()  # enabled but busy: it does not drain while the burst runs
         sent = sum(a.inject() for _ in range(100_000))
@@ -332,7 +339,7 @@ def test_a_burst_to_a_busy_receiver_sends_one_notification(tmp_path):
 
 def test_notify_count_counts_notifications(tmp_path):
     path = tmp_path / "chan"
-    every_inject_wakes = layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG
+    every_inject_wakes = supported_features() & ~layout.FEATURE_WAITER_FLAG
     with Channel.create(path, NORTH, features=every_inject_wakes) as a, Channel.attach(path) as b:
         a.enable()
         for _ in range(3):

@@ -108,3 +108,34 @@ def test_public_imports_keep_working():
     with pytest.raises(AttributeError):
         abi.NoSuchThing  # noqa: B018
     assert os.path.basename(os.path.dirname(abi.__file__)) == "abi"
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_offering_what_the_engine_does_not_implement_is_refused_alike(tmp_path, engine):
+    """6.2: a creator offers only what it implements; both engines refuse the same way,
+    before the file exists."""
+    path = tmp_path / "chan"
+    with pytest.raises(ShmSignalFault) as exc:
+        ENGINES[engine].create(path, layout.LOCALITY_NORTH, features=1 << 40)
+    got = exc.value
+    assert (got.code, got.field, got.offset) == (Fault.UNSUPPORTED_FEATURE, "features_offered", 16)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_attach_waits_for_an_unpublished_magic_only(tmp_path, engine):
+    """13.4: the attach retry waits for a magic that reads 0 (a creator still writing);
+    any other bad magic is refused at once, in both engines."""
+    import time
+
+    path = tmp_path / "chan"
+    path.write_bytes(b"\xde\xad\xbe\xef" + bytes(layout.DESC_SIZE - 4))
+    t0 = time.monotonic()
+    with pytest.raises(ShmSignalFault) as exc:
+        ENGINES[engine].attach(path, timeout=2.0)
+    assert exc.value.code == Fault.BAD_MAGIC and time.monotonic() - t0 < 1.0
+    path.write_bytes(bytes(layout.DESC_SIZE))
+    t0 = time.monotonic()
+    with pytest.raises(ShmSignalFault) as exc:
+        ENGINES[engine].attach(path, timeout=0.3)
+    assert exc.value.code == Fault.BAD_MAGIC and time.monotonic() - t0 >= 0.3

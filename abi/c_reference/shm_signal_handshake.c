@@ -293,7 +293,11 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 
 /* ------------------------------------------------------ attach (6.3) */
 
-/* Snapshot and validate the descriptor (spec 6.4) into d; 1 = not there yet (retry).
+/* An attach attempt's "not there yet, retry": not a fault code (those are 1-17, and
+ * BAD_MAGIC is 1) nor an error (those are negative). */
+#define RETRY 1000
+
+/* Snapshot and validate the descriptor (spec 6.4) into d; RETRY = not there yet.
  * A desc_size beyond the mapping gets a fresh mapping when the file has grown. */
 static int snap_validate(shm_signal_chan *ch, unsigned char *d, uint64_t supported,
 			 struct shm_signal_error *err)
@@ -306,22 +310,22 @@ static int snap_validate(shm_signal_chan *ch, unsigned char *d, uint64_t support
 		struct shm_signal_map *m;
 		if (shm_signal_file_size(ch->file, &len, NULL) != 0 || len <= ch->map->len ||
 		    shm_signal_file_map(ch->file, len, &m, NULL) != 0)
-			return 1; /* perhaps still being sized: retry until the timeout */
+			return RETRY; /* perhaps still being sized: retry until the timeout */
 		shm_signal_map_release(ch->map);
 		ch->map = m;
 		ch->desc = m->base + ch->offset;
 		shm_signal_snapshot(ch->desc, d, SHM_SIGNAL_DESC_SIZE);
 		rc = shm_signal_validate_snapshot(d, ch->map->len, ch->offset, supported, err);
 		if (rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL)
-			return 1;
+			return RETRY;
 	}
 	if (rc == SHM_SIGNAL_FAULT_BAD_MAGIC && shm_signal_load_le32(d + D_OFF(magic)) == 0)
-		return 1; /* not published yet */
+		return RETRY; /* not published yet */
 	return rc;
 }
 
-/* One attach attempt (spec 6.3); 1 = not there yet (retry, err says why), else 0 or
- * an error. */
+/* One attach attempt (spec 6.3); RETRY = not there yet (err says why), else 0, a fault
+ * or an error. */
 static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported, uint32_t flags,
 		       uint32_t pid, struct shm_signal_error *err)
 {
@@ -331,7 +335,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	int rc = shm_signal_file_open(&ch->file, path, 0, 0, 0, err);
 	if (rc == 1) {
 		set_err(err, SHM_SIGNAL_E_TIMEOUT, "path", -1, NULL, NULL, "%s: no file to attach to", path);
-		return 1;
+		return RETRY;
 	}
 	if (rc)
 		return rc;
@@ -343,11 +347,11 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 		set_err(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length", (int64_t)ch->offset,
 			"offset + 192", NULL, "the file (%llu bytes) ends before the descriptor does",
 			(unsigned long long)len);
-		return 1;
+		return RETRY;
 	}
 	rc = shm_signal_file_map(ch->file, ch->offset + SHM_SIGNAL_DESC_SIZE, &ch->map, err);
 	if (rc)
-		return rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL ? 1 : rc;
+		return rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL ? RETRY : rc;
 	ch->desc = ch->map->base + ch->offset;
 	/* step 1: S1, and the locality it implies */
 	rc = snap_validate(ch, s1, supported, err);
@@ -367,7 +371,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	if (shm_signal_load_le32(s2 + D_OFF(creator)) != creator) {
 		set_err(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", D_AT(creator),
 			"the same creator in both snapshots", NULL, "creator changed during the attach");
-		return 1;
+		return RETRY;
 	}
 	/* step 4: a live owner keeps its record */
 	state = shm_signal_load_le32(s2 + OFF_IRQ(a) + R_OFF(state));
@@ -434,7 +438,7 @@ int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset, 
 			return 0;
 		}
 		shm_signal_chan_free(ch);
-		if (rc != 1)
+		if (rc != RETRY)
 			return rc;
 		now = shm_signal_now_s();
 		if (now >= deadline)

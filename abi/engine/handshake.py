@@ -14,6 +14,7 @@ from abi import descriptor, layout
 from abi.engine.liveness import lock_offset
 from abi.engine.mapping import PathLike, open_file
 from abi.engine.ordering import Ordering
+from abi.engine.wake import supported_features
 from abi.faults import Fault, ShmSignalFault
 
 if TYPE_CHECKING:  # annotations only: the channel imports this module
@@ -46,6 +47,11 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
             instance_id = os.urandom(16)
     # The descriptor's own checks (faults), on a scratch buffer.
     descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
+    # A creator offers only what it implements (6.2): an attacher may accept any offered bit.
+    if offered & ~supported_features():
+        raise ShmSignalFault(Fault.UNSUPPORTED_FEATURE, "offered features must be implemented here",
+                             field="features_offered", offset=_DESC["features_offered"],
+                             expected="subset of supported", actual=f"0x{offered:x}")
     file = open_file(path, create=True, exist_ok=exist_ok, mode=mode)
     taken = []
     try:
@@ -96,11 +102,25 @@ def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, sup
         try:
             return _attach_once(cls, path, offset, supported, own_pid, ordering, **tuning)
         except (ShmSignalFault, FileNotFoundError) as exc:
-            retry = not isinstance(exc, ShmSignalFault) or isinstance(exc, Changed) or exc.code in (
-                Fault.BAD_MAGIC, Fault.MAPPING_TOO_SMALL)
+            retry = not isinstance(exc, ShmSignalFault) or isinstance(exc, Changed) \
+                or exc.code == Fault.MAPPING_TOO_SMALL \
+                or (exc.code == Fault.BAD_MAGIC and _unpublished(path, offset))
             if not retry or time.monotonic() >= deadline:
                 raise
             time.sleep(0.001)
+
+
+def _unpublished(path: PathLike, offset: int) -> bool:
+    """A magic that reads 0: a creator still writing (6.1 step 5), worth waiting for;
+    any other bad magic is refused at once, as the C engine does."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return True
+    try:
+        return os.pread(fd, 4, offset) in (b"", bytes(4)) if hasattr(os, "pread") else True
+    finally:
+        os.close(fd)
 
 
 def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int, own_pid: int,

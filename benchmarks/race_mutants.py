@@ -9,7 +9,7 @@ processes on one CPU, on two CPUs, and on two CPUs with a competing busy process
 each.  A run "catches" the mutant when any case fails; for the real engine any
 failure is a false alarm.  The table gives caught/rounds per mutant and placement.
 
-    python benchmarks/race_mutants.py [--rounds 5] [--injects 20000] [--json]
+    python benchmarks/race_mutants.py [--rounds 5] [--injects 20000] [--engine py|c] [--json]
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def placement(name: str) -> Iterator[List[str]]:
         os.sched_setaffinity(0, old)
 
 
-def caught(argv: List[str], injects: int) -> bool:
-    opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), select=CASES, stress_injects=injects,
+def caught(argv: List[str], injects: int, engine: str) -> bool:
+    opts = check_peer.Options.quick(cwd=str(ROOT), engines=(engine,), select=CASES, stress_injects=injects,
                                     ping_rounds=2000, timeout=10.0)
     return not check_peer.run(argv, opts).ok
 
@@ -79,6 +79,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--injects", type=int, default=20_000)
+    ap.add_argument("--engine", choices=("py", "c"), default="py",
+                    help="the reference engine the mutant peer is paired with (default py)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not shutil.which("taskset") or not hasattr(os, "sched_setaffinity"):
@@ -94,17 +96,19 @@ def main() -> int:
                 hits = 0
                 for _ in range(args.rounds):
                     with placement(where) as prefix:
-                        hits += caught([*prefix, str(exe)], args.injects)
+                        hits += caught([*prefix, str(exe)], args.injects, args.engine)
                 table[label][where] = f"{hits}/{args.rounds}"
                 print(f"race_mutants: {label:<20} {where:<16} {hits}/{args.rounds}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"rounds": args.rounds, "injects": args.injects, "cases": CASES, "caught": table},
-                         indent=1))
+        doc = {"rounds": args.rounds, "injects": args.injects, "engine": args.engine, "cases": CASES,
+               "caught": table}
+        print(json.dumps(doc, indent=1))
     else:
         print(f"{'build':<20} " + " ".join(f"{p:>16}" for p in placements))
         for label, row in table.items():
             print(f"{label:<20} " + " ".join(f"{row[p]:>16}" for p in placements))
-        print(f"(runs that failed a case of {', '.join(CASES)} with {args.injects} injects per stress case; "
+        print(f"(runs that failed a case of {', '.join(CASES)} with {args.injects} injects per stress case, "
+              f"against the {args.engine} reference engine; "
               "for the real engine a failure is a false alarm)")
     return 0
 

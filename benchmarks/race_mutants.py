@@ -81,6 +81,8 @@ def main() -> int:
     ap.add_argument("--injects", type=int, default=20_000)
     ap.add_argument("--engine", choices=("py", "c"), default="py",
                     help="the reference engine the mutant peer is paired with (default py)")
+    ap.add_argument("--only", action="append", choices=sorted(MUTANTS), metavar="BUILD",
+                    help=f"measure only these builds (repeatable; {', '.join(MUTANTS)})")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not shutil.which("taskset") or not hasattr(os, "sched_setaffinity"):
@@ -90,6 +92,8 @@ def main() -> int:
     table: Dict[str, Dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as d:
         for label, n in MUTANTS.items():
+            if args.only and label not in args.only:
+                continue
             exe = build(Path(d), n)
             table[label] = {}
             for where in placements:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -293,3 +294,19 @@ def test_junit_structure(tmp_path: Path) -> None:
     _validate_junit(tree.getroot())
     fails = tree.getroot().findall(".//failure")
     assert fails and any("neither 'ok' nor 'err'" in (f.get("message") or "") for f in fails)
+
+
+@pytest.mark.slow  # benchmark smoke test
+def test_the_race_mutants_benchmark_runs() -> None:
+    """A smoke run of benchmarks/race_mutants.py: one mutant build, one round, few
+    injects (what it catches is measured by the benchmark, not judged here)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("taskset and sched_setaffinity: Linux only")
+    script = ROOT / "benchmarks" / "race_mutants.py"
+    argv = [sys.executable, str(script), "--rounds", "1", "--injects", "2000", "--only", "no F1", "--json"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    assert list(data["caught"]) == ["no F1"]
+    assert set(data["caught"]["no F1"]) == {"one CPU", "two CPUs", "two CPUs + load"}
+

@@ -29,6 +29,11 @@ def _fault(code: Fault, msg: str, field: str, offset: int, expected: object = No
     return ShmSignalFault(code, msg, field=field, offset=offset, expected=expected, actual=actual)
 
 
+class Unpublished(ShmSignalFault):
+    """``BAD_MAGIC`` with a magic of 0: a creator still writing (6.1 step 5), which an
+    attach may wait for (13.4); decided from the snapshot, never from a second read."""
+
+
 def irq_field_offset(locality: int, name: str) -> int:
     """Offset of ``irq[locality].name`` from the start of the descriptor."""
     return layout.IRQ_OFFSET + locality * layout.IRQ_SIZE + _IRQ_FIELD[name].offset
@@ -156,8 +161,9 @@ def check_snapshot(d: ShmSignalDesc, offset: int, length: int,
     f = _DESC_FIELD
     if d.magic != layout.MAGIC:
         code = Fault.BYTE_SWAPPED if d.magic == layout.MAGIC_SWAPPED else Fault.BAD_MAGIC
-        raise _fault(code, "bad magic", "magic", f["magic"].offset,
-                     f"0x{layout.MAGIC:08x}", f"0x{d.magic:08x}")
+        kind = Unpublished if d.magic == 0 else ShmSignalFault
+        raise kind(code, "bad magic", field="magic", offset=f["magic"].offset,
+                   expected=f"0x{layout.MAGIC:08x}", actual=f"0x{d.magic:08x}")
     if d.version != layout.VERSION:
         raise _fault(Fault.BAD_VERSION, "unsupported major version", "version",
                      f["version"].offset, layout.VERSION, d.version)

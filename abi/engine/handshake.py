@@ -102,25 +102,11 @@ def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, sup
         try:
             return _attach_once(cls, path, offset, supported, own_pid, ordering, **tuning)
         except (ShmSignalFault, FileNotFoundError) as exc:
-            retry = not isinstance(exc, ShmSignalFault) or isinstance(exc, Changed) \
-                or exc.code == Fault.MAPPING_TOO_SMALL \
-                or (exc.code == Fault.BAD_MAGIC and _unpublished(path, offset))
+            retryable = (FileNotFoundError, Changed, descriptor.Unpublished)
+            retry = isinstance(exc, retryable) or exc.code == Fault.MAPPING_TOO_SMALL
             if not retry or time.monotonic() >= deadline:
                 raise
             time.sleep(0.001)
-
-
-def _unpublished(path: PathLike, offset: int) -> bool:
-    """A magic that reads 0: a creator still writing (6.1 step 5), worth waiting for;
-    any other bad magic is refused at once, as the C engine does."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return True
-    try:
-        return os.pread(fd, 4, offset) in (b"", bytes(4)) if hasattr(os, "pread") else True
-    finally:
-        os.close(fd)
 
 
 def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int, own_pid: int,

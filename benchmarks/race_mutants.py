@@ -1,13 +1,14 @@
 """How often check-peer's stress cases catch a missing fence (issue 14, item 5).
 
-The C reference peer is built once as it is and once per compile-time mutant of the C
-engine (``-DSHM_SIGNAL_MUTANT=n``, abi/c_reference/shm_signal_internal.h): inject
-loading enabled/pending before storing dirty, inject without F1, inject deciding to
-wake from the stale waiting byte of step 4, an owner parking without F5.  Each build
-runs the stress and waiter cases ``--rounds`` times under each placement: both
-processes on one CPU, on two CPUs, and on two CPUs with a competing busy process on
-each.  A run "catches" the mutant when any case fails; for the real engine any
-failure is a false alarm.  The table gives caught/rounds per mutant and placement.
+The C reference peer is built once as it is and once per mutant: a copy of the C
+engine with one order or fence removed from shm_signal_protocol.c (the patches below;
+the shipped sources carry no trace of them): inject loading enabled/pending before
+storing dirty, inject without F1, inject deciding to wake from the stale waiting byte
+of step 4, an owner parking without F5.  Each build runs the stress and waiter cases
+``--rounds`` times under each placement: both processes on one CPU, on two CPUs, and
+on two CPUs with a competing busy process on each.  A run "catches" the mutant when
+any case fails; for the real engine any failure is a false alarm.  The table gives
+caught/rounds per mutant and placement.
 
     python benchmarks/race_mutants.py [--rounds 5] [--injects 20000] [--engine py|c] [--json]
 """
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,16 +33,40 @@ from abi.conformance import check_peer  # noqa: E402
 from abi.engine.native import C_DIR, LIB_SOURCES  # noqa: E402
 from abi.toolchain import find_c_compiler  # noqa: E402
 
-MUTANTS = {"real engine": 0, "late dirty": 1, "no F1": 2, "stale waiting byte": 3, "no F5": 4}
+F1_LINE = "\tatomic_thread_fence(memory_order_seq_cst); /* F1: store dirty, then load enabled/pending */\n"
+# build -> the (text, replacement) patches of shm_signal_protocol.c; each text occurs once
+_INJECT_HEAD = ("\tch->stats.injects++;\n\tatomic_thread_fence(memory_order_release); /* F0 */\n"
+                "\tst8(r + F_DIRTY, 1);\n" + F1_LINE
+                + "\tif (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0) {\n")
+_F6 = "\t\t\tatomic_thread_fence(memory_order_seq_cst); /* F6 */\n\t\t\tif (ld8(r + F_WAITING) == 0)\n"
+_F5 = "\t\t\tst8(r + F_WAITING, 1);\n\t\t\tatomic_thread_fence(memory_order_seq_cst);\n"
+MUTANTS: Dict[str, List[Tuple[str, str]]] = {
+    "real engine": [],
+    "late dirty": [(_INJECT_HEAD, "\tint go = ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0;\n"
+                                  "\tch->stats.injects++;\n\tst8(r + F_DIRTY, 1);\n\tif (go) {\n")],
+    "no F1": [(F1_LINE, "")],
+    "stale waiting byte": [(F1_LINE, F1_LINE + "\tunsigned char stale_waiting = ld8(r + F_WAITING);\n"),
+                           (_F6, "\t\t\tif (stale_waiting == 0)\n")],
+    "no F5": [(_F5, "\t\t\tst8(r + F_WAITING, 1);\n")],
+}
 CASES = ["stress.*", "waiter.*"]
 
 
-def build(out: Path, mutant: int) -> Path:
-    exe = out / f"peer-{mutant}"
+def build(out: Path, label: str) -> Path:
+    """The C peer from a copy of the sources with ``label``'s patches applied."""
+    src = out / label.replace(" ", "-")
+    shutil.copytree(C_DIR, src, ignore=shutil.ignore_patterns("fuzz", "build*"))
+    proto = src / "shm_signal_protocol.c"
+    text = proto.read_text()
+    for old, new in MUTANTS[label]:
+        if text.count(old) != 1:
+            raise SystemExit(f"race_mutants: the {label!r} patch no longer matches shm_signal_protocol.c")
+        text = text.replace(old, new)
+    proto.write_text(text)
+    exe = src / "peer"
     cc = find_c_compiler().argv
-    subprocess.run([*cc, "-std=c11", "-O2", "-pthread", f"-DSHM_SIGNAL_MUTANT={mutant}", f"-I{C_DIR}",
-                    "-o", str(exe), str(C_DIR / "shm_signal_peer.c"), *(str(C_DIR / s) for s in LIB_SOURCES)],
-                   check=True)
+    sources = [str(src / "shm_signal_peer.c"), *(str(src / s) for s in LIB_SOURCES)]
+    subprocess.run([*cc, "-std=c11", "-O2", "-pthread", f"-I{src}", "-o", str(exe), *sources], check=True)
     return exe
 
 
@@ -91,10 +116,10 @@ def main() -> int:
     placements = ["one CPU", "two CPUs", "two CPUs + load"]
     table: Dict[str, Dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as d:
-        for label, n in MUTANTS.items():
+        for label in MUTANTS:
             if args.only and label not in args.only:
                 continue
-            exe = build(Path(d), n)
+            exe = build(Path(d), label)
             table[label] = {}
             for where in placements:
                 hits = 0

@@ -310,3 +310,18 @@ def test_the_race_mutants_benchmark_runs() -> None:
     assert list(data["caught"]) == ["no F1"]
     assert set(data["caught"]["no F1"]) == {"one CPU", "two CPUs", "two CPUs + load"}
 
+
+def test_every_race_mutant_patch_still_applies() -> None:
+    """benchmarks/race_mutants.py patches a copy of shm_signal_protocol.c: each patch
+    must match exactly once, or the benchmark would measure the real engine."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import race_mutants
+
+    text = (race_mutants.C_DIR / "shm_signal_protocol.c").read_text()
+    for label, patches in race_mutants.MUTANTS.items():
+        patched = text
+        for old, new in patches:
+            assert patched.count(old) == 1, (label, old)
+            patched = patched.replace(old, new)
+        assert (patched == text) == (label == "real engine"), label
+

@@ -204,15 +204,4 @@ int shm_signal_random_bytes(uint8_t *out, size_t n);
 /* errno, or GetLastError() on Windows. */
 int shm_signal_os_error(void);
 
-/* Deliberately broken builds, to measure what black-box stress can catch
- * (benchmarks/race_mutants.py; docs/writing-a-peer.md): compile with
- * -DSHM_SIGNAL_MUTANT=<n>.  0, the default, is the real engine; never ship another. */
-#define SHM_SIGNAL_MUTANT_LATE_DIRTY 1	  /* inject loads enabled/pending before storing dirty */
-#define SHM_SIGNAL_MUTANT_NO_F1 2	  /* inject without F1 (store dirty, then load) */
-#define SHM_SIGNAL_MUTANT_STALE_WAITING 3 /* inject decides to wake from the step-4 waiting byte */
-#define SHM_SIGNAL_MUTANT_NO_F5 4	  /* the owner parks without F5 after waiting = 1 */
-#ifndef SHM_SIGNAL_MUTANT
-#define SHM_SIGNAL_MUTANT 0
-#endif
-
 #endif /* SHM_SIGNAL_INTERNAL_H */

@@ -52,24 +52,11 @@ static int remote_state(shm_signal_chan *ch, uint32_t st, struct shm_signal_erro
 static int inject_into(shm_signal_chan *ch, uint32_t o)
 {
 	unsigned char *r = rec(ch, o);
-#if SHM_SIGNAL_MUTANT == SHM_SIGNAL_MUTANT_LATE_DIRTY
-	/* mutant: load enabled/pending before storing dirty */
-	int go = ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0;
-	ch->stats.injects++;
-	st8(r + F_DIRTY, 1);
-	if (go) {
-#else
 	ch->stats.injects++;
 	atomic_thread_fence(memory_order_release); /* F0 */
 	st8(r + F_DIRTY, 1);
-#if SHM_SIGNAL_MUTANT != SHM_SIGNAL_MUTANT_NO_F1
 	atomic_thread_fence(memory_order_seq_cst); /* F1: store dirty, then load enabled/pending */
-#endif
-#if SHM_SIGNAL_MUTANT == SHM_SIGNAL_MUTANT_STALE_WAITING
-	unsigned char stale_waiting = ld8(r + F_WAITING); /* mutant: the step-4 waiting byte */
-#endif
 	if (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0) {
-#endif
 		st8(r + F_PENDING, 1);
 		/* spec 7.1 step 5 / 7.5: an owner that is not parked finds the work itself.
 		 * The waiting byte is read again after a fence that follows the pending
@@ -79,14 +66,9 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 		 * store-then-load pair (F6 here, F5 there).  Reading waiting before the
 		 * pending store loses that wake-up: measured, 6 of 20 stress runs stalled. */
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG)) {
-#if SHM_SIGNAL_MUTANT == SHM_SIGNAL_MUTANT_STALE_WAITING
-			if (stale_waiting == 0)
-				return 0;
-#else
 			atomic_thread_fence(memory_order_seq_cst); /* F6 */
 			if (ld8(r + F_WAITING) == 0)
 				return 0;
-#endif
 		}
 		/* notify_count has a single writer: the remote (us) */
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
@@ -310,9 +292,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG)) {
 			/* spec 7.5: waiting = 1, F5, look once more, park on that word */
 			st8(r + F_WAITING, 1);
-#if SHM_SIGNAL_MUTANT != SHM_SIGNAL_MUTANT_NO_F5
 			atomic_thread_fence(memory_order_seq_cst);
-#endif
 			raw = ld_word_raw(r);
 			if (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1) {
 				/* it came while we were awake: not a late wake-up */

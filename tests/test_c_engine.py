@@ -211,11 +211,14 @@ def test_closed_and_use_after_close(tmp_path: Path) -> None:
     s.close()  # idempotent
     with pytest.raises(ValueError):
         s.inject()
-    assert n.wait(1.0)  # the close's wake-up and dirty
-    n.enable()
-    with pytest.raises(ShmSignalFault) as e:
-        n.wait(1.0)
-    assert e.value.code == Fault.PEER_CLOSED
+    assert n.flags()["dirty"] == 1  # the close's dirty
+    # disabled or enabled, the owner's wait sees the close (spec 13.4: wait reports it)
+    for enable in (False, True):
+        if enable:
+            assert n.enable() == 1  # consumes the close's dirty
+        with pytest.raises(ShmSignalFault) as e:
+            n.wait(1.0)
+        assert e.value.code == Fault.PEER_CLOSED
     d = n.descriptor_bytes()
     assert struct.unpack_from("<I", d, 132)[0] == 2 and d[80] == 0  # not counted
     n.close()
@@ -645,6 +648,7 @@ for name, op in (("n.inject", n.inject), ("s.wait", lambda: s.wait(0)), ("s.chec
 # a channel created now gets a fresh mapping, and works
 x = CChannel.create(path, 1, offset=192, exist_ok=True)
 y = CChannel.attach(path, offset=192)
+x.enable()
 y.inject()
 codes.append(f"fresh={x.wait(1.0)}")
 for ch in (x, y, s, n):

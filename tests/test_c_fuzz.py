@@ -38,9 +38,9 @@ PLANTS = {
     ),
     "pid-before-busy-check": (
         "shm_signal_handshake.c",
-        "\t/* step 4: a live owner keeps its record */\n",
+        "\t/* step 4: the set to accept",
         "\tst32(rec(ch, a) + R_OFF(pid), (flags & SHM_SIGNAL_O_PID) ? pid : shm_signal_own_pid());\n"
-        "\t/* step 4: a live owner keeps its record */\n",
+        "\t/* step 4: the set to accept",
     ),
 }
 

@@ -115,6 +115,7 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "no_waiting_flag": "the peer hung",
     "wakes_wrong_word": "lost wake-up: 1.5 s after the peer's inject",
     "no_reattach": "was refused: err 14 LOCALITY_BUSY",
+    "renegotiates_on_reattach": "the peer attached to a descriptor with UNSUPPORTED_FEATURE",
     "shrinks_file": "the file is 320 bytes, create asked for size=512",
     "single_use": "was refused: err 100 USAGE",
     "follows_links": "a link must be refused, never followed",
@@ -129,6 +130,8 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "read_lock_is_life": "while a reader held a read lock on its liveness byte",
     "wrong_locality": "the peer attached as locality 0, expected 1",
     "late_dirty": "lost wake-up: 1.5 s after the peer's inject",
+    "stale_waiting_byte": "lost wake-up: 1.5 s after the peer's inject",
+    "unguarded": "the peer did not survive a file cut short under its mapping",
     "hangs": "the peer hung: no reply within 1 s",
     "dies": "the peer died: the peer exited (status 3)",
     "garbage_reply": "neither 'ok' nor 'err'",
@@ -146,7 +149,7 @@ def test_every_mistake_has_a_named_case() -> None:
 
 # The fast tier keeps three mistakes (a refusal, the liveness lock, a flag); the others,
 # up to seconds each (a peer that hangs, dies or wakes late), are the slow tier.
-ADVISORY = {"terse_faults"}
+ADVISORY = {"terse_faults", "unguarded"}
 FAST_MISTAKES = {"accepts_bad_magic", "no_liveness_lock", "never_clears_pending"}
 
 
@@ -159,10 +162,10 @@ def test_broken_peer_is_caught_by_the_named_case(mistake: str, tmp_path: Path) -
     group = case.split(".")[0]
     # the whole group, except the slow stress group and the long vector group for
     # a peer that hangs (each hung case costs the timeout)
-    select = [case] if mistake in ("hangs", "late_dirty") else [f"{group}.*"]
+    select = [case] if mistake in ("hangs", "late_dirty", "stale_waiting_byte") else [f"{group}.*"]
     # the lost wake-up is a race: about one burst of 1000 injects in five loses one, so
     # allow 100 bursts (the case stops at the first loss)
-    injects = 100_000 if mistake == "late_dirty" else 20_000
+    injects = 100_000 if mistake in ("late_dirty", "stale_waiting_byte") else 20_000
     fuzz = 500 if group == "fuzz" else 0  # inputs for check-peer --fuzz
     opts = check_peer.Options.quick(cwd=str(ROOT), engines=("py",), select=select, timeout=1.0,
                                     stress_injects=injects, fuzz=fuzz,

@@ -50,9 +50,10 @@ def test_inject_wakeup_and_masking_behave_alike(tmp_path, creator, attacher):
         # disabled: an inject sets dirty and sends no notification (7.4)
         assert south.inject() is False
         assert north.flags() == {"enabled": 0, "pending": 0, "dirty": 1}
-        # the one difference spec 7.5 leaves open: a disabled owner's wait is ready on
-        # dirty in the C engine, and parks until its timeout in the Python engine
-        assert north.wait(0) is (creator == "c")
+        # a disabled owner's wait parks until its timeout whatever dirty says (7.5):
+        # no inject will notify it
+        assert north.wait(0) is False
+        assert north.wait(0.05) is False
         # enable runs the wakeup for what is already there (7.3)
         assert north.enable() == 1 and calls == ["north"]
         # enabled: the first inject sets pending (and wakes the owner if it is parked:
@@ -139,3 +140,36 @@ def test_attach_waits_for_an_unpublished_magic_only(tmp_path, engine):
     with pytest.raises(ShmSignalFault) as exc:
         ENGINES[engine].attach(path, timeout=0.3)
     assert exc.value.code == Fault.BAD_MAGIC and time.monotonic() - t0 >= 0.3
+
+
+@pytest.mark.parametrize("creator,attacher", PAIRS)
+def test_a_reattach_keeps_the_negotiated_set(tmp_path, creator, attacher):
+    """6.3 step 4 [R6.3-3]: the creator reads features_accepted once, so a re-attacher
+    accepts that set whatever it supports beyond it, and refuses (writing nothing)
+    when part of it is not supported."""
+    path = tmp_path / "chan"
+    everything = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT
+    offered = everything | layout.FEATURE_WAITER_FLAG
+    north = ENGINES[creator].create(path, layout.LOCALITY_NORTH, features=offered)
+    with north:
+        first = ENGINES[attacher].attach(path, features=everything)
+        assert first.features == everything and north.wait_for_peer(2.0) and north.features == everything
+        first.close()
+        again = ENGINES[attacher].attach(path, features=offered)  # supports WAITER_FLAG too
+        with again:
+            assert again.features == everything  # ... and does not take it
+            assert int.from_bytes(again.descriptor_bytes()[32:40], "little") == everything
+        before = path.read_bytes()
+        narrower = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_LIVENESS_LOCK
+        with pytest.raises(ShmSignalFault) as e:
+            ENGINES[attacher].attach(path, features=narrower)
+        assert (e.value.code, e.value.field, e.value.offset) == (Fault.UNSUPPORTED_FEATURE,
+                                                                 "features_accepted", 32)
+        assert path.read_bytes() == before
+        # the creator's set never moved, and a pair that works still works
+        assert north.features == everything
+        with ENGINES[attacher].attach(path) as last:
+            assert last.features == everything
+            north.enable()
+            last.inject()
+            assert north.wait(2.0) is True

@@ -176,7 +176,8 @@ SHM_SIGNAL_API int shm_signal_disable(shm_signal_chan *ch, struct shm_signal_err
  * *more = 1 when the budget was spent (pending stays 1: call again without waiting). */
 SHM_SIGNAL_API int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls,
 				     int *more, struct shm_signal_error *err);
-/* Spec 7.5: block until the own dirty or pending is set (*ready = 1) or timeout_s
+/* Spec 7.5: block until the channel is enabled and its own dirty or pending is set
+ * (*ready = 1; a disabled owner parks: injects do not notify it) or timeout_s
  * passes (*ready = 0; < 0 waits forever; NaN: E_ARG), returning within timeout_s plus
  * scheduling and timer latency whatever the remote writes.  Faults as
  * shm_signal_check_peer, checked at once and then once per liveness interval. */

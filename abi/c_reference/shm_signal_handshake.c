@@ -330,7 +330,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 		       uint32_t pid, struct shm_signal_error *err)
 {
 	unsigned char s1[SHM_SIGNAL_DESC_SIZE], s2[SHM_SIGNAL_DESC_SIZE];
-	uint64_t len, offered;
+	uint64_t len, offered, accepted;
 	uint32_t creator, a, state;
 	int rc = shm_signal_file_open(&ch->file, path, 0, 0, 0, err);
 	if (rc == 1) {
@@ -373,10 +373,20 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 			"the same creator in both snapshots", NULL, "creator changed during the attach");
 		return RETRY;
 	}
-	/* step 4: a live owner keeps its record */
+	/* step 4: the set to accept (a re-attach keeps the session's: the creator read it
+	 * once), then a live owner keeps its record */
 	state = shm_signal_load_le32(s2 + OFF_IRQ(a) + R_OFF(state));
 	offered = shm_signal_load_le64(s2 + D_OFF(features_offered));
-	if (state == SHM_SIGNAL_STATE_ATTACHED && !(offered & supported & SHM_SIGNAL_F_LIVENESS_LOCK))
+	accepted = offered & supported;
+	if (state != SHM_SIGNAL_STATE_EMPTY) {
+		accepted = shm_signal_load_le64(s2 + D_OFF(features_accepted));
+		if (accepted & ~supported)
+			return fault_at(err, SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE, "features_accepted",
+					D_AT(features_accepted),
+					"a re-attach keeps the negotiated features, and some of them "
+					"are not supported here", "a subset of supported", accepted);
+	}
+	if (state == SHM_SIGNAL_STATE_ATTACHED && !(accepted & SHM_SIGNAL_F_LIVENESS_LOCK))
 		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[a],
 			       R_AT(a, state), "0 or 2", "1",
 			       "the locality is attached (no liveness lock to prove it dead)");
@@ -384,7 +394,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	ch->remote = creator;
 	ch->supported = supported;
 	ch->offered = offered;
-	ch->features = offered & supported;
+	ch->features = accepted;
 	ch->negotiated = 1;
 	ch->peer_seen = 1; /* S2: the creator's record is not empty (6.4 rule 11) */
 	memcpy(ch->instance_id, s2 + D_OFF(instance_id), 16);

@@ -155,6 +155,13 @@ SHM_SIGNAL_INLINE uint32_t ld_word_raw(const unsigned char *p)
 	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)p, memory_order_relaxed);
 }
 
+/* Work for an enabled owner (spec 7.5): enabled, and dirty or pending.  A disabled
+ * owner has none: injects do not notify it, so waiting for one parks. */
+SHM_SIGNAL_INLINE int owner_has_work(const unsigned char *r)
+{
+	return ld8(r + F_ENABLED) == 1 && (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1);
+}
+
 /* Record `loc` of the channel's descriptor. */
 SHM_SIGNAL_INLINE unsigned char *rec(const shm_signal_chan *ch, uint32_t loc)
 {

@@ -6,12 +6,16 @@
  * One command per line; exactly one reply line per command: "ok [key=value...]" or
  * "err CODE NAME message".  CODE is a fault code (1-17) or a protocol code (100+).
  * Exit status: 0 after quit or end of input, 2 for a bad command line.
+ *
+ * Over 600 lines on purpose: it is a program, not a part of the engine, and a peer
+ * author reads it next to section 13 as one file (one small function per command).
  */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +308,48 @@ static void cmd_inject(char **tok, int n)
 	reply_ok("notified=%llu", (unsigned long long)notified);
 }
 
+static void nap_1ms(void)
+{
+#if defined(_WIN32)
+	Sleep(1);
+#else
+	struct timespec ts = {0, 1000000L};
+	nanosleep(&ts, NULL);
+#endif
+}
+
+/* The line protocol's `wait` (spec 13.2): ready as soon as the own dirty or pending
+ * is set, enabled or not.  The engine's wait parks a disabled owner (no inject will
+ * notify it), so a disabled channel is watched here: the own record's flags every
+ * millisecond, the peer's liveness and the deadline every turn. */
+static int wait_any_state(double t, int *ready, struct shm_signal_error *e)
+{
+	uint8_t b[SHM_SIGNAL_DESC_SIZE];
+	const uint8_t *own;
+	double deadline = t < 0 ? -1.0 : shm_signal_now_s() + t;
+	int rc;
+	for (;;) {
+		shm_signal_descriptor_bytes(chan, b);
+		own = b + offsetof(struct shm_signal_desc, irq) +
+		      sizeof(struct shm_signal_irq) * shm_signal_locality(chan);
+		if (own[offsetof(struct shm_signal_irq, dirty)] || own[offsetof(struct shm_signal_irq, pending)]) {
+			*ready = 1;
+			return 0;
+		}
+		if (own[offsetof(struct shm_signal_irq, enabled)] == 1) {
+			double left = deadline < 0 ? -1.0 : deadline - shm_signal_now_s();
+			return shm_signal_wait(chan, deadline < 0 ? -1.0 : (left > 0 ? left : 0.0), ready, e);
+		}
+		if ((rc = shm_signal_check_peer(chan, e)) != 0)
+			return rc;
+		if (deadline >= 0 && shm_signal_now_s() >= deadline) {
+			*ready = 0;
+			return 0;
+		}
+		nap_1ms();
+	}
+}
+
 static void cmd_wait(char **tok, int n)
 {
 	double t;
@@ -315,7 +361,7 @@ static void cmd_wait(char **tok, int n)
 	}
 	if (need_chan())
 		return;
-	rc = shm_signal_wait(chan, t, &ready, &e);
+	rc = wait_any_state(t, &ready, &e);
 	if (rc)
 		reply_engine(rc, &e);
 	else

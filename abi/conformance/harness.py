@@ -335,9 +335,10 @@ class Case:
 CASES: List[Case] = []
 
 
-def case(group: str, name: str, doc: str,
-         advisory: bool = False) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+def case(group: str, name: str, doc: str, advisory: bool = False,
+         uses_reference: bool = True) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
-        CASES.append(Case(f"{group}.{name}", group, doc, fn, advisory=advisory))
+        CASES.append(Case(f"{group}.{name}", group, doc, fn, advisory=advisory,
+                          uses_reference=uses_reference))
         return fn
     return register

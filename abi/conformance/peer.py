@@ -187,9 +187,8 @@ class Peer:
             flags = ch.flags()
             if flags["dirty"] or flags["pending"]:
                 return True
-            if flags["enabled"] or self.engine == "c":
-                # the engine's own wait (the C engine's is ready on dirty or pending even
-                # while disabled; the Python engine's parks then, as spec 7.5 allows)
+            if flags["enabled"]:
+                # the engine's own wait (both engines park a disabled owner, as spec 7.5 allows)
                 return bool(ch.wait(None if deadline is None else max(0.0, deadline - time.monotonic())))
             # disabled: no notification will come; poll the word (the "no channel" mode)
             ch.check_peer()

@@ -354,7 +354,8 @@ class CChannel:
         self._check(lib().shm_signal_disable(self._handle, ctypes.byref(err)), err)
 
     def wait(self, timeout: Optional[float] = None) -> bool:
-        """Block until dirty or pending is set, or ``timeout`` seconds (None: no limit)."""
+        """Block until this side is enabled and has work (dirty or pending), or
+        ``timeout`` seconds pass (False; None: no limit)."""
         t = arguments.check_timeout(timeout)
         ready, err = ctypes.c_int(), Error()
         rc = lib().shm_signal_wait(self._handle, -1.0 if t is None else t, ctypes.byref(ready),

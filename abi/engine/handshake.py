@@ -141,8 +141,17 @@ def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int
             raise Changed(Fault.BAD_LOCALITY, "the descriptor's creator changed during the attach",
                            field="creator", offset=_DESC["creator"], expected=s1.creator,
                            actual=snap.creator)
-        accepted = snap.features_offered & supported
         state = snap.irq[loc].state
+        accepted = snap.features_offered & supported
+        if state != layout.STATE_EMPTY:
+            # A re-attach keeps the set of the session before (6.3 step 4, [R6.3-3]): the
+            # creator read it once and goes on using it.
+            accepted = snap.features_accepted
+            if accepted & ~supported:
+                raise ShmSignalFault(Fault.UNSUPPORTED_FEATURE, "a re-attach keeps the negotiated "
+                                     "features, and some of them are not supported here",
+                                     field="features_accepted", offset=_DESC["features_accepted"],
+                                     expected=f"a subset of 0x{supported:x}", actual=f"0x{accepted:x}")
         if state == layout.STATE_ATTACHED and not accepted & layout.FEATURE_LIVENESS_LOCK:
             raise ShmSignalFault(Fault.LOCALITY_BUSY, "a live peer holds this locality (attached, and "
                                  "no liveness lock to prove it dead)", field=record_field(loc, "state"),

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden.json"
 
 MAGIC, VERSION, DESC_SIZE = 0x58FA39DF, 1, 192
-WAKE_ADDRESS, WAKE_NAMED_EVENT, LIVENESS_LOCK, NOTIFY_COUNT = 1, 2, 4, 8
+WAKE_ADDRESS, WAKE_NAMED_EVENT, LIVENESS_LOCK, NOTIFY_COUNT, WAITER_FLAG = 1, 2, 4, 8, 16
 NORTH, SOUTH = 0, 1
 SIDES = {"north": NORTH, "south": SOUTH}
 EMPTY, ATTACHED, CLOSED = 0, 1, 2
@@ -75,6 +75,9 @@ class SpecModel:
     def attach(self, supported: int, pid: int) -> int:
         a = 1 - self.u32(12)
         accepted = self.u64(16) & supported
+        if self.u32(rec(a) + 4) != EMPTY:  # a re-attach keeps the session's set (6.3 step 4)
+            accepted = self.u64(32)
+            assert not accepted & ~supported, "a re-attach refuses: that is a fault vector"
         self.u64(32, accepted)
         self.u32(rec(a) + 8, pid)
         self.u32(rec(a) + 4, ATTACHED)
@@ -254,9 +257,11 @@ def cases() -> List[Dict[str, Any]]:
     out.append(CaseBuilder("close_before_attach", "The creator leaves before anyone attached.")
                .create("south", lin).close("south").case)
     out.append(CaseBuilder("reattach_after_close",
-                           "A new attacher takes a closed record and renegotiates (6.3, 9).")
-               .create("north", lin).attach(lin).enable("south").close("south")
-               .attach(WAKE_ADDRESS | LIVENESS_LOCK, pid=0x9ABC).case)
+                           "A new attacher takes a closed record and keeps the negotiated set "
+                           "(6.3 step 4, 9): the creator read it once, so a re-attacher that "
+                           "supports more accepts no more.")
+               .create("north", lin | WAITER_FLAG).attach(lin).enable("south").close("south")
+               .attach(lin | WAITER_FLAG, pid=0x9ABC).case)
 
     dead = SpecModel()
     dead.create(NORTH, lin, 0, IID, PID_N)
@@ -280,14 +285,15 @@ def faults() -> List[Dict[str, Any]]:
     out: List[Dict[str, Any]] = []
 
     def add(name: str, m: SpecModel, code: int, fname: str, field: str, field_offset: int, *,
-            offset: int = 0, length: Optional[int] = None, supported: int = 0xD) -> None:
+            offset: int = 0, length: Optional[int] = None, supported: int = 0xD,
+            attach_only: bool = False) -> None:
         mapping = bytes(offset) + bytes(m.b)
         if length is None:
             length = len(mapping)
         mapping = (mapping + bytes(max(0, length - len(mapping))))[:length]
         out.append({"name": name, "mapping": mapping.hex(), "offset": offset,
                     "features": _hexf(supported), "code": code, "fault": fname,
-                    "field": field, "field_offset": field_offset})
+                    "field": field, "field_offset": field_offset, "attach_only": attach_only})
 
     add("bad_offset", _base(), 6, "BAD_OFFSET", "offset", 32, offset=32, length=256)
     add("mapping_too_small", _base(), 5, "MAPPING_TOO_SMALL", "mapping length", 0, length=128)
@@ -368,7 +374,13 @@ def faults() -> List[Dict[str, Any]]:
         supported=0x9)
     m = _base(offered=0x9)
     m.attach(0x9, PID_S)
-    add("locality_busy", m, 14, "LOCALITY_BUSY", "irq[1].state", 132)
+    add("locality_busy", m, 14, "LOCALITY_BUSY", "irq[1].state", 132, attach_only=True)
+    m = _base(offered=0xD)
+    m.attach(0xD, PID_S)
+    m.close(SOUTH)
+    # a re-attach keeps the negotiated 0xd, and NOTIFY_COUNT is not supported here
+    add("reattach_keeps_features", m, 12, "UNSUPPORTED_FEATURE", "features_accepted", 32,
+        supported=0x5, attach_only=True)
     return out
 
 

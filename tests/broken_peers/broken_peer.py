@@ -62,6 +62,9 @@ BREAKS: Dict[str, tuple] = {
     "wakes_wrong_word": ("stress.peer_injects", "inject wakes its own wait word instead of the owner's"),
     "no_reattach": ("vector.reattach_after_close.peer_south_attacher",
                     "refuses to attach as a locality whose record is closed"),
+    "renegotiates_on_reattach": ("fault.reattach_keeps_features",
+                                 "a re-attach accepts offered & supported afresh instead of keeping "
+                                 "the set the creator already uses"),
     "shrinks_file": ("handshake.create_at_offset", "truncates the file to the end of its descriptor"),
     "single_use": ("protocol.one_channel", "answers USAGE to create and attach after a close"),
     "follows_links": ("handshake.no_links_followed", "resolves a symbolic link and uses the file it names"),
@@ -81,6 +84,8 @@ BREAKS: Dict[str, tuple] = {
                           "counts any lock on a liveness byte, a reader's read lock too, as the owner's"),
     # a SHOULD: caught as an advisory result, never a failure of the run
     "terse_faults": ("protocol.fault_message_fields", "its fault messages carry no field=, offset=, ..."),
+    "unguarded": ("liveness.survives_a_shrunk_file",
+                  "maps the file without a SIGBUS guard: a file cut short kills it"),
     "fixed_instance_id": ("handshake.create_mode_and_random_id",
                           "writes the same instance_id on every create"),
     "wrong_locality": ("vector.negotiate_all.peer_south_attacher",
@@ -88,6 +93,10 @@ BREAKS: Dict[str, tuple] = {
     "late_dirty": ("stress.peer_injects",
                    "inject loads enabled/pending before it stores dirty (no store-then-load order): "
                    "a wake-up is lost when the owner clears pending in between"),
+    "stale_waiting_byte": ("stress.peer_injects_waiter_flag",
+                           "with WAITER_FLAG, inject decides whether to wake from the waiting byte "
+                           "loaded before it set pending (spec 7.1 step 5 forbids it): a wake-up is "
+                           "lost when the owner parks in between"),
     "hangs": ("semantics.masking", "never answers 'disable'"),
     "dies": ("semantics.wait", "exits in the middle of 'wait'"),
     "garbage_reply": ("semantics.masking",
@@ -114,6 +123,7 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "clobbers_foreign_bytes": "R6.1-4", "trusts_accepted": "R6.2-3", "writes_past_192": "R4-3",
     "wait_overruns": "R7.5-1", "creates_over_live": "R6.1-3", "terse_faults": "R13-1",
     "ignores_death": "R9-10", "read_lock_is_life": "R9-3", "magic_first": "R6.1-6",
+    "renegotiates_on_reattach": "R6.3-3", "stale_waiting_byte": "R7.1-2", "unguarded": "R9-9",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -229,6 +239,8 @@ class BrokenPeer(Peer):
                       for loc in (0, 1)]
             if len(raw) >= layout.DESC_SIZE and layout.STATE_CLOSED in states:
                 raise ShmSignalFault(Fault.LOCALITY_BUSY, "will not take over a closed record")
+        if self.mistake == "renegotiates_on_reattach" and args:
+            self._forget_the_session(args)
         if self.mistake == "reserved_first" and args:
             offset = int(dict(a.split("=", 1) for a in args[1:] if "=" in a).get("offset", "0"), 0)
             with open(args[0], "rb") as f:
@@ -259,6 +271,25 @@ class BrokenPeer(Peer):
             return out.replace(f"locality={self.ch.locality}", f"locality={1 - self.ch.locality}")
         return out
 
+    @staticmethod
+    def _forget_the_session(args: List[str]) -> None:
+        """Make a re-attach look like a first attach (free record empty, nothing
+        accepted), so the engine accepts offered & supported afresh; the attach
+        overwrites both fields, so only the negotiated set shows the mistake."""
+        offset = int(dict(a.split("=", 1) for a in args[1:] if "=" in a).get("offset", "0"), 0)
+        try:
+            with open(args[0], "rb") as f:
+                f.seek(offset)
+                raw = f.read(layout.DESC_SIZE)
+        except OSError:
+            return
+        if len(raw) < layout.DESC_SIZE or struct.unpack_from("<I", raw, 12)[0] > 1:
+            return
+        state_at = layout.IRQ_OFFSET + layout.IRQ_SIZE * (1 - struct.unpack_from("<I", raw, 12)[0]) + 4
+        if struct.unpack_from("<I", raw, state_at)[0] != layout.STATE_EMPTY:
+            _patch(args[0], offset + state_at, struct.pack("<I", layout.STATE_EMPTY))
+            _patch(args[0], offset + 32, bytes(8))
+
     def _late_dirty_inject(self, args: List[str]) -> str:
         ch = self._need()
         count = int(args[0], 0) if args else 1
@@ -266,17 +297,22 @@ class BrokenPeer(Peer):
         rem = self.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.remote_locality
         mm = ch.buffer
         notified = 0
+        stale = self.mistake == "stale_waiting_byte"
         for i in range(count):
             if i and pause:
                 self._pause(pause)
-            enabled, pending = mm[rem], mm[rem + 1]  # the mistake: load first ...
+            if stale:  # dirty, then (the Python engine's fences are not needed for the race)
+                mm[rem + 2] = 1
+            enabled, pending, waiting = mm[rem], mm[rem + 1], mm[rem + 3]  # the word, once
             end = time.perf_counter() + 50e-6  # (a window wide enough to lose one soon)
             while time.perf_counter() < end:
                 pass
-            mm[rem + 2] = 1  # ... store dirty after
+            mm[rem + 2] = 1  # late_dirty: ... store dirty after
             ch.stats["injects"] += 1
             if enabled and not pending:
                 mm[rem + 1] = 1
+                if stale and not waiting:  # the mistake: no reload after pending (F6)
+                    continue
                 if (ch.features or 0) & layout.FEATURE_NOTIFY_COUNT:
                     n = struct.unpack_from("<Q", mm, rem + 16)[0]
                     struct.pack_into("<Q", mm, rem + 16, n + 1)
@@ -294,7 +330,7 @@ class BrokenPeer(Peer):
                 real = backend.wake
                 backend.wake = lambda locality: real(1 - locality)  # type: ignore[method-assign]
                 backend.patched = True  # type: ignore[attr-defined]
-        if self.mistake == "late_dirty":
+        if self.mistake in ("late_dirty", "stale_waiting_byte"):
             return self._late_dirty_inject(args)
         if self.mistake != "ignores_pending":
             return super().cmd_inject(args)
@@ -328,6 +364,11 @@ class BrokenPeer(Peer):
         return out
 
     def cmd_enable(self, args: List[str]) -> str:
+        if self.mistake == "unguarded":  # no SIGBUS guard from here on
+            m = self._need()._map
+            if m._guard_lib is not None:
+                m._guard_lib.shm_signal_unguard(m.base)
+                m._guard_lib = None
         if self.mistake != "enable_without_wakeup":
             return super().cmd_enable(args)
         ch = self._need()

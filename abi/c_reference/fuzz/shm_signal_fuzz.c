@@ -12,7 +12,10 @@
  *  2. written to a file and attached to, once (timeout 0): a refused attach reports
  *     the validator's fault (spec 6.3 step 1 validates against the file's length) and
  *     leaves the file as it was; a descriptor the validator accepts is attached to
- *     unless its free record is held by a live peer (6.3 step 4, LOCALITY_BUSY); a
+ *     unless it is a re-attach keeping features not supported here (6.3 step 4,
+ *     UNSUPPORTED_FEATURE) or its free record is held by a live peer (LOCALITY_BUSY);
+ *     the set it accepts is offered & supported on a first attach and the record's
+ *     features_accepted on a re-attach; a
  *     successful attach writes only features_accepted, its pid and its state (6.3
  *     step 6), and its close only its state and the remote's dirty (spec 9).
  * A broken invariant prints what and abort()s, so libFuzzer saves the input.
@@ -322,13 +325,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* spec 6.3 step 4: the attacher's record must not be held by a live peer */
 		const uint8_t *d = bytes + off;
 		uint32_t creator = le32(d + 12), a = 1 - creator;
-		uint64_t offered = le64(d + 16), features = 0;
-		int negotiated = 0;
-		busy = le32(d + 64 + 64 * a + 4) == SHM_SIGNAL_STATE_ATTACHED &&
-		       !(offered & supported & SHM_SIGNAL_F_LIVENESS_LOCK);
-		if (rc != (busy ? SHM_SIGNAL_FAULT_LOCALITY_BUSY : 0)) {
+		uint64_t offered = le64(d + 16), features = 0, accept = offered & supported;
+		uint32_t state = le32(d + 64 + 64 * a + 4);
+		int negotiated = 0, want_rc;
+		if (state != SHM_SIGNAL_STATE_EMPTY)
+			accept = le64(d + 32); /* a re-attach keeps the session's set */
+		busy = state == SHM_SIGNAL_STATE_ATTACHED && !(accept & SHM_SIGNAL_F_LIVENESS_LOCK);
+		want_rc = (accept & ~supported) ? SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE
+			  : busy		 ? SHM_SIGNAL_FAULT_LOCALITY_BUSY
+						 : 0;
+		if (rc != want_rc) {
 			fprintf(stderr, "attach: %d (%s: %s), expected %s\n", rc, shm_signal_fault_name(rc),
-				e2.message, busy ? "LOCALITY_BUSY" : "success");
+				e2.message, shm_signal_fault_name(want_rc));
 			fail("attach to a valid descriptor: wrong outcome");
 		}
 		if (rc == 0) {
@@ -336,12 +344,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t want_bytes[16];
 			CHECK(shm_signal_locality(ch) == a, "attached as the creator's locality");
 			CHECK(shm_signal_features(ch, &features, &negotiated, NULL) == 0 && negotiated &&
-				      features == (offered & supported),
-			      "negotiated set is not offered & supported");
+				      features == accept,
+			      "negotiated set is not offered & supported (first attach) or the kept set");
 			/* 6.3 step 6: features_accepted, pid, state; nothing else */
 			n = get_file(now, len);
 			CHECK(n == len, "attach changed the file's length");
-			shm_signal_store_le64(want_bytes, offered & supported);
+			shm_signal_store_le64(want_bytes, accept);
 			shm_signal_store_le32(want_bytes + 8, SHM_SIGNAL_STATE_ATTACHED);
 			shm_signal_store_le32(want_bytes + 12, ATTACH_PID);
 			for (i = 0; i < len; i++) {

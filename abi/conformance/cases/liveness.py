@@ -14,6 +14,7 @@ from abi.conformance.harness import (
     Context,
     case,
 )
+from abi.conformance.peer_driver import PeerFailure
 from abi.faults import Fault, ShmSignalFault
 
 
@@ -126,3 +127,32 @@ def _peer_notices_death(ctx: Context) -> None:
                                            "the dead creator's liveness byte: still PEER_DEAD (9, 14.2).")
 def _read_lock_is_not_life(ctx: Context) -> None:
     _killed_creator(ctx, read_lock=True)
+
+
+SHRINK_OFFSET = 65536  # beyond any page size in use
+
+
+@case("liveness", "survives_a_shrunk_file", "Advisory (a SHOULD of 9): the file is cut short under the "
+                                            "peer's mapping (POSIX); the peer keeps answering, and its "
+                                            "next wait reports MAPPING_TOO_SMALL.", advisory=True,
+      uses_reference=False)
+def _shrunk(ctx: Context) -> None:
+    if os.name == "nt":
+        raise CaseSkipped("Windows refuses to shrink a mapped file")
+    p = ctx.tmp / "chan"
+    # At 64 KiB, so that the descriptor's page lies wholly past the new end (bytes past
+    # the end within the last page read as zeros; a page past it faults, SIGBUS).
+    ctx.ok(f"create {p} 0 offset={SHRINK_OFFSET}")
+    ctx.ok("enable")
+    os.truncate(p, 64)
+    try:
+        ctx.raw("inject")  # the remote's record: SIGBUS, unless the peer guards its mapping
+        r = ctx.raw("wait 0.5")
+    except PeerFailure as exc:
+        raise CaseFailure(f"the peer did not survive a file cut short under its mapping ({exc}); "
+                          "a side SHOULD survive it and report MAPPING_TOO_SMALL (9)") from None
+    if r.ok or r.code != int(Fault.MAPPING_TOO_SMALL):
+        raise CaseFailure(f"'wait' on a channel whose file was cut from {SHRINK_OFFSET + layout.DESC_SIZE} "
+                          f"to 64 bytes answered {r.raw!r}, "
+                          f"expected err {int(Fault.MAPPING_TOO_SMALL)} MAPPING_TOO_SMALL (9: compare "
+                          "the file's size with the mapping's length at each liveness re-check)")

@@ -12,7 +12,8 @@ offsets, the validating side's feature set) and hands each to every *judge*:
 Any crash, hang (a per-input deadline), unexpected exception, or disagreement is a
 failure: between the two validators, between the two attaches, between inspect and
 the validators, or between an attach and the validators (an attach refuses what
-the validators refuse, with the same fault; it may add only ``LOCALITY_BUSY``).
+the validators refuse, with the same fault; it may add only ``LOCALITY_BUSY`` and,
+for a re-attach keeping features not supported here, ``UNSUPPORTED_FEATURE``).
 Judging runs in a worker process, so a crash or a hang is caught and reported
 with the input that caused it; each failure is saved as a reproducer file that
 ``shm-signal fuzz --replay FILE`` runs again.

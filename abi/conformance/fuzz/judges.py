@@ -108,8 +108,11 @@ def disagreements(v: Dict[str, Verdict]) -> List[str]:
     ref = v["py.validate"]
     for name in ("py.attach", "c.attach"):
         a = v[name]
-        busy = ref == ("ok",) and a[:2] == ("fault", "LOCALITY_BUSY")
-        if a != ref and not busy:
+        # attach-only refusals of a valid descriptor: a live owner, or a re-attach
+        # keeping features not supported here (6.3 step 4)
+        attach_only = ref == ("ok",) and a[:2] in (("fault", "LOCALITY_BUSY"),
+                                                   ("fault", "UNSUPPORTED_FEATURE"))
+        if a != ref and not attach_only:
             out.append(f"{name} does not follow the validators: {show(name)}, {show('py.validate')}")
     return out
 

@@ -88,3 +88,12 @@ def test_every_mutant_breaks_a_requirement_and_is_caught_by_a_case_linked_to_it(
         case = BREAKS[mistake][0]
         assert rid in table.requirements, (mistake, rid)
         assert table.requirements[rid].matches(case), f"{mistake}: {case} is not linked to {rid}"
+
+
+def test_every_checked_requirement_has_a_mutant():
+    """Issue 14's bar: every requirement a case can observe has at least one deliberately
+    broken peer (tests/broken_peers/) that breaks it, so the mutation score is over all
+    of them."""
+    table = requirements.load()
+    checked = {rid for rid, r in table.requirements.items() if r.cases}
+    assert checked - set(BREAKS_REQUIREMENT.values()) == set()

@@ -272,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_fuzz)
 
+    # listed here; main() hands its arguments to abi.model untouched
+    sub.add_parser("model", add_help=False, help="model-check the protocol of spec section 7 with SPIN "
+                                                 "(shm-signal model --help)")
+
     p = sub.add_parser("check-peer", help="run the conformance suite against a peer program that speaks "
                                           "the line protocol (spec section 13)",
                        usage="shm-signal check-peer [options] -- COMMAND ARGS...")
@@ -309,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["model"]:
+        from abi.model.__main__ import main as model_main
+
+        return model_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -10,6 +10,8 @@ APT_PACKAGES=(gcc g++ clang gcc-multilib g++-multilib mingw-w64 qemu-user wine64
 APT_PACKAGES+=(wine)
 # The C validator's coverage-guided fuzzer: clang's libFuzzer, ASan and UBSan runtimes.
 APT_PACKAGES+=(libclang-rt-14-dev)
+# The protocol model (abi/model/): SPIN.
+APT_PACKAGES+=(spin)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -23,8 +23,10 @@ ROOMS = {
     "abi.verify": {"abi.core", "abi.toolchain"},
     "abi.conformance": {"abi.core", "abi.toolchain", "abi.engine"},
     "abi.devtools": {"abi.core"},
+    "abi.model": {"abi.core", "abi.toolchain"},  # the SPIN model of section 7 and its runner
     "abi.api": {"abi.core", "abi.engine", "abi.conformance"},  # abi/__init__.py, compatibility modules
-    "abi.cli": {"abi.core", "abi.toolchain", "abi.engine", "abi.verify", "abi.conformance", "abi.devtools"},
+    "abi.cli": {"abi.core", "abi.toolchain", "abi.engine", "abi.verify", "abi.conformance", "abi.devtools",
+                "abi.model"},
 }
 CORE = {"abi.layout", "abi.faults", "abi.rules", "abi.descriptor", "abi.exit_codes"}
 API = {"abi", "abi.c_engine", "abi.peer"}

@@ -1,0 +1,179 @@
+"""Model-check spec section 7 with SPIN: build ``shm_signal.pml`` for one
+configuration (memory model, wake channel, what runs, which mistake), run the
+verifier, and on a violation replay its trail into a readable interleaving
+(:mod:`abi.model.trail`).
+
+One configuration is one ``spin -a`` and one C build; builds are cached per
+configuration in the work directory, so a table of runs pays for each once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+from abi.model import trail
+from abi.toolchain import find_c_compiler
+
+MODEL = Path(__file__).with_name("shm_signal.pml")
+MEMORY_MODELS = ("sc", "tso", "pso")  # strongest first
+WAKES = ("futex", "event")
+# mistake -> the model's macro (each removes or breaks one rule of section 7)
+MISTAKES: Dict[str, str] = {
+    "no-f0": "NO_F0", "no-f1": "NO_F1", "no-f2": "NO_F2", "no-f3": "NO_F3", "no-f4": "NO_F4",
+    "no-f5": "NO_F5", "no-f6": "NO_F6",
+    "v2009": "V2009",  # write/read barriers at F1, F3, F4, as the 2009 patch had
+    "stale-waiting": "STALE_WAITING",  # 7.1 step 5 decides from the waiting byte of step 4
+    "park-on-more": "PARK_ON_MORE",  # 7.2: waits for a notification after a spent budget
+    "no-budget": "NO_BUDGET",  # 7.2: a wakeup with no bound on its notifier calls
+}
+DEPTH = 2_000_000  # pan's search depth bound; the deepest run here reaches under 100,000
+
+
+class ModelError(RuntimeError):
+    """SPIN or the C compiler is missing, or the model does not build."""
+
+
+@dataclass(frozen=True)
+class Config:
+    memory: str = "sc"
+    wake: str = "futex"
+    waiter: bool = False  # WAITER_FLAG negotiated (7.5)
+    toggle: bool = False  # the owner disables and re-enables once (7.3, 7.4)
+    close: bool = False  # the remote closes after its injects (9)
+    both: bool = False  # ping-pong: both localities inject and serve
+    flood: bool = False  # the remote stores dirty = 1 forever (7.2's budget)
+    injects: int = 2
+    budget: int = 1
+    mistake: str = ""
+
+    def __post_init__(self) -> None:
+        if self.memory not in MEMORY_MODELS:
+            raise ValueError(f"memory model {self.memory!r}: one of {', '.join(MEMORY_MODELS)}")
+        if self.wake not in WAKES:
+            raise ValueError(f"wake channel {self.wake!r}: one of {', '.join(WAKES)}")
+        if self.mistake and self.mistake not in MISTAKES:
+            raise ValueError(f"mistake {self.mistake!r}: one of {', '.join(MISTAKES)}")
+        if not (1 <= self.injects <= 5 and 1 <= self.budget <= 5):
+            raise ValueError("injects and budget: 1 to 5")
+
+    def defines(self) -> List[str]:
+        d = [f"-DN={self.injects}", f"-DBUDGET={self.budget}"]
+        if self.memory != "sc":
+            d.append(f"-D{self.memory.upper()}")
+        if self.wake == "event":
+            d.append("-DEVENT")
+        for name in ("waiter", "toggle", "close", "both", "flood"):
+            if getattr(self, name):
+                d.append(f"-D{name.upper()}")
+        if self.mistake:
+            d.append(f"-D{MISTAKES[self.mistake]}")
+        return d
+
+    def label(self) -> str:
+        parts = [self.memory, self.wake]
+        parts += [name for name in ("waiter", "toggle", "close", "both", "flood") if getattr(self, name)]
+        parts += [f"n{self.injects}", f"b{self.budget}"]
+        if self.mistake:
+            parts.append(self.mistake)
+        return "-".join(parts)
+
+    def with_(self, **changes: object) -> Config:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class Result:
+    config: Config
+    ok: bool  # no property violated
+    states: int
+    seconds: float
+    violation: str = ""  # the failed assertion, in the model's words
+    steps: List[str] = field(default_factory=list)  # the readable counterexample
+
+    def to_json(self) -> Dict[str, object]:
+        return {"config": dataclasses.asdict(self.config), "ok": self.ok, "states": self.states,
+                "seconds": round(self.seconds, 2), "violation": self.violation, "steps": self.steps}
+
+
+def spin_path() -> str:
+    spin = shutil.which("spin")
+    if spin is None:
+        raise ModelError("SPIN is not installed (Debian: apt-get install spin)")
+    return spin
+
+
+def _build(config: Config, work: Path) -> Path:
+    d = work / config.label()
+    pan = d / "pan"
+    if pan.exists():
+        return pan
+    d.mkdir(parents=True, exist_ok=True)
+    shutil.copy(MODEL, d / MODEL.name)
+    spin = subprocess.run([spin_path(), "-a", *config.defines(), MODEL.name], cwd=d, capture_output=True,
+                          text=True, timeout=120)
+    if spin.returncode != 0 or not (d / "pan.c").exists():
+        raise ModelError(f"spin -a failed for {config.label()}: {spin.stdout[-2000:]}{spin.stderr[-2000:]}")
+    cc = find_c_compiler().argv
+    # SAFETY: assertions and end states only (no never claim); -w: pan's own code warns
+    built = subprocess.run([*cc, "-O2", "-w", "-DSAFETY", "-o", str(pan), "pan.c"], cwd=d,
+                           capture_output=True, text=True, timeout=300)
+    if built.returncode != 0:
+        raise ModelError(f"building pan for {config.label()} failed: {built.stderr[-2000:]}")
+    return pan
+
+
+# the model's assertions (shm_signal.pml), in the spec's words
+_MEANING = [
+    ("remote_done[1]&&(seen[1]", "a lost wake-up: nothing can move any more, and O sleeps with its notifier "
+                                 "short of R's last data, or with dirty or pending left set"),
+    ("notes[o]<=(clears[o]+1)", "a notification sent while one was still pending"),
+    ("calls_now[o]<=", "starvation: one wakeup called the notifier more often than its budget"),
+    ("owner_done[1]", "a lost close: O never saw the remote's close"),
+    ("seen[0]==", "a lost wake-up in the ping-pong: locality 0 never got its echo"),
+]
+
+
+def meaning(assertion: str) -> str:
+    return next((text for key, text in _MEANING if key in assertion), assertion)
+
+
+_ERRORS = re.compile(r"errors: (\d+)")
+_STATES = re.compile(r"(\d+) states, stored")
+_ASSERT = re.compile(r"assertion violated (.*?) \(at depth")
+
+
+def check(config: Config, work: Path, timeout: float = 600.0) -> Result:
+    """Verify one configuration; a violation comes back with its trail rendered."""
+    pan = _build(config, work)
+    d = pan.parent
+    for old in d.glob("*.trail"):
+        old.unlink()
+    t0 = time.monotonic()
+    run = subprocess.run([str(pan), f"-m{DEPTH}"], cwd=d, capture_output=True, text=True, timeout=timeout)
+    seconds = time.monotonic() - t0
+    out = run.stdout
+    errors, states = _ERRORS.search(out), _STATES.search(out)
+    if errors is None or states is None:
+        raise ModelError(f"pan for {config.label()} did not report a result: "
+                         f"{out[-2000:]}{run.stderr[-500:]}")
+    if "depth too small" in out or "max search depth too small" in out:
+        raise ModelError(f"pan for {config.label()}: the search depth {DEPTH} is too small")
+    res = Result(config, int(errors.group(1)) == 0, int(states.group(1)), seconds)
+    if not res.ok:
+        m = _ASSERT.search(out)
+        res.violation = meaning(m.group(1)) if m else "invalid end state (a thread blocked where it may not)"
+        replay = subprocess.run([spin_path(), "-t", *config.defines(), MODEL.name], cwd=d,
+                                capture_output=True, text=True, timeout=120)
+        res.steps = trail.render(replay.stdout, config.both)
+    return res
+
+
+def check_many(configs: List[Config], work: Path) -> List[Result]:
+    return [check(c, work) for c in configs]

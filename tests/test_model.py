@@ -1,0 +1,123 @@
+"""The SPIN model of spec section 7 (abi/model/): what it proves, that it can fail,
+and that its counterexamples read as the spec.
+
+The fast tier checks one proof and one counterexample end to end; the slow tier runs
+the whole table of abi/model/expectations.json (every memory model x wake channel x
+shape verifies; every fence and rule removed fails in its weakest model and holds in
+the next stronger one; the removals spec 7.6 allows verify), about three minutes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from abi.model import __main__ as model_main
+from abi.model import trail
+from abi.model.check import MISTAKES, Config, Result, check
+from conftest import require_tool
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_tool("spin")  # tests/install-deps.sh installs it
+    return tmp_path_factory.mktemp("model")
+
+
+def _show(res: Result) -> str:
+    return f"{res.config.label()}: {res.violation}\n" + "\n".join(res.steps)
+
+
+def test_the_protocol_verifies_under_tso(work: Path) -> None:
+    res = check(Config(memory="tso", waiter=True), work)
+    assert res.ok, _show(res)
+    assert res.states > 10_000  # the store buffers were explored, not skipped
+
+
+def test_a_missing_f1_is_a_readable_lost_wake_up(work: Path) -> None:
+    res = check(Config(memory="tso", mistake="no-f1"), work)
+    assert not res.ok
+    text = "\n".join(res.steps)
+    # the story in the spec's words: R's dirty store sits in its buffer while R reads
+    # the owner's flags, and O parks on a word that does not show it
+    assert "7.1 step 2 store dirty = 1" in text
+    assert "stores irq[1].dirty = 1, which waits in its store buffer" in text
+    assert "O (locality 1) parks: the word still matches, it sleeps" in text
+    assert res.steps[0].lstrip().startswith("1. ")
+    assert res.steps.index(next(s for s in res.steps if "it sleeps" in s)) < \
+        max(i for i, s in enumerate(res.steps) if "irq[1].dirty = 1 becomes visible" in s), _show(res)
+
+
+@pytest.mark.slow
+def test_the_2009_barriers_lose_a_wake_up(work: Path) -> None:
+    """The 2009 patch's write/read barriers at the store-then-load points: a
+    counterexample under TSO (docs/spec.md 12.1 shows one)."""
+    res = check(Config(memory="tso", wake="event", mistake="v2009"), work)
+    assert not res.ok, "the 2009 variant verified: the model proves too much"
+    assert any("store dirty = 1" in s for s in res.steps)
+
+
+def test_trail_names_every_event() -> None:
+    replay = "\n".join([
+        "   @0 # 7.1 step 2 store dirty = 1", "   @0 B 6 1", "   @1 L 6 0", "   @1 LB 5 0",
+        "   @0 C 6 1", "   @1 P", "   @1 X", "   @0 W 1", "   @1 R", "   @0 S 9 2", "noise",
+    ])
+    steps = trail.render(replay)
+    assert [s.split(". ", 1)[1] for s in steps] == [
+        "R (locality 0): 7.1 step 2 store dirty = 1",
+        "R (locality 0) stores irq[1].dirty = 1, which waits in its store buffer",
+        "O (locality 1) loads irq[1].dirty: 0",
+        "O (locality 1) loads irq[1].pending: 0 (its own buffered store)",
+        "memory: R (locality 0)'s store irq[1].dirty = 1 becomes visible",
+        "O (locality 1) parks: the word still matches, it sleeps",
+        "O (locality 1) parks: the word changed, it returns at once",
+        "R (locality 0) wakes owner 1",
+        "O (locality 1) runs again",
+        "R (locality 0) stores the data for locality 1 = 2 (visible at once)",
+    ]
+    assert trail.byte_name(3) == "irq[0].waiting (pad0)" and trail.byte_name(11) == "irq[1].state"
+
+
+def test_configurations_are_checked() -> None:
+    for bad in ({"memory": "arm"}, {"wake": "poll"}, {"mistake": "no-f9"}, {"injects": 0}, {"budget": 9}):
+        with pytest.raises(ValueError):
+            Config(**bad)  # type: ignore[arg-type]
+
+
+def test_the_table_names_every_mistake_and_fence() -> None:
+    table = model_main.load()
+    necessary = {n["mistake"] for n in table["necessary"]}
+    assert necessary == set(MISTAKES), "every mistake the model knows is shown to fail somewhere"
+    for n in table["necessary"]:  # each needs the model it names, and not the stronger one
+        order = ["sc", "tso", "pso"]
+        if n.get("holds_in"):
+            assert order.index(n["holds_in"]) == order.index(n["memory"]) - 1, n
+    runs = model_main.planned(table)
+    assert len(runs) == len({(c, hold) for _w, c, hold in runs})  # no run twice
+
+
+@pytest.mark.slow
+def test_every_expectation_of_the_table(work: Path) -> None:
+    failures: List[str] = []
+    summary: Dict[str, int] = {}
+    for what, cfg, must_hold in model_main.planned():
+        res = check(cfg, work)
+        summary[what.split(":")[0]] = summary.get(what.split(":")[0], 0) + 1
+        if res.ok != must_hold:
+            want = "verified" if must_hold else "a counterexample"
+            shown = "" if res.ok else "\n" + _show(res)
+            failures.append(f"{what} ({cfg.label()}): expected {want}{shown}")
+    assert not failures, "\n\n".join(failures)
+    assert summary["proof"] == 36 and summary["necessary"] >= 2 * 8
+
+
+@pytest.mark.slow
+def test_the_command_checks_one_configuration(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = model_main.main(["--memory", "tso", "--mistake", "no-f6", "--waiter", "--json",
+                          "--work", str(work)])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 13 and out["ok"] is False and out["steps"]
+    assert model_main.main(["--memory", "sc", "--work", str(work)]) == 0
+    assert model_main.main(["--memory", "sc", "--injects", "0"]) == 2

@@ -8,16 +8,20 @@ the next stronger one; the removals spec 7.6 allows verify), about three minutes
 
 from __future__ import annotations
 
+import ctypes
 import json
+import shutil
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
 
 from abi.model import __main__ as model_main
-from abi.model import trail
+from abi.model import code, trail
 from abi.model.check import MISTAKES, Config, Result, check
-from conftest import require_tool
+from conftest import ROOT, require_all, require_tool
+
+C_DIR = ROOT / "abi" / "c_reference"
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +125,107 @@ def test_the_command_checks_one_configuration(work: Path, capsys: pytest.Capture
     assert rc == 13 and out["ok"] is False and out["steps"]
     assert model_main.main(["--memory", "sc", "--work", str(work)]) == 0
     assert model_main.main(["--memory", "sc", "--injects", "0"]) == 2
+
+
+# ------------------------------------------------------------------ the code against the model
+
+# fence -> (the line of shm_signal_atomic.c that issues it, the function that must then fail)
+FENCE_LINES = {
+    "F0": ("atomic_thread_fence(memory_order_release); /* F0 */", "shm_signal_side_inject"),
+    "F1": ("atomic_thread_fence(memory_order_seq_cst); /* F1 */", "shm_signal_side_inject"),
+    "F6": ("atomic_thread_fence(memory_order_seq_cst); /* F6: then re-read waiting */",
+           "shm_signal_side_inject"),
+    "F2": ("atomic_thread_fence(memory_order_seq_cst); /* F2: then read the shared state */",
+           "shm_signal_side_step"),
+    "F3": ("atomic_thread_fence(memory_order_seq_cst); /* F3: then re-read dirty */", "shm_signal_side_step"),
+    "F5": ("atomic_thread_fence(memory_order_seq_cst); /* F5: then look for work once more */",
+           "shm_signal_side_announce_park"),
+    "F4 and close": ("atomic_thread_fence(memory_order_seq_cst); /* the store-then-load fence */",
+                     "shm_signal_store_fence_load"),
+}
+
+
+def _arch_ready(arch: str) -> None:
+    if arch == "aarch64" and not require_all():
+        pytest.importorskip("ziglang")
+
+
+@pytest.mark.parametrize("arch", code.ARCHES)
+def test_the_c_sequences_issue_the_models_fences(arch: str) -> None:
+    _arch_ready(arch)
+    found = code.check_code(arch, C_DIR)
+    assert set(found) == set(code.FUNCTIONS)
+    assert all(v == [] for v in found.values()), found
+
+
+# a release fence is no instruction on x86-64 (TSO): F0 has nothing to remove there
+@pytest.mark.parametrize("arch,fence", [(a, f) for a in code.ARCHES for f in FENCE_LINES
+                                        if not (f == "F0" and a == "x86_64")])
+def test_a_fence_removed_from_the_c_is_caught(arch: str, fence: str, tmp_path: Path) -> None:
+    _arch_ready(arch)
+    line, func = FENCE_LINES[fence]
+    c = tmp_path / "c"
+    shutil.copytree(C_DIR, c, ignore=shutil.ignore_patterns("fuzz", "build*"))
+    src = c / "shm_signal_atomic.c"
+    text = src.read_text()
+    assert text.count(line) == 1, f"the {fence} line is no longer in shm_signal_atomic.c"
+    src.write_text(text.replace(line, "/* removed */"))
+    found = code.check_code(arch, c)
+    assert found[func], f"{fence} removed and {func} still passes: {found}"
+    assert all(v == [] for name, v in found.items() if name != func), found
+
+
+def test_the_rule_on_events() -> None:
+    assert code.problems("f", ["S2", "F", "L0", "E"], True) == []
+    assert code.problems("f", ["S2", "L0", "F"], True)  # a load before the fence
+    assert code.problems("f", ["S2", "E"], True)  # returns (then the notifier reads) unfenced
+    assert code.problems("f", ["L0", "E"], True)  # no store: the patterns no longer match
+    assert code.problems("x_inject", ["S2", "F", "L0"], False)  # no release before dirty
+    assert code.problems("x_inject", ["W", "S2", "F", "L0"], False) == []
+
+
+class _Recorder:
+    """One record's four flag bytes, logging each access as a model event."""
+
+    def __init__(self, log: List[str], values: List[int]) -> None:
+        self.log, self.values = log, values
+
+    def __getitem__(self, i: int) -> int:
+        self.log.append(f"L{i}")
+        return self.values[i]
+
+    def __setitem__(self, i: int, v: int) -> None:
+        self.log.append(f"S{i}")
+        self.values[i] = v
+
+
+def _python_side(log: List[str], own: List[int], remote: List[int], waiter: bool) -> object:
+    from abi.engine import ordering
+
+    buf = (ctypes.c_uint8 * 8)()
+    side = ordering._KernelSide(lambda: log.append("F"), ctypes.addressof(buf), ctypes.addressof(buf) + 4, 0)
+    side._own, side._rem = _Recorder(log, own), _Recorder(log, remote)  # type: ignore[assignment]
+    side.configure(waiter, 0.0)
+    return side
+
+
+@pytest.mark.parametrize("op,own,remote,waiter", [
+    ("inject", [0, 0, 0, 0], [1, 0, 0, 1], True),  # enabled, nothing pending, parked: F0, F1, F6
+    ("step", [1, 0, 1, 0], [0] * 4, False),  # dirty: F2
+    ("step", [1, 1, 0, 0], [0] * 4, False),  # pending only: F3
+    ("announce_park", [1, 0, 0, 0], [0] * 4, True),  # F5
+])
+def test_the_python_fallback_issues_the_models_fences(op: str, own: List[int], remote: List[int],
+                                                       waiter: bool) -> None:
+    log: List[str] = []
+    side = _python_side(log, own, remote, waiter)
+    getattr(side, op)()
+    assert code.problems(f"python {op}", log + ["E"], release_is_free=False) == [], log
+
+
+def test_the_python_check_catches_a_missing_fence() -> None:
+    log: List[str] = []
+    side = _python_side(log, [0] * 4, [1, 0, 0, 1], True)
+    side._fence = lambda: None  # type: ignore[attr-defined]
+    side.inject()  # type: ignore[attr-defined]
+    assert code.problems("python inject", log + ["E"], release_is_free=False)

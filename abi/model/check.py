@@ -32,6 +32,8 @@ MISTAKES: Dict[str, str] = {
     "stale-waiting": "STALE_WAITING",  # 7.1 step 5 decides from the waiting byte of step 4
     "park-on-more": "PARK_ON_MORE",  # 7.2: waits for a notification after a spent budget
     "no-budget": "NO_BUDGET",  # 7.2: a wakeup with no bound on its notifier calls
+    # 7.6: no F1, but a wake call (which holds a fence) after every inject
+    "no-f1-always-wake": "NO_F1 ALWAYS_WAKE",
 }
 DEPTH = 2_000_000  # pan's search depth bound; the deepest run here reaches under 100,000
 
@@ -73,7 +75,7 @@ class Config:
             if getattr(self, name):
                 d.append(f"-D{name.upper()}")
         if self.mistake:
-            d.append(f"-D{MISTAKES[self.mistake]}")
+            d += [f"-D{macro}" for macro in MISTAKES[self.mistake].split()]
         return d
 
     def label(self) -> str:

@@ -242,7 +242,12 @@ inline INJECT(t, o) {
 		:: else -> skip
 		fi;
 		wake = 0
-	:: else -> skip
+	:: else ->
+#ifdef ALWAYS_WAKE
+		printf("@%d # 7.6: the wake call after every inject\n", t);
+		WAKE(t, o);
+#endif
+		skip
 	fi;
 	en = 0; pe = 0; wa = 0
 }

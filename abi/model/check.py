@@ -175,7 +175,3 @@ def check(config: Config, work: Path, timeout: float = 600.0) -> Result:
                                 capture_output=True, text=True, timeout=120)
         res.steps = trail.render(replay.stdout, config.both)
     return res
-
-
-def check_many(configs: List[Config], work: Path) -> List[Result]:
-    return [check(c, work) for c in configs]

@@ -26,10 +26,14 @@
  * injects and waits for the echo, locality 1 serves and echoes; each thread plays
  * both roles over one store buffer), FLOOD (the remote stores dirty = 1
  * forever: the budget must still end every wakeup).  Mistakes, each a counterexample
- * somewhere: NO_F0 .. NO_F6, NO_BUDGET,
- * V2009 (write/read barriers at F1, F3, F4), STALE_WAITING (7.1: decide from the
- * waiting byte of step 4), PARK_ON_MORE (7.2: wait for a notification after a spent
- * budget).  Lines tagged "@ step" are what abi/model/trail.py prints.
+ * somewhere: NO_F0 .. NO_F6, NO_BUDGET, V2009 (write/read barriers at F1, F3, F4),
+ * STALE_WAITING (7.1: decide from the waiting byte of step 4), PARK_ON_MORE (7.2: wait
+ * for a notification after a spent budget); and ALWAYS_WAKE (7.6: the wake call after
+ * every inject, with which F1 may go).
+ *
+ * Every step prints an event while SPIN replays a trail (spin -t): "@T # TEXT" at a
+ * step of the spec, and one line per store, commit, load, park and wake;
+ * abi/model/trail.py turns them into the numbered counterexample.
  */
 
 #ifndef N

@@ -2,13 +2,25 @@
 
 The public API: :class:`Channel` (the Python engine), :class:`CChannel` (the C
 engine's binding; both implement :class:`ChannelInterface`), the fault codes and their
-exception, and the ABI's constants.  The engine is imported on first use, so the ABI
+exceptions (:class:`ShmSignalFault`, with a class per code: :class:`ValidationFault`'s
+``BadMagic`` ... in :mod:`abi.faults`, :class:`LocalityBusy`, :class:`PeerGone`'s
+:class:`PeerDead` and :class:`PeerClosed`, which are also :class:`ConnectionError`,
+:class:`WakeObjectForeign`), and the ABI's constants.  The engine is imported on first use, so the ABI
 tools do not load it.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from abi.faults import Fault, ShmSignalFault
+from abi.faults import (
+    Fault,
+    LocalityBusy,
+    PeerClosed,
+    PeerDead,
+    PeerGone,
+    ShmSignalFault,
+    ValidationFault,
+    WakeObjectForeign,
+)
 from abi.layout import (
     DESC_SIZE,
     FEATURE_LIVENESS_LOCK,
@@ -31,8 +43,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT", "FEATURE_WAITER_FLAG",
            "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH", "LOCALITY_SOUTH", "MAGIC",
-           "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault", "ShmSignalDesc", "ShmSignalFault",
-           "ShmSignalIrq"]
+           "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault", "LocalityBusy", "PeerClosed",
+           "PeerDead", "PeerGone", "ShmSignalDesc", "ShmSignalFault", "ShmSignalIrq", "ValidationFault",
+           "WakeObjectForeign"]
 __version__ = "0.1.0"
 
 _LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",

@@ -17,7 +17,7 @@ import struct
 from typing import Any, Callable, Optional
 
 from abi import layout
-from abi.faults import Fault, ShmSignalFault
+from abi.faults import BadMagic, Fault, ShmSignalFault
 from abi.layout import ShmSignalDesc, ShmSignalIrq
 
 _IRQ_FIELD = {f.name: f for f in layout.describe(ShmSignalIrq).fields}
@@ -29,7 +29,7 @@ def _fault(code: Fault, msg: str, field: str, offset: int, expected: object = No
     return ShmSignalFault(code, msg, field=field, offset=offset, expected=expected, actual=actual)
 
 
-class Unpublished(ShmSignalFault):
+class Unpublished(BadMagic):
     """``BAD_MAGIC`` with a magic of 0: a creator still writing (6.1 step 5), which an
     attach may wait for (13.4); decided from the snapshot, never from a second read."""
 

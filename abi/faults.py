@@ -7,7 +7,7 @@ interface, the message is for humans.  Codes are never reused or renumbered.
 from __future__ import annotations
 
 import enum
-from typing import Optional
+from typing import Any, Dict, Optional, Tuple, Type
 
 
 class Fault(enum.IntEnum):
@@ -63,15 +63,142 @@ class ShmSignalFault(Exception):
 
     ``field`` and ``offset`` name the offending field where there is one, and
     ``expected``/``actual`` give the values compared.
+
+    Constructing one gives the class of its code (``ShmSignalFault(Fault.PEER_CLOSED,
+    ...)`` is a :class:`PeerClosed`), so callers catch by class or test ``code``:
+    :class:`ValidationFault` for a descriptor refused (codes 1-13, one subclass each),
+    :class:`LocalityBusy`, :class:`PeerGone` (:class:`PeerDead`, :class:`PeerClosed`,
+    also :class:`ConnectionError`) and :class:`WakeObjectForeign`.
     """
+
+    def __new__(cls, code: Fault = Fault.OK, *args: object, **kwargs: object) -> ShmSignalFault:
+        sub = _BY_CODE.get(code, cls) if cls is ShmSignalFault else cls
+        # the first real __new__ of the class's bases (OSError's, for ConnectionError)
+        native: Any = next(b.__new__ for b in sub.__mro__ if "__new__" in vars(b) and b is not ShmSignalFault)
+        made: ShmSignalFault = native(sub)
+        return made
 
     def __init__(self, code: Fault, message: str, *, field: Optional[str] = None,
                  offset: Optional[int] = None, expected: object = None,
                  actual: object = None) -> None:
         self.code = Fault(code)
+        self.message = message
         self.field = field
         self.offset = offset
         self.expected = expected
         self.actual = actual
         where = f"{field} at offset {offset}: " if field is not None else ""
-        super().__init__(f"fault {self.code.value} {self.code.name}: {where}{message}")
+        text = f"fault {self.code.value} {self.code.name}: {where}{message}"
+        super().__init__(text)
+        self.args = (text,)  # OSError-based subclasses set no args of their own from __init__
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, (type(self), self.code, self.message, self.field, self.offset, self.expected,
+                           self.actual))
+
+
+class ValidationFault(ShmSignalFault):
+    """The descriptor's bytes break a rule of spec 6.4 (codes 1-13)."""
+
+
+class LocalityBusy(ShmSignalFault):
+    """The locality to attach as is held by a live peer (14)."""
+
+
+class PeerGone(ShmSignalFault, ConnectionError):
+    """The remote peer is gone: closed (16) or dead (15)."""
+
+
+class PeerDead(PeerGone):
+    """The remote peer died without closing (15)."""
+
+
+class PeerClosed(PeerGone):
+    """The remote peer closed the channel (16)."""
+
+
+class WakeObjectForeign(ShmSignalFault):
+    """A named wake-up object exists and is not this user's alone (17)."""
+
+
+# one class per validation fault, named after its code
+class BadMagic(ValidationFault):
+    """BAD_MAGIC (1): see ``FAULT_DOCS``."""
+
+
+class ByteSwapped(ValidationFault):
+    """BYTE_SWAPPED (2): see ``FAULT_DOCS``."""
+
+
+class BadVersion(ValidationFault):
+    """BAD_VERSION (3): see ``FAULT_DOCS``."""
+
+
+class BadSize(ValidationFault):
+    """BAD_SIZE (4): see ``FAULT_DOCS``."""
+
+
+class MappingTooSmall(ValidationFault):
+    """MAPPING_TOO_SMALL (5): see ``FAULT_DOCS``."""
+
+
+class BadOffset(ValidationFault):
+    """BAD_OFFSET (6): see ``FAULT_DOCS``."""
+
+
+class BadLocality(ValidationFault):
+    """BAD_LOCALITY (7): see ``FAULT_DOCS``."""
+
+
+class ReservedNonzero(ValidationFault):
+    """RESERVED_NONZERO (8): see ``FAULT_DOCS``."""
+
+
+class BadFlag(ValidationFault):
+    """BAD_FLAG (9): see ``FAULT_DOCS``."""
+
+
+class BadState(ValidationFault):
+    """BAD_STATE (10): see ``FAULT_DOCS``."""
+
+
+class BadFeatures(ValidationFault):
+    """BAD_FEATURES (11): see ``FAULT_DOCS``."""
+
+
+class UnsupportedFeature(ValidationFault):
+    """UNSUPPORTED_FEATURE (12): see ``FAULT_DOCS``."""
+
+
+class BadInstanceId(ValidationFault):
+    """BAD_INSTANCE_ID (13): see ``FAULT_DOCS``."""
+
+
+_BY_CODE: Dict[Fault, Type[ShmSignalFault]] = {
+    Fault.BAD_MAGIC: BadMagic,
+    Fault.BYTE_SWAPPED: ByteSwapped,
+    Fault.BAD_VERSION: BadVersion,
+    Fault.BAD_SIZE: BadSize,
+    Fault.MAPPING_TOO_SMALL: MappingTooSmall,
+    Fault.BAD_OFFSET: BadOffset,
+    Fault.BAD_LOCALITY: BadLocality,
+    Fault.RESERVED_NONZERO: ReservedNonzero,
+    Fault.BAD_FLAG: BadFlag,
+    Fault.BAD_STATE: BadState,
+    Fault.BAD_FEATURES: BadFeatures,
+    Fault.UNSUPPORTED_FEATURE: UnsupportedFeature,
+    Fault.BAD_INSTANCE_ID: BadInstanceId,
+    Fault.LOCALITY_BUSY: LocalityBusy, Fault.PEER_DEAD: PeerDead, Fault.PEER_CLOSED: PeerClosed,
+    Fault.WAKE_OBJECT_FOREIGN: WakeObjectForeign,
+}
+
+
+def _rebuild(cls: Type[ShmSignalFault], code: Fault, message: str, field: Optional[str],
+             offset: Optional[int], expected: object, actual: object) -> ShmSignalFault:
+    """Unpickling (a fault crossing a process boundary keeps its class and fields)."""
+    return cls(code, message, field=field, offset=offset, expected=expected, actual=actual)
+
+
+def fault_class(code: Fault) -> Type[ShmSignalFault]:
+    """The exception class of a fault code."""
+    return _BY_CODE.get(Fault(code), ShmSignalFault)

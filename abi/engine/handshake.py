@@ -15,7 +15,7 @@ from abi.engine.liveness import lock_offset
 from abi.engine.mapping import PathLike, open_file
 from abi.engine.ordering import Ordering
 from abi.engine.wake import supported_features
-from abi.faults import Fault, ShmSignalFault
+from abi.faults import BadLocality, Fault, ShmSignalFault
 
 if TYPE_CHECKING:  # annotations only: the channel imports this module
     from abi.engine.channel import Channel
@@ -30,7 +30,7 @@ def record_field(locality: int, name: str) -> str:
 
 
 
-class Changed(ShmSignalFault):
+class Changed(BadLocality):
     """The descriptor's creator changed between the attach's two snapshots (6.3
     step 3): retried until the attach's deadline, then reported as it is."""
 

@@ -8,6 +8,7 @@ coalescing, stress) are in test_cross_language.py."""
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import multiprocessing as mp
 import os
@@ -561,3 +562,30 @@ def test_a_long_spin_does_not_starve_a_peer_thread_of_the_gil(tmp_path):
         elapsed = time.monotonic() - start
         injector.join()
         assert elapsed < 0.5, f"the signal took {elapsed:.3f} s to arrive through a spinning side"
+
+
+def test_shared_fields_are_stored_in_one_store():
+    """A record that goes from attached to closed must never read empty in between:
+    struct.pack_into zeroes its target before packing (CPython), which a peer polling
+    the state saw as a record that reads empty (BAD_STATE, the stress-case flake of
+    issue 14). The engine stores shared multi-byte fields with Map.store_le32/64."""
+    import ast
+
+    from abi.engine import mapping
+
+    def packs(source: str) -> List[int]:
+        return [n.lineno for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute) and n.func.attr == "pack_into"]
+
+    assert packs("import struct\nstruct.pack_into('<I', mm, 132, 2)\n") == [2]  # the check sees one
+    for mod in ("channel", "handshake", "liveness", "ordering", "mapping"):
+        path = Path(__file__).resolve().parents[1] / "abi" / "engine" / f"{mod}.py"
+        assert packs(path.read_text()) == [], f"{path.name} packs into a buffer: use Map.store_le32/64"
+    # the stores land little-endian, where asked, and nowhere else
+    m = mapping.Map.__new__(mapping.Map)
+    buf = mmap.mmap(-1, 64)
+    m.mm = buf
+    m.base = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    m.store_le32(4, 0x01020304)
+    m.store_le64(8, 0x1122334455667788)
+    assert bytes(buf[:16]) == bytes(4) + bytes([4, 3, 2, 1]) + bytes.fromhex("8877665544332211")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import ctypes
 import mmap
 import os
-import struct
 import sys
 import time
 import warnings
@@ -216,7 +215,7 @@ class Channel:
         the state goes to closed (a record never stays attached with nobody behind
         it), then everything is released."""
         if published and self._own_view is not None:
-            struct.pack_into("<I", self._map.mm, self._own + _IRQ["state"], layout.STATE_CLOSED)
+            self._map.store_le32(self._own + _IRQ["state"], layout.STATE_CLOSED)
         self._release()
 
     # ------------------------------------------------------------------ state
@@ -574,7 +573,7 @@ class Channel:
         try:
             if os.getpid() == self._pid and not self._fired.value:
                 # (A forked child's copy, or a mapping the peer truncated: nothing to tell.)
-                struct.pack_into("<I", self._map.mm, self._own + _IRQ["state"], layout.STATE_CLOSED)
+                self._map.store_le32(self._own + _IRQ["state"], layout.STATE_CLOSED)
                 self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)
                 if self._backend is not None:
                     self._backend.wake(self.remote_locality)

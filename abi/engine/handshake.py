@@ -6,7 +6,6 @@ taken is given back and what was published is marked closed."""
 from __future__ import annotations
 
 import os
-import struct
 import time
 from typing import TYPE_CHECKING, Any, Optional, Type
 
@@ -174,11 +173,10 @@ def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int
         ch._abandon(published=False)
         raise
     try:
-        mm = mapping.mm
-        struct.pack_into("<Q", mm, offset + _DESC["features_accepted"], accepted)
-        struct.pack_into("<I", mm, ch._own + _IRQ["pid"], own_pid)
+        mapping.store_le64(offset + _DESC["features_accepted"], accepted)
+        mapping.store_le32(ch._own + _IRQ["pid"], own_pid)
         ordering.fence()  # release: accepted and pid before the state that publishes them
-        struct.pack_into("<I", mm, ch._own + _IRQ["state"], layout.STATE_ATTACHED)
+        mapping.store_le32(ch._own + _IRQ["state"], layout.STATE_ATTACHED)
         ordering.fence()
         # Wake the creator once: if it is parked, it re-reads the negotiated features.
         assert ch._backend is not None

@@ -31,6 +31,9 @@ from abi.engine import liveness
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+_LE32, _LE64 = ctypes.c_uint32.__ctype_le__, ctypes.c_uint64.__ctype_le__
+
+
 class Map:
     """One shared, read-write mapping of a whole file, guarded against truncation
     (``libshm_signal``'s guard, where the library loads)."""
@@ -58,6 +61,17 @@ class Map:
     @property
     def guarded(self) -> bool:
         return self._guard_lib is not None
+
+    def store_le32(self, at: int, value: int) -> None:
+        """One 4-byte store at ``at`` (aligned): a peer reading the field
+        concurrently sees the old value or the new one.  ``struct.pack_into`` is not
+        that: CPython zeroes the target before packing, so a reader can see 0 (a
+        record that reads empty while it goes from attached to closed)."""
+        _LE32.from_address(self.base + at).value = value
+
+    def store_le64(self, at: int, value: int) -> None:
+        """As :meth:`store_le32`, 8 bytes (one store on 64-bit hosts)."""
+        _LE64.from_address(self.base + at).value = value
 
     def has_fired(self) -> bool:
         return bool(self.fired.value)

@@ -173,7 +173,10 @@ def _ref_injects(ctx: Context, features: Optional[int] = None) -> None:
     ch.close()
     r = ctx.peer.reply(_stress_timeout(ctx, n))
     if not r.ok or r.values.get("closed") != "1":
-        raise CaseFailure(f"serve answered {r.raw!r}, expected ok closed=1 after the reference closed")
+        now = record(ctx.file_desc(ctx.tmp / "chan"), 1 - peer)
+        raise CaseFailure(f"serve answered {r.raw!r}, expected ok closed=1 after the reference closed "
+                          f"(the reference's record in the file now: {now}; it sent {notifications} "
+                          f"notifications in {n} injects)")
     if time.monotonic() - t_end > STRESS_WAIT * 4:
         raise CaseFailure("the serving peer noticed the close late")
     st = ctx.ok("stats")

@@ -12,6 +12,7 @@ tools do not load it.
 from typing import TYPE_CHECKING, Any
 
 from abi.faults import (
+    AttachTimeout,
     Fault,
     LocalityBusy,
     PeerClosed,
@@ -41,11 +42,11 @@ if TYPE_CHECKING:
     from abi.engine.channel import Channel
     from abi.engine.interface import ChannelInterface
 
-__all__ = ["DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT", "FEATURE_WAITER_FLAG",
-           "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH", "LOCALITY_SOUTH", "MAGIC",
-           "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault", "LocalityBusy", "PeerClosed",
-           "PeerDead", "PeerGone", "ShmSignalDesc", "ShmSignalFault", "ShmSignalIrq", "ValidationFault",
-           "WakeObjectForeign"]
+__all__ = ["AttachTimeout", "DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT",
+           "FEATURE_WAITER_FLAG", "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH",
+           "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault",
+           "LocalityBusy", "PeerClosed", "PeerDead", "PeerGone", "ShmSignalDesc", "ShmSignalFault",
+           "ShmSignalIrq", "ValidationFault", "WakeObjectForeign"]
 __version__ = "0.1.0"
 
 _LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",

@@ -193,6 +193,12 @@ _BY_CODE: Dict[Fault, Type[ShmSignalFault]] = {
 }
 
 
+class AttachTimeout(TimeoutError, FileNotFoundError):
+    """An attach found no file to attach to within its timeout.  A
+    :class:`TimeoutError`; also a :class:`FileNotFoundError`, what an attach raised
+    before, so existing handlers keep working."""
+
+
 def _rebuild(cls: Type[ShmSignalFault], code: Fault, message: str, field: Optional[str],
              offset: Optional[int], expected: object, actual: object) -> ShmSignalFault:
     """Unpickling (a fault crossing a process boundary keeps its class and fields)."""

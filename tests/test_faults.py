@@ -74,3 +74,24 @@ def test_both_engines_raise_the_classes(engine: str, tmp_path: Path) -> None:
         north.wait(1.0)
     assert type(closed.value) is PeerClosed and closed.value.code == Fault.PEER_CLOSED
     north.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_attach_that_finds_no_file_times_out(engine: str, tmp_path: Path) -> None:
+    """Issue 16: TimeoutError, and still the FileNotFoundError it used to be."""
+    import time
+
+    from abi import AttachTimeout, CChannel, Channel
+
+    cls = {"py": Channel, "c": CChannel}[engine]
+    for timeout in (0.0, 0.2):
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError) as e:
+            cls.attach(tmp_path / "never", timeout=timeout)
+        assert type(e.value) is AttachTimeout and isinstance(e.value, FileNotFoundError)
+        assert "never" in str(e.value) and time.monotonic() - t0 >= timeout
+    # a descriptor refused is still a fault, not a timeout
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\x01" * 192)
+    with pytest.raises(ShmSignalFault):
+        cls.attach(bad, timeout=0.1)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Optional
 
 from abi import layout
 from abi.engine import arguments, native
-from abi.faults import Fault, ShmSignalFault
+from abi.faults import AttachTimeout, Fault, ShmSignalFault
 
 # Mirrors of shm_signal_engine.h.
 E_ARG, E_SYSTEM, E_NOTIFIER, E_EXISTS, E_TIMEOUT = -1, -2, -3, -4, -5
@@ -108,7 +108,7 @@ def _raise(rc: int, err: Error, cause: Optional[BaseException] = None) -> None:
     if rc == E_EXISTS:
         raise FileExistsError(errno.EEXIST, msg)
     if rc == E_TIMEOUT:
-        raise FileNotFoundError(errno.ENOENT, msg)
+        raise AttachTimeout(errno.ENOENT, msg)
     if rc == E_NOTIFIER and cause is not None:
         raise cause
     raise ValueError(f"shm_signal: {msg} (code {rc})")

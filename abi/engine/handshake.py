@@ -5,6 +5,7 @@ taken is given back and what was published is marked closed."""
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from typing import TYPE_CHECKING, Any, Optional, Type
@@ -14,7 +15,7 @@ from abi.engine.liveness import lock_offset
 from abi.engine.mapping import PathLike, open_file
 from abi.engine.ordering import Ordering
 from abi.engine.wake import supported_features
-from abi.faults import BadLocality, Fault, ShmSignalFault
+from abi.faults import AttachTimeout, BadLocality, Fault, ShmSignalFault
 
 if TYPE_CHECKING:  # annotations only: the channel imports this module
     from abi.engine.channel import Channel
@@ -104,6 +105,9 @@ def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, sup
             retryable = (FileNotFoundError, Changed, descriptor.Unpublished)
             retry = isinstance(exc, retryable) or exc.code == Fault.MAPPING_TOO_SMALL
             if not retry or time.monotonic() >= deadline:
+                if isinstance(exc, FileNotFoundError) and not isinstance(exc, AttachTimeout):
+                    raise AttachTimeout(errno.ENOENT, f"{os.fsdecode(path)}: no file to attach to "
+                                        "within the timeout") from exc
                 raise
             time.sleep(0.001)
 

@@ -13,7 +13,7 @@ import pytest
 
 from abi import exit_codes
 from abi.conformance import fuzz
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 CAMPAIGN = 10_000  # inputs, each to both validators, both attaches and inspect
 
@@ -83,3 +83,25 @@ def test_the_command(tmp_path: Path) -> None:
     assert proc.returncode == exit_codes.OK and "3 inputs" in proc.stdout
     proc = run_cli("fuzz", "--replay", str(tmp_path / "missing.json"))
     assert proc.returncode == exit_codes.USAGE and "Traceback" not in proc.stderr
+
+
+def test_an_attach_of_a_valid_descriptor_refuses_exactly_what_6_3_says():
+    """The judge derives the attach-only refusal from the input: a re-attach whose kept
+    set is not supported (UNSUPPORTED_FEATURE), a record attached without a liveness
+    lock (LOCALITY_BUSY), else an attach; any other outcome is a disagreement."""
+    from abi.conformance.fuzz import disagreements
+    from abi.conformance.fuzz.inputs import Case
+    from abi.conformance.fuzz.judges import attach_refusal
+
+    golden = json.loads((ROOT / "abi" / "vectors" / "golden.json").read_text())
+    for f in golden["faults"]:
+        if not f["attach_only"]:
+            continue
+        case = Case(bytes.fromhex(f["mapping"]), f["offset"], int(f["features"], 16))
+        assert attach_refusal(case) == f["fault"]
+        ok = {"py.validate": ("ok",), "c.validate": ("ok",), "inspect": ("ok",)}
+        right = ("fault", f["fault"], f["field"])
+        assert disagreements({**ok, "py.attach": right, "c.attach": right}, case) == []
+        for wrong in [("ok",), ("fault", "LOCALITY_BUSY" if f["code"] != 14 else "UNSUPPORTED_FEATURE", "x")]:
+            found = disagreements({**ok, "py.attach": wrong, "c.attach": wrong}, case)
+            assert len(found) == 2 and all("6.3 step 4" in m for m in found), found

@@ -12,8 +12,10 @@ offsets, the validating side's feature set) and hands each to every *judge*:
 Any crash, hang (a per-input deadline), unexpected exception, or disagreement is a
 failure: between the two validators, between the two attaches, between inspect and
 the validators, or between an attach and the validators (an attach refuses what
-the validators refuse, with the same fault; it may add only ``LOCALITY_BUSY`` and,
-for a re-attach keeping features not supported here, ``UNSUPPORTED_FEATURE``).
+the validators refuse, with the same fault; of a descriptor they accept, it refuses
+exactly what 6.3 step 4 refuses: ``UNSUPPORTED_FEATURE`` for a re-attach keeping
+features not supported here, ``LOCALITY_BUSY`` for a record attached with no liveness
+lock to prove its owner dead).
 Judging runs in a worker process, so a crash or a hang is caught and reported
 with the input that caused it; each failure is saved as a reproducer file that
 ``shm-signal fuzz --replay FILE`` runs again.
@@ -116,7 +118,7 @@ def run(cases: Iterator[Case], *, seed: int = 0, inputs: Optional[int] = None,
                 break
             v, trouble = w.judge(case, deadline)
             s.inputs += 1
-            problems = [trouble] if trouble else disagreements(v or {})
+            problems = [trouble] if trouble else disagreements(v or {}, case)
             if v is not None:
                 s.count(v)
             if problems:

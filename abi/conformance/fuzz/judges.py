@@ -90,8 +90,26 @@ class Judges:
             raise ins.fault
 
 
-def disagreements(v: Dict[str, Verdict]) -> List[str]:
-    """What the verdicts on one input violate ([] when they agree)."""
+def attach_refusal(case: Case) -> Optional[str]:
+    """The fault an attach must add to a descriptor the validators accept (spec 6.3
+    step 4), decided from the input as the libFuzzer harness does: a re-attach keeping
+    a set with a bit not supported here, else a record that reads attached with no
+    LIVENESS_LOCK in the set to prove its owner dead; None: the attach succeeds."""
+    d = case.data[case.offset:case.offset + layout.DESC_SIZE]
+    creator = struct.unpack_from("<I", d, 12)[0]
+    state = struct.unpack_from("<I", d, layout.IRQ_OFFSET + layout.IRQ_SIZE * (1 - creator) + 4)[0]
+    offered, accepted = struct.unpack_from("<Q", d, 16)[0], struct.unpack_from("<Q", d, 32)[0]
+    kept = offered & case.supported if state == layout.STATE_EMPTY else accepted
+    if kept & ~case.supported:
+        return "UNSUPPORTED_FEATURE"
+    if state == layout.STATE_ATTACHED and not kept & layout.FEATURE_LIVENESS_LOCK:
+        return "LOCALITY_BUSY"
+    return None
+
+
+def disagreements(v: Dict[str, Verdict], case: Case) -> List[str]:
+    """What the verdicts on ``case`` violate ([] when they agree); an attach of a
+    valid descriptor must refuse exactly when 6.3 step 4 says."""
     out = [f"{name} raised {v[name][1]}" for name in JUDGES if v[name][0] == "error"]
     if out:
         return out
@@ -108,11 +126,13 @@ def disagreements(v: Dict[str, Verdict]) -> List[str]:
     ref = v["py.validate"]
     for name in ("py.attach", "c.attach"):
         a = v[name]
-        # attach-only refusals of a valid descriptor: a live owner, or a re-attach
-        # keeping features not supported here (6.3 step 4)
-        attach_only = ref == ("ok",) and a[:2] in (("fault", "LOCALITY_BUSY"),
-                                                   ("fault", "UNSUPPORTED_FEATURE"))
-        if a != ref and not attach_only:
+        if ref == ("ok",):
+            # a valid descriptor: attached, or refused only as 6.3 step 4 says
+            want = attach_refusal(case)
+            if a[:2] != (("fault", want) if want else ("ok",)):
+                out.append(f"{name} on a valid descriptor: {show(name)}, expected "
+                           f"{'refused with ' + want if want else 'an attach'} (6.3 step 4)")
+        elif a != ref:
             out.append(f"{name} does not follow the validators: {show(name)}, {show('py.validate')}")
     return out
 

@@ -155,11 +155,14 @@ SHM_SIGNAL_INLINE uint32_t ld_word_raw(const unsigned char *p)
 	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)p, memory_order_relaxed);
 }
 
-/* Work for an enabled owner (spec 7.5): enabled, and dirty or pending.  A disabled
- * owner has none: injects do not notify it, so waiting for one parks. */
-SHM_SIGNAL_INLINE int owner_has_work(const unsigned char *r)
+/* Work for an enabled owner (spec 7.5), decided from one load of the wait word (the
+ * value the park then compares): enabled, and dirty or pending.  A disabled owner has
+ * none: injects do not notify it, so waiting for one parks. */
+SHM_SIGNAL_INLINE int word_has_work(uint32_t raw)
 {
-	return ld8(r + F_ENABLED) == 1 && (ld8(r + F_DIRTY) == 1 || ld8(r + F_PENDING) == 1);
+	unsigned char b[4];
+	memcpy(b, &raw, 4); /* the word's bytes in memory order, on any host */
+	return b[F_ENABLED] == 1 && (b[F_DIRTY] == 1 || b[F_PENDING] == 1);
 }
 
 /* Record `loc` of the channel's descriptor. */

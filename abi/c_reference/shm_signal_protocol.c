@@ -265,7 +265,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 		double now, slice;
 		int check, timed_out;
 		atomic_thread_fence(memory_order_acquire);
-		if (owner_has_work(r)) {
+		if (word_has_work(raw)) {
 			if (ready)
 				*ready = 1;
 			return 0;
@@ -294,7 +294,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 			st8(r + F_WAITING, 1);
 			atomic_thread_fence(memory_order_seq_cst);
 			raw = ld_word_raw(r);
-			if (owner_has_work(r)) {
+			if (word_has_work(raw)) {
 				/* it came while we were awake: not a late wake-up */
 				st8(r + F_WAITING, 0);
 				continue;

@@ -41,16 +41,18 @@ if TYPE_CHECKING:
     from abi.engine.c_channel import CChannel
     from abi.engine.channel import Channel
     from abi.engine.interface import ChannelInterface
+    from abi.engine.waitset import WaitSet, wait_any
 
 __all__ = ["AttachTimeout", "DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT",
            "FEATURE_WAITER_FLAG", "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH",
            "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault",
            "LocalityBusy", "PeerClosed", "PeerDead", "PeerGone", "ShmSignalDesc", "ShmSignalFault",
-           "ShmSignalIrq", "ValidationFault", "WakeObjectForeign"]
+           "ShmSignalIrq", "ValidationFault", "WaitSet", "WakeObjectForeign", "wait_any"]
 __version__ = "0.1.0"
 
 _LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",
-         "ChannelInterface": "abi.engine.interface"}
+         "ChannelInterface": "abi.engine.interface", "WaitSet": "abi.engine.waitset",
+         "wait_any": "abi.engine.waitset"}
 
 
 def __getattr__(name: str) -> Any:

@@ -184,6 +184,36 @@ SHM_SIGNAL_API int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint3
 SHM_SIGNAL_API int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready,
 				   struct shm_signal_error *err);
 
+/*
+ * Many channels at once (the primitive under the Python engine's WaitSet).  Loads
+ * each 4-byte wait word words[i] once; the indexes of those whose word has work
+ * (enabled, and dirty or pending: as shm_signal_wait decides) go to ready[] (room
+ * for n), their number to *n_ready.  If there are none and timeout_s is not 0, parks
+ * with futex_waitv until a word no longer holds the value it was decided from, or
+ * *control (if not NULL) no longer holds control_val, or timeout_s passes (< 0: no
+ * limit), then loads the words once more.  With `vals` (a helper watching for
+ * changes): parks at once on the values in vals[] (the kernel refuses if a word
+ * differs already: nothing that changed since the caller's last look is missed),
+ * then stores what it loads after the park into vals[] and reports the ready ones
+ * (a change of the waiting byte alone is not a change).  `announce` (may be NULL):
+ * for each i with announce[i] = 1 (WAITER_FLAG negotiated on that channel), a park
+ * stores waiting = 1 before its look, with a full fence between (spec 7.5), and
+ * waiting = 0 after it.
+ * Returns 0, -EINVAL, -E2BIG (a park on more than SHM_SIGNAL_WAIT_WORDS_MAX words;
+ * timeout_s 0 takes any number), or -ENOSYS (no futex_waitv: not Linux, or a kernel
+ * before 5.16).  A control word that changed returns at once with *n_ready = 0.
+ */
+#define SHM_SIGNAL_WAIT_WORDS_MAX 127u /* futex_waitv's 128, less the control word */
+SHM_SIGNAL_API int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *announce,
+					 uint32_t n, const uint32_t *control, uint32_t control_val,
+					 double timeout_s, uint32_t *ready, uint32_t *n_ready);
+/* FUTEX_WAKE every waiter of a (process-local) control word; -ENOSYS off Linux. */
+SHM_SIGNAL_API int shm_signal_wake_word(uint32_t *word);
+
+/* The address of this side's wait word (its record's first 4 bytes, spec 7.5),
+ * valid until shm_signal_close: for shm_signal_wait_words. */
+SHM_SIGNAL_API void *shm_signal_wait_word(shm_signal_chan *ch);
+
 /* Counters (settles a pending `late` candidate first, hence not const). */
 SHM_SIGNAL_API void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out);
 /* Copy the descriptor's 192 bytes (one byte load each) to out[192]. */

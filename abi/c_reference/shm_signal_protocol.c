@@ -417,6 +417,11 @@ int shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds, struct
 	return 0;
 }
 
+void *shm_signal_wait_word(shm_signal_chan *ch)
+{
+	return (ch && !ch->closed) ? (void *)rec(ch, ch->locality) : NULL;
+}
+
 void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out)
 {
 	if (ch && out) {

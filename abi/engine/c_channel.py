@@ -5,6 +5,9 @@ the same scenario on either engine.  Every function gets argtypes and restype he
 (not in :func:`abi.engine.native._declare`); every non-zero return becomes an exception:
 a fault code (> 0) a :class:`~abi.faults.ShmSignalFault` with the engine's field,
 offset, expected and actual values, a negative code the matching Python error.
+
+Over 400 lines: the library's signatures and the one class mirroring
+:class:`abi.engine.channel.Channel` method by method belong together.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import contextlib
 import ctypes
 import errno
 import os
-from typing import Any, Callable, Dict, Optional
+import weakref
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from abi import layout
 from abi.engine import arguments, native
@@ -43,6 +47,8 @@ class Stats(ctypes.Structure):
 
 
 _P = ctypes.c_void_p
+_DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
+_FEATURES_OFFERED, _INSTANCE_ID = _DESC["features_offered"], _DESC["instance_id"]
 _ERR = ctypes.POINTER(Error)
 _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_supported_features": ([], ctypes.c_uint64),
@@ -72,6 +78,7 @@ _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_wait": ([_P, ctypes.c_double, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
     "shm_signal_get_stats": ([_P, ctypes.POINTER(Stats)], None),
     "shm_signal_descriptor_bytes": ([_P, ctypes.c_char_p], None),
+    "shm_signal_wait_word": ([_P], _P),
 }
 
 _lib: Optional[ctypes.CDLL] = None
@@ -132,6 +139,9 @@ def validate(buf: bytes, offset: int = 0, length: Optional[int] = None,
 class CChannel:
     """One side of a channel, run by the C engine; the API of :class:`abi.engine.Channel`."""
 
+    _h: Optional[int] = None  # until __init__ ran: close() is then a no-op
+    _waitsets: Any = ()
+
     def __init__(self, handle: int, notifier: Optional[Notifier]) -> None:
         self._h: Optional[int] = handle
         self.notifier = notifier
@@ -143,6 +153,7 @@ class CChannel:
         self.remote_locality = 1 - self.locality
         self._budget = arguments.DEFAULT_BUDGET  # the C engine's defaults too
         self._liveness_interval = arguments.DEFAULT_LIVENESS_INTERVAL
+        self._waitsets: Any = weakref.WeakSet()  # the WaitSets it is registered with
 
     def _call(self, _ctx: Any) -> int:
         # Never let an exception unwind through C: report failure, re-raise later.
@@ -371,7 +382,19 @@ class CChannel:
 
     # ------------------------------------------------------------------ teardown
 
+    def _wait_target(self) -> Tuple[int, int, Optional[int], int, bytes]:
+        """As :meth:`abi.engine.channel.Channel._wait_target`."""
+        word = lib().shm_signal_wait_word(self._handle)
+        desc = self.descriptor_bytes()
+        offered = int.from_bytes(desc[_FEATURES_OFFERED:_FEATURES_OFFERED + 8], "little")
+        return int(word), self.locality, self.features, offered, desc[_INSTANCE_ID:_INSTANCE_ID + 16]
+
+    def _recheck_peer(self) -> None:
+        pass  # every C wait checks the peer on its first turn
+
     def close(self) -> None:
+        for ws in list(self._waitsets):
+            ws._discard(self)  # before its memory goes: a wait may be parked on it
         if self._h is not None:
             lib().shm_signal_close(self._h)
             self._h = None

@@ -29,7 +29,8 @@ import os
 import sys
 import time
 import warnings
-from typing import Any, Callable, Dict, Optional
+import weakref
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from abi import layout
 from abi.engine import arguments as args
@@ -98,6 +99,7 @@ class Channel:
     """
 
     _closed = True  # until __init__ has everything a close needs
+    _waitsets: Any = ()  # the WaitSets this channel is registered with (a WeakSet once open)
 
     def __init__(self, file: SharedFile, mapping: Map, offset: int, locality: int, *, creator: bool,
                  offered: int, required: int, instance_id: bytes, notifier: Optional[Notifier],
@@ -153,6 +155,7 @@ class Channel:
         self._side = ordering.side(self._own_word, self._rem_word, ctypes.addressof(mapping.fired))
         self.spin = spin  # configures the side (a property)
         self._backend = make_backend(offered, self._words, instance_id)
+        self._waitsets = weakref.WeakSet()
         self._closed = False
 
     # ------------------------------------------------------------------ set-up
@@ -305,6 +308,19 @@ class Channel:
                                  offset=self._rem - self.offset + _IRQ["state"],
                                  expected="1 (attached) or 2 (closed)", actual=state)
         return state
+
+    def _wait_target(self) -> Tuple[int, int, Optional[int], int, bytes]:
+        """For :class:`abi.engine.waitset.WaitSet`: this side's wait word's address,
+        its locality, the negotiated features (None before), the offered ones, and
+        the instance id that names wake objects."""
+        self._require_open()
+        if self._features is None:
+            _ = self.features  # the peer may have attached since
+        return self._own_word, self.locality, self._features, self._offered, self.instance_id
+
+    def _recheck_peer(self) -> None:
+        """A WaitSet found the peer gone: the next wait checks at once and raises."""
+        self._next_liveness_check = 0.0
 
     def peer_attached(self) -> bool:
         self._require_open()
@@ -569,6 +585,8 @@ class Channel:
         wake for the peer, so that a peer parked in wait() sees it at once."""
         if self._closed:
             return
+        for ws in list(self._waitsets):
+            ws._discard(self)  # before its memory goes: a wait may be parked on it
         self._closed = True
         try:
             if os.getpid() == self._pid and not self._fired.value:

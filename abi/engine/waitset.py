@@ -1,0 +1,498 @@
+"""Waiting on many channels at once: :class:`WaitSet` and :func:`wait_any`.
+
+Over 400 lines: one class and the helper threads it alone starts and stops; their
+locking (who may touch a channel's memory when) only reads right in one place.
+
+    with WaitSet(channels) as ws:
+        while True:
+            for ch in ws.wait():        # the channels with work, or whose peer went
+                try:
+                    ch.poll(0)          # runs its notifier (budgeted), or raises PeerGone
+                except PeerGone:
+                    ws.remove(ch)
+                    ch.close()
+
+A channel is *ready* when its own record is enabled and has dirty or pending set
+(what :meth:`Channel.wait` waits for, decided from one load of its wait word), or
+when its peer has gone (closed, dead, or broke the protocol: found by the liveness
+check every channel's ``liveness_interval``; the channel's next ``poll``/``wait``
+raises the fault).  Channels of either engine may be mixed.
+
+How it parks (``WaitSet.mechanism``):
+
+* ``futex_waitv`` (Linux 5.16+, with ``libshm_signal``): one ``futex_waitv`` call
+  parks on every channel's wait word, each compared against the value its readiness
+  was decided from, plus a process-local doorbell word that :meth:`WaitSet.interrupt`
+  rings.  The kernel takes 128 words per call: beyond 127 channels each group of
+  127 is watched by a helper thread (parked the same way, inside the library, so it
+  runs no Python while it waits), which rings the doorbell the waiter parks on.
+* ``threads``: the fallback (another OS, no ``futex_waitv``, no library, or a
+  channel whose wake-up is not an address wait): one helper thread per channel
+  parks on that channel's own wake-up channel (spec 8) and rings the doorbell.
+  ``SHM_SIGNAL_WAITSET=threads`` forces it, so that it is tested on Linux.
+
+Either way nothing runs while no channel has work, except the liveness checks.
+
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import sys
+import threading
+import time
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+
+from abi import layout
+from abi.engine import arguments as args
+from abi.engine.ordering import get_ordering
+
+MECHANISM_ENV = "SHM_SIGNAL_WAITSET"  # "threads" forces the fallback
+GROUP = 127  # futex_waitv's 128 words, less the doorbell
+
+ENOSYS = 38
+
+# The wait word read natively: enabled is byte 0, pending 1, dirty 2 (spec 4.2).
+if sys.byteorder == "little":
+    _ENABLED, _WORK, WAITING_MASK = 0xFF, 0xFFFF00, 0xFF000000
+else:
+    _ENABLED, _WORK, WAITING_MASK = 0xFF000000, 0x00FFFF00, 0xFF
+WAITING_BYTE = 3  # pad0: the owner's waiting flag under WAITER_FLAG
+
+
+def has_work(raw: int) -> bool:
+    """A native wait word's verdict (spec 7.5): enabled, and dirty or pending."""
+    return bool(raw & _ENABLED and raw & _WORK)
+
+
+class _Doorbell:
+    """A process-local word other threads ring to end a park: a futex word when the
+    library can park on it, else a condition variable."""
+
+    def __init__(self, lib: Optional[ctypes.CDLL]) -> None:
+        self.word = ctypes.c_uint32(0)
+        self._lib = lib
+        self._cond = threading.Condition()
+
+    def value(self) -> int:
+        return self.word.value
+
+    def ring(self) -> None:
+        with self._cond:
+            self.word.value = (self.word.value + 1) & 0xFFFFFFFF
+            self._cond.notify_all()
+        if self._lib is not None:
+            self._lib.shm_signal_wake_word(ctypes.byref(self.word))
+
+    def wait(self, seen: int, timeout: Optional[float]) -> None:
+        """Park until the word no longer holds ``seen`` (or ``timeout`` seconds)."""
+        if self._lib is not None:
+            n = ctypes.c_uint32(0)
+            if self._lib.shm_signal_wait_words(None, None, None, 0, ctypes.byref(self.word), seen,
+                                               -1.0 if timeout is None else timeout, None,
+                                               ctypes.byref(n)) == 0:
+                return
+            self._lib = None  # the kernel refused: the condition variable from now on
+        with self._cond:
+            self._cond.wait_for(lambda: self.word.value != seen, timeout)
+
+
+def _library() -> Optional[ctypes.CDLL]:
+    """``libshm_signal`` with the many-word wait declared, or None."""
+    from abi.engine import native
+
+    lib = native.try_load()
+    if lib is None or not hasattr(lib, "shm_signal_wait_words"):
+        return None
+    f = lib.shm_signal_wait_words
+    f.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p,
+                  ctypes.c_uint32, ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p]
+    f.restype = ctypes.c_int
+    lib.shm_signal_wake_word.argtypes = [ctypes.c_void_p]
+    lib.shm_signal_wake_word.restype = ctypes.c_int
+    return lib
+
+
+_waitv: Optional[bool] = None
+
+
+def waitv_available(lib: Optional[ctypes.CDLL]) -> bool:
+    """Can this process park on many words (Linux futex_waitv)?  Probed once: a
+    park on one process-local word that is not what we compare it with returns at
+    once where the call exists, and -ENOSYS where it does not."""
+    global _waitv
+    if lib is None or not sys.platform.startswith("linux"):
+        return False
+    if _waitv is None:
+        # A park on a word holding 1, compared with 0: EAGAIN at once where futex_waitv
+        # exists (then 0 here), -ENOSYS where it does not.
+        word, n = ctypes.c_uint32(1), ctypes.c_uint32(0)
+        words = (ctypes.c_void_p * 1)(ctypes.addressof(word))
+        vals, ready = (ctypes.c_uint32 * 1)(0), (ctypes.c_uint32 * 1)()
+        _waitv = lib.shm_signal_wait_words(words, vals, None, 1, None, 0, 0.001, ready, ctypes.byref(n)) == 0
+    return _waitv
+
+
+class _Member:
+    """What the set needs of one channel: where its wait word is, how its wake-ups
+    come, and how to check its peer."""
+
+    def __init__(self, ch: Any) -> None:
+        self.ch = ch
+        self.word, self.locality, self.negotiated, offered, self.instance_id = ch._wait_target()
+        self.wake_features = offered if self.negotiated is None else self.negotiated
+        # WAITER_FLAG negotiated: a park announces itself in the waiting byte (spec 7.5),
+        # or the remote's inject sends no wake-up.
+        self.announce = bool(self.negotiated is not None and self.negotiated & layout.FEATURE_WAITER_FLAG)
+        self.view = ctypes.c_uint32.from_address(self.word)
+        linux = sys.platform.startswith("linux")
+        self.futex = bool(self.wake_features & layout.FEATURE_WAKE_ADDRESS) and linux
+        self.next_check = 0.0  # time.monotonic() of the next liveness check
+        self.gone = False  # its peer check raised: ready until polled or removed
+
+    def ready(self) -> bool:
+        return self.gone or has_work(self.view.value)
+
+
+class _Watcher(threading.Thread):
+    """A helper thread that rings the doorbell when a word it watches gets work."""
+
+    def __init__(self, ws: WaitSet, members: Sequence[_Member]) -> None:
+        super().__init__(name="shm-signal-waitset", daemon=True)
+        self.ws, self.members = ws, list(members)
+        self.stop_flag = False
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class _GroupWatcher(_Watcher):
+    """Up to 127 words in one futex_waitv, parked inside the library."""
+
+    def __init__(self, ws: WaitSet, members: Sequence[_Member], lib: ctypes.CDLL) -> None:
+        super().__init__(ws, members)
+        self.lib = lib
+        n = len(self.members)
+        self.words = (ctypes.c_void_p * n)(*(m.word for m in self.members))
+        self.announce = (ctypes.c_uint8 * n)(*(m.announce for m in self.members))
+        self.vals = (ctypes.c_uint32 * n)(*(m.view.value for m in self.members))
+        self.ready = (ctypes.c_uint32 * n)()
+        self.stop_word = ctypes.c_uint32(0)
+
+    def run(self) -> None:
+        n, lib, nready = len(self.members), self.lib, ctypes.c_uint32(0)
+        # Anything with work already: the waiter scans before it parks, so no ring.
+        while not self.stop_flag:
+            rc = lib.shm_signal_wait_words(self.words, self.vals, self.announce, n,
+                                           ctypes.byref(self.stop_word), 0, -1.0, self.ready,
+                                           ctypes.byref(nready))
+            if rc != 0:
+                self.ws._watcher_failed(rc)
+                return
+            if nready.value:
+                self.ws._bell.ring()
+
+    def stop(self) -> None:
+        self.stop_flag = True
+        self.stop_word.value = 1
+        self.lib.shm_signal_wake_word(ctypes.byref(self.stop_word))
+
+
+class _ChannelWatcher(_Watcher):
+    """One channel, parked on its own wake-up channel (any OS, any backend)."""
+
+    def __init__(self, ws: WaitSet, member: _Member) -> None:
+        super().__init__(ws, [member])
+        from abi.engine.wake import make_backend
+
+        m = member
+        words = [0, 0]
+        words[m.locality] = m.word
+        words[1 - m.locality] = m.word + (layout.IRQ_SIZE if m.locality == 0 else -layout.IRQ_SIZE)
+        self.backend = make_backend(m.wake_features, tuple(words), m.instance_id)
+        self.waiting = ctypes.c_uint8.from_address(m.word + WAITING_BYTE)
+
+    def run(self) -> None:
+        m, bell = self.members[0], self.ws._bell
+        # A polling backend never wakes: it parks in slices, so that stop() is seen.
+        park = 0.05 if self.backend.name == "poll" else 3600.0
+        fence = get_ordering().fence
+        try:
+            seen = m.view.value & ~WAITING_MASK
+            while not self.stop_flag:
+                # Park while the word holds what we last saw (announced, spec 7.5); ring
+                # when it changed to work.
+                if m.announce:
+                    self.waiting.value = 1
+                    fence()
+                now = m.view.value
+                if now & ~WAITING_MASK == seen:
+                    self.backend.wait(m.locality, now, park)
+                if m.announce:
+                    self.waiting.value = 0
+                now = m.view.value & ~WAITING_MASK
+                if now != seen:
+                    seen = now
+                    if has_work(now):
+                        bell.ring()
+        finally:
+            self.backend.close()
+
+    def stop(self) -> None:
+        # The shared word cannot be changed to end the park, and a wake sent before
+        # the thread parks is lost: wake until it has gone.
+        self.stop_flag = True
+        while self.is_alive():
+            self.backend.wake(self.members[0].locality)
+            self.join(0.01)
+
+
+class WaitSet:
+    """A set of channels one thread waits on together (see the module's text).
+
+    One thread calls :meth:`wait` at a time; :meth:`add`, :meth:`remove`,
+    :meth:`interrupt` and :meth:`close` may be called from any thread, also while a
+    wait is in progress (they end its park; the wait goes on with the new set).
+    A channel closed while it is registered leaves the set first.
+    """
+
+    def __init__(self, channels: Iterable[Any] = (), *, mechanism: Optional[str] = None) -> None:
+        wanted = mechanism or os.environ.get(MECHANISM_ENV, "")
+        if wanted not in ("", "futex_waitv", "threads"):
+            raise ValueError(f"mechanism={wanted!r}: expected 'futex_waitv' or 'threads'")
+        self._lib = _library()
+        self._use_waitv = wanted != "threads" and waitv_available(self._lib)
+        if wanted == "futex_waitv" and not self._use_waitv:
+            raise OSError(ENOSYS, "futex_waitv is not available here (Linux 5.16+ and libshm_signal needed)")
+        self._bell = _Doorbell(self._lib if self._use_waitv else None)
+        self._members: Dict[int, _Member] = {}  # id(channel) -> member, in registration order
+        self._cond = threading.Condition(threading.RLock())
+        self._mutators = 0  # threads waiting to change the set
+        self._waiting = False  # a wait is parked (outside the lock)
+        self._interrupted = False
+        self._watchers: List[_Watcher] = []
+        self._arrays: Optional[tuple] = None  # the park's arguments for the current set
+        self._failure = 0
+        self._closed = False
+        for ch in channels:
+            self.add(ch)
+
+    # ------------------------------------------------------------------ the set
+
+    @property
+    def mechanism(self) -> str:
+        """``futex_waitv`` or ``threads``."""
+        return "futex_waitv" if self._use_waitv and self._failure == 0 else "threads"
+
+    def add(self, channel: Any) -> None:
+        """Register an open channel (of either engine); again is a no-op."""
+        def change() -> None:
+            if id(channel) not in self._members:
+                self._members[id(channel)] = _Member(channel)
+                channel._waitsets.add(self)
+        self._change(change)
+
+    def remove(self, channel: Any) -> None:
+        """Unregister a channel; one not in the set is ignored."""
+        def change() -> None:
+            if self._members.pop(id(channel), None) is not None:
+                channel._waitsets.discard(self)
+        self._change(change)
+
+    def _discard(self, channel: Any) -> None:
+        """A registered channel is closing: stop using its memory before it goes."""
+        self.remove(channel)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __contains__(self, channel: object) -> bool:
+        return id(channel) in self._members
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter([m.ch for m in self._members.values()])
+
+    def _change(self, change: Callable[[], None]) -> None:
+        """Change the set while no wait is parked on it and no helper runs: ring the
+        doorbell (the park ends), wait for the waiter to leave it, change, go on."""
+        with self._cond:
+            if self._closed:
+                raise ValueError("the wait set is closed")
+            self._mutators += 1
+            try:
+                self._bell.ring()
+                while self._waiting:
+                    self._cond.wait()
+                self._stop_watchers()
+                change()
+                self._arrays = None
+            finally:
+                self._mutators -= 1
+                self._cond.notify_all()
+
+    def _stop_watchers(self) -> None:
+        for w in self._watchers:
+            w.stop()
+        for w in self._watchers:
+            w.join()
+        self._watchers = []
+
+    def _watcher_failed(self, rc: int) -> None:
+        self._failure = rc  # the next wait uses the fallback
+        self._bell.ring()
+
+    def interrupt(self) -> None:
+        """Make a wait in progress (in another thread) return ``[]`` now."""
+        with self._cond:
+            self._interrupted = True
+        self._bell.ring()
+
+    def close(self) -> None:
+        """Unregister everything and stop the helpers (the channels stay open)."""
+        if self._closed:
+            return
+        for ch in list(self):
+            self.remove(ch)
+        with self._cond:
+            self._stop_watchers()
+            self._closed = True
+
+    def __enter__(self) -> WaitSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ waiting
+
+    def wait(self, timeout: Optional[float] = None) -> List[Any]:
+        """The registered channels that are ready, in registration order; waits up to
+        ``timeout`` seconds (None: no limit; 0: a look) for one to be.  ``[]`` on a
+        timeout or an :meth:`interrupt`.  Costs no CPU while nothing happens except
+        each channel's liveness check every ``liveness_interval``."""
+        t = args.forever(timeout)
+        deadline = math.inf if t is None else time.monotonic() + t
+        while True:
+            with self._cond:
+                while self._mutators:
+                    self._cond.wait()
+                if self._closed:
+                    raise ValueError("the wait set is closed")
+                if self._waiting:
+                    raise RuntimeError("another thread is waiting on this WaitSet")
+                if self._interrupted:
+                    self._interrupted = False
+                    return []
+                members = list(self._members.values())
+                for m in members:
+                    if m.negotiated is None and self._negotiated_since(m):
+                        self._renew(m)
+                seen = self._bell.value()
+                ready = self._scan(members)
+                now = time.monotonic()
+                if not ready:
+                    ready = self._check_liveness(members, now)
+                if ready or now >= deadline:
+                    return ready
+                park_until = min([deadline] + [m.next_check for m in members])
+                self._start_watchers(members)
+                self._waiting = True
+            try:
+                self._park(members, seen, max(0.0, park_until - now) if park_until < math.inf else None)
+            finally:
+                with self._cond:
+                    self._waiting = False
+                    self._cond.notify_all()
+
+    def _arguments(self, members: List[_Member]) -> tuple:
+        """The word array (and result buffers) of the current set, made once per change."""
+        if self._arrays is None:
+            n = len(members)
+            self._arrays = ((ctypes.c_void_p * n)(*(m.word for m in members)),
+                            (ctypes.c_uint8 * n)(*(m.announce for m in members)), (ctypes.c_uint32 * n)(),
+                            ctypes.c_uint32(0))
+        return self._arrays
+
+    def _scan(self, members: List[_Member]) -> List[Any]:
+        """The ready channels, in registration order: one load of each word (in the
+        library, when there is one: a thousand words in microseconds)."""
+        if self._lib is None or not members:
+            return [m.ch for m in members if m.ready()]
+        words, _announce, ready, nready = self._arguments(members)
+        self._lib.shm_signal_wait_words(words, None, None, len(members), None, 0, 0.0, ready,
+                                        ctypes.byref(nready))
+        found = {ready[i] for i in range(nready.value)}
+        return [m.ch for i, m in enumerate(members) if i in found or m.gone]
+
+    def _check_liveness(self, members: List[_Member], now: float) -> List[Any]:
+        """Check the peers whose interval is up; the channels whose check raised."""
+        from abi.faults import ShmSignalFault
+
+        gone = []
+        for m in members:
+            if now < m.next_check:
+                continue
+            m.next_check = now + m.ch.liveness_interval
+            if m.ch._wait_target()[2] != m.negotiated:
+                self._renew(m)  # negotiated since: how its wake-ups come may differ
+            try:
+                m.ch.check_peer()
+            except ShmSignalFault:
+                m.gone = True
+                m.ch._recheck_peer()  # its next wait or poll raises the fault itself
+                gone.append(m.ch)
+        return gone
+
+    @staticmethod
+    def _negotiated_since(m: _Member) -> bool:
+        from abi.faults import ShmSignalFault
+
+        try:
+            return m.ch.features is not None
+        except ShmSignalFault:
+            return False  # BAD_FEATURES: its liveness check reports the channel
+
+    def _renew(self, m: _Member) -> None:
+        """Re-read a member's wake-up channel (called with the lock held, no park)."""
+        self._stop_watchers()
+        fresh = _Member(m.ch)
+        m.negotiated, m.wake_features, m.announce, m.futex = (fresh.negotiated, fresh.wake_features,
+                                                              fresh.announce, fresh.futex)
+        self._arrays = None
+
+    def _start_watchers(self, members: List[_Member]) -> None:
+        if self._watchers or not members:
+            return
+        if self.mechanism == "futex_waitv" and all(m.futex for m in members):
+            if len(members) <= GROUP:
+                return  # the waiter parks on every word itself
+            assert self._lib is not None
+            self._watchers = [_GroupWatcher(self, members[i:i + GROUP], self._lib)
+                              for i in range(0, len(members), GROUP)]
+        else:
+            self._watchers = [_ChannelWatcher(self, m) for m in members]
+        for w in self._watchers:
+            w.start()
+
+    def _park(self, members: List[_Member], seen: int, timeout: Optional[float]) -> None:
+        if self._watchers or not members:
+            self._bell.wait(seen, timeout)
+            return
+        words, announce, ready, nready = self._arguments(members)
+        assert self._lib is not None
+        rc = self._lib.shm_signal_wait_words(words, None, announce, len(members),
+                                             ctypes.byref(self._bell.word), seen,
+                                             -1.0 if timeout is None else timeout, ready,
+                                             ctypes.byref(nready))
+        if rc != 0:
+            self._failure = rc
+
+
+def wait_any(channels: Iterable[Any], timeout: Optional[float] = None) -> List[Any]:
+    """The channels of ``channels`` that are ready (see :class:`WaitSet`), waiting up
+    to ``timeout`` seconds (None: no limit) for one to be.  For repeated waits on the
+    same channels, keep a :class:`WaitSet`: this builds one each call."""
+    with WaitSet(channels) as ws:
+        return ws.wait(timeout)

@@ -38,6 +38,7 @@ from abi.layout import (
 )
 
 if TYPE_CHECKING:
+    from abi.engine.aio import wait_any_async
     from abi.engine.c_channel import CChannel
     from abi.engine.channel import Channel
     from abi.engine.interface import ChannelInterface
@@ -47,12 +48,13 @@ __all__ = ["AttachTimeout", "DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIF
            "FEATURE_WAITER_FLAG", "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH",
            "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault",
            "LocalityBusy", "PeerClosed", "PeerDead", "PeerGone", "ShmSignalDesc", "ShmSignalFault",
-           "ShmSignalIrq", "ValidationFault", "WaitSet", "WakeObjectForeign", "wait_any"]
+           "ShmSignalIrq", "ValidationFault", "WaitSet", "WakeObjectForeign", "wait_any",
+           "wait_any_async"]
 __version__ = "0.1.0"
 
 _LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",
          "ChannelInterface": "abi.engine.interface", "WaitSet": "abi.engine.waitset",
-         "wait_any": "abi.engine.waitset"}
+         "wait_any": "abi.engine.waitset", "wait_any_async": "abi.engine.aio"}
 
 
 def __getattr__(name: str) -> Any:

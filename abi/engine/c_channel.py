@@ -380,6 +380,19 @@ class CChannel:
             return self.wakeup()
         return 0
 
+    async def wait_async(self, timeout: Optional[float] = None) -> bool:
+        """:meth:`wait` for asyncio (:func:`abi.engine.aio.wait_async`): parks no
+        thread of the loop."""
+        from abi.engine import aio
+
+        return await aio.wait_async(self, timeout)
+
+    async def poll_async(self, timeout: Optional[float] = None) -> int:
+        """:meth:`poll` for asyncio: the notifier runs on the loop's thread."""
+        from abi.engine import aio
+
+        return await aio.poll_async(self, timeout)
+
     # ------------------------------------------------------------------ teardown
 
     def _wait_target(self) -> Tuple[int, int, Optional[int], int, bytes]:

@@ -578,6 +578,19 @@ class Channel:
             return 0
         return self.wakeup()
 
+    async def wait_async(self, timeout: Optional[float] = None) -> bool:
+        """:meth:`wait` for asyncio (:func:`abi.engine.aio.wait_async`): parks no
+        thread of the loop."""
+        from abi.engine import aio
+
+        return await aio.wait_async(self, timeout)
+
+    async def poll_async(self, timeout: Optional[float] = None) -> int:
+        """:meth:`poll` for asyncio: the notifier runs on the loop's thread."""
+        from abi.engine import aio
+
+        return await aio.poll_async(self, timeout)
+
     # ------------------------------------------------------------------ teardown
 
     def close(self) -> None:

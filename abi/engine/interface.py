@@ -83,6 +83,12 @@ class ChannelInterface(Protocol):
     def poll(self, timeout: Optional[float] = None) -> int:
         """:meth:`wait`, then :meth:`wakeup`: the notifier calls made."""
 
+    async def wait_async(self, timeout: Optional[float] = None) -> bool:
+        """:meth:`wait` for asyncio, parking no thread of the event loop."""
+
+    async def poll_async(self, timeout: Optional[float] = None) -> int:
+        """:meth:`poll` for asyncio; the notifier runs on the loop's thread."""
+
     def close(self) -> None:
         """Leave the channel (spec 9); idempotent."""
 

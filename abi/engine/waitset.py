@@ -252,13 +252,19 @@ class _ChannelWatcher(_Watcher):
 class WaitSet:
     """A set of channels one thread waits on together (see the module's text).
 
+    ``check_peers=False``: :meth:`wait` reads the channels' wait words and nothing
+    else (no liveness check, no look at a negotiation that happened since the
+    channel was added), so that it may run in a thread other than the channels'
+    owner; the owner checks its peers itself (the asyncio hub does).
+
     One thread calls :meth:`wait` at a time; :meth:`add`, :meth:`remove`,
     :meth:`interrupt` and :meth:`close` may be called from any thread, also while a
     wait is in progress (they end its park; the wait goes on with the new set).
     A channel closed while it is registered leaves the set first.
     """
 
-    def __init__(self, channels: Iterable[Any] = (), *, mechanism: Optional[str] = None) -> None:
+    def __init__(self, channels: Iterable[Any] = (), *, mechanism: Optional[str] = None,
+                 check_peers: bool = True) -> None:
         wanted = mechanism or os.environ.get(MECHANISM_ENV, "")
         if wanted not in ("", "futex_waitv", "threads"):
             raise ValueError(f"mechanism={wanted!r}: expected 'futex_waitv' or 'threads'")
@@ -276,6 +282,7 @@ class WaitSet:
         self._arrays: Optional[tuple] = None  # the park's arguments for the current set
         self._failure = 0
         self._closed = False
+        self._check_peers = check_peers
         for ch in channels:
             self.add(ch)
 
@@ -387,16 +394,17 @@ class WaitSet:
                     return []
                 members = list(self._members.values())
                 for m in members:
-                    if m.negotiated is None and self._negotiated_since(m):
+                    if self._check_peers and m.negotiated is None and self._negotiated_since(m):
                         self._renew(m)
                 seen = self._bell.value()
                 ready = self._scan(members)
                 now = time.monotonic()
-                if not ready:
+                if not ready and self._check_peers:
                     ready = self._check_liveness(members, now)
                 if ready or now >= deadline:
                     return ready
-                park_until = min([deadline] + [m.next_check for m in members])
+                checks = [m.next_check for m in members] if self._check_peers else []
+                park_until = min([deadline] + checks)
                 self._start_watchers(members)
                 self._waiting = True
             try:
@@ -488,6 +496,12 @@ class WaitSet:
                                              ctypes.byref(nready))
         if rc != 0:
             self._failure = rc
+
+
+def ready_now(channels: Iterable[Any]) -> List[Any]:
+    """The channels whose own record is enabled with work now: one plain load of
+    each wait word, no system call, nothing else read."""
+    return [ch for ch in channels if has_work(ctypes.c_uint32.from_address(ch._wait_target()[0]).value)]
 
 
 def wait_any(channels: Iterable[Any], timeout: Optional[float] = None) -> List[Any]:

@@ -173,3 +173,21 @@ def test_a_reattach_keeps_the_negotiated_set(tmp_path, creator, attacher):
             north.enable()
             last.inject()
             assert north.wait(2.0) is True
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stats_are_read_only_and_unlink_removes_only_the_name(tmp_path, engine):
+    path = tmp_path / "chan"
+    cls = ENGINES[engine]
+    with cls.create(path, 0) as north, cls.attach(path) as south:
+        with pytest.raises(TypeError):
+            north.stats["injects"] = 5  # type: ignore[index]
+        north.enable()
+        south.unlink()
+        assert not path.exists()
+        south.inject()  # the channel itself goes on working
+        assert north.poll(0) == 1 and north.stats["notifier_calls"] == 1
+        with pytest.raises(FileNotFoundError):
+            north.unlink()
+        with pytest.raises(FileNotFoundError):
+            cls.attach(path)

@@ -30,7 +30,7 @@ def readme_block(first_line: str) -> str:
     return found[0]
 
 
-def run(code: str, path: Path, old: str) -> "subprocess.Popen[str]":
+def run(code: str, path: Path, old: str) -> subprocess.Popen[str]:
     assert old in code, f"the example no longer uses {old}"
     return subprocess.Popen([sys.executable, "-c", code.replace(old, str(path))], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -17,7 +17,8 @@ import ctypes
 import errno
 import os
 import weakref
-from typing import Any, Callable, Dict, Optional, Tuple
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from abi import layout
 from abi.engine import arguments, native
@@ -140,6 +141,7 @@ class CChannel:
     """One side of a channel, run by the C engine; the API of :class:`abi.engine.Channel`."""
 
     _h: Optional[int] = None  # until __init__ ran: close() is then a no-op
+    _path = ""
     _waitsets: Any = ()
 
     def __init__(self, handle: int, notifier: Optional[Notifier]) -> None:
@@ -201,7 +203,9 @@ class CChannel:
         if rc:
             _raise(rc, err)
         assert out.value is not None
-        return cls(out.value, notifier)._tune(*tuning)
+        ch = cls(out.value, notifier)
+        ch._path = os.fsdecode(path)
+        return ch._tune(*tuning)
 
     @classmethod
     def attach(cls, path: Any, *, offset: int = 0, timeout: Optional[float] = 0.0,
@@ -224,7 +228,9 @@ class CChannel:
         if rc:
             _raise(rc, err)
         assert out.value is not None
-        return cls(out.value, notifier)._tune(*tuning)
+        ch = cls(out.value, notifier)
+        ch._path = os.fsdecode(path)
+        return ch._tune(*tuning)
 
     @staticmethod
     def _check_tuning(budget: Optional[int], liveness_interval: Optional[float]) -> tuple:
@@ -325,10 +331,16 @@ class CChannel:
         return buf.raw
 
     @property
-    def stats(self) -> Dict[str, int]:
+    def stats(self) -> Mapping[str, int]:
+        """Counters since the channel opened (a read-only snapshot)."""
         s = Stats()
         lib().shm_signal_get_stats(self._handle, ctypes.byref(s))
-        return {name: int(getattr(s, name)) for name, *_ in Stats._fields_}
+        return MappingProxyType({name: int(getattr(s, name)) for name, *_ in Stats._fields_})
+
+    def unlink(self) -> None:
+        """Remove the file's name, as :meth:`abi.engine.channel.Channel.unlink`."""
+        self._handle  # noqa: B018 (a closed channel refuses)
+        os.unlink(self._path)
 
     # ------------------------------------------------------------------ protocol
 

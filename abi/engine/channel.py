@@ -30,7 +30,8 @@ import sys
 import time
 import warnings
 import weakref
-from typing import Any, Callable, Dict, Optional, Tuple
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from abi import layout
 from abi.engine import arguments as args
@@ -121,8 +122,8 @@ class Channel:
         self.more_work = False
         self._ordering = ordering
         self._pid = os.getpid()  # a forked child must not close the parent's channel
-        self.stats: Dict[str, int] = dict(injects=0, notifications=0, wakeups=0, notifier_calls=0,
-                                          parks=0)
+        self._stats: Dict[str, int] = dict(injects=0, notifications=0, wakeups=0, notifier_calls=0,
+                                           parks=0)
         base = mapping.base + offset
         self._own = offset + layout.IRQ_OFFSET + locality * layout.IRQ_SIZE  # offsets in the mapping
         self._rem = offset + layout.IRQ_OFFSET + self.remote_locality * layout.IRQ_SIZE
@@ -242,6 +243,11 @@ class Channel:
         self._spin = seconds
         self._spin_slice = min(seconds, SPIN_SLICE)
         self._side.configure(self._waiter_flag, self._spin_slice)
+
+    @property
+    def stats(self) -> Mapping[str, int]:
+        """Counters since the channel opened (a read-only view: :data:`STATS`)."""
+        return MappingProxyType(self._stats)
 
     @property
     def budget(self) -> int:
@@ -395,6 +401,13 @@ class Channel:
         self._require_open()
         return self._map.mm
 
+    def unlink(self) -> None:
+        """Remove the file's name (as :meth:`multiprocessing.shared_memory.SharedMemory.unlink`):
+        open channels of it, here and in the peer, go on working; nobody can attach to
+        it any more.  ``FileNotFoundError`` when the name has gone already."""
+        self._require_open()
+        os.unlink(self._file.path)
+
     def descriptor_bytes(self) -> bytes:
         self._require_open()
         return bytes(self._map.mm[self.offset:self.offset + layout.DESC_SIZE])
@@ -403,7 +416,7 @@ class Channel:
 
     def inject(self) -> bool:
         """Signal the peer (spec 7.1).  True if a notification was sent."""
-        self.stats["injects"] += 1
+        self._stats["injects"] += 1
         if self._features is None:
             _ = self.features  # a creator learns NOTIFY_COUNT/WAITER_FLAG once the peer attached
         # F0, dirty=1, F1; if enabled and nothing pending: pending=1 and with
@@ -419,7 +432,7 @@ class Channel:
             self._rem_notify_count.value += 1  # single writer (us); ctypes wraps at 2**64
         assert self._backend is not None
         self._backend.wake(self.remote_locality)
-        self.stats["notifications"] += 1
+        self._stats["notifications"] += 1
         return True
 
     def wakeup(self, budget: Optional[int] = None) -> int:
@@ -433,7 +446,7 @@ class Channel:
         step, notifier = self._side.step, self.notifier
         calls = rounds = 0
         self.more_work = False
-        self.stats["wakeups"] += 1
+        self._stats["wakeups"] += 1
         try:
             if r is None:
                 r = step()  # one step of the loop, with F2 or F3 (abi.engine.ordering)
@@ -455,7 +468,7 @@ class Channel:
                     return calls
                 r = step()
         finally:
-            self.stats["notifier_calls"] += calls
+            self._stats["notifier_calls"] += calls
 
     def _end_at_budget(self, calls: int) -> int:
         """The notifier budget is spent: leave dirty for the next call, or finish
@@ -552,7 +565,7 @@ class Channel:
             slice_ = self._next_liveness_check - now
             if deadline is not None and deadline - now < slice_:
                 slice_ = deadline - now
-            self.stats["parks"] += 1
+            self._stats["parks"] += 1
             backend.wait(self.locality, w, slice_)
             if waiting:
                 self._own_waiting_view.value = 0

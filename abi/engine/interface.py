@@ -8,7 +8,7 @@ behaviour checks against both.  Protocol semantics are docs/spec.md sections 6-9
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Protocol, runtime_checkable
+from typing import Any, Dict, Mapping, Optional, Protocol, runtime_checkable
 
 # What :meth:`ChannelInterface.stats` counts, in both engines.
 STATS = ("injects", "notifications", "wakeups", "notifier_calls", "parks")
@@ -44,8 +44,8 @@ class ChannelInterface(Protocol):
     def liveness_interval(self, seconds: float) -> None: ...
 
     @property
-    def stats(self) -> Dict[str, int]:
-        """Counters since the channel opened: at least the names in :data:`STATS`."""
+    def stats(self) -> Mapping[str, int]:
+        """Counters since the channel opened, read-only: at least the names in :data:`STATS`."""
 
     def peer_attached(self) -> bool:
         """Whether the remote record reads attached."""
@@ -59,6 +59,9 @@ class ChannelInterface(Protocol):
 
     def flags(self, locality: Optional[int] = None) -> Dict[str, int]:
         """``enabled``, ``pending`` and ``dirty`` of a record (own by default)."""
+
+    def unlink(self) -> None:
+        """Remove the file's name; open channels of it go on working."""
 
     def descriptor_bytes(self) -> bytes:
         """The descriptor's 192 bytes as they are now."""

@@ -22,6 +22,7 @@ from abi.faults import (
     ValidationFault,
     WakeObjectForeign,
 )
+from abi.features import Features
 from abi.layout import (
     DESC_SIZE,
     FEATURE_LIVENESS_LOCK,
@@ -45,11 +46,11 @@ if TYPE_CHECKING:
     from abi.engine.waitset import WaitSet, wait_any
 
 __all__ = ["AttachTimeout", "DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT",
-           "FEATURE_WAITER_FLAG", "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "LOCALITY_NORTH",
-           "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel", "ChannelInterface", "Fault",
-           "LocalityBusy", "PeerClosed", "PeerDead", "PeerGone", "ShmSignalDesc", "ShmSignalFault",
-           "ShmSignalIrq", "ValidationFault", "WaitSet", "WakeObjectForeign", "wait_any",
-           "wait_any_async"]
+           "FEATURE_WAITER_FLAG", "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "Features",
+           "LOCALITY_NORTH", "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel",
+           "ChannelInterface", "Fault", "LocalityBusy", "PeerClosed", "PeerDead", "PeerGone",
+           "ShmSignalDesc", "ShmSignalFault", "ShmSignalIrq", "ValidationFault", "WaitSet",
+           "WakeObjectForeign", "wait_any", "wait_any_async"]
 __version__ = "0.1.0"
 
 _LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",

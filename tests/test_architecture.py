@@ -28,7 +28,7 @@ ROOMS = {
     "abi.cli": {"abi.core", "abi.toolchain", "abi.engine", "abi.verify", "abi.conformance", "abi.devtools",
                 "abi.model"},
 }
-CORE = {"abi.layout", "abi.faults", "abi.rules", "abi.descriptor", "abi.exit_codes"}
+CORE = {"abi.layout", "abi.faults", "abi.features", "abi.rules", "abi.descriptor", "abi.exit_codes"}
 API = {"abi", "abi.c_engine", "abi.peer"}
 
 

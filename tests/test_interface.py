@@ -191,3 +191,15 @@ def test_stats_are_read_only_and_unlink_removes_only_the_name(tmp_path, engine):
             north.unlink()
         with pytest.raises(FileNotFoundError):
             cls.attach(path)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_features_are_an_int_flag(tmp_path, engine):
+    cls = ENGINES[engine]
+    with cls.create(tmp_path / "chan", 0) as north:
+        assert north.features is None
+        with cls.attach(tmp_path / "chan"):
+            f = north.features
+            assert isinstance(f, abi.Features) and isinstance(f, int)
+            assert abi.Features.LIVENESS_LOCK in f and int(f) & layout.FEATURE_LIVENESS_LOCK
+    assert int(abi.Features(1 << 40 | 1)) == 1 << 40 | 1  # unknown bits are kept

@@ -292,3 +292,28 @@ def test_the_async_example_serves_many_producers() -> None:
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
     assert "served 1200 signals from 6 producers" in out.stdout
+
+
+@pytest.mark.slow
+def test_the_channels_benchmark_runs_and_reports_numbers() -> None:
+    """benchmarks/channels.py at a small size: every mechanism measured has a median
+    and a p99, and every count has its memory and descriptor figures."""
+    import json
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "channels.py"), "--counts", "1,16",
+                          "--iterations", "50", "--idle", "0.3", "--json"],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert set(result["counts"]) == {"1", "16"}
+    for count, r in result["counts"].items():
+        for field in ("rss_kb", "vmsize_kb", "fds", "fds_of_file", "maps_of_file", "rss_kb_per_channel",
+                      "vmsize_kb_per_channel", "fds_per_channel"):
+            assert isinstance(r["memory"][field], (int, float)), (count, field)
+        for key in ("default_liveness", "long_liveness"):
+            assert r["idle"][key]["cpu_s"] >= 0 and r["idle"][key]["voluntary_switches"] >= 0
+        measured = {name: x for name, x in r["latency"].items() if x is not None}
+        assert {"waitset", "single", "shm_asyncio"} <= set(measured), (count, r["latency"])
+        for name, x in measured.items():
+            assert x["median_us"] > 0 and x["p99_us"] >= x["median_us"], (count, name, x)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from abi import layout
 from abi.engine import arguments, native
 from abi.faults import AttachTimeout, Fault, ShmSignalFault
+from abi.features import Features
 
 # Mirrors of shm_signal_engine.h.
 E_ARG, E_SYSTEM, E_NOTIFIER, E_EXISTS, E_TIMEOUT = -1, -2, -3, -4, -5
@@ -251,15 +252,15 @@ class CChannel:
     # ------------------------------------------------------------------ state
 
     @property
-    def features(self) -> Optional[int]:
-        """The negotiated set; None while a creator's peer has not attached.  Raises
+    def features(self) -> Optional[Features]:
+        """The negotiated set (:class:`abi.Features`); None while a creator's peer has not attached.  Raises
         ``BAD_FEATURES`` when the attacher accepted what was not offered (spec 6.2)."""
         f, negotiated, err = ctypes.c_uint64(), ctypes.c_int(), Error()
         rc = lib().shm_signal_features(self._handle, ctypes.byref(f), ctypes.byref(negotiated),
                                        ctypes.byref(err))
         if rc:
             _raise(rc, err)
-        return int(f.value) if negotiated.value else None
+        return Features(f.value) if negotiated.value else None
 
     def peer_attached(self) -> bool:
         return bool(lib().shm_signal_peer_attached(self._handle))

@@ -43,6 +43,7 @@ from abi.engine.mapping import Map, PathLike, SharedFile
 from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
 from abi.engine.wake import WakeBackend, make_backend, supported_features
 from abi.faults import Fault, ShmSignalFault
+from abi.features import Features, as_features
 
 NORTH = layout.LOCALITY_NORTH
 SOUTH = layout.LOCALITY_SOUTH
@@ -268,13 +269,14 @@ class Channel:
         self._liveness_interval = args.check_liveness_interval(seconds)
 
     @property
-    def features(self) -> Optional[int]:
-        """The negotiated features; None while a creator's peer has not attached.
-        Raises ``BAD_FEATURES`` if the attacher accepted what cannot be (6.2)."""
+    def features(self) -> Optional[Features]:
+        """The negotiated features (:class:`abi.Features`, an ``IntFlag``); None while a
+        creator's peer has not attached.  Raises ``BAD_FEATURES`` if the attacher
+        accepted what cannot be (6.2)."""
         if self._features is None:
             self._require_open()
             self._learn_features()
-        return self._features
+        return as_features(self._features)
 
     def _learn_features(self) -> None:
         """The creator's half of 6.2: the attacher's state, an acquire fence, then

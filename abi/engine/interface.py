@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Protocol, runtime_checkable
 
+from abi.features import Features
+
 # What :meth:`ChannelInterface.stats` counts, in both engines.
 STATS = ("injects", "notifications", "wakeups", "notifier_calls", "parks")
 
@@ -25,7 +27,7 @@ class ChannelInterface(Protocol):
     # ------------------------------------------------------------------ state
 
     @property
-    def features(self) -> Optional[int]:
+    def features(self) -> Optional[Features]:
         """The negotiated feature set; None while a creator's peer has not attached.
         Raises ``BAD_FEATURES`` when the attacher accepted what was not offered."""
 

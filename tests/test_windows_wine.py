@@ -226,3 +226,17 @@ def test_create_that_cannot_open_its_events_writes_nothing(win: Wine, tmp_path: 
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+def test_wait_any_with_wait_for_multiple_objects(wine_env: Dict[str, object], tmp_path: Path) -> None:
+    """shm_signal_wait_any as a Windows program: WaitForMultipleObjects over the
+    channels' named events (it fails if the wait polls instead), 64 channels, against
+    a Windows peer process."""
+    from test_c_wait_any import build_wait_any_test, run_pair
+
+    cc = require_tool("x86_64-w64-mingw32-gcc")
+    exe = build_wait_any_test(tmp_path, [cc], ".exe")
+    wine = [str(wine_env["wine"]), str(exe)]
+    path = Wine.path(tmp_path / "many.shm")
+    run_pair([*wine, "serve", path], [*wine, "inject", path], [63, 0, 17], 64,
+             env=dict(wine_env["env"]))  # type: ignore[arg-type]

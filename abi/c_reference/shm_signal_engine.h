@@ -210,6 +210,23 @@ SHM_SIGNAL_API int shm_signal_wait_words(void *const *words, uint32_t *vals, con
 /* FUTEX_WAKE every waiter of a (process-local) control word; -ENOSYS off Linux. */
 SHM_SIGNAL_API int shm_signal_wake_word(uint32_t *word);
 
+/*
+ * Spec 7.5 on chans[0..n) at once (1 <= n <= SHM_SIGNAL_WAIT_ANY_MAX, distinct, open):
+ * block until at least one is ready, or timeout_s passes (< 0: no limit; NaN: E_ARG).
+ * Ready: enabled with its own dirty or pending set (as shm_signal_wait decides), or
+ * its peer has gone or broke the protocol (checked at once and then once per the
+ * channel's liveness interval; the channel's next shm_signal_wait returns that
+ * fault).  The indexes of the ready ones go to ready[] (room for n) in order, their
+ * number to *n_ready (0 at the timeout).  Parks on all of them at once where the OS
+ * can (Linux 5.16+: futex_waitv, when every channel wakes by WAKE_ADDRESS; Windows:
+ * WaitForMultipleObjects, when every one wakes by NAMED_EVENT); otherwise it polls
+ * in short sleeps.  More channels: one thread per group of 64, or the Python
+ * engine's WaitSet.  The channels are used by the calling thread meanwhile.
+ */
+#define SHM_SIGNAL_WAIT_ANY_MAX 64u /* WaitForMultipleObjects' MAXIMUM_WAIT_OBJECTS */
+SHM_SIGNAL_API int shm_signal_wait_any(shm_signal_chan *const *chans, uint32_t n, double timeout_s,
+				       uint32_t *ready, uint32_t *n_ready, struct shm_signal_error *err);
+
 /* The address of this side's wait word (its record's first 4 bytes, spec 7.5),
  * valid until shm_signal_close: for shm_signal_wait_words. */
 SHM_SIGNAL_API void *shm_signal_wait_word(shm_signal_chan *ch);

@@ -97,6 +97,7 @@ struct shm_signal_chan {
 	uint32_t budget;
 	double liveness_s;
 	struct shm_signal_stats stats;
+	double any_checked; /* shm_signal_wait_any: when it last checked the peer (0: never) */
 	/* The wake layer's objects, north and south (Windows: the named auto-reset events'
 	 * HANDLEs); NULL if unused, and always on other OSes. */
 	void *events[2];
@@ -205,6 +206,14 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 void shm_signal_chan_free(shm_signal_chan *ch);
 /* Creator: learn the negotiated set once the attacher reads attached (spec 6.2). */
 int shm_signal_refresh_features(shm_signal_chan *ch, struct shm_signal_error *err);
+
+/* ------------------------------------------- protocol (shm_signal_protocol.c) */
+
+/* 0, or E_ARG for a NULL or closed channel, MAPPING_TOO_SMALL once its guard fired. */
+int shm_signal_check_open(const shm_signal_chan *ch, struct shm_signal_error *err);
+/* MAPPING_TOO_SMALL, BAD_STATE, PEER_CLOSED, PEER_DEAD, or 0.  `check_lock` allows
+ * the system calls (file size, lock probe): once per liveness interval in a wait. */
+int shm_signal_peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_error *err);
 
 /* ---------------------------------------------------------- OS (shm_signal_os.c) */
 

@@ -17,7 +17,7 @@ static int fired(const shm_signal_chan *ch)
 	return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)&ch->map->fired, memory_order_relaxed) != 0;
 }
 
-static int check_open(const shm_signal_chan *ch, struct shm_signal_error *err)
+int shm_signal_check_open(const shm_signal_chan *ch, struct shm_signal_error *err)
 {
 	if (!ch || ch->closed)
 		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "channel is closed or NULL");
@@ -82,7 +82,7 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 
 int shm_signal_inject(shm_signal_chan *ch, int *notified, struct shm_signal_error *err)
 {
-	int rc = check_open(ch, err), n;
+	int rc = shm_signal_check_open(ch, err), n;
 	if (notified)
 		*notified = 0;
 	if (rc)
@@ -103,7 +103,7 @@ int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls, int
 {
 	unsigned char *r;
 	uint32_t n = 0, rounds = 0;
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (calls)
 		*calls = 0;
 	if (more)
@@ -154,7 +154,7 @@ int shm_signal_wakeup(shm_signal_chan *ch, uint32_t budget, uint32_t *calls, int
 int shm_signal_enable(shm_signal_chan *ch, uint32_t *calls, struct shm_signal_error *err)
 {
 	unsigned char *r;
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (calls)
 		*calls = 0;
 	if (rc)
@@ -169,16 +169,14 @@ int shm_signal_enable(shm_signal_chan *ch, uint32_t *calls, struct shm_signal_er
 
 int shm_signal_disable(shm_signal_chan *ch, struct shm_signal_error *err)
 {
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (rc)
 		return rc;
 	st8(rec(ch, ch->locality) + F_ENABLED, 0); /* no fence: a racing notification is harmless */
 	return 0;
 }
 
-/* MAPPING_TOO_SMALL, BAD_STATE, PEER_CLOSED, PEER_DEAD, or 0.  `check_lock` allows
- * the system calls (file size, lock probe): once per liveness interval in a wait. */
-static int peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_error *err)
+int shm_signal_peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_error *err)
 {
 	uint32_t st;
 	uint64_t len = 0;
@@ -210,12 +208,12 @@ static int peer_fault(shm_signal_chan *ch, int check_lock, struct shm_signal_err
 
 int shm_signal_check_peer(shm_signal_chan *ch, struct shm_signal_error *err)
 {
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (rc)
 		return rc;
 	if (!ch->negotiated && (rc = shm_signal_refresh_features(ch, err)) != 0)
 		return rc;
-	return peer_fault(ch, 1, err);
+	return shm_signal_peer_fault(ch, 1, err);
 }
 
 /* A timed-out park found a notification pending while enabled.  The remote sets
@@ -247,7 +245,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 {
 	unsigned char *r;
 	double deadline, last_check = -1.0;
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (ready)
 		*ready = 0;
 	if (rc)
@@ -274,7 +272,7 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 			return rc;
 		now = shm_signal_now_s();
 		check = last_check < 0 || now - last_check >= ch->liveness_s;
-		rc = peer_fault(ch, check, err);
+		rc = shm_signal_peer_fault(ch, check, err);
 		if (rc)
 			return rc;
 		if (check)
@@ -330,7 +328,7 @@ int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s, int *attache
 			     struct shm_signal_error *err)
 {
 	double deadline;
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (attached)
 		*attached = 0;
 	if (rc)
@@ -357,7 +355,7 @@ int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s, int *attache
 		if (timeout_s >= 0 && now >= deadline)
 			return 0;
 		shm_signal_sleep_s(timeout_s >= 0 && deadline - now < 0.001 ? deadline - now : 0.001);
-		rc = check_open(ch, err);
+		rc = shm_signal_check_open(ch, err);
 		if (rc)
 			return rc;
 	}
@@ -366,7 +364,7 @@ int shm_signal_wait_for_peer(shm_signal_chan *ch, double timeout_s, int *attache
 int shm_signal_features(shm_signal_chan *ch, uint64_t *features, int *negotiated,
 			struct shm_signal_error *err)
 {
-	int rc = check_open(ch, err);
+	int rc = shm_signal_check_open(ch, err);
 	if (features)
 		*features = 0;
 	if (negotiated)

@@ -33,6 +33,22 @@ int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s)
 	return 1;
 }
 
+int shm_signal_park_any(shm_signal_chan *const *chans, uint32_t *raws, uint32_t n, double s)
+{
+	uint64_t wake[SHM_SIGNAL_WAIT_ANY_MAX];
+	uint32_t i;
+	int rc;
+	for (i = 0; i < n; i++) {
+		chans[i]->stats.parks++;
+		wake[i] = wake_bits(chans[i]);
+	}
+	rc = shm_signal_wake_park_any(chans, raws, wake, n, s);
+	if (rc != SHM_SIGNAL_WAKE_NONE)
+		return rc;
+	shm_signal_sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
+	return 1;
+}
+
 #if !defined(_WIN32)
 /* Only Windows has wake-up objects to open (its named events); elsewhere the
  * record's wait word is the whole channel. */

@@ -38,6 +38,14 @@ void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake);
  * word changed), SHM_SIGNAL_WAKE_NONE if this OS has none of those channels. */
 int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake);
 
+/* Park on the own records' channels of chans[0..n) (n <= SHM_SIGNAL_WAIT_ANY_MAX),
+ * each while its wait word holds raws[i], at most `s` seconds: 0 or 1 as above, or
+ * SHM_SIGNAL_WAKE_NONE unless every one of them has this OS's many-object wait in
+ * wake[i] (Linux: futex_waitv on WAKE_ADDRESS words; Windows: WaitForMultipleObjects
+ * on NAMED_EVENT events).  `raws` may be overwritten. */
+int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
+			     double s);
+
 /* ---------------------------------------------- portable (shm_signal_wake.c) */
 
 /* Send the cross-boundary notification to record `loc` on every negotiated channel
@@ -47,5 +55,10 @@ void shm_signal_notify(shm_signal_chan *ch, uint32_t loc);
 /* Park until notified or `s` seconds pass (one channel to park on; polling when
  * there is none); returns 1 if it ended by the timeout.  Counts stats.parks. */
 int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s);
+
+/* Park until one of chans[0..n) is notified or `s` seconds pass (polling in
+ * POLL_INTERVAL_S sleeps when the OS cannot wait on all of them at once); 1 if it
+ * ended by the timeout.  Counts stats.parks of each. */
+int shm_signal_park_any(shm_signal_chan *const *chans, uint32_t *raws, uint32_t n, double s);
 
 #endif /* SHM_SIGNAL_WAKE_H */

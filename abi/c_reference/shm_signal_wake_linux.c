@@ -49,4 +49,22 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	return 0; /* EAGAIN (word changed) and EINTR are normal returns */
 }
 
+int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
+			     double s)
+{
+	void *words[SHM_SIGNAL_WAIT_ANY_MAX];
+	uint32_t ready[SHM_SIGNAL_WAIT_ANY_MAX], n_ready, i;
+	double t0 = shm_signal_now_s();
+	for (i = 0; i < n; i++) {
+		if (!(wake[i] & SHM_SIGNAL_F_WAKE_ADDRESS))
+			return SHM_SIGNAL_WAKE_NONE;
+		words[i] = rec(chans[i], chans[i]->locality);
+	}
+	/* futex_waitv on every word against the value it was decided from (a kernel
+	 * before 5.16 has none: the caller polls) */
+	if (shm_signal_wait_words(words, raws, NULL, n, NULL, 0, s, ready, &n_ready) != 0)
+		return SHM_SIGNAL_WAKE_NONE;
+	return s >= 0 && shm_signal_now_s() - t0 >= s;
+}
+
 #endif /* __linux__ */

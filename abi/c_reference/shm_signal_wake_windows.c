@@ -238,4 +238,22 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	return SHM_SIGNAL_WAKE_NONE;
 }
 
+int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
+			     double s)
+{
+	HANDLE h[SHM_SIGNAL_WAIT_ANY_MAX];
+	DWORD ms = s < 0 ? INFINITE : (DWORD)((s < MAX_PARK_S ? s : MAX_PARK_S) * 1000.0 + 0.999);
+	uint32_t i;
+	(void)raws;
+	for (i = 0; i < n; i++) {
+		if ((wake[i] & SHM_SIGNAL_F_WAKE_ADDRESS) || !(wake[i] & SHM_SIGNAL_F_WAKE_NAMED_EVENT) ||
+		    !chans[i]->events[chans[i]->locality])
+			return SHM_SIGNAL_WAKE_NONE;
+		h[i] = (HANDLE)chans[i]->events[chans[i]->locality];
+	}
+	/* Auto-reset events: the one returned is reset, the others stay signalled and end
+	 * the next park at once; the caller looks at every word after each park. */
+	return WaitForMultipleObjects(n, h, FALSE, ms) == WAIT_TIMEOUT;
+}
+
 #endif /* _WIN32 */

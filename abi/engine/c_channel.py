@@ -18,7 +18,7 @@ import errno
 import os
 import weakref
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from abi import layout
 from abi.engine import arguments, native
@@ -52,6 +52,7 @@ _P = ctypes.c_void_p
 _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 _FEATURES_OFFERED, _INSTANCE_ID = _DESC["features_offered"], _DESC["instance_id"]
 _ERR = ctypes.POINTER(Error)
+_U32P = ctypes.POINTER(ctypes.c_uint32)
 _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_supported_features": ([], ctypes.c_uint64),
     "shm_signal_fault_name": ([ctypes.c_int], ctypes.c_char_p),
@@ -81,7 +82,10 @@ _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_get_stats": ([_P, ctypes.POINTER(Stats)], None),
     "shm_signal_descriptor_bytes": ([_P, ctypes.c_char_p], None),
     "shm_signal_wait_word": ([_P], _P),
+    "shm_signal_wait_any": ([ctypes.POINTER(_P), ctypes.c_uint32, ctypes.c_double, _U32P, _U32P, _ERR],
+                            ctypes.c_int),
 }
+WAIT_ANY_MAX = 64  # SHM_SIGNAL_WAIT_ANY_MAX
 
 _lib: Optional[ctypes.CDLL] = None
 
@@ -136,6 +140,22 @@ def validate(buf: bytes, offset: int = 0, length: Optional[int] = None,
     rc = lib().shm_signal_validate(data, n, offset, supported, ctypes.byref(err))
     if rc:
         _raise(rc, err)
+
+
+def c_wait_any(channels: Sequence[CChannel], timeout: Optional[float] = None) -> List[CChannel]:
+    """The C engine's ``shm_signal_wait_any`` on up to 64 C channels: the ready ones
+    (enabled with work, or whose peer has gone), in order; ``[]`` at the timeout.
+    (:class:`abi.WaitSet` takes any number, of either engine.)"""
+    chans = list(channels)
+    t = arguments.check_timeout(timeout)
+    n = len(chans)
+    handles = (_P * max(n, 1))(*(ch._handle for ch in chans))
+    ready, n_ready, err = (ctypes.c_uint32 * max(n, 1))(), ctypes.c_uint32(), Error()
+    rc = lib().shm_signal_wait_any(handles, n, -1.0 if t is None else t, ready, ctypes.byref(n_ready),
+                                   ctypes.byref(err))
+    if rc:
+        _raise(rc, err)
+    return [chans[ready[i]] for i in range(n_ready.value)]
 
 
 class CChannel:

@@ -244,6 +244,23 @@ def test_closing_and_adding_channels_while_another_thread_waits(channels: Any, m
         ws.wait(0)
 
 
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("channels", [("py", "py", 3), ("c", "py", 130)], indirect=True, ids=["3", "130"])
+def test_a_muted_channel_is_parked_on_but_not_reported(channels: Any, mechanism: str) -> None:
+    chans, peer, _counts = channels
+    mechanism_or_missing(mechanism)
+    last = len(chans) - 1
+    with abi.WaitSet(chans, mechanism=mechanism) as ws:
+        ws.mute(chans[last])
+        peer.do(f"inject {last}")
+        assert ws.wait(0.2) == []  # its work is there, and muted
+        peer.do("inject 0")
+        assert ws.wait(10) == [chans[0]]  # the others are reported meanwhile
+        chans[0].poll(0)
+        ws.mute(chans[last], False)
+        assert ws.wait(10) == [chans[last]]
+
+
 def test_the_fallback_is_forced_by_the_environment(monkeypatch: Any) -> None:
     monkeypatch.setenv(wsmod.MECHANISM_ENV, "threads")
     assert abi.WaitSet().mechanism == "threads"
@@ -274,7 +291,8 @@ def test_asyncio_waits_polls_times_out_and_cancels(channels: Any) -> None:
         with pytest.raises(asyncio.CancelledError):
             await cancelled
         hub = abi.engine.aio._the_hub()
-        assert chans[1] not in hub.ws
+        assert id(chans[1]) not in hub.waiters  # nobody awaits it: muted, then evicted
+        assert chans[1] not in hub.ws or hub.ws._members[id(chans[1])].muted
         await loop.run_in_executor(None, peer.do, "inject 1")
         assert await abi.wait_any_async(chans, 10) == [chans[1]]
         assert chans[1].poll(0) == 1

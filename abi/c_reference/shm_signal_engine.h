@@ -195,20 +195,31 @@ SHM_SIGNAL_API int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *r
  * changes): parks at once on the values in vals[] (the kernel refuses if a word
  * differs already: nothing that changed since the caller's last look is missed),
  * then stores what it loads after the park into vals[] and reports the ready ones
- * (a change of the waiting byte alone is not a change).  `announce` (may be NULL):
- * for each i with announce[i] = 1 (WAITER_FLAG negotiated on that channel), a park
- * stores waiting = 1 before its look, with a full fence between (spec 7.5), and
- * waiting = 0 after it.
+ * (a change of the waiting byte alone is not a change).  `flags` (may be NULL), per
+ * word: SHM_SIGNAL_WORD_ANNOUNCE (WAITER_FLAG negotiated on that channel: a park
+ * stores waiting = 1 before its look, with a full fence between, spec 7.5, and
+ * waiting = 0 after it); SHM_SIGNAL_WORD_MUTED (parked on, never reported: its work
+ * does not end the park, a change of it does).
  * Returns 0, -EINVAL, -E2BIG (a park on more than SHM_SIGNAL_WAIT_WORDS_MAX words;
  * timeout_s 0 takes any number), or -ENOSYS (no futex_waitv: not Linux, or a kernel
  * before 5.16).  A control word that changed returns at once with *n_ready = 0.
  */
 #define SHM_SIGNAL_WAIT_WORDS_MAX 127u /* futex_waitv's 128, less the control word */
-SHM_SIGNAL_API int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *announce,
+#define SHM_SIGNAL_WORD_ANNOUNCE 0x1u
+#define SHM_SIGNAL_WORD_MUTED 0x2u
+SHM_SIGNAL_API int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *flags,
 					 uint32_t n, const uint32_t *control, uint32_t control_val,
 					 double timeout_s, uint32_t *ready, uint32_t *n_ready);
+/* A watcher thread's whole life: shm_signal_wait_words with vals[] over and over;
+ * whenever words with work (not muted) are found after a park, add 1 to *bell and
+ * FUTEX_WAKE it.  Returns 0 once *stop is not 0 (set it, then shm_signal_wake_word
+ * it), or the first error. */
+SHM_SIGNAL_API int shm_signal_watch_words(void *const *words, uint32_t *vals, const uint8_t *flags,
+					  uint32_t n, const uint32_t *stop, uint32_t *bell);
 /* FUTEX_WAKE every waiter of a (process-local) control word; -ENOSYS off Linux. */
 SHM_SIGNAL_API int shm_signal_wake_word(uint32_t *word);
+/* Add 1 to a control word (atomically), then shm_signal_wake_word it. */
+SHM_SIGNAL_API int shm_signal_ring_word(uint32_t *word);
 
 /*
  * Spec 7.5 on chans[0..n) at once (1 <= n <= SHM_SIGNAL_WAIT_ANY_MAX, distinct, open):

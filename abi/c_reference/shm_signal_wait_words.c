@@ -50,15 +50,20 @@ static uint32_t sans_waiting(uint32_t raw)
 	return raw;
 }
 
-static void set_waiting(void *const *words, const uint8_t *announce, uint32_t n, unsigned char v)
+static void set_waiting(void *const *words, const uint8_t *flags, uint32_t n, unsigned char v)
 {
 	uint32_t i;
-	for (i = 0; announce && i < n; i++)
-		if (announce[i])
+	for (i = 0; flags && i < n; i++)
+		if (flags[i] & SHM_SIGNAL_WORD_ANNOUNCE)
 			st8((unsigned char *)words[i] + F_WAITING, v);
 }
 
-int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *announce, uint32_t n,
+static int reported(const uint8_t *flags, uint32_t i, uint32_t raw)
+{
+	return !(flags && (flags[i] & SHM_SIGNAL_WORD_MUTED)) && word_has_work(raw);
+}
+
+int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *flags, uint32_t n,
 			  const uint32_t *control, uint32_t control_val, double timeout_s, uint32_t *ready,
 			  uint32_t *n_ready)
 {
@@ -71,9 +76,9 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *ann
 	if (control && __atomic_load_n(control, __ATOMIC_ACQUIRE) != control_val)
 		return 0;
 	parking = timeout_s != 0 && n <= SHM_SIGNAL_WAIT_WORDS_MAX;
-	if (parking && announce) {
+	if (parking && flags) {
 		/* spec 7.5 with WAITER_FLAG: waiting = 1, F5, then the look the park compares */
-		set_waiting(words, announce, n, 1);
+		set_waiting(words, flags, n, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 	}
 	for (i = 0; i < n; i++) {
@@ -83,7 +88,7 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *ann
 			 * look (the waiting byte aside) makes the park return at once */
 			if (sans_waiting(raw) != sans_waiting(vals[i]))
 				raw = vals[i];
-		} else if (word_has_work(raw)) {
+		} else if (reported(flags, i, raw)) {
 			ready[found++] = i;
 		}
 		if (parking) {
@@ -97,7 +102,7 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *ann
 	atomic_thread_fence(memory_order_acquire);
 	if (found || timeout_s == 0) {
 		if (parking)
-			set_waiting(words, announce, n, 0);
+			set_waiting(words, flags, n, 0);
 		*n_ready = found;
 		return 0;
 	}
@@ -132,14 +137,14 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *ann
 		}
 		r = syscall(__NR_futex_waitv, w, k, 0, timeout_s > 0 ? (void *)&abs_ts : NULL,
 			    CLOCK_MONOTONIC);
-		set_waiting(words, announce, n, 0);
+		set_waiting(words, flags, n, 0);
 		if (r < 0 && errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR)
 			return -errno; /* ENOSYS: a kernel before 5.16, or a filter refusing it */
 	}
 #else
 	(void)w;
 	(void)k;
-	set_waiting(words, announce, n, 0);
+	set_waiting(words, flags, n, 0);
 	return -ENOSYS; /* no futex_waitv on this OS */
 #endif
 	/* Once more, after the park: what woke us (or what came meanwhile). */
@@ -148,12 +153,37 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *ann
 		uint32_t raw = ld_word_raw((const unsigned char *)words[i]);
 		if (vals)
 			vals[i] = raw;
-		if (word_has_work(raw))
+		if (reported(flags, i, raw))
 			ready[found++] = i;
 	}
 	atomic_thread_fence(memory_order_acquire);
 	*n_ready = found;
 	return 0;
+}
+
+int shm_signal_watch_words(void *const *words, uint32_t *vals, const uint8_t *flags, uint32_t n,
+			   const uint32_t *stop, uint32_t *bell)
+{
+	uint32_t ready[SHM_SIGNAL_WAIT_WORDS_MAX], n_ready;
+	if (!stop || !bell || n > SHM_SIGNAL_WAIT_WORDS_MAX)
+		return -EINVAL;
+	for (;;) {
+		int rc = shm_signal_wait_words(words, vals, flags, n, stop, 0, -1.0, ready, &n_ready);
+		if (rc)
+			return rc;
+		if (__atomic_load_n(stop, __ATOMIC_ACQUIRE) != 0)
+			return 0;
+		if (n_ready) {
+			/* no Python between the wake-up and the ring: the waiter runs sooner */
+			shm_signal_ring_word(bell);
+		}
+	}
+}
+
+int shm_signal_ring_word(uint32_t *word)
+{
+	__atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
+	return shm_signal_wake_word(word);
 }
 
 int shm_signal_wake_word(uint32_t *word)

@@ -25,7 +25,8 @@ import math
 import os
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence
+import weakref
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from abi.engine import arguments as args
 from abi.engine.waitset import WaitSet, ready_now
@@ -33,20 +34,41 @@ from abi.faults import ShmSignalFault
 
 
 class _Hub:
-    """The process's helper thread and the set it parks on."""
+    """The process's helper thread and the set it parks on.
+
+    A channel stays registered between awaits, muted while nobody awaits it (a
+    mute is a byte: no change of the set, no restart of helper threads), so a task
+    that awaits the same channel round after round costs the set nothing; channels
+    nobody awaited for :data:`EVICT_AFTER` seconds leave it (and so can be freed)."""
 
     def __init__(self) -> None:
         self.ws = WaitSet(check_peers=False)  # the helper touches nothing but the words
         self.lock = threading.Lock()
         self.waiters: Dict[int, List[asyncio.Future]] = {}  # id(channel) -> futures
+        self.idle: Dict[int, Tuple[Any, float]] = {}  # id(channel) -> (channel, muted since)
+        self.unnegotiated: Dict[int, Any] = {}  # added before its peer attached
         self.thread = threading.Thread(target=self._run, name="shm-signal-asyncio", daemon=True)
         self.thread.start()
 
     def register(self, channels: Sequence[Any], fut: asyncio.Future) -> None:
+        """Report ``channels`` to ``fut`` when one is ready.  Again with the same
+        future: makes sure each is still in the set (an eviction may have raced)."""
         for ch in channels:
+            if id(ch) in self.unnegotiated and ch.features is not None:
+                self.ws.remove(ch)  # it negotiated since: add it again, as it wakes now
+                del self.unnegotiated[id(ch)]
             with self.lock:
-                self.waiters.setdefault(id(ch), []).append(fut)
-            self.ws.add(ch)
+                futs = self.waiters.setdefault(id(ch), [])
+                if fut not in futs:
+                    futs.append(fut)
+                self.idle.pop(id(ch), None)
+                present = ch in self.ws
+                if present:
+                    self.ws.mute(ch, False)  # under the lock: never after the helper's mute
+            if not present:
+                if ch.features is None:
+                    self.unnegotiated[id(ch)] = ch
+                self.ws.add(ch)
 
     def unregister(self, channels: Sequence[Any], fut: asyncio.Future) -> None:
         for ch in channels:
@@ -54,25 +76,30 @@ class _Hub:
                 futs = self.waiters.get(id(ch), [])
                 if fut in futs:
                     futs.remove(fut)
-                idle = not futs
-                if idle:
-                    self.waiters.pop(id(ch), None)
-            if idle:
-                self.ws.remove(ch)
+                if futs:
+                    continue
+                self.waiters.pop(id(ch), None)
+                self.idle[id(ch)] = (ch, time.monotonic())
+            self.ws.mute(ch, True)
 
     def _run(self) -> None:
         while True:
-            ready = self.ws.wait(None)
+            ready = self.ws.wait(EVICT_AFTER)
             found: Dict[int, tuple] = {}  # id(future) -> (future, [ready channels])
             with self.lock:
                 for ch in ready:
-                    for fut in self.waiters.pop(id(ch), []):
+                    futs = self.waiters.pop(id(ch), [])
+                    for fut in futs:
                         found.setdefault(id(fut), (fut, []))[1].append(ch)
-            for ch in ready:
-                with self.lock:
-                    idle = id(ch) not in self.waiters
-                if idle:
-                    self.ws.remove(ch)
+                    self.idle[id(ch)] = (ch, time.monotonic())
+                    self.ws.mute(ch, True)  # reported: quiet until awaited again
+                now = time.monotonic()
+                old = [ch for ch, since in self.idle.values() if now - since >= EVICT_AFTER]
+                for ch in old:
+                    del self.idle[id(ch)]
+                    self.unnegotiated.pop(id(ch), None)
+            if old:
+                self.ws.remove_many(old)
             for fut, chans in found.values():
                 fut.get_loop().call_soon_threadsafe(_resolve, fut, chans)
 
@@ -83,6 +110,7 @@ def _resolve(fut: asyncio.Future, chans: List[Any]) -> None:
 
 
 _hub: Optional[_Hub] = None
+EVICT_AFTER = 2.0  # seconds a channel nobody awaits stays registered
 _hub_lock = threading.Lock()
 
 
@@ -113,35 +141,44 @@ async def wait_any_async(channels: Sequence[Any], timeout: Optional[float] = Non
     slice_ = min(ch.liveness_interval for ch in chans) if chans else math.inf
     hub = _the_hub()
     fut: Optional[asyncio.Future] = None
-    unnegotiated = False
     try:
         while True:
-            gone = []
-            for ch in chans:  # in the owner's thread, as every call on a channel is
-                try:
-                    ch.check_peer()
-                except ShmSignalFault:
-                    ch._recheck_peer()
-                    gone.append(ch)
+            gone = _gone_peers(chans)
             ready = gone + [ch for ch in ready_now(chans) if ch not in gone]
             if ready:
                 return ready
             left = deadline - time.monotonic()
             if left <= 0:
                 return []
-            if unnegotiated and all(ch.features is not None for ch in chans):
-                _drop(hub, chans, fut)  # registered before the attach: how wake-ups come changed
-                fut = None
             if fut is None or fut.done():
                 _drop(hub, chans, fut)
                 fut = asyncio.get_running_loop().create_future()
-                unnegotiated = any(ch.features is None for ch in chans)
-                hub.register(chans, fut)
+            hub.register(chans, fut)  # (again after a slice: cheap, and undoes a racing eviction)
             with contextlib.suppress(asyncio.TimeoutError):
                 # The peers are checked again after the shortest liveness interval.
                 await asyncio.wait_for(asyncio.shield(fut), min(left, slice_))
     finally:
         _drop(hub, chans, fut)
+
+
+_next_check: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def _gone_peers(chans: List[Any]) -> List[Any]:
+    """The channels whose peer has gone, checked (in the owner's thread, as every
+    call on a channel is) once per each channel's liveness interval, not per await."""
+    now, gone = time.monotonic(), []
+    for ch in chans:
+        if now < _next_check.get(ch, 0.0):
+            continue
+        _next_check[ch] = now + ch.liveness_interval
+        try:
+            ch.check_peer()
+        except ShmSignalFault:
+            ch._recheck_peer()
+            _next_check[ch] = 0.0  # and again next time: it stays gone
+            gone.append(ch)
+    return gone
 
 
 def _drop(hub: _Hub, chans: List[Any], fut: Optional[asyncio.Future]) -> None:

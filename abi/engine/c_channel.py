@@ -163,6 +163,7 @@ class CChannel:
 
     _h: Optional[int] = None  # until __init__ ran: close() is then a no-op
     _path = ""
+    _word: Optional[int] = None  # the wait word's address, once asked
     _waitsets: Any = ()
 
     def __init__(self, handle: int, notifier: Optional[Notifier]) -> None:
@@ -434,6 +435,13 @@ class CChannel:
         desc = self.descriptor_bytes()
         offered = int.from_bytes(desc[_FEATURES_OFFERED:_FEATURES_OFFERED + 8], "little")
         return int(word), self.locality, self.features, offered, desc[_INSTANCE_ID:_INSTANCE_ID + 16]
+
+    def _wait_word(self) -> int:
+        """The address of this side's wait word (while open)."""
+        if self._word is None:
+            self._word = int(lib().shm_signal_wait_word(self._handle))
+        self._handle  # noqa: B018 (a closed channel refuses)
+        return self._word
 
     def _recheck_peer(self) -> None:
         pass  # every C wait checks the peer on its first turn

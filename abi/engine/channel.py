@@ -326,6 +326,11 @@ class Channel:
             _ = self.features  # the peer may have attached since
         return self._own_word, self.locality, self._features, self._offered, self.instance_id
 
+    def _wait_word(self) -> int:
+        """The address of this side's wait word (while open)."""
+        self._require_open()
+        return self._own_word
+
     def _recheck_peer(self) -> None:
         """A WaitSet found the peer gone: the next wait checks at once and raises."""
         self._next_liveness_check = 0.0

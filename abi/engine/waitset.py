@@ -43,7 +43,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from abi import layout
 from abi.engine import arguments as args
@@ -80,11 +80,12 @@ class _Doorbell:
         return self.word.value
 
     def ring(self) -> None:
+        if self._lib is not None:
+            self._lib.shm_signal_ring_word(ctypes.byref(self.word))  # atomic: watchers ring in C too
+            return
         with self._cond:
             self.word.value = (self.word.value + 1) & 0xFFFFFFFF
             self._cond.notify_all()
-        if self._lib is not None:
-            self._lib.shm_signal_wake_word(ctypes.byref(self.word))
 
     def wait(self, seen: int, timeout: Optional[float]) -> None:
         """Park until the word no longer holds ``seen`` (or ``timeout`` seconds)."""
@@ -104,14 +105,14 @@ def _library() -> Optional[ctypes.CDLL]:
     from abi.engine import native
 
     lib = native.try_load()
-    if lib is None or not hasattr(lib, "shm_signal_wait_words"):
+    if lib is None or not hasattr(lib, "shm_signal_watch_words"):
         return None
-    f = lib.shm_signal_wait_words
-    f.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p,
-                  ctypes.c_uint32, ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p]
-    f.restype = ctypes.c_int
-    lib.shm_signal_wake_word.argtypes = [ctypes.c_void_p]
-    lib.shm_signal_wake_word.restype = ctypes.c_int
+    p, u32 = ctypes.c_void_p, ctypes.c_uint32
+    for name, argtypes in (("shm_signal_wait_words", [p, p, p, u32, p, u32, ctypes.c_double, p, p]),
+                           ("shm_signal_watch_words", [p, p, p, u32, p, p]),
+                           ("shm_signal_wake_word", [p]), ("shm_signal_ring_word", [p])):
+        f = getattr(lib, name)
+        f.argtypes, f.restype = argtypes, ctypes.c_int
     return lib
 
 
@@ -119,9 +120,7 @@ _waitv: Optional[bool] = None
 
 
 def waitv_available(lib: Optional[ctypes.CDLL]) -> bool:
-    """Can this process park on many words (Linux futex_waitv)?  Probed once: a
-    park on one process-local word that is not what we compare it with returns at
-    once where the call exists, and -ENOSYS where it does not."""
+    """Can this process park on many words (Linux futex_waitv)?  Probed once."""
     global _waitv
     if lib is None or not sys.platform.startswith("linux"):
         return False
@@ -133,6 +132,9 @@ def waitv_available(lib: Optional[ctypes.CDLL]) -> bool:
         vals, ready = (ctypes.c_uint32 * 1)(0), (ctypes.c_uint32 * 1)()
         _waitv = lib.shm_signal_wait_words(words, vals, None, 1, None, 0, 0.001, ready, ctypes.byref(n)) == 0
     return _waitv
+
+
+ANNOUNCE, MUTED = 0x1, 0x2  # SHM_SIGNAL_WORD_ANNOUNCE, SHM_SIGNAL_WORD_MUTED
 
 
 class _Member:
@@ -151,9 +153,14 @@ class _Member:
         self.futex = bool(self.wake_features & layout.FEATURE_WAKE_ADDRESS) and linux
         self.next_check = 0.0  # time.monotonic() of the next liveness check
         self.gone = False  # its peer check raised: ready until polled or removed
+        self.muted = False  # parked on, never reported (WaitSet.mute)
+        self.slots: List[Tuple[Any, int]] = []  # the flag arrays it has an entry in
+
+    def flags(self) -> int:
+        return (ANNOUNCE if self.announce else 0) | (MUTED if self.muted else 0)
 
     def ready(self) -> bool:
-        return self.gone or has_work(self.view.value)
+        return self.gone or (not self.muted and has_work(self.view.value))
 
 
 class _Watcher(threading.Thread):
@@ -169,30 +176,26 @@ class _Watcher(threading.Thread):
 
 
 class _GroupWatcher(_Watcher):
-    """Up to 127 words in one futex_waitv, parked inside the library."""
+    """Up to 127 words in one futex_waitv; the thread's whole loop runs in the
+    library (shm_signal_watch_words), so no Python runs between a wake-up and the
+    ring of the doorbell."""
 
     def __init__(self, ws: WaitSet, members: Sequence[_Member], lib: ctypes.CDLL) -> None:
         super().__init__(ws, members)
         self.lib = lib
         n = len(self.members)
         self.words = (ctypes.c_void_p * n)(*(m.word for m in self.members))
-        self.announce = (ctypes.c_uint8 * n)(*(m.announce for m in self.members))
+        self.flags = (ctypes.c_uint8 * n)(*(m.flags() for m in self.members))
         self.vals = (ctypes.c_uint32 * n)(*(m.view.value for m in self.members))
-        self.ready = (ctypes.c_uint32 * n)()
         self.stop_word = ctypes.c_uint32(0)
+        for i, m in enumerate(self.members):
+            m.slots.append((self.flags, i))
 
     def run(self) -> None:
-        n, lib, nready = len(self.members), self.lib, ctypes.c_uint32(0)
-        # Anything with work already: the waiter scans before it parks, so no ring.
-        while not self.stop_flag:
-            rc = lib.shm_signal_wait_words(self.words, self.vals, self.announce, n,
-                                           ctypes.byref(self.stop_word), 0, -1.0, self.ready,
-                                           ctypes.byref(nready))
-            if rc != 0:
-                self.ws._watcher_failed(rc)
-                return
-            if nready.value:
-                self.ws._bell.ring()
+        rc = self.lib.shm_signal_watch_words(self.words, self.vals, self.flags, len(self.members),
+                                             ctypes.byref(self.stop_word), ctypes.byref(self.ws._bell.word))
+        if rc != 0:
+            self.ws._watcher_failed(rc)
 
     def stop(self) -> None:
         self.stop_flag = True
@@ -222,8 +225,7 @@ class _ChannelWatcher(_Watcher):
         try:
             seen = m.view.value & ~WAITING_MASK
             while not self.stop_flag:
-                # Park while the word holds what we last saw (announced, spec 7.5); ring
-                # when it changed to work.
+                # Park while the word holds what we last saw (announced, spec 7.5).
                 if m.announce:
                     self.waiting.value = 1
                     fence()
@@ -232,11 +234,11 @@ class _ChannelWatcher(_Watcher):
                     self.backend.wait(m.locality, now, park)
                 if m.announce:
                     self.waiting.value = 0
-                now = m.view.value & ~WAITING_MASK
-                if now != seen:
-                    seen = now
-                    if has_work(now):
-                        bell.ring()
+                seen = m.view.value & ~WAITING_MASK
+                # Ring for work after every park, changed or not: consumed and signalled
+                # again between two looks, the word reads as it did (ABA).
+                if has_work(seen) and not m.muted:
+                    bell.ring()
         finally:
             self.backend.close()
 
@@ -258,9 +260,9 @@ class WaitSet:
     owner; the owner checks its peers itself (the asyncio hub does).
 
     One thread calls :meth:`wait` at a time; :meth:`add`, :meth:`remove`,
-    :meth:`interrupt` and :meth:`close` may be called from any thread, also while a
-    wait is in progress (they end its park; the wait goes on with the new set).
-    A channel closed while it is registered leaves the set first.
+    :meth:`mute`, :meth:`interrupt` and :meth:`close` may be called from any
+    thread, also while a wait is in progress (they end its park; the wait goes on
+    with the new set).  A channel closed while it is registered leaves the set first.
     """
 
     def __init__(self, channels: Iterable[Any] = (), *, mechanism: Optional[str] = None,
@@ -279,10 +281,18 @@ class WaitSet:
         self._waiting = False  # a wait is parked (outside the lock)
         self._interrupted = False
         self._watchers: List[_Watcher] = []
-        self._arrays: Optional[tuple] = None  # the park's arguments for the current set
         self._failure = 0
         self._closed = False
         self._check_peers = check_peers
+        # Made once per change of the set (_rebuild), so that a wait costs no Python
+        # per channel: the members in order, the library's arguments, the members not
+        # negotiated yet, the earliest liveness check, how many peers have gone.
+        self._list: List[_Member] = []
+        self._arrays: Optional[tuple] = None
+        self._unnegotiated: List[_Member] = []
+        self._next_check = math.inf
+        self._gone = 0
+        self._stale = True
         for ch in channels:
             self.add(ch)
 
@@ -303,10 +313,31 @@ class WaitSet:
 
     def remove(self, channel: Any) -> None:
         """Unregister a channel; one not in the set is ignored."""
+        self.remove_many([channel])
+
+    def remove_many(self, channels: Iterable[Any]) -> None:
+        """Unregister several channels with one change of the set."""
+        chans = list(channels)
+
         def change() -> None:
-            if self._members.pop(id(channel), None) is not None:
-                channel._waitsets.discard(self)
+            for ch in chans:
+                if self._members.pop(id(ch), None) is not None:
+                    ch._waitsets.discard(self)
         self._change(change)
+
+    def mute(self, channel: Any, muted: bool = True) -> None:
+        """Stop (or, ``muted=False``, go back to) reporting a registered channel,
+        without changing the set: its word stays in the park, so this costs nothing
+        but a byte.  A muted channel's work does not end a wait."""
+        with self._cond:
+            m = self._members.get(id(channel))
+            if m is None or m.muted == muted:
+                return
+            m.muted = muted
+            for arr, i in m.slots:
+                arr[i] = m.flags()
+        if not muted:
+            self._bell.ring()  # its work may be there already
 
     def _discard(self, channel: Any) -> None:
         """A registered channel is closing: stop using its memory before it goes."""
@@ -334,16 +365,33 @@ class WaitSet:
                     self._cond.wait()
                 self._stop_watchers()
                 change()
-                self._arrays = None
+                self._stale = True
             finally:
                 self._mutators -= 1
                 self._cond.notify_all()
+
+    def _rebuild(self) -> None:
+        """The per-set state for the current members (called with the lock held)."""
+        self._stop_watchers()
+        self._list = members = list(self._members.values())
+        n = len(members)
+        flags = (ctypes.c_uint8 * max(n, 1))(*(m.flags() for m in members))
+        for i, m in enumerate(members):
+            m.slots = [(flags, i)]
+        self._arrays = ((ctypes.c_void_p * max(n, 1))(*(m.word for m in members)), flags,
+                        (ctypes.c_uint32 * max(n, 1))(), ctypes.c_uint32(0))
+        self._unnegotiated = [m for m in members if m.negotiated is None]
+        self._next_check = min((m.next_check for m in members), default=math.inf)
+        self._gone = sum(m.gone for m in members)
+        self._stale = False
 
     def _stop_watchers(self) -> None:
         for w in self._watchers:
             w.stop()
         for w in self._watchers:
             w.join()
+        for m in self._list:
+            m.slots = m.slots[:1]  # the watchers' flag arrays go with them
         self._watchers = []
 
     def _watcher_failed(self, rc: int) -> None:
@@ -360,8 +408,7 @@ class WaitSet:
         """Unregister everything and stop the helpers (the channels stay open)."""
         if self._closed:
             return
-        for ch in list(self):
-            self.remove(ch)
+        self.remove_many(list(self))
         with self._cond:
             self._stop_watchers()
             self._closed = True
@@ -392,65 +439,59 @@ class WaitSet:
                 if self._interrupted:
                     self._interrupted = False
                     return []
-                members = list(self._members.values())
-                for m in members:
-                    if self._check_peers and m.negotiated is None and self._negotiated_since(m):
-                        self._renew(m)
+                if self._check_peers and any(self._negotiated_since(m) for m in self._unnegotiated):
+                    self._renew()
+                if self._stale:
+                    self._rebuild()
                 seen = self._bell.value()
-                ready = self._scan(members)
+                ready = self._scan()
                 now = time.monotonic()
-                if not ready and self._check_peers:
-                    ready = self._check_liveness(members, now)
+                if not ready and self._check_peers and now >= self._next_check:
+                    ready = self._check_liveness(now)
                 if ready or now >= deadline:
                     return ready
-                checks = [m.next_check for m in members] if self._check_peers else []
-                park_until = min([deadline] + checks)
-                self._start_watchers(members)
+                park_until = min(deadline, self._next_check if self._check_peers else math.inf)
+                self._start_watchers()
                 self._waiting = True
             try:
-                self._park(members, seen, max(0.0, park_until - now) if park_until < math.inf else None)
+                self._park(seen, None if park_until == math.inf else max(0.0, park_until - now))
             finally:
                 with self._cond:
                     self._waiting = False
                     self._cond.notify_all()
 
-    def _arguments(self, members: List[_Member]) -> tuple:
-        """The word array (and result buffers) of the current set, made once per change."""
-        if self._arrays is None:
-            n = len(members)
-            self._arrays = ((ctypes.c_void_p * n)(*(m.word for m in members)),
-                            (ctypes.c_uint8 * n)(*(m.announce for m in members)), (ctypes.c_uint32 * n)(),
-                            ctypes.c_uint32(0))
-        return self._arrays
-
-    def _scan(self, members: List[_Member]) -> List[Any]:
+    def _scan(self) -> List[Any]:
         """The ready channels, in registration order: one load of each word (in the
         library, when there is one: a thousand words in microseconds)."""
+        members = self._list
         if self._lib is None or not members:
             return [m.ch for m in members if m.ready()]
-        words, _announce, ready, nready = self._arguments(members)
-        self._lib.shm_signal_wait_words(words, None, None, len(members), None, 0, 0.0, ready,
+        words, flags, ready, nready = self._arrays  # type: ignore[misc]
+        self._lib.shm_signal_wait_words(words, None, flags, len(members), None, 0, 0.0, ready,
                                         ctypes.byref(nready))
-        found = {ready[i] for i in range(nready.value)}
-        return [m.ch for i, m in enumerate(members) if i in found or m.gone]
+        found = [members[ready[i]] for i in range(nready.value)]
+        if self._gone:
+            found = sorted(set(found) | {m for m in members if m.gone}, key=members.index)
+        return [m.ch for m in found]
 
-    def _check_liveness(self, members: List[_Member], now: float) -> List[Any]:
+    def _check_liveness(self, now: float) -> List[Any]:
         """Check the peers whose interval is up; the channels whose check raised."""
         from abi.faults import ShmSignalFault
 
         gone = []
-        for m in members:
+        for m in self._list:
             if now < m.next_check:
                 continue
             m.next_check = now + m.ch.liveness_interval
-            if m.ch._wait_target()[2] != m.negotiated:
-                self._renew(m)  # negotiated since: how its wake-ups come may differ
             try:
                 m.ch.check_peer()
             except ShmSignalFault:
-                m.gone = True
+                if not m.gone:
+                    m.gone = True
+                    self._gone += 1
                 m.ch._recheck_peer()  # its next wait or poll raises the fault itself
                 gone.append(m.ch)
+        self._next_check = min((m.next_check for m in self._list), default=math.inf)
         return gone
 
     @staticmethod
@@ -462,15 +503,18 @@ class WaitSet:
         except ShmSignalFault:
             return False  # BAD_FEATURES: its liveness check reports the channel
 
-    def _renew(self, m: _Member) -> None:
-        """Re-read a member's wake-up channel (called with the lock held, no park)."""
-        self._stop_watchers()
-        fresh = _Member(m.ch)
-        m.negotiated, m.wake_features, m.announce, m.futex = (fresh.negotiated, fresh.wake_features,
-                                                              fresh.announce, fresh.futex)
-        self._arrays = None
+    def _renew(self) -> None:
+        """Members whose channel negotiated since they were added: read again how
+        their wake-ups come (called with the lock held, no park)."""
+        for m in self._unnegotiated:
+            if self._negotiated_since(m):
+                fresh = _Member(m.ch)
+                m.negotiated, m.wake_features, m.announce, m.futex = (fresh.negotiated, fresh.wake_features,
+                                                                      fresh.announce, fresh.futex)
+        self._stale = True
 
-    def _start_watchers(self, members: List[_Member]) -> None:
+    def _start_watchers(self) -> None:
+        members = self._list
         if self._watchers or not members:
             return
         if self.mechanism == "futex_waitv" and all(m.futex for m in members):
@@ -484,15 +528,14 @@ class WaitSet:
         for w in self._watchers:
             w.start()
 
-    def _park(self, members: List[_Member], seen: int, timeout: Optional[float]) -> None:
-        if self._watchers or not members:
+    def _park(self, seen: int, timeout: Optional[float]) -> None:
+        if self._watchers or not self._list:
             self._bell.wait(seen, timeout)
             return
-        words, announce, ready, nready = self._arguments(members)
+        words, flags, ready, nready = self._arrays  # type: ignore[misc]
         assert self._lib is not None
-        rc = self._lib.shm_signal_wait_words(words, None, announce, len(members),
-                                             ctypes.byref(self._bell.word), seen,
-                                             -1.0 if timeout is None else timeout, ready,
+        limit, bell = -1.0 if timeout is None else timeout, ctypes.byref(self._bell.word)
+        rc = self._lib.shm_signal_wait_words(words, None, flags, len(self._list), bell, seen, limit, ready,
                                              ctypes.byref(nready))
         if rc != 0:
             self._failure = rc
@@ -501,7 +544,7 @@ class WaitSet:
 def ready_now(channels: Iterable[Any]) -> List[Any]:
     """The channels whose own record is enabled with work now: one plain load of
     each wait word, no system call, nothing else read."""
-    return [ch for ch in channels if has_work(ctypes.c_uint32.from_address(ch._wait_target()[0]).value)]
+    return [ch for ch in channels if has_work(ctypes.c_uint32.from_address(ch._wait_word()).value)]
 
 
 def wait_any(channels: Iterable[Any], timeout: Optional[float] = None) -> List[Any]:

@@ -53,10 +53,10 @@ def test_the_two_process_example_signals_both_ways(tmp_path):
     b = run(readme_block("# process B"), path, "/dev/shm/demo")
     out_b, err_b = b.communicate(timeout=60)
     out_a, err_a = a.communicate(timeout=60)
-    assert (a.returncode, err_a) == (0, ""), err_a
-    assert (b.returncode, err_b) == (0, ""), err_b
-    assert out_b.splitlines() == ["B signalled"]
-    assert "A signalled" in out_a.splitlines()
+    shown = f"A: {a.returncode} {out_a!r} {err_a!r}\nB: {b.returncode} {out_b!r} {err_b!r}"
+    assert (a.returncode, err_a, b.returncode, err_b) == (0, "", 0, ""), shown
+    assert out_b.splitlines() == ["B signalled"], shown
+    assert "A signalled" in out_a.splitlines(), shown
 
 
 def test_the_many_channel_example_runs(tmp_path):

@@ -275,6 +275,8 @@ class WaitSet:
         if wanted == "futex_waitv" and not self._use_waitv:
             raise OSError(ENOSYS, "futex_waitv is not available here (Linux 5.16+ and libshm_signal needed)")
         self._bell = _Doorbell(self._lib if self._use_waitv else None)
+        self._bell_ref = ctypes.byref(self._bell.word)
+        self._nready_ref: Any = None
         self._members: Dict[int, _Member] = {}  # id(channel) -> member, in registration order
         self._cond = threading.Condition(threading.RLock())
         self._mutators = 0  # threads waiting to change the set
@@ -380,6 +382,7 @@ class WaitSet:
             m.slots = [(flags, i)]
         self._arrays = ((ctypes.c_void_p * max(n, 1))(*(m.word for m in members)), flags,
                         (ctypes.c_uint32 * max(n, 1))(), ctypes.c_uint32(0))
+        self._nready_ref = ctypes.byref(self._arrays[3])  # built once: a wait is on the hot path
         self._unnegotiated = [m for m in members if m.negotiated is None]
         self._next_check = min((m.next_check for m in members), default=math.inf)
         self._gone = sum(m.gone for m in members)
@@ -439,7 +442,8 @@ class WaitSet:
                 if self._interrupted:
                     self._interrupted = False
                     return []
-                if self._check_peers and any(self._negotiated_since(m) for m in self._unnegotiated):
+                if self._unnegotiated and self._check_peers and any(map(self._negotiated_since,
+                                                                       self._unnegotiated)):
                     self._renew()
                 if self._stale:
                     self._rebuild()
@@ -454,11 +458,14 @@ class WaitSet:
                 self._start_watchers()
                 self._waiting = True
             try:
-                self._park(seen, None if park_until == math.inf else max(0.0, park_until - now))
+                woke = self._park(seen, None if park_until == math.inf else max(0.0, park_until - now))
             finally:
                 with self._cond:
                     self._waiting = False
-                    self._cond.notify_all()
+                    if self._mutators:
+                        self._cond.notify_all()
+            if woke and not self._gone:
+                return woke  # what the park's own look after waking found: no second look
 
     def _scan(self) -> List[Any]:
         """The ready channels, in registration order: one load of each word (in the
@@ -468,7 +475,7 @@ class WaitSet:
             return [m.ch for m in members if m.ready()]
         words, flags, ready, nready = self._arrays  # type: ignore[misc]
         self._lib.shm_signal_wait_words(words, None, flags, len(members), None, 0, 0.0, ready,
-                                        ctypes.byref(nready))
+                                        self._nready_ref)
         found = [members[ready[i]] for i in range(nready.value)]
         if self._gone:
             found = sorted(set(found) | {m for m in members if m.gone}, key=members.index)
@@ -528,17 +535,22 @@ class WaitSet:
         for w in self._watchers:
             w.start()
 
-    def _park(self, seen: int, timeout: Optional[float]) -> None:
-        if self._watchers or not self._list:
+    def _park(self, seen: int, timeout: Optional[float]) -> List[Any]:
+        """Park until something happens; the channels the park's last look found
+        ready (when it parked on the words itself), else []."""
+        members = self._list
+        if self._watchers or not members:
             self._bell.wait(seen, timeout)
-            return
+            return []
         words, flags, ready, nready = self._arrays  # type: ignore[misc]
         assert self._lib is not None
-        limit, bell = -1.0 if timeout is None else timeout, ctypes.byref(self._bell.word)
-        rc = self._lib.shm_signal_wait_words(words, None, flags, len(self._list), bell, seen, limit, ready,
-                                             ctypes.byref(nready))
+        limit = -1.0 if timeout is None else timeout
+        rc = self._lib.shm_signal_wait_words(words, None, flags, len(members), self._bell_ref, seen, limit,
+                                             ready, self._nready_ref)
         if rc != 0:
             self._failure = rc
+            return []
+        return [members[ready[i]].ch for i in range(nready.value)]
 
 
 def ready_now(channels: Iterable[Any]) -> List[Any]:

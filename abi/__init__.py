@@ -42,20 +42,22 @@ if TYPE_CHECKING:
     from abi.engine.aio import wait_any_async
     from abi.engine.c_channel import CChannel
     from abi.engine.channel import Channel
+    from abi.engine.group import ChannelGroup
     from abi.engine.interface import ChannelInterface
     from abi.engine.waitset import WaitSet, wait_any
 
 __all__ = ["AttachTimeout", "DESC_SIZE", "FEATURE_LIVENESS_LOCK", "FEATURE_NOTIFY_COUNT",
            "FEATURE_WAITER_FLAG", "FEATURE_WAKE_ADDRESS", "FEATURE_WAKE_NAMED_EVENT", "Features",
-           "LOCALITY_NORTH", "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel",
+           "LOCALITY_NORTH", "LOCALITY_SOUTH", "MAGIC", "VERSION", "CChannel", "Channel", "ChannelGroup",
            "ChannelInterface", "Fault", "LocalityBusy", "PeerClosed", "PeerDead", "PeerGone",
            "ShmSignalDesc", "ShmSignalFault", "ShmSignalIrq", "ValidationFault", "WaitSet",
            "WakeObjectForeign", "wait_any", "wait_any_async"]
 __version__ = "0.1.0"
 
-_LAZY = {"Channel": "abi.engine.channel", "CChannel": "abi.engine.c_channel",
-         "ChannelInterface": "abi.engine.interface", "WaitSet": "abi.engine.waitset",
-         "wait_any": "abi.engine.waitset", "wait_any_async": "abi.engine.aio"}
+_LAZY = {"Channel": "abi.engine.channel", "ChannelGroup": "abi.engine.group",
+         "CChannel": "abi.engine.c_channel", "ChannelInterface": "abi.engine.interface",
+         "WaitSet": "abi.engine.waitset", "wait_any": "abi.engine.waitset",
+         "wait_any_async": "abi.engine.aio"}
 
 
 def __getattr__(name: str) -> Any:

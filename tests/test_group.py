@@ -41,7 +41,8 @@ def test_a_group_is_made_and_found_across_processes(tmp_path: Path, creator: str
         assert os.path.getsize(path) == n * STRIDE + 4096  # room for the application's data after
         g.enable()
         count = str(n) if known else "-"
-        peer = subprocess.Popen([sys.executable, "-c", ATTACHER, str(path), attacher, count, "0", "39", "7"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        peer = subprocess.Popen([sys.executable, "-c", ATTACHER, str(path), attacher, count, "0", "39", "7"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
         try:
             assert peer.stdout is not None and peer.stdout.readline().strip() == str(n)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from abi import layout
 from abi.faults import Fault, ShmSignalFault
@@ -27,6 +27,7 @@ FILE_OFFSET_MAX = 2**63 - 1  # off_t is signed 64-bit
 OFFSET_MAX = FILE_OFFSET_MAX - layout.LOCK_BASE - layout.DESC_SIZE
 DEFAULT_BUDGET = 1024  # notifier calls per wakeup
 DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
+AUTO_SPIN = "auto"  # spin only while it pays off (abi.engine.channel)
 MIN_LIVENESS_INTERVAL = 0.0005  # smaller intervals count as this much
 
 
@@ -116,9 +117,11 @@ def check_liveness_interval(value: Any, name: str = "liveness_interval") -> floa
     return max(v, MIN_LIVENESS_INTERVAL)
 
 
-def check_spin(value: Any, name: str = "spin") -> float:
-    """Seconds to spin before parking: finite and >= 0."""
-    allowed = "must be a finite number of seconds >= 0"
+def check_spin(value: Any, name: str = "spin") -> Union[float, str]:
+    """Seconds to spin before parking (finite and >= 0), or ``"auto"``."""
+    if value == AUTO_SPIN:
+        return AUTO_SPIN
+    allowed = "must be \"auto\" or a finite number of seconds >= 0"
     v = _real(name, value, allowed)
     if not (v >= 0 and math.isfinite(v)):
         raise _refuse(name, value, allowed)

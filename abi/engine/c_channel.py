@@ -286,7 +286,7 @@ class CChannel:
     def peer_attached(self) -> bool:
         return bool(lib().shm_signal_peer_attached(self._handle))
 
-    def wait_for_peer(self, timeout: Optional[float]) -> bool:
+    def wait_for_peer(self, timeout: Optional[float] = None) -> bool:
         """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
         t = arguments.check_timeout(timeout)
         attached, err = ctypes.c_int(), Error()

@@ -31,7 +31,7 @@ import time
 import warnings
 import weakref
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from abi import layout
 from abi.engine import arguments as args
@@ -51,7 +51,10 @@ SOUTH = layout.LOCALITY_SOUTH
 _IRQ = {f.name: f.offset for f in layout.describe(layout.ShmSignalIrq).fields}
 _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 
-DEFAULT_SPIN = 20e-6  # seconds of spinning before parking
+DEFAULT_SPIN = args.AUTO_SPIN  # spin while it pays off (below), else park at once
+AUTO_SPIN_S = 50e-6  # how long "auto" spins: long enough for a parked peer to wake and answer
+AUTO_CREDIT_MAX = 16  # spins that found work (less those that did not), at most
+AUTO_PROBE_FIRST, AUTO_PROBE_MAX = 64, 4096  # waits between probes; doubled by each failed one
 SPIN_SLICE = 50e-6  # the longest one native spin call holds the GIL
 
 Notifier = Callable[[], Any]
@@ -66,6 +69,18 @@ def _native_mask(*byte_indexes: int) -> int:
 
 _N_ENABLED, _N_DIRTY, _N_WORK = _native_mask(0), _native_mask(2), _native_mask(1, 2)
 _C_WORK = 0xFFFF00
+
+
+def _cpus() -> int:
+    """CPUs a peer could be running on while we spin.  Not this process's affinity:
+    pinned to one CPU, its peer may well run on another (spinning then pays); a
+    peer pinned to our CPU is what the learning of "auto" finds out.  One only
+    when the machine (or the process and its cpuset) has one."""
+    try:
+        mine = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        mine = 0
+    return max(mine, os.cpu_count() or 1)
 
 
 class _ClosedSide(Side):
@@ -95,7 +110,11 @@ class Channel:
       that sets dirty forever cannot starve the caller.
     * ``spin``: seconds :meth:`wait` re-reads the wait word before parking
       (0 parks at once); spinning answers in a fraction of a microsecond,
-      parking costs a kernel round trip.
+      parking costs a kernel round trip.  ``"auto"`` (the default) spins (up to
+      50 us) only while spinning has recently found work, and never on a machine
+      with one CPU (the peer then cannot run while we spin); without recent
+      success it parks at once, and spins anyway one wait in 64, less often (down
+      to one in 4096) after each such probe that failed.
     * ``liveness_interval``: the longest :meth:`wait` parks between checks that
       the peer is still there; a dead peer is noticed within about this time.
     """
@@ -105,7 +124,7 @@ class Channel:
 
     def __init__(self, file: SharedFile, mapping: Map, offset: int, locality: int, *, creator: bool,
                  offered: int, required: int, instance_id: bytes, notifier: Optional[Notifier],
-                 budget: int, spin: float, liveness_interval: float, ordering: Ordering) -> None:
+                 budget: int, spin: Union[float, str], liveness_interval: float, ordering: Ordering) -> None:
         """Takes over ``file`` (one user) and ``mapping`` (one user) and the lock of
         record ``locality``, which the caller has taken; reads nothing shared.
         The tuning arguments are checked already."""
@@ -155,6 +174,7 @@ class Channel:
         self._own_waiting_view = ctypes.c_uint8.from_address(self._own_waiting)
         self._fired = mapping.fired
         self._side = ordering.side(self._own_word, self._rem_word, ctypes.addressof(mapping.fired))
+        self._auto = False
         self.spin = spin  # configures the side (a property)
         self._backend = make_backend(offered, self._words, instance_id)
         self._waitsets = weakref.WeakSet()
@@ -167,7 +187,7 @@ class Channel:
                features: Optional[int] = None, required: int = 0, mode: int = 0o600,
                exist_ok: bool = False, notifier: Optional[Notifier] = None,
                instance_id: Optional[bytes] = None, pid: Optional[int] = None,
-               budget: int = DEFAULT_BUDGET, spin: float = DEFAULT_SPIN,
+               budget: int = DEFAULT_BUDGET, spin: Union[float, str] = DEFAULT_SPIN,
                liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
                ordering: Optional[Ordering] = None) -> Channel:
         """Create the mapping file (mode 0600 by default; ``exist_ok`` to add a
@@ -196,8 +216,8 @@ class Channel:
     @classmethod
     def attach(cls, path: PathLike, *, offset: int = 0, timeout: float = 0.0,
                features: Optional[int] = None, notifier: Optional[Notifier] = None,
-               pid: Optional[int] = None, budget: int = DEFAULT_BUDGET, spin: float = DEFAULT_SPIN,
-               liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
+               pid: Optional[int] = None, budget: int = DEFAULT_BUDGET,
+               spin: Union[float, str] = DEFAULT_SPIN, liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
                ordering: Optional[Ordering] = None) -> Channel:
         """Attach to the descriptor at ``offset`` of an existing file as the
         locality its creator did not take.  Validates the whole descriptor (spec
@@ -234,16 +254,50 @@ class Channel:
             old.close()  # Windows: its event handles
 
     @property
-    def spin(self) -> float:
-        """Seconds :meth:`wait` and :meth:`poll` look for work before parking."""
-        return self._spin
+    def spin(self) -> Union[float, str]:
+        """Seconds :meth:`wait` and :meth:`poll` look for work before parking, or
+        ``"auto"``."""
+        return args.AUTO_SPIN if self._auto else self._spin
 
     @spin.setter
-    def spin(self, seconds: float) -> None:
-        seconds = args.check_spin(seconds)
+    def spin(self, seconds: Union[float, str]) -> None:
+        value = args.check_spin(seconds)
+        self._auto = value == args.AUTO_SPIN
+        self._credit, self._probe, self._probe_every = 0, 0, AUTO_PROBE_FIRST
+        self._cpus = _cpus()
+        self._set_spin(0.0 if isinstance(value, str) else value)
+
+    def _set_spin(self, seconds: float) -> None:
         self._spin = seconds
         self._spin_slice = min(seconds, SPIN_SLICE)
         self._side.configure(self._waiter_flag, self._spin_slice)
+
+    def _auto_pick(self) -> None:
+        """"auto": spin while spinning has paid off lately (credit); without credit
+        park at once, but probe now and then with a longer spin, less often after
+        each probe that failed (a peer that shares our CPU never answers a spin);
+        never spin with one CPU to run on."""
+        want = 0.0
+        if self._credit > 0:
+            want = AUTO_SPIN_S if self._cpus > 1 else 0.0
+        else:
+            self._probe += 1
+            if self._probe >= self._probe_every:
+                self._probe = 0
+                self._cpus = _cpus()  # the placement may have changed
+                want = AUTO_SPIN_S if self._cpus > 1 else 0.0
+        if want != self._spin:
+            self._set_spin(want)
+
+    def _auto_learn(self, found: bool) -> None:
+        """A spin that found work (+1), or that ended in a park (-1)."""
+        if found:
+            self._credit = min(AUTO_CREDIT_MAX, self._credit + 1)
+            self._probe_every = AUTO_PROBE_FIRST
+        else:
+            if self._credit == 0:  # a probe that failed: probe less often
+                self._probe_every = min(AUTO_PROBE_MAX, 2 * self._probe_every)
+            self._credit = max(0, self._credit - 1)
 
     @property
     def stats(self) -> Mapping[str, int]:
@@ -383,8 +437,9 @@ class Channel:
                                  field=record_field(self.remote_locality, "state"),
                                  offset=self._rem - self.offset + _IRQ["state"])
 
-    def wait_for_peer(self, timeout: Optional[float]) -> bool:
-        """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
+    def wait_for_peer(self, timeout: Optional[float] = None) -> bool:
+        """Wait up to ``timeout`` seconds (None, the default as for every wait: no
+        limit) for the peer to attach."""
         t = args.forever(timeout)
         deadline = float("inf") if t is None else time.monotonic() + t
         while not self.peer_attached():
@@ -510,6 +565,8 @@ class Channel:
         ``timeout`` seconds pass (False).  Spins for ``spin`` seconds, then parks,
         re-checking the peer at least every ``liveness_interval``; raises
         ``PEER_CLOSED``/``PEER_DEAD`` when the peer has gone."""
+        if self._auto:
+            self._auto_pick()
         return self._wait(args.forever(timeout), 0.0)
 
     def _wait(self, timeout: Optional[float], spun: float) -> bool:
@@ -533,9 +590,13 @@ class Channel:
                 if r:
                     if r == SIDE_FAULT:
                         raise self._truncated()
+                    if self._auto:
+                        self._auto_learn(True)
                     return True
                 if clock() >= end:
                     break
+            if self._auto:
+                self._auto_learn(False)
         now = time.monotonic()
         deadline = None if timeout is None else now + timeout
         backend, side, fired = self._backend, self._side, self._fired
@@ -586,9 +647,22 @@ class Channel:
         timeout = args.forever(timeout)
         if self.more_work:
             return self.wakeup()
+        learn = 0  # "auto": 1 learns from a spin that failed, 2 from one that found work too
+        if self._auto:
+            if self._credit == 0 or self._spin == 0.0:
+                self._auto_pick()
+            if self._spin:
+                learn = 1
+                if self._credit < AUTO_CREDIT_MAX:  # (at the most, a success changes nothing)
+                    # Only a spin that had to wait is a success: work already there says nothing.
+                    view = self._own_view
+                    w = view.value if view is not None else 0
+                    learn = 1 if w & _N_ENABLED and w & _N_WORK else 2
         if timeout is None or timeout >= self._spin_slice:
             # The hot path: one native call spins (one slice) and takes the first step.
             r = self._side.spin_step()
+            if learn and (r == STEP_IDLE or learn == 2):
+                self._auto_learn(r != STEP_IDLE)
             if r != STEP_IDLE:
                 return self._run(r, self._budget)
             spun = self._spin_slice

@@ -52,7 +52,7 @@ class ChannelInterface(Protocol):
     def peer_attached(self) -> bool:
         """Whether the remote record reads attached."""
 
-    def wait_for_peer(self, timeout: Optional[float]) -> bool:
+    def wait_for_peer(self, timeout: Optional[float] = None) -> bool:
         """Wait up to ``timeout`` seconds (None: no limit) for the peer to attach."""
 
     def check_peer(self) -> None:

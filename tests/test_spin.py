@@ -16,7 +16,15 @@ import pytest
 
 from abi import PeerClosed
 from abi.engine import channel as chmod
-from abi.engine.channel import AUTO_CREDIT_MAX, AUTO_PROBE_FIRST, AUTO_PROBE_MAX, AUTO_SPIN_S, NORTH, Channel
+from abi.engine.channel import (
+    AUTO_CREDIT_MAX,
+    AUTO_PROBE_FIRST,
+    AUTO_PROBE_MAX,
+    AUTO_PROBE_SPIN_MAX,
+    AUTO_SPIN_S,
+    NORTH,
+    Channel,
+)
 from conftest import missing
 
 
@@ -36,21 +44,32 @@ def test_the_policy_spins_while_it_pays_and_backs_off_when_it_does_not(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chmod, "_cpus", lambda: 2)
     with Channel.create(tmp_path / "c", NORTH) as ch:
+        assert ch._credit == AUTO_CREDIT_MAX  # it starts by spinning
+        ch._auto_pick()
+        assert ch._spin == AUTO_SPIN_S
+        for _ in range(AUTO_CREDIT_MAX):
+            ch._auto_learn(False)
         assert ch._credit == 0
         picks = []
         for _ in range(AUTO_PROBE_FIRST):
             ch._auto_pick()
             picks.append(ch._spin)
         assert picks[:-1] == [0.0] * (AUTO_PROBE_FIRST - 1) and picks[-1] == AUTO_SPIN_S  # one probe
-        ch._auto_learn(False)  # the probe failed: probe half as often
-        assert ch._probe_every == 2 * AUTO_PROBE_FIRST
+        # Failed probes: twice as long each, up to the longest; then twice as rare.
+        lengths = []
         for _ in range(20):
             ch._auto_learn(False)
+            lengths.append(ch._probe_s)
+        assert lengths[0] == 2 * AUTO_SPIN_S and max(lengths) == AUTO_PROBE_SPIN_MAX
         assert ch._probe_every == AUTO_PROBE_MAX and ch._credit == 0  # bounded back-off
-        ch._auto_learn(True)  # a spin found work: spin again, probe as at first
-        assert ch._credit == 1 and ch._probe_every == AUTO_PROBE_FIRST
+        # A probe that found work only late earns one ordinary spin, and probes on as failed.
+        every = ch._probe_every
+        ch._auto_learn(True, late=True)
+        assert ch._credit == 1 and ch._probe_every == every
         ch._auto_pick()
         assert ch._spin == AUTO_SPIN_S
+        ch._auto_learn(True)  # an ordinary spin found work: probing starts over
+        assert ch._credit == 2 and ch._probe_every == AUTO_PROBE_FIRST and ch._probe_s == AUTO_SPIN_S
         for _ in range(100):
             ch._auto_learn(True)
         assert ch._credit == AUTO_CREDIT_MAX

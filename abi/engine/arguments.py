@@ -28,6 +28,7 @@ OFFSET_MAX = FILE_OFFSET_MAX - layout.LOCK_BASE - layout.DESC_SIZE
 DEFAULT_BUDGET = 1024  # notifier calls per wakeup
 DEFAULT_LIVENESS_INTERVAL = 0.1  # seconds between peer checks while waiting
 AUTO_SPIN = "auto"  # spin only while it pays off (abi.engine.channel)
+Locality = Union[int, str]  # 0 / "north" or 1 / "south"
 MIN_LIVENESS_INTERVAL = 0.0005  # smaller intervals count as this much
 
 

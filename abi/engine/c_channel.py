@@ -199,7 +199,7 @@ class CChannel:
     # ------------------------------------------------------------------ set-up
 
     @classmethod
-    def create(cls, path: Any, locality: Any = layout.LOCALITY_NORTH, *, offset: int = 0,
+    def create(cls, path: Any, locality: arguments.Locality = layout.LOCALITY_NORTH, *, offset: int = 0,
                size: Optional[int] = None, features: Optional[int] = None, required: int = 0,
                mode: int = 0o600, exist_ok: bool = False, notifier: Optional[Notifier] = None,
                instance_id: Optional[bytes] = None, pid: Optional[int] = None,

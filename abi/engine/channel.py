@@ -54,7 +54,8 @@ _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 DEFAULT_SPIN = args.AUTO_SPIN  # spin while it pays off (below), else park at once
 AUTO_SPIN_S = 50e-6  # how long "auto" spins: long enough for a parked peer to wake and answer
 AUTO_CREDIT_MAX = 16  # spins that found work (less those that did not), at most
-AUTO_PROBE_FIRST, AUTO_PROBE_MAX = 64, 4096  # waits between probes; doubled by each failed one
+AUTO_PROBE_FIRST, AUTO_PROBE_MAX = 64, 4096  # waits between probes (see _auto_learn)
+AUTO_PROBE_SPIN_MAX = 5e-3  # the longest probe: long enough for the OS to move a peer away
 SPIN_SLICE = 50e-6  # the longest one native spin call holds the GIL
 
 Notifier = Callable[[], Any]
@@ -111,10 +112,11 @@ class Channel:
     * ``spin``: seconds :meth:`wait` re-reads the wait word before parking
       (0 parks at once); spinning answers in a fraction of a microsecond,
       parking costs a kernel round trip.  ``"auto"`` (the default) spins (up to
-      50 us) only while spinning has recently found work, and never on a machine
-      with one CPU (the peer then cannot run while we spin); without recent
-      success it parks at once, and spins anyway one wait in 64, less often (down
-      to one in 4096) after each such probe that failed.
+      50 us) while spinning has lately found work, and starts so; never on a
+      machine with one CPU (the peer cannot run while we spin).  Without recent
+      success it parks at once, and probes one wait in 64 with a spin twice as long
+      after each failed probe (up to 5 ms, which lets the OS move a peer that was
+      woken onto our CPU), then twice as rarely (down to one in 4096).
     * ``liveness_interval``: the longest :meth:`wait` parks between checks that
       the peer is still there; a dead peer is noticed within about this time.
     """
@@ -183,9 +185,9 @@ class Channel:
     # ------------------------------------------------------------------ set-up
 
     @classmethod
-    def create(cls, path: PathLike, locality: Any = NORTH, *, offset: int = 0, size: Optional[int] = None,
-               features: Optional[int] = None, required: int = 0, mode: int = 0o600,
-               exist_ok: bool = False, notifier: Optional[Notifier] = None,
+    def create(cls, path: PathLike, locality: args.Locality = NORTH, *, offset: int = 0,
+               size: Optional[int] = None, features: Optional[int] = None, required: int = 0,
+               mode: int = 0o600, exist_ok: bool = False, notifier: Optional[Notifier] = None,
                instance_id: Optional[bytes] = None, pid: Optional[int] = None,
                budget: int = DEFAULT_BUDGET, spin: Union[float, str] = DEFAULT_SPIN,
                liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
@@ -263,7 +265,12 @@ class Channel:
     def spin(self, seconds: Union[float, str]) -> None:
         value = args.check_spin(seconds)
         self._auto = value == args.AUTO_SPIN
-        self._credit, self._probe, self._probe_every = 0, 0, AUTO_PROBE_FIRST
+        # Start by spinning: two fresh peers that spin stay on two CPUs, while two
+        # that park tend to be woken onto one (where no spin can pay, so they would
+        # never learn otherwise); on one CPU the first AUTO_CREDIT_MAX spins fail and
+        # it parks from then on.
+        self._credit, self._probe, self._probe_every = AUTO_CREDIT_MAX, 0, AUTO_PROBE_FIRST
+        self._probe_s = AUTO_SPIN_S
         self._cpus = _cpus()
         self._set_spin(0.0 if isinstance(value, str) else value)
 
@@ -285,19 +292,29 @@ class Channel:
             if self._probe >= self._probe_every:
                 self._probe = 0
                 self._cpus = _cpus()  # the placement may have changed
-                want = AUTO_SPIN_S if self._cpus > 1 else 0.0
+                want = self._probe_s if self._cpus > 1 else 0.0
         if want != self._spin:
             self._set_spin(want)
 
-    def _auto_learn(self, found: bool) -> None:
-        """A spin that found work (+1), or that ended in a park (-1)."""
-        if found:
+    def _auto_learn(self, found: bool, late: bool = False) -> None:
+        """A spin that found work (+1), or that ended in a park (-1).  A probe that
+        failed makes the next one twice as long, up to AUTO_PROBE_SPIN_MAX (two peers
+        that park are often woken onto one CPU, where no short spin can pay; a long
+        one keeps ours busy until the OS moves the waiting peer to an idle CPU),
+        then twice as rare, up to one in AUTO_PROBE_MAX waits.  A probe that found
+        work only ``late`` (after AUTO_SPIN_S) earns one ordinary spin, which tells
+        a peer moved away (it pays) from one that ran only when the OS took our CPU
+        from us (it does not), and counts as failed for the probing."""
+        if found and not late:
             self._credit = min(AUTO_CREDIT_MAX, self._credit + 1)
-            self._probe_every = AUTO_PROBE_FIRST
-        else:
-            if self._credit == 0:  # a probe that failed: probe less often
+            self._probe_every, self._probe_s = AUTO_PROBE_FIRST, AUTO_SPIN_S
+            return
+        if self._credit == 0:  # a probe that failed, or paid only late
+            if self._probe_s < AUTO_PROBE_SPIN_MAX:
+                self._probe_s = min(AUTO_PROBE_SPIN_MAX, 2 * self._probe_s)
+            else:
                 self._probe_every = min(AUTO_PROBE_MAX, 2 * self._probe_every)
-            self._credit = max(0, self._credit - 1)
+        self._credit = 1 if found else max(0, self._credit - 1)
 
     @property
     def stats(self) -> Mapping[str, int]:
@@ -584,14 +601,15 @@ class Channel:
         if spin > 0:
             # Native slices of at most SPIN_SLICE, with the GIL released.
             clock, look = time.perf_counter, self._side.spin
-            end = clock() + spin
+            start = clock()
+            end = start + spin
             while True:
                 r = look()
                 if r:
                     if r == SIDE_FAULT:
                         raise self._truncated()
                     if self._auto:
-                        self._auto_learn(True)
+                        self._auto_learn(True, late=spun + clock() - start > AUTO_SPIN_S)
                     return True
                 if clock() >= end:
                     break
@@ -649,9 +667,9 @@ class Channel:
             return self.wakeup()
         learn = 0  # "auto": 1 learns from a spin that failed, 2 from one that found work too
         if self._auto:
-            if self._credit == 0 or self._spin == 0.0:
+            if self._credit == 0 or self._spin != AUTO_SPIN_S:
                 self._auto_pick()
-            if self._spin:
+            if self._spin and self._spin <= self._spin_slice:  # (a longer probe: _wait learns)
                 learn = 1
                 if self._credit < AUTO_CREDIT_MAX:  # (at the most, a success changes nothing)
                     # Only a spin that had to wait is a success: work already there says nothing.

@@ -38,7 +38,7 @@ class ChannelGroup:
         self._ws: Optional[WaitSet] = None
 
     @classmethod
-    def create(cls, path: Any, count: int, locality: Any = layout.LOCALITY_NORTH, *,
+    def create(cls, path: Any, count: int, locality: args.Locality = layout.LOCALITY_NORTH, *,
                size: Optional[int] = None, engine: Any = None,
                notifier: Optional[Callable[[int], Any]] = None, **kwargs: Any) -> ChannelGroup:
         """Create the file (room for ``count`` descriptors, or ``size`` bytes if more:

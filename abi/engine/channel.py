@@ -53,8 +53,8 @@ _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 
 DEFAULT_SPIN = args.AUTO_SPIN  # spin while it pays off (below), else park at once
 AUTO_SPIN_S = 50e-6  # how long "auto" spins: long enough for a parked peer to wake and answer
-AUTO_CREDIT_MAX = 16  # spins that found work (less those that did not), at most
-AUTO_PROBE_FIRST, AUTO_PROBE_MAX = 64, 4096  # waits between probes (see _auto_learn)
+AUTO_CREDIT_MAX = 64  # spins that found work (less those that did not), at most
+AUTO_PROBE_FIRST, AUTO_PROBE_MAX = 8, 16384  # waits between probes (see _auto_learn)
 AUTO_PROBE_SPIN_MAX = 5e-3  # the longest probe: long enough for the OS to move a peer away
 SPIN_SLICE = 50e-6  # the longest one native spin call holds the GIL
 
@@ -114,9 +114,9 @@ class Channel:
       parking costs a kernel round trip.  ``"auto"`` (the default) spins (up to
       50 us) while spinning has lately found work, and starts so; never on a
       machine with one CPU (the peer cannot run while we spin).  Without recent
-      success it parks at once, and probes one wait in 64 with a spin twice as long
+      success it parks at once, and probes one wait in 8 with a spin twice as long
       after each failed probe (up to 5 ms, which lets the OS move a peer that was
-      woken onto our CPU), then twice as rarely (down to one in 4096).
+      woken onto our CPU), then twice as rarely (down to one in 16384).
     * ``liveness_interval``: the longest :meth:`wait` parks between checks that
       the peer is still there; a dead peer is noticed within about this time.
     """

@@ -267,8 +267,8 @@ class Channel:
         self._auto = value == args.AUTO_SPIN
         # Start by spinning: two fresh peers that spin stay on two CPUs, while two
         # that park tend to be woken onto one (where no spin can pay, so they would
-        # never learn otherwise); on one CPU the first AUTO_CREDIT_MAX spins fail and
-        # it parks from then on.
+        # never learn otherwise).  With the peer on our CPU, the first AUTO_CREDIT_MAX
+        # spins fail, and it parks from then on.
         self._credit, self._probe, self._probe_every = AUTO_CREDIT_MAX, 0, AUTO_PROBE_FIRST
         self._probe_s = AUTO_SPIN_S
         self._cpus = _cpus()

@@ -261,6 +261,68 @@ def test_a_muted_channel_is_parked_on_but_not_reported(channels: Any, mechanism:
         assert ws.wait(10) == [chans[last]]
 
 
+@pytest.mark.parametrize("n", [2, 130])  # one park; helper threads per group of 127
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("waiter", ENGINES)
+def test_channels_added_before_their_peer_attached_are_woken_after(tmp_path: Path, waiter: str,
+                                                                    mechanism: str, n: int) -> None:
+    """Registered before the attach, a channel parks without announcing (the
+    WAITER_FLAG is not negotiated yet); once its peer has attached, the set reads how
+    its wake-ups come again, so an inject wakes the park (with no liveness check due,
+    nothing else could end it in time).  The helper threads start as the wait
+    parks, with the inject racing them: one that came before a helper's first look
+    must be rung for, not parked on."""
+    mechanism_or_missing(mechanism)
+    path, cls = tmp_path / "late.shm", engine_class(waiter)
+    chans = [cls.create(path, 0, offset=i * DESC_SIZE, size=n * DESC_SIZE, exist_ok=True,
+                        liveness_interval=60.0) for i in range(n)]
+    try:
+        for ch in chans:
+            ch.enable()
+        with abi.WaitSet(chans, mechanism=mechanism) as ws:
+            assert ws.wait(0) == [] and all(ch.features is None for ch in chans)
+            peer = Peer("py", path, n)
+            try:
+                assert ws.wait(0) == []  # the set learns the negotiated features here
+                injector = threading.Thread(target=peer.do, args=(f"inject {n - 1}",))
+                injector.start()
+                t0 = time.monotonic()
+                assert ws.wait(8) == [chans[n - 1]]
+                assert time.monotonic() - t0 < 4, "the inject did not wake the parked wait"
+                injector.join()
+            finally:
+                peer.stop()
+    finally:
+        for ch in chans:
+            ch.close()
+
+
+@pytest.mark.parametrize("kind", ["group", "channel"])
+def test_a_helper_rings_for_work_that_came_before_it_started(tmp_path: Path, kind: str) -> None:
+    """Between the waiter's look and a helper thread's first one, an inject may
+    land: the helper must ring for it, not park on it (the waiter would then sleep
+    through it).  Made certain here: the work is there before the helper starts."""
+    if kind == "group" and not wsmod.waitv_available(wsmod._library()):
+        missing("futex_waitv is not available (Linux 5.16+ and libshm_signal)")
+    path = tmp_path / "c.shm"
+    with abi.Channel.create(path, 0) as north, abi.Channel.attach(path) as south:
+        north.enable()
+        south.inject()
+        with abi.WaitSet(mechanism="futex_waitv" if kind == "group" else "threads") as ws:
+            member = wsmod._Member(north)
+            lib = wsmod._library()
+            helper = (wsmod._GroupWatcher(ws, [member], lib) if kind == "group"  # type: ignore[arg-type]
+                      else wsmod._ChannelWatcher(ws, member))
+            seen = ws._bell.value()
+            helper.start()
+            try:
+                ws._bell.wait(seen, 5.0)
+                assert ws._bell.value() != seen, "the helper parked on work it found there"
+            finally:
+                helper.stop()
+                helper.join(5)
+
+
 def test_the_fallback_is_forced_by_the_environment(monkeypatch: Any) -> None:
     monkeypatch.setenv(wsmod.MECHANISM_ENV, "threads")
     assert abi.WaitSet().mechanism == "threads"

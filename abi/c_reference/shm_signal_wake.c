@@ -21,16 +21,20 @@ void shm_signal_notify(shm_signal_chan *ch, uint32_t loc)
 	shm_signal_wake_send(ch, loc, wake_bits(ch));
 }
 
+/* No channel to park on: one polling sleep (counted as ending by the timeout). */
+static int poll_sleep(double s)
+{
+	shm_signal_sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
+	return 1;
+}
+
 int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s)
 {
 	int rc;
 	ch->stats.parks++;
 	/* One channel to park on; the notifier uses all negotiated ones. */
 	rc = shm_signal_wake_park(ch, raw, s, wake_bits(ch));
-	if (rc != SHM_SIGNAL_WAKE_NONE)
-		return rc;
-	shm_signal_sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
-	return 1;
+	return rc != SHM_SIGNAL_WAKE_NONE ? rc : poll_sleep(s);
 }
 
 int shm_signal_park_any(shm_signal_chan *const *chans, uint32_t *raws, uint32_t n, double s)
@@ -43,11 +47,24 @@ int shm_signal_park_any(shm_signal_chan *const *chans, uint32_t *raws, uint32_t 
 		wake[i] = wake_bits(chans[i]);
 	}
 	rc = shm_signal_wake_park_any(chans, raws, wake, n, s);
-	if (rc != SHM_SIGNAL_WAKE_NONE)
-		return rc;
-	shm_signal_sleep_s(s >= 0 && s < POLL_INTERVAL_S ? s : POLL_INTERVAL_S);
-	return 1;
+	return rc != SHM_SIGNAL_WAKE_NONE ? rc : poll_sleep(s);
 }
+
+#if !defined(__linux__) && !defined(_WIN32)
+/* Only Linux (futex_waitv) and Windows (WaitForMultipleObjects) park on many
+ * channels at once; elsewhere (macOS: os_sync_wait_on_address takes one address)
+ * the caller polls. */
+int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
+			     double s)
+{
+	(void)chans;
+	(void)raws;
+	(void)wake;
+	(void)n;
+	(void)s;
+	return SHM_SIGNAL_WAKE_NONE;
+}
+#endif
 
 #if !defined(_WIN32)
 /* Only Windows has wake-up objects to open (its named events); elsewhere the

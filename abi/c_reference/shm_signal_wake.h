@@ -42,7 +42,8 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
  * each while its wait word holds raws[i], at most `s` seconds: 0 or 1 as above, or
  * SHM_SIGNAL_WAKE_NONE unless every one of them has this OS's many-object wait in
  * wake[i] (Linux: futex_waitv on WAKE_ADDRESS words; Windows: WaitForMultipleObjects
- * on NAMED_EVENT events).  `raws` may be overwritten. */
+ * on NAMED_EVENT events; every other OS gets shm_signal_wake.c's, which has none).
+ * `raws` may be overwritten. */
 int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
 			     double s);
 

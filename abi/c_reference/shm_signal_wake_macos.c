@@ -82,15 +82,4 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	return 0;
 }
 
-int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
-			     double s)
-{
-	(void)chans;
-	(void)raws;
-	(void)wake;
-	(void)n;
-	(void)s;
-	return SHM_SIGNAL_WAKE_NONE; /* os_sync_wait_on_address waits on one address: the caller polls */
-}
-
 #endif /* __APPLE__ */

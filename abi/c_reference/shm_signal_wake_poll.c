@@ -32,15 +32,4 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	return SHM_SIGNAL_WAKE_NONE;
 }
 
-int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
-			     double s)
-{
-	(void)chans;
-	(void)raws;
-	(void)wake;
-	(void)n;
-	(void)s;
-	return SHM_SIGNAL_WAKE_NONE; /* no wake-up channel at all */
-}
-
 #endif /* no wake-up channel */

@@ -46,7 +46,6 @@ class _Hub:
         self.lock = threading.Lock()
         self.waiters: Dict[int, List[asyncio.Future]] = {}  # id(channel) -> futures
         self.idle: Dict[int, Tuple[Any, float]] = {}  # id(channel) -> (channel, muted since)
-        self.unnegotiated: Dict[int, Any] = {}  # added before its peer attached
         self.thread = threading.Thread(target=self._run, name="shm-signal-asyncio", daemon=True)
         self.thread.start()
 
@@ -54,21 +53,16 @@ class _Hub:
         """Report ``channels`` to ``fut`` when one is ready.  Again with the same
         future: makes sure each is still in the set (an eviction may have raced)."""
         for ch in channels:
-            if id(ch) in self.unnegotiated and ch.features is not None:
-                self.ws.remove(ch)  # it negotiated since: add it again, as it wakes now
-                del self.unnegotiated[id(ch)]
             with self.lock:
                 futs = self.waiters.setdefault(id(ch), [])
                 if fut not in futs:
                     futs.append(fut)
                 self.idle.pop(id(ch), None)
-                present = ch in self.ws
-                if present:
+                if ch in self.ws:
                     self.ws.mute(ch, False)  # under the lock: never after the helper's mute
-            if not present:
-                if ch.features is None:
-                    self.unnegotiated[id(ch)] = ch
-                self.ws.add(ch)
+            # Adds it, or (added before its peer attached) reads its wake-ups again;
+            # else nothing.  Here, in the channel's thread, not in the helper's.
+            self.ws.add(ch)
 
     def unregister(self, channels: Sequence[Any], fut: asyncio.Future) -> None:
         for ch in channels:
@@ -97,7 +91,6 @@ class _Hub:
                 old = [ch for ch, since in self.idle.values() if now - since >= EVICT_AFTER]
                 for ch in old:
                     del self.idle[id(ch)]
-                    self.unnegotiated.pop(id(ch), None)
             if old:
                 self.ws.remove_many(old)
             for fut, chans in found.values():

@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from abi import layout
 from abi.engine import arguments, native
+from abi.engine.awaitable import Awaitable
 from abi.faults import AttachTimeout, Fault, ShmSignalFault
 from abi.features import Features
 
@@ -158,7 +159,7 @@ def c_wait_any(channels: Sequence[CChannel], timeout: Optional[float] = None) ->
     return [chans[ready[i]] for i in range(n_ready.value)]
 
 
-class CChannel:
+class CChannel(Awaitable):
     """One side of a channel, run by the C engine; the API of :class:`abi.engine.Channel`."""
 
     _h: Optional[int] = None  # until __init__ ran: close() is then a no-op
@@ -413,19 +414,6 @@ class CChannel:
         if self.more_work or self.wait(timeout):
             return self.wakeup()
         return 0
-
-    async def wait_async(self, timeout: Optional[float] = None) -> bool:
-        """:meth:`wait` for asyncio (:func:`abi.engine.aio.wait_async`): parks no
-        thread of the loop."""
-        from abi.engine import aio
-
-        return await aio.wait_async(self, timeout)
-
-    async def poll_async(self, timeout: Optional[float] = None) -> int:
-        """:meth:`poll` for asyncio: the notifier runs on the loop's thread."""
-        from abi.engine import aio
-
-        return await aio.poll_async(self, timeout)
 
     # ------------------------------------------------------------------ teardown
 

@@ -37,6 +37,7 @@ from abi import layout
 from abi.engine import arguments as args
 from abi.engine import handshake
 from abi.engine.arguments import DEFAULT_BUDGET, DEFAULT_LIVENESS_INTERVAL
+from abi.engine.awaitable import Awaitable
 from abi.engine.handshake import record_field
 from abi.engine.liveness import lock_offset
 from abi.engine.mapping import Map, PathLike, SharedFile
@@ -96,7 +97,7 @@ class _ClosedSide(Side):
         pass
 
 
-class Channel:
+class Channel(Awaitable):
     """One side of a shm-signal channel.
 
     Build one with :meth:`create` or :meth:`attach`.  Not thread-safe: one thread
@@ -689,19 +690,6 @@ class Channel:
         if not self._wait(None if timeout is None else timeout - spun, spun):
             return 0
         return self.wakeup()
-
-    async def wait_async(self, timeout: Optional[float] = None) -> bool:
-        """:meth:`wait` for asyncio (:func:`abi.engine.aio.wait_async`): parks no
-        thread of the loop."""
-        from abi.engine import aio
-
-        return await aio.wait_async(self, timeout)
-
-    async def poll_async(self, timeout: Optional[float] = None) -> int:
-        """:meth:`poll` for asyncio: the notifier runs on the loop's thread."""
-        from abi.engine import aio
-
-        return await aio.poll_async(self, timeout)
 
     # ------------------------------------------------------------------ teardown
 

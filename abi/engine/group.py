@@ -16,6 +16,7 @@ Either engine: ``engine=abi.CChannel`` for the C engine.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable, Iterator, List, Optional, Sequence
 
 from abi import layout
@@ -50,17 +51,12 @@ class ChannelGroup:
         cls_ = _engine(engine)
         total = max(count * STRIDE, args.check_size(size) or 0)
         exist_ok = kwargs.pop("exist_ok", False)
-        made: List[Any] = []
-        try:
+        with _all_or_none() as made:
             # The last first: descriptor 0 published means the group is complete.
             for i in reversed(range(count)):
                 made.append(cls_.create(path, locality, offset=group_offset(i), size=total,
                                         exist_ok=exist_ok or bool(made), notifier=_bind(notifier, i),
                                         **kwargs))
-        except BaseException:
-            for ch in made:
-                ch.close()
-            raise
         return cls(list(reversed(made)))
 
     @classmethod
@@ -74,18 +70,13 @@ class ChannelGroup:
         nothing is kept."""
         cls_ = _engine(engine)
         known = None if count is None else _check_count(count)
-        made: List[Any] = []
-        try:
+        with _all_or_none() as made:
             made.append(cls_.attach(path, offset=0, timeout=timeout, notifier=_bind(notifier, 0), **kwargs))
             i = 1
             while (i < known) if known is not None else _holds_descriptor(path, group_offset(i)):
                 made.append(cls_.attach(path, offset=group_offset(i), timeout=timeout,
                                         notifier=_bind(notifier, i), **kwargs))
                 i += 1
-        except BaseException:
-            for ch in made:
-                ch.close()
-            raise
         return cls(made)
 
     # ------------------------------------------------------------------ use
@@ -143,6 +134,18 @@ class ChannelGroup:
         self.close()
 
 
+@contextlib.contextmanager
+def _all_or_none() -> Iterator[List[Any]]:
+    """A list to put channels in; if the block fails, they are closed again."""
+    made: List[Any] = []
+    try:
+        yield made
+    except BaseException:
+        for ch in made:
+            ch.close()
+        raise
+
+
 def _check_count(count: Any) -> int:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count={count!r}: expected an integer >= 1")
@@ -172,8 +175,4 @@ def _holds_descriptor(path: Any, offset: int) -> bool:
         head = os.read(fd, 4)
     finally:
         os.close(fd)
-    return len(head) == 4 and int.from_bytes(head, "little") in (layout.MAGIC, _swapped(layout.MAGIC))
-
-
-def _swapped(v: int) -> int:
-    return int.from_bytes(v.to_bytes(4, "little"), "big")
+    return len(head) == 4 and int.from_bytes(head, "little") in (layout.MAGIC, layout.MAGIC_SWAPPED)

@@ -143,18 +143,34 @@ class _Member:
 
     def __init__(self, ch: Any) -> None:
         self.ch = ch
-        self.word, self.locality, self.negotiated, offered, self.instance_id = ch._wait_target()
-        self.wake_features = offered if self.negotiated is None else self.negotiated
-        # WAITER_FLAG negotiated: a park announces itself in the waiting byte (spec 7.5),
-        # or the remote's inject sends no wake-up.
-        self.announce = bool(self.negotiated is not None and self.negotiated & layout.FEATURE_WAITER_FLAG)
+        self.learn()
         self.view = ctypes.c_uint32.from_address(self.word)
-        linux = sys.platform.startswith("linux")
-        self.futex = bool(self.wake_features & layout.FEATURE_WAKE_ADDRESS) and linux
         self.next_check = 0.0  # time.monotonic() of the next liveness check
         self.gone = False  # its peer check raised: ready until polled or removed
         self.muted = False  # parked on, never reported (WaitSet.mute)
         self.slots: List[Tuple[Any, int]] = []  # the flag arrays it has an entry in
+
+    def learn(self) -> None:
+        """Read (again) where the channel's word is and how its wake-ups come: the
+        offered features until the peer attached, the negotiated ones after."""
+        self.word, self.locality, self.negotiated, offered, self.instance_id = self.ch._wait_target()
+        self.wake_features = offered if self.negotiated is None else self.negotiated
+        # WAITER_FLAG negotiated: a park announces itself in the waiting byte (spec 7.5),
+        # or the remote's inject sends no wake-up.
+        self.announce = bool(self.negotiated is not None and self.negotiated & layout.FEATURE_WAITER_FLAG)
+        linux = sys.platform.startswith("linux")
+        self.futex = bool(self.wake_features & layout.FEATURE_WAKE_ADDRESS) and linux
+
+    def negotiated_since(self) -> bool:
+        """Added before its peer attached, and attached now?"""
+        from abi.faults import ShmSignalFault
+
+        if self.negotiated is not None:
+            return False
+        try:
+            return self.ch.features is not None
+        except ShmSignalFault:
+            return False  # BAD_FEATURES: its liveness check reports the channel
 
     def flags(self) -> int:
         return (ANNOUNCE if self.announce else 0) | (MUTED if self.muted else 0)
@@ -186,7 +202,10 @@ class _GroupWatcher(_Watcher):
         n = len(self.members)
         self.words = (ctypes.c_void_p * n)(*(m.word for m in self.members))
         self.flags = (ctypes.c_uint8 * n)(*(m.flags() for m in self.members))
-        self.vals = (ctypes.c_uint32 * n)(*(m.view.value for m in self.members))
+        # Every word's complement: unlike anything the word holds, so the first call
+        # looks at every word before it parks (work that came between the waiter's
+        # look and this thread's start is rung for, not parked on).
+        self.vals = (ctypes.c_uint32 * n)(*(~m.view.value & 0xFFFFFFFF for m in self.members))
         self.stop_word = ctypes.c_uint32(0)
         for i, m in enumerate(self.members):
             m.slots.append((self.flags, i))
@@ -223,7 +242,7 @@ class _ChannelWatcher(_Watcher):
         park = 0.05 if self.backend.name == "poll" else 3600.0
         fence = get_ordering().fence
         try:
-            seen = m.view.value & ~WAITING_MASK
+            seen = -1  # nothing yet: the first turn looks before it parks (see _GroupWatcher)
             while not self.stop_flag:
                 # Park while the word holds what we last saw (announced, spec 7.5).
                 if m.announce:
@@ -306,11 +325,20 @@ class WaitSet:
         return "futex_waitv" if self._use_waitv and self._failure == 0 else "threads"
 
     def add(self, channel: Any) -> None:
-        """Register an open channel (of either engine); again is a no-op."""
+        """Register an open channel (of either engine).  Again: a no-op, unless it
+        was added before its peer attached and the peer has attached since: then
+        how its wake-ups come is read again (call it from the channel's thread)."""
+        known = self._members.get(id(channel))
+        if known is not None and not known.negotiated_since():
+            return
+
         def change() -> None:
-            if id(channel) not in self._members:
+            m = self._members.get(id(channel))
+            if m is None:
                 self._members[id(channel)] = _Member(channel)
                 channel._waitsets.add(self)
+            else:
+                m.learn()
         self._change(change)
 
     def remove(self, channel: Any) -> None:
@@ -442,8 +470,7 @@ class WaitSet:
                 if self._interrupted:
                     self._interrupted = False
                     return []
-                if self._unnegotiated and self._check_peers and any(map(self._negotiated_since,
-                                                                       self._unnegotiated)):
+                if self._unnegotiated and self._check_peers:
                     self._renew()
                 if self._stale:
                     self._rebuild()
@@ -501,24 +528,14 @@ class WaitSet:
         self._next_check = min((m.next_check for m in self._list), default=math.inf)
         return gone
 
-    @staticmethod
-    def _negotiated_since(m: _Member) -> bool:
-        from abi.faults import ShmSignalFault
-
-        try:
-            return m.ch.features is not None
-        except ShmSignalFault:
-            return False  # BAD_FEATURES: its liveness check reports the channel
-
     def _renew(self) -> None:
         """Members whose channel negotiated since they were added: read again how
         their wake-ups come (called with the lock held, no park)."""
-        for m in self._unnegotiated:
-            if self._negotiated_since(m):
-                fresh = _Member(m.ch)
-                m.negotiated, m.wake_features, m.announce, m.futex = (fresh.negotiated, fresh.wake_features,
-                                                                      fresh.announce, fresh.futex)
-        self._stale = True
+        renewed = [m for m in self._unnegotiated if m.negotiated_since()]
+        for m in renewed:
+            m.learn()
+        if renewed:
+            self._stale = True
 
     def _start_watchers(self) -> None:
         members = self._list

@@ -63,6 +63,7 @@ def initialize(buf: Any, offset: int, creator: int, offered: int, required: int 
         raise _fault(Fault.BAD_FEATURES, "required features must be offered",
                      "features_required", _DESC_FIELD["features_required"].offset,
                      f"subset of 0x{offered:x}", f"0x{required:x}")
+    _check_doorbell_features(offered, required, 0, layout.STATE_EMPTY)
     if len(buf) < offset + layout.DESC_SIZE:
         raise _fault(Fault.MAPPING_TOO_SMALL, "the buffer ends before the descriptor does",
                      "mapping length", offset, offset + layout.DESC_SIZE, len(buf))
@@ -176,7 +177,7 @@ def check_snapshot(d: ShmSignalDesc, offset: int, length: int,
     if d.creator not in (layout.LOCALITY_NORTH, layout.LOCALITY_SOUTH):
         raise _fault(Fault.BAD_LOCALITY, "creator must be 0 (north) or 1 (south)",
                      "creator", f["creator"].offset, "0 or 1", d.creator)
-    _check_reserved(d, waiter_flag=bool(d.features_offered & layout.FEATURE_WAITER_FLAG))
+    _check_reserved(d, d.features_offered)
     if not any(d.instance_id):
         raise _fault(Fault.BAD_INSTANCE_ID, "instance_id is all zero", "instance_id",
                      f["instance_id"].offset, "not all zero", "00" * 16)
@@ -206,6 +207,7 @@ def check_snapshot(d: ShmSignalDesc, offset: int, length: int,
                      "features_accepted must be 0 before an attach, else between required "
                      "and offered", "features_accepted", f["features_accepted"].offset,
                      f"0x{required:x} <= accepted <= 0x{offered:x}", f"0x{accepted:x}")
+    _check_doorbell_features(offered, required, accepted, attacher_state)
     if required & ~supported:
         raise _fault(Fault.UNSUPPORTED_FEATURE, "a required feature is not implemented here",
                      "features_required", f["features_required"].offset,
@@ -213,18 +215,44 @@ def check_snapshot(d: ShmSignalDesc, offset: int, length: int,
     return d
 
 
-def _check_reserved(d: ShmSignalDesc, waiter_flag: bool) -> None:
-    """Every must-be-zero byte, in memory order.  With WAITER_FLAG offered, pad0 is a
-    flag (0 or 1): a stale 1 from an earlier session is legitimate there."""
+def _check_doorbell_features(offered: int, required: int, accepted: int, attacher_state: int) -> None:
+    """Spec 6.4 rule 12's GROUP_DOORBELL part: never required; offered (and accepted)
+    only with WAKE_ADDRESS and WAITER_FLAG."""
+    f = _DESC_FIELD
+    needs = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_WAITER_FLAG
+    bell = layout.FEATURE_GROUP_DOORBELL
+    if required & bell:
+        raise _fault(Fault.BAD_FEATURES, "GROUP_DOORBELL is never required", "features_required",
+                     f["features_required"].offset, f"0x{bell:x} clear", f"0x{required:x}")
+    if offered & bell and offered & needs != needs:
+        raise _fault(Fault.BAD_FEATURES, "GROUP_DOORBELL is offered only with WAKE_ADDRESS and WAITER_FLAG",
+                     "features_offered", f["features_offered"].offset, f"0x{needs:x} set", f"0x{offered:x}")
+    if attacher_state != layout.STATE_EMPTY and accepted & bell and accepted & needs != needs:
+        raise _fault(Fault.BAD_FEATURES, "GROUP_DOORBELL is accepted only with WAKE_ADDRESS and WAITER_FLAG",
+                     "features_accepted", f["features_accepted"].offset, f"0x{needs:x} set",
+                     f"0x{accepted:x}")
+
+
+def _check_reserved(d: ShmSignalDesc, offered: int) -> None:
+    """Every must-be-zero byte, in memory order (spec 6.4 rule 8).  With WAITER_FLAG
+    offered, pad0 is a waiting byte (0 or 1; 0 to 3 with GROUP_DOORBELL too): a value
+    left by an earlier session is legitimate there.  With GROUP_DOORBELL offered,
+    ``doorbell`` is a counter and may hold anything."""
+    waiter_flag = bool(offered & layout.FEATURE_WAITER_FLAG)
+    doorbell = bool(offered & layout.FEATURE_GROUP_DOORBELL)
+    top = 3 if waiter_flag and doorbell else 1
     for leaf in layout.leaves(ShmSignalDesc):
         names = [m for _s, m in layout.path_members(ShmSignalDesc, leaf.path)]
-        if not any(n.startswith(("reserved", "pad")) for n in names):
+        if not any(n.startswith(("reserved", "pad", "doorbell")) for n in names):
             continue
         raw = bytes(memoryview(d).cast("B")[leaf.offset:leaf.offset + leaf.size])
         if waiter_flag and names[-1] == "pad0":
-            if raw[0] > 1:
-                raise _fault(Fault.BAD_FLAG, "with WAITER_FLAG, pad0 is a flag: 0 or 1", leaf.path,
-                             leaf.offset, "0 or 1", raw[0])
+            if raw[0] > top:
+                both = " and GROUP_DOORBELL" if top == 3 else ""
+                raise _fault(Fault.BAD_FLAG, f"with WAITER_FLAG{both}, pad0 is a waiting byte: 0 to {top}",
+                             leaf.path, leaf.offset, f"0 to {top}", raw[0])
+            continue
+        if doorbell and names[-1] == "doorbell":
             continue
         if any(raw):
             raise _fault(Fault.RESERVED_NONZERO, "reserved bytes must be zero", leaf.path,

@@ -45,12 +45,14 @@ FEATURE_WAKE_NAMED_EVENT = 1 << 1  # wake through named auto-reset events (Windo
 FEATURE_LIVENESS_LOCK = 1 << 2  # each attached side holds a lock on its record's file bytes
 FEATURE_NOTIFY_COUNT = 1 << 3  # irq.notify_count counts cross-boundary notifications
 FEATURE_WAITER_FLAG = 1 << 4  # irq.pad0 is the owner's "waiting" flag: wake only a parked owner
+FEATURE_GROUP_DOORBELL = 1 << 5  # a word per locality in the file's head wakes a many-channel wait
 FEATURE_NAMES: Dict[int, str] = {
     FEATURE_WAKE_ADDRESS: "WAKE_ADDRESS",
     FEATURE_WAKE_NAMED_EVENT: "WAKE_NAMED_EVENT",
     FEATURE_LIVENESS_LOCK: "LIVENESS_LOCK",
     FEATURE_NOTIFY_COUNT: "NOTIFY_COUNT",
     FEATURE_WAITER_FLAG: "WAITER_FLAG",
+    FEATURE_GROUP_DOORBELL: "GROUP_DOORBELL",
 }
 FEATURE_DOCS: Dict[int, str] = {
     FEATURE_WAKE_ADDRESS: "Wake-ups by compare-and-wait on the owner's 32-bit wait word "
@@ -65,6 +67,10 @@ FEATURE_DOCS: Dict[int, str] = {
     FEATURE_WAITER_FLAG: "irq.pad0 (byte 3 of the wait word) is the owner's waiting flag, 1 while "
                          "it is parked or about to park; the remote makes the kernel wake call "
                          "only when its F1 load of the wait word shows it set (section 7.5).",
+    FEATURE_GROUP_DOORBELL: "irq.doorbell of the descriptor at file offset 0 (the head) is a "
+                            "counter each remote adds 1 to and wakes when the owner's waiting "
+                            "byte has bit 1 set, so one park covers every channel of the file "
+                            "(section 7.8). Needs WAKE_ADDRESS and WAITER_FLAG; never required.",
 }
 FEATURES_KNOWN = sum(FEATURE_NAMES)
 
@@ -105,9 +111,11 @@ IRQ_FIELDS: Tuple[FieldSpec, ...] = (
     FieldSpec("dirty", _u8, "uint8_t", 1, "remote sets, owner clears", "0 or 1",
               "There is new shared state for the owner to look at. Byte 2 of the wait word."),
     FieldSpec("pad0", _u8, "uint8_t", 1, "nobody; owner with WAITER_FLAG",
-              "**must be zero**, except: 0 or 1 when WAITER_FLAG is offered",
+              "**must be zero**, except: 0 or 1 when WAITER_FLAG is offered, 0 to 3 when "
+              "GROUP_DOORBELL is offered too",
               "Completes the 4-byte-aligned 32-bit wait word (bytes 0-3); with WAITER_FLAG, "
-              "the owner's waiting flag."),
+              "the owner's waiting flag (bit 0: parked on this word; bit 1, GROUP_DOORBELL: "
+              "parked on the head's doorbell)."),
     FieldSpec("state", _u32, "shm_signal_le32", 1, "owner", "0 empty, 1 attached, 2 closed",
               "Attachment state of the owner."),
     FieldSpec("pid", _u32, "shm_signal_le32", 1, "owner", "any; 0 = unknown",
@@ -116,7 +124,14 @@ IRQ_FIELDS: Tuple[FieldSpec, ...] = (
     FieldSpec("notify_count", _u64, "shm_signal_le64", 1, "remote",
               "any; 0 unless NOTIFY_COUNT",
               "Cross-boundary notifications (kernel wake calls) sent to the owner."),
-    FieldSpec("reserved1", _u64, "shm_signal_le64", 5, "nobody", "0", "Reserved for growth."),
+    FieldSpec("doorbell", _u32, "shm_signal_le32", 1, "remote (atomic add); nobody without GROUP_DOORBELL",
+              "**must be zero**, except: any when GROUP_DOORBELL is offered",
+              "GROUP_DOORBELL, in the head descriptor (file offset 0) only: a counter the "
+              "remote of any channel of the file adds 1 to before it wakes the owner parked "
+              "on it (section 7.8). Was the first half of reserved1."),
+    FieldSpec("reserved2", _u32, "shm_signal_le32", 1, "nobody", "0", "Reserved for growth."),
+    FieldSpec("reserved3", _u64, "shm_signal_le64", 4, "nobody", "0",
+              "Reserved for growth (with reserved2, what was left of reserved1)."),
 )
 
 def _fields(specs: Sequence[FieldSpec]) -> List[Tuple[str, type]]:

@@ -56,9 +56,16 @@ CASES = [
     (Fault.RESERVED_NONZERO, "irq[0].pad0",
      lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8),
                 put(b, _irq(0, "pad0"), 1, 1))),
-    (Fault.BAD_FLAG, "irq[0].pad0", lambda b: put(b, _irq(0, "pad0"), 2, 1)),  # WAITER_FLAG offered
+    (Fault.BAD_FLAG, "irq[0].pad0", lambda b: put(b, _irq(0, "pad0"), 4, 1)),  # WAITER_FLAG, GROUP_DOORBELL
+    (Fault.BAD_FLAG, "irq[1].pad0",  # WAITER_FLAG without GROUP_DOORBELL: 0 or 1
+     lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_GROUP_DOORBELL, 8),
+                put(b, _irq(1, "pad0"), 2, 1))),
+    (Fault.RESERVED_NONZERO, "irq[0].doorbell",  # a counter only with GROUP_DOORBELL offered
+     lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_GROUP_DOORBELL, 8),
+                put(b, _irq(0, "doorbell") + 3, 1, 1))),
+    (Fault.RESERVED_NONZERO, "irq[0].reserved2", lambda b: put(b, _irq(0, "reserved2"), 1, 1)),
     (Fault.RESERVED_NONZERO, "irq[1].reserved0", lambda b: put(b, _irq(1, "reserved0"), 5, 4)),
-    (Fault.RESERVED_NONZERO, "irq[1].reserved1[4]", lambda b: put(b, 191, 0x80, 1)),
+    (Fault.RESERVED_NONZERO, "irq[1].reserved3[3]", lambda b: put(b, 191, 0x80, 1)),
     (Fault.BAD_INSTANCE_ID, "instance_id", lambda b: put(b, F["instance_id"], 0, 16)),
     (Fault.BAD_FLAG, "irq[0].enabled", lambda b: put(b, _irq(0, "enabled"), 2, 1)),
     (Fault.BAD_FLAG, "irq[1].dirty", lambda b: put(b, _irq(1, "dirty"), 0xFF, 1)),
@@ -66,6 +73,15 @@ CASES = [
     (Fault.BAD_STATE, "irq[0].state", lambda b: put(b, _irq(0, "state"), 0, 4)),
     (Fault.BAD_FEATURES, "features_required", lambda b: put(b, F["features_required"], 1 << 40, 8)),
     (Fault.BAD_FEATURES, "features_accepted", lambda b: put(b, F["features_accepted"], 1, 8)),
+    (Fault.BAD_FEATURES, "features_required",  # GROUP_DOORBELL is never required
+     lambda b: put(b, F["features_required"], layout.FEATURE_GROUP_DOORBELL, 8)),
+    (Fault.BAD_FEATURES, "features_offered",  # GROUP_DOORBELL needs WAITER_FLAG offered
+     lambda b: put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8)),
+    (Fault.BAD_FEATURES, "features_offered",  # ... and WAKE_ADDRESS
+     lambda b: put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAKE_ADDRESS, 8)),
+    (Fault.BAD_FEATURES, "features_accepted",  # accepted without WAITER_FLAG by an attached side
+     lambda b: (put(b, _irq(1, "state"), 1, 4),
+                put(b, F["features_accepted"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8))),
     (Fault.UNSUPPORTED_FEATURE, "features_required",
      lambda b: (put(b, F["features_offered"], 1 << 40, 8), put(b, F["features_required"], 1 << 40, 8))),
 ]

@@ -28,7 +28,7 @@ def test_field_at_names_every_byte() -> None:
     assert field_at(64) == "irq[0].enabled"
     assert field_at(129) == "irq[1].pending"
     assert field_at(131) == "irq[1].pad0"
-    assert field_at(191) == "irq[1].reserved1[4] (byte 7)"
+    assert field_at(191) == "irq[1].reserved3[3] (byte 7)"
     assert "beyond" in field_at(192)
 
 
@@ -133,7 +133,7 @@ def test_reserved_garbage_is_shown(tmp_path: Path) -> None:
     path.write_bytes(bytes.fromhex(f["mapping"]))
     proc = run_cli("inspect", str(path))
     assert proc.returncode == exit_codes.NOT_A_DESCRIPTOR
-    assert "NONZERO: irq[1].reserved1[4]=" in proc.stdout
+    assert "NONZERO: irq[1].reserved3[3]=" in proc.stdout
 
 
 def test_not_a_descriptor_at_all(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_widened_header_field_is_reported_once(header_copy, compiler):
     assert (pid.offset, pid.size, pid.ctypes_offset, pid.ctypes_size) == (8, 8, 8, 4)
     assert pid.message == "shm_signal_irq.pid: C says size 8, ctypes says 4"
     later = {f.member: f.status for f in irq.fields}
-    assert later["reserved0"] == later["notify_count"] == later["reserved1"] == "follows"
+    assert later["reserved0"] == later["notify_count"] == later["doorbell"] == later["reserved3"] == "follows"
     assert {f.member: f.status for f in report.structs[1].fields}["irq"] == "follows"
     assert irq.image_status == "mismatch"
 
@@ -150,7 +150,7 @@ def test_missing_member_parser_reads_every_compiler():
 def test_cli_text_and_json(compiler):
     text = run_cli("verify")
     assert text.returncode == 0, text.stderr
-    assert "OK: 2 structs and 19 fields match, byte images identical" in text.stdout
+    assert "OK: 2 structs and 21 fields match, byte images identical" in text.stdout
     js = run_cli("verify", "--json")
     data = json.loads(js.stdout)
     assert data["status"] == "match"

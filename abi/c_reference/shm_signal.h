@@ -49,7 +49,8 @@ extern "C" {
 #define SHM_SIGNAL_F_LIVENESS_LOCK (UINT64_C(1) << 2)
 #define SHM_SIGNAL_F_NOTIFY_COUNT (UINT64_C(1) << 3)
 #define SHM_SIGNAL_F_WAITER_FLAG (UINT64_C(1) << 4)
-#define SHM_SIGNAL_F_KNOWN UINT64_C(0x1f)
+#define SHM_SIGNAL_F_GROUP_DOORBELL (UINT64_C(1) << 5)
+#define SHM_SIGNAL_F_KNOWN UINT64_C(0x3f)
 
 #define SHM_SIGNAL_FAULT_OK 0
 #define SHM_SIGNAL_FAULT_BAD_MAGIC 1
@@ -89,12 +90,17 @@ struct shm_signal_irq {
 	uint8_t enabled;              /*  0 owner writes; 0/1: owner wants notifications  */
 	uint8_t pending;              /*  1 remote sets, owner clears; 0/1: notification in flight */
 	uint8_t dirty;                /*  2 remote sets, owner clears; 0/1: new shared state */
-	uint8_t pad0;                 /*  3 must be zero: completes the wait word */
+	uint8_t pad0;                 /*  3 must be zero: completes the wait word; WAITER_FLAG:
+	                               *    the owner's waiting byte (bit 0 parked on this word,
+	                               *    bit 1 GROUP_DOORBELL: parked on the head's doorbell) */
 	shm_signal_le32 state;        /*  4 owner writes: SHM_SIGNAL_STATE_* */
 	shm_signal_le32 pid;          /*  8 owner writes: process id, diagnostics only, 0 = unknown */
 	shm_signal_le32 reserved0;    /* 12 must be zero */
 	shm_signal_le64 notify_count; /* 16 remote writes: notifications sent to the owner */
-	shm_signal_le64 reserved1[5]; /* 24 must be zero */
+	shm_signal_le32 doorbell;     /* 24 must be zero; GROUP_DOORBELL, head (file offset 0)
+	                               *    only: a counter remotes add 1 to atomically, then wake */
+	shm_signal_le32 reserved2;    /* 28 must be zero */
+	shm_signal_le64 reserved3[4]; /* 32 must be zero (reserved2/3 were reserved1[5]) */
 };
 
 /*
@@ -203,7 +209,9 @@ SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, state, 4, 4);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, pid, 8, 4);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, reserved0, 12, 4);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, notify_count, 16, 8);
-SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, reserved1, 24, 40);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, doorbell, 24, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, reserved2, 28, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_irq, reserved3, 32, 32);
 SHM_SIGNAL_ASSERT_SIZE(shm_signal_desc, 192);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_desc, magic, 0, 4);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_desc, version, 4, 4);

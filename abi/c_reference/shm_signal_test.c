@@ -183,7 +183,7 @@ static void test_validation(void)
 	CHECK(shm_signal_validate(buf, 191, 0, 0xd, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL);
 	buf[sizeof(struct shm_signal_desc) - 1] = 1; /* the last reserved byte */
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_RESERVED_NONZERO);
-	CHECK(strcmp(e.field, "irq[1].reserved1[4]") == 0 && e.offset == (int64_t)AT(irq[1].reserved1[4]));
+	CHECK(strcmp(e.field, "irq[1].reserved3[3]") == 0 && e.offset == (int64_t)AT(irq[1].reserved3[3]));
 	buf[sizeof(struct shm_signal_desc) - 1] = 0;
 	buf[AT(irq[0].dirty)] = 2;
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FLAG);

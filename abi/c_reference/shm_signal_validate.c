@@ -22,6 +22,9 @@ void shm_signal_snapshot(const unsigned char *desc, unsigned char *d, unsigned n
 		d[i] = ld8(desc + i);
 }
 
+/* GROUP_DOORBELL needs both of these offered (and accepted) with it (spec 6.4 rule 12). */
+#define DOORBELL_NEEDS (SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAITER_FLAG)
+
 /* Rules 3-13 of spec 6.4 on a snapshot `d`; `len` is the mapping's length and rules 1
  * and 2 (offset aligned, offset + 192 <= len) hold. */
 int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t offset, uint64_t supported,
@@ -31,6 +34,7 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 	uint32_t magic, version, size, creator, loc, i;
 	uint64_t offered, required, accepted;
 	uint32_t attacher_state;
+	unsigned pad0_top;
 	char field[40];
 
 	magic = shm_signal_load_le32(d + D_OFF(magic));
@@ -56,6 +60,7 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", D_AT(creator),
 				"creator must be 0 (north) or 1 (south)", "0 or 1", creator);
 	offered = shm_signal_load_le64(d + D_OFF(features_offered));
+	pad0_top = (offered & SHM_SIGNAL_F_GROUP_DOORBELL) ? 3 : 1;
 	/* must-be-zero bytes in memory order */
 	if (shm_signal_load_le64(d + D_OFF(reserved0)))
 		return fault_at(err, SHM_SIGNAL_FAULT_RESERVED_NONZERO, "reserved0", D_AT(reserved0),
@@ -63,11 +68,15 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 				shm_signal_load_le64(d + D_OFF(reserved0)));
 	for (loc = 0; loc < 2; loc++) {
 		const unsigned char *r = d + OFF_IRQ(loc);
-		/* spec 6.4 rule 8: with WAITER_FLAG offered, pad0 is a 0/1 flag */
-		if ((offered & SHM_SIGNAL_F_WAITER_FLAG) && r[R_OFF(pad0)] > 1) {
+		/* spec 6.4 rule 8: with WAITER_FLAG offered, pad0 is a waiting byte: 0 or 1,
+		 * 0 to 3 with GROUP_DOORBELL too */
+		if ((offered & SHM_SIGNAL_F_WAITER_FLAG) && r[R_OFF(pad0)] > pad0_top) {
 			snprintf(field, sizeof field, "irq[%u].pad0", loc);
 			return fault_at(err, SHM_SIGNAL_FAULT_BAD_FLAG, field, R_AT(loc, pad0),
-					"with WAITER_FLAG, pad0 is a flag: 0 or 1", "0 or 1", r[R_OFF(pad0)]);
+					pad0_top == 1 ? "with WAITER_FLAG, pad0 is a waiting byte: 0 to 1"
+						      : "with WAITER_FLAG and GROUP_DOORBELL, pad0 is a "
+							"waiting byte: 0 to 3",
+					pad0_top == 1 ? "0 to 1" : "0 to 3", r[R_OFF(pad0)]);
 		}
 		if (r[R_OFF(pad0)] && !(offered & SHM_SIGNAL_F_WAITER_FLAG)) {
 			snprintf(field, sizeof field, "irq[%u].pad0", loc);
@@ -81,11 +90,24 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 					R_AT(loc, reserved0), "reserved bytes must be zero",
 					"0", shm_signal_load_le32(r + R_OFF(reserved0)));
 		}
-		for (i = 0; i < R_SIZE(reserved1) / sizeof(uint64_t); i++) {
-			size_t at = R_OFF(reserved1) + sizeof(uint64_t) * i;
+		/* GROUP_DOORBELL offered: doorbell is a counter, any value */
+		if (!(offered & SHM_SIGNAL_F_GROUP_DOORBELL) && shm_signal_load_le32(r + R_OFF(doorbell))) {
+			snprintf(field, sizeof field, "irq[%u].doorbell", loc);
+			return fault_at(err, SHM_SIGNAL_FAULT_RESERVED_NONZERO, field,
+					R_AT(loc, doorbell), "reserved bytes must be zero",
+					"0", shm_signal_load_le32(r + R_OFF(doorbell)));
+		}
+		if (shm_signal_load_le32(r + R_OFF(reserved2))) {
+			snprintf(field, sizeof field, "irq[%u].reserved2", loc);
+			return fault_at(err, SHM_SIGNAL_FAULT_RESERVED_NONZERO, field,
+					R_AT(loc, reserved2), "reserved bytes must be zero",
+					"0", shm_signal_load_le32(r + R_OFF(reserved2)));
+		}
+		for (i = 0; i < R_SIZE(reserved3) / sizeof(uint64_t); i++) {
+			size_t at = R_OFF(reserved3) + sizeof(uint64_t) * i;
 			uint64_t v = shm_signal_load_le64(r + at);
 			if (v) {
-				snprintf(field, sizeof field, "irq[%u].reserved1[%u]", loc, i);
+				snprintf(field, sizeof field, "irq[%u].reserved3[%u]", loc, i);
 				return fault_at(err, SHM_SIGNAL_FAULT_RESERVED_NONZERO, field,
 						(int64_t)(OFF_IRQ(loc) + at),
 						"reserved bytes must be zero", "0", v);
@@ -134,6 +156,23 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 				"features_accepted must be 0 before an attach, else between "
 				"required and offered",
 				"required <= accepted <= offered", accepted);
+	/* rule 12, GROUP_DOORBELL: never required; offered and accepted only with
+	 * WAKE_ADDRESS and WAITER_FLAG */
+	if (required & SHM_SIGNAL_F_GROUP_DOORBELL)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_required",
+				D_AT(features_required), "GROUP_DOORBELL is never required",
+				"0x20 clear", required);
+	if ((offered & SHM_SIGNAL_F_GROUP_DOORBELL) && (offered & DOORBELL_NEEDS) != DOORBELL_NEEDS)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_offered",
+				D_AT(features_offered),
+				"GROUP_DOORBELL is offered only with WAKE_ADDRESS and WAITER_FLAG",
+				"0x11 set", offered);
+	if (attacher_state != SHM_SIGNAL_STATE_EMPTY && (accepted & SHM_SIGNAL_F_GROUP_DOORBELL) &&
+	    (accepted & DOORBELL_NEEDS) != DOORBELL_NEEDS)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_accepted",
+				D_AT(features_accepted),
+				"GROUP_DOORBELL is accepted only with WAKE_ADDRESS and WAITER_FLAG",
+				"0x11 set", accepted);
 	if (required & ~supported)
 		return fault_at(err, SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE, "features_required",
 				D_AT(features_required),

@@ -334,7 +334,7 @@ def faults() -> List[Dict[str, Any]]:
     add("irq_reserved0_nonzero", m, 8, "RESERVED_NONZERO", "irq[1].reserved0", 140)
     m = _base()
     m.b[191] = 0xFF
-    add("last_byte_nonzero", m, 8, "RESERVED_NONZERO", "irq[1].reserved1[4]", 184)
+    add("last_byte_nonzero", m, 8, "RESERVED_NONZERO", "irq[1].reserved3[3]", 184)
     m = _base()
     m.b[40:56] = bytes(16)
     m.b[rec(1) + 3] = 1

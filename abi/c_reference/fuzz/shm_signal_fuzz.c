@@ -136,13 +136,14 @@ static int expect(struct verdict *v, const uint8_t *m, uint64_t len, uint64_t of
 	offered = le64(d + 16);
 	required = le64(d + 24);
 	accepted = le64(d + 32);
-	/* rule 8: must-be-zero bytes in memory order; pad0 is a 0/1 flag with WAITER_FLAG */
+	/* rule 8: must-be-zero bytes in memory order; pad0 is a waiting byte with WAITER_FLAG
+	 * (0-1, 0-3 with GROUP_DOORBELL too); doorbell a counter with GROUP_DOORBELL */
 	if (le64(d + 56))
 		return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 56, "reserved0", 0, 0);
 	for (l = 0; l < 2; l++) {
 		const uint8_t *r = d + 64 + 64 * l;
 		if (offered & SHM_SIGNAL_F_WAITER_FLAG) {
-			if (r[3] > 1)
+			if (r[3] > ((offered & SHM_SIGNAL_F_GROUP_DOORBELL) ? 3 : 1))
 				return judge(v, SHM_SIGNAL_FAULT_BAD_FLAG, 64 + 64 * l + 3, "irq[%u].pad0", l, 0);
 		} else if (r[3]) {
 			return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 64 + 64 * l + 3, "irq[%u].pad0", l, 0);
@@ -150,10 +151,16 @@ static int expect(struct verdict *v, const uint8_t *m, uint64_t len, uint64_t of
 		if (le32(r + 12))
 			return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 64 + 64 * l + 12, "irq[%u].reserved0", l,
 				     0);
-		for (i = 0; i < 5; i++)
-			if (le64(r + 24 + 8 * i))
-				return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 64 + 64 * l + 24 + 8 * i,
-					     "irq[%u].reserved1[%u]", l, i);
+		if (!(offered & SHM_SIGNAL_F_GROUP_DOORBELL) && le32(r + 24))
+			return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 64 + 64 * l + 24, "irq[%u].doorbell", l,
+				     0);
+		if (le32(r + 28))
+			return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 64 + 64 * l + 28, "irq[%u].reserved2", l,
+				     0);
+		for (i = 0; i < 4; i++)
+			if (le64(r + 32 + 8 * i))
+				return judge(v, SHM_SIGNAL_FAULT_RESERVED_NONZERO, 64 + 64 * l + 32 + 8 * i,
+					     "irq[%u].reserved3[%u]", l, i);
 	}
 	for (i = 0; i < 16; i++)
 		zero_id &= d[40 + i] == 0;
@@ -176,6 +183,14 @@ static int expect(struct verdict *v, const uint8_t *m, uint64_t len, uint64_t of
 		return judge(v, SHM_SIGNAL_FAULT_BAD_FEATURES, 24, "features_required", 0, 0);
 	if (le32(d + 64 + 64 * (1 - creator) + 4) == 0 ? accepted != 0
 							: (accepted & ~offered) || (required & ~accepted))
+		return judge(v, SHM_SIGNAL_FAULT_BAD_FEATURES, 32, "features_accepted", 0, 0);
+	/* rule 12, GROUP_DOORBELL (0x20): never required; offered and accepted only with
+	 * WAKE_ADDRESS and WAITER_FLAG (0x11) */
+	if (required & 0x20)
+		return judge(v, SHM_SIGNAL_FAULT_BAD_FEATURES, 24, "features_required", 0, 0);
+	if ((offered & 0x20) && (offered & 0x11) != 0x11)
+		return judge(v, SHM_SIGNAL_FAULT_BAD_FEATURES, 16, "features_offered", 0, 0);
+	if (le32(d + 64 + 64 * (1 - creator) + 4) != 0 && (accepted & 0x20) && (accepted & 0x11) != 0x11)
 		return judge(v, SHM_SIGNAL_FAULT_BAD_FEATURES, 32, "features_accepted", 0, 0);
 	if (required & ~supported)
 		return judge(v, SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE, 24, "features_required", 0, 0);

@@ -185,6 +185,12 @@ IRQ_SIZE = ctypes.sizeof(ShmSignalIrq)
 IRQ_OFFSET = ShmSignalDesc.irq.offset
 
 
+def doorbell_offset(locality: int) -> int:
+    """File offset of locality's doorbell (GROUP_DOORBELL, spec 7.8): in the head, the
+    descriptor at file offset 0, whatever descriptor the channel itself is."""
+    return IRQ_OFFSET + IRQ_SIZE * locality + ShmSignalIrq.doorbell.offset
+
+
 # --------------------------------------------------------------------------
 # The machine-readable description, from ctypes introspection.
 

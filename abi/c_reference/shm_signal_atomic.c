@@ -123,10 +123,28 @@ int shm_signal_side_inject(const struct shm_signal_side *s)
 	st8(r, PENDING, 1);
 	if (s->waiter_flag) {
 		atomic_thread_fence(memory_order_seq_cst); /* F6: then re-read waiting */
-		if (ld8(r, WAITING) == 0)
-			return 0; /* not parked: the owner finds dirty itself (7.5) */
+		/* 0: not parked, the owner finds dirty itself (7.5); else where it parks
+		 * (7.8: bit 1 the doorbell) */
+		return ld8(r, WAITING);
 	}
 	return 1;
+}
+
+uint32_t shm_signal_ring(void *word)
+{
+	/* F7 (spec 7.8): add 1 to the little-endian counter at `word`, atomically (several
+	 * remotes may ring one doorbell) and as a full fence. */
+	_Atomic uint32_t *w = (_Atomic uint32_t *)word;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	uint32_t old = atomic_load_explicit(w, memory_order_relaxed), sum;
+	do
+		sum = __builtin_bswap32(__builtin_bswap32(old) + 1);
+	while (!atomic_compare_exchange_weak_explicit(w, &old, sum, memory_order_seq_cst,
+						      memory_order_relaxed));
+	return __builtin_bswap32(old);
+#else
+	return atomic_fetch_add_explicit(w, 1, memory_order_seq_cst);
+#endif
 }
 
 int shm_signal_side_step(const struct shm_signal_side *s)

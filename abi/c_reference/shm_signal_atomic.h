@@ -59,9 +59,14 @@ struct shm_signal_side {
 
 /* Spec 7.1 up to the wake-up: F0, dirty = 1, F1; if the remote is enabled and has
  * nothing pending, pending = 1 and (WAITER_FLAG) F6 and a re-read of its waiting
- * byte.  Returns 1 when the caller must notify the remote (count it, wake it),
- * 0 when no notification is needed. */
+ * byte.  Returns 0 when no notification is needed; otherwise, with WAITER_FLAG, the
+ * waiting byte read after F6 (1-255: bit 1 under GROUP_DOORBELL means ring the
+ * doorbell, spec 7.8), and 1 without. */
 SHM_SIGNAL_API int shm_signal_side_inject(const struct shm_signal_side *side);
+
+/* F7 (spec 7.8): atomically add 1 to the little-endian 32-bit counter at `word` (a
+ * doorbell), as a full fence.  Returns the value before. */
+SHM_SIGNAL_API uint32_t shm_signal_ring(void *word);
 
 /* One step of spec 7.2's wakeup loop on the own record: if enabled and dirty, clear
  * dirty, F2, and return NOTIFY; else if enabled and pending, clear pending, F3, and

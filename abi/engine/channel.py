@@ -44,7 +44,7 @@ from abi.engine.mapping import Map, PathLike, SharedFile
 from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
 from abi.engine.wake import WakeBackend, make_backend, supported_features
 from abi.faults import Fault, ShmSignalFault
-from abi.features import Features, as_features
+from abi.features import Features, as_features, without_lone_doorbell
 
 NORTH = layout.LOCALITY_NORTH
 SOUTH = layout.LOCALITY_SOUTH
@@ -154,7 +154,10 @@ class Channel(Awaitable):
         self._rem_word = base + self._rem - offset
         words = [0, 0]
         words[locality], words[self.remote_locality] = self._own_word, self._rem_word
-        self._words = tuple(words)
+        # Keys 2 + L of the wake backend: the doorbells of the file's head (7.8), at
+        # addresses fixed by the locality alone.  Rung only once negotiated.
+        self._words = (*words, *(mapping.base + layout.doorbell_offset(loc) for loc in (NORTH, SOUTH)))
+        self._bell = False  # GROUP_DOORBELL negotiated
         self._own_enabled = self._own_word + _IRQ["enabled"]
         self._own_pending = self._own_word + _IRQ["pending"]
         self._rem_dirty = self._rem_word + _IRQ["dirty"]
@@ -205,7 +208,10 @@ class Channel(Awaitable):
         loc = args.check_locality(locality)
         offset = args.check_descriptor_offset(offset)
         size = args.check_size(size)
-        offered = supported_features() if features is None else args.check_u64("features", features)
+        ordering = ordering or get_ordering()
+        offered = supported_features(ordering.can_ring) if features is None \
+            else args.check_u64("features", features)
+        offered = without_lone_doorbell(offered)
         required = args.check_u64("required", required)
         mode = args.check_mode(mode)
         instance_id = args.check_instance_id(instance_id)
@@ -213,7 +219,7 @@ class Channel(Awaitable):
         budget, spin = args.check_budget(budget), args.check_spin(spin)
         liveness_interval = args.check_liveness_interval(liveness_interval)
         return handshake.create(cls, path, loc, offset, size, offered, required, mode, exist_ok,
-                                instance_id, own_pid, ordering or get_ordering(), notifier=notifier,
+                                instance_id, own_pid, ordering, notifier=notifier,
                                 budget=budget, spin=spin, liveness_interval=liveness_interval)
 
     @classmethod
@@ -230,11 +236,13 @@ class Channel(Awaitable):
         offset = args.check_descriptor_offset(offset)
         wait = args.forever(timeout)
         deadline = float("inf") if wait is None else time.monotonic() + wait
-        supported = supported_features() if features is None else args.check_u64("features", features)
+        ordering = ordering or get_ordering()
+        supported = supported_features(ordering.can_ring) if features is None \
+            else args.check_u64("features", features)
         own_pid = os.getpid() & 0xFFFFFFFF if pid is None else args.check_u32("pid", pid)
         budget, spin = args.check_budget(budget), args.check_spin(spin)
         liveness_interval = args.check_liveness_interval(liveness_interval)
-        return handshake.attach(cls, path, offset, deadline, supported, own_pid, ordering or get_ordering(),
+        return handshake.attach(cls, path, offset, deadline, supported, own_pid, ordering,
                                 notifier=notifier, budget=budget, spin=spin,
                                 liveness_interval=liveness_interval)
 
@@ -251,6 +259,7 @@ class Channel(Awaitable):
     def _set_features(self, features: int) -> None:
         self._features = features
         self._waiter_flag = bool(features & layout.FEATURE_WAITER_FLAG)
+        self._bell = bool(features & layout.FEATURE_GROUP_DOORBELL)
         self._side.configure(self._waiter_flag, self._spin_slice)
         old, self._backend = self._backend, make_backend(features, self._words, self.instance_id)
         if old is not None:
@@ -403,6 +412,14 @@ class Channel(Awaitable):
         self._require_open()
         return self._own_word
 
+    def _doorbell_word(self) -> Optional[int]:
+        """The address of the head's doorbell this side parks on (7.8) once
+        GROUP_DOORBELL is negotiated, else None."""
+        self._require_open()
+        if self._features is None:
+            _ = self.features
+        return self._words[2 + self.locality] if self._bell else None
+
     def _recheck_peer(self) -> None:
         """A WaitSet found the peer gone: the next wait checks at once and raises."""
         self._next_liveness_check = 0.0
@@ -510,10 +527,23 @@ class Channel(Awaitable):
             return False  # disabled, pending already, or not parked: no kernel call (7.5)
         if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
             self._rem_notify_count.value += 1  # single writer (us); ctypes wraps at 2**64
-        assert self._backend is not None
-        self._backend.wake(self.remote_locality)
+        self._notify(r)
         self._stats["notifications"] += 1
         return True
+
+    def _notify(self, waiting: int) -> None:
+        """Wake the peer where its waiting byte says it is parked (7.8): bit 1 under
+        GROUP_DOORBELL is the doorbell (ring, F7, then wake it); any other bit, or
+        any value without GROUP_DOORBELL, the channel."""
+        backend = self._backend
+        assert backend is not None
+        if self._bell and waiting & 2:
+            key = 2 + self.remote_locality
+            self._ordering.ring(self._words[key])
+            backend.wake(key)
+            if not waiting & ~2:
+                return
+        backend.wake(self.remote_locality)
 
     def wakeup(self, budget: Optional[int] = None) -> int:
         """Consume signals and run the notifier (spec 7.2).  Returns the notifier
@@ -707,7 +737,7 @@ class Channel(Awaitable):
                 self._map.store_le32(self._own + _IRQ["state"], layout.STATE_CLOSED)
                 self._ordering.store_fence_load(self._rem_dirty, 1, self._rem_word)
                 if self._backend is not None:
-                    self._backend.wake(self.remote_locality)
+                    self._notify(0xFF)  # unconditionally: the channel and the doorbell
         finally:
             self._release()
 

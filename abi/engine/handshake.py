@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, Optional, Type
 
 from abi import descriptor, layout
 from abi.engine.liveness import lock_offset
-from abi.engine.mapping import PathLike, open_file
+from abi.engine.mapping import Map, PathLike, open_file
 from abi.engine.ordering import Ordering
 from abi.engine.wake import supported_features
 from abi.faults import AttachTimeout, BadLocality, Fault, ShmSignalFault
+from abi.features import without_lone_doorbell
 
 if TYPE_CHECKING:  # annotations only: the channel imports this module
     from abi.engine.channel import Channel
@@ -48,7 +49,7 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
     # The descriptor's own checks (faults), on a scratch buffer.
     descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
     # A creator offers only what it implements (6.2): an attacher may accept any offered bit.
-    if offered & ~supported_features():
+    if offered & ~supported_features(ordering.can_ring):
         raise ShmSignalFault(Fault.UNSUPPORTED_FEATURE, "offered features must be implemented here",
                              field="features_offered", offset=_DESC["features_offered"],
                              expected="subset of supported", actual=f"0x{offered:x}")
@@ -112,6 +113,18 @@ def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, sup
             time.sleep(0.001)
 
 
+def _may_ring(accepted: int, mapping: Map, ordering: Ordering) -> bool:
+    """Spec 6.3 step 4: GROUP_DOORBELL is accepted only with WAKE_ADDRESS and
+    WAITER_FLAG, an atomic add, and a head (file offset 0) that holds the magic and
+    offers it; decided from one copy of the head's first 24 bytes."""
+    if without_lone_doorbell(accepted) != accepted or not ordering.can_ring:
+        return False
+    head = bytes(mapping.mm[:24])
+    magic = int.from_bytes(head[0:4], "little")
+    offered = int.from_bytes(head[16:24], "little")
+    return magic == layout.MAGIC and bool(offered & layout.FEATURE_GROUP_DOORBELL)
+
+
 def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int, own_pid: int,
                  ordering: Ordering, **tuning: Any) -> Channel:
     """Spec 6.3: validate S1, lock record A = 1 - creator, validate S2, and from
@@ -146,6 +159,8 @@ def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int
                            actual=snap.creator)
         state = snap.irq[loc].state
         accepted = snap.features_offered & supported
+        if accepted & layout.FEATURE_GROUP_DOORBELL and not _may_ring(accepted, mapping, ordering):
+            accepted &= ~layout.FEATURE_GROUP_DOORBELL
         if state != layout.STATE_EMPTY:
             # A re-attach keeps the set of the session before (6.3 step 4, [R6.3-3]): the
             # creator read it once and goes on using it.
@@ -182,9 +197,9 @@ def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int
         ordering.fence()  # release: accepted and pid before the state that publishes them
         mapping.store_le32(ch._own + _IRQ["state"], layout.STATE_ATTACHED)
         ordering.fence()
-        # Wake the creator once: if it is parked, it re-reads the negotiated features.
-        assert ch._backend is not None
-        ch._backend.wake(ch.remote_locality)
+        # Wake the creator once (and ring its doorbell): if it is parked, on the
+        # channel or on the doorbell, it re-reads the negotiated features.
+        ch._notify(0xFF)
     except BaseException:
         ch._abandon(published=True)
         raise

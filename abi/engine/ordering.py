@@ -57,7 +57,9 @@ class SideStruct(ctypes.Structure):
 class Side:
     """The fused hot paths for one side of a channel (see shm_signal_atomic.h).
 
-    ``inject()``: spec 7.1 up to the wake-up; 1 if the caller must notify.
+    ``inject()``: spec 7.1 up to the wake-up; 0 if no notification is needed, else
+    (WAITER_FLAG) the waiting byte read after F6, whose bit 1 under GROUP_DOORBELL
+    means "ring the doorbell" (7.8), or 1 (no WAITER_FLAG).
     ``step()``: one step of the 7.2 wakeup loop; a ``STEP_*`` value.
     ``announce_park()``: waiting=1, F5; 1 if work is there (do not park).
     ``spin()``: look for work (enabled, and dirty or pending) for up to the spin
@@ -83,6 +85,9 @@ class Ordering:
     """Store-then-load sequences with the spec's fences."""
 
     name = "abstract"
+    # An atomic add on shared memory (F7, spec 7.8): without one, GROUP_DOORBELL
+    # cannot be offered or accepted.
+    can_ring = False
 
     def side(self, own: int, remote: int, fired: int = 0) -> Side:
         """The fused steps for the side whose irq record is at address ``own``;
@@ -99,6 +104,10 @@ class Ordering:
     def store_fence_load(self, flag: int, value: int, word: int) -> int:
         """F0, store ``value`` at byte address ``flag``, full fence, load the word."""
         raise NotImplementedError
+
+    def ring(self, word: int) -> int:
+        """F7: add 1 to the little-endian doorbell at address ``word``, atomically."""
+        raise NotImplementedError("no atomic add here: GROUP_DOORBELL is not supported")
 
 
 class _NativeSide(Side):
@@ -124,6 +133,7 @@ class _NativeSide(Side):
 
 class NativeOrdering(Ordering):
     name = "native"
+    can_ring = True
 
     def __init__(self, lib: ctypes.CDLL, releasing: Optional[ctypes.CDLL] = None) -> None:
         """``lib``: the library, ideally loaded as a :class:`ctypes.PyDLL` (calls keep
@@ -134,6 +144,7 @@ class NativeOrdering(Ordering):
         self.fence = lib.shm_signal_fence  # type: ignore[method-assign]
         self.load_word = lib.shm_signal_load_word  # type: ignore[method-assign]
         self.store_fence_load = lib.shm_signal_store_fence_load  # type: ignore[method-assign]
+        self.ring = lib.shm_signal_ring  # type: ignore[method-assign]
 
     def side(self, own: int, remote: int, fired: int = 0) -> Side:
         return _NativeSide(self._lib, self._releasing, own, remote, fired)
@@ -192,8 +203,7 @@ class _KernelSide(Side):
         r[1] = 1
         if self._waiter_flag:
             fence()  # F6
-            if r[3] == 0:
-                return 0
+            return r[3]  # 0: not parked; else where (7.8)
         return 1
 
     def step(self) -> int:

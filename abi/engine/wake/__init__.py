@@ -26,10 +26,13 @@ def platform_wake_features() -> int:
     return 0
 
 
-def supported_features() -> int:
-    """Everything the Python engine implements on this platform."""
-    return (platform_wake_features() | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT
-            | layout.FEATURE_WAITER_FLAG)
+def supported_features(can_ring: bool = True) -> int:
+    """Everything the Python engine implements on this platform; ``can_ring``: the
+    ordering in use has an atomic add (GROUP_DOORBELL needs one, and WAKE_ADDRESS)."""
+    wake = platform_wake_features()
+    bell = layout.FEATURE_GROUP_DOORBELL if can_ring and wake & layout.FEATURE_WAKE_ADDRESS else 0
+    return (wake | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT | layout.FEATURE_WAITER_FLAG
+            | bell)
 
 
 def make_backend(features: int, words: Sequence[int], instance_id: bytes) -> WakeBackend:

@@ -1,7 +1,8 @@
 """Waiting on many channels (abi.engine.waitset) and asyncio (abi.engine.aio), across
-processes: every pairing of engines (the waiter's and the peer's), both mechanisms
-(futex_waitv, and the thread-per-channel fallback forced as it would be chosen on
-another OS), one group of words and several (more than 127 channels)."""
+processes: every pairing of engines (the waiter's and the peer's), every mechanism
+(the GROUP_DOORBELL park of spec 7.8, futex_waitv, and the thread-per-channel
+fallback forced as it would be chosen on another OS), one group of words and several
+(more than 127 channels)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from abi.layout import DESC_SIZE
 from conftest import ENGINES, ROOT, engine_class, missing
 
 PEER = ROOT / "tests" / "waitset_peer.py"
-MECHANISMS = ["futex_waitv", "threads"]
+MECHANISMS = ["doorbell", "futex_waitv", "threads"]
 
 
 class Peer:
@@ -56,6 +57,18 @@ class Peer:
 def mechanism_or_missing(mechanism: str) -> None:
     if mechanism == "futex_waitv" and not wsmod.waitv_available(wsmod._library()):
         missing("futex_waitv is not available (Linux 5.16+ and libshm_signal)")
+    if mechanism == "doorbell" and wsmod._library() is None:
+        missing("the doorbell park needs libshm_signal")
+
+
+def expected_mechanism(chans: List[Any], mechanism: str) -> str:
+    """What a set asked for ``mechanism`` parks with: the doorbell only when every
+    channel negotiated GROUP_DOORBELL (else the best of the others)."""
+    if mechanism != "doorbell":
+        return mechanism
+    if all(ch.features is not None and abi.Features.GROUP_DOORBELL in ch.features for ch in chans):
+        return "doorbell"
+    return "futex_waitv" if wsmod.waitv_available(wsmod._library()) else "threads"
 
 
 @pytest.fixture
@@ -93,7 +106,7 @@ def test_wait_any_returns_exactly_the_injected_channels(channels: Any, mechanism
     chans, peer, counts = channels
     mechanism_or_missing(mechanism)
     with abi.WaitSet(chans, mechanism=mechanism) as ws:
-        assert ws.mechanism == mechanism
+        assert ws.mechanism == expected_mechanism(chans, mechanism)
         assert ws.wait(0) == []
         picks = sorted({0, len(chans) // 2, len(chans) - 1})
         for i in picks:
@@ -121,6 +134,7 @@ def test_a_wait_on_a_signal_that_comes_later_parks_and_wakes(channels: Any, mech
     for ch in chans:
         ch.liveness_interval = 60.0
     with abi.WaitSet(chans, mechanism=mechanism) as ws:
+        assert ws.mechanism == expected_mechanism(chans, mechanism)
         cpu0, wall0 = time.process_time(), time.monotonic()
         assert ws.wait(0.5) == []
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0

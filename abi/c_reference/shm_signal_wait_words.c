@@ -161,6 +161,28 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *fla
 	return 0;
 }
 
+int shm_signal_look_words(void *const *words, const uint8_t *flags, uint32_t n, uint8_t waiting,
+			  const uint32_t *doorbell, uint32_t *seen, uint32_t *ready, uint32_t *n_ready)
+{
+	uint32_t i, found = 0;
+	if (!n_ready || (n && (!words || !ready)) || (doorbell && !seen))
+		return -EINVAL;
+	if (doorbell) {
+		*seen = atomic_load_explicit((const _Atomic uint32_t *)doorbell, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst); /* F8: the load before the stores */
+	}
+	for (i = 0; flags && i < n; i++)
+		if (flags[i] & SHM_SIGNAL_WORD_ANNOUNCE)
+			st8((unsigned char *)words[i] + F_WAITING, waiting);
+	atomic_thread_fence(memory_order_seq_cst); /* F5: the stores before the look */
+	for (i = 0; i < n; i++)
+		if (reported(flags, i, ld_word_raw((const unsigned char *)words[i])))
+			ready[found++] = i;
+	atomic_thread_fence(memory_order_acquire);
+	*n_ready = found;
+	return 0;
+}
+
 int shm_signal_watch_words(void *const *words, uint32_t *vals, const uint8_t *flags, uint32_t n,
 			   const uint32_t *stop, uint32_t *bell)
 {

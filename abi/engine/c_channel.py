@@ -431,6 +431,11 @@ class CChannel(Awaitable):
         self._handle  # noqa: B018 (a closed channel refuses)
         return self._word
 
+    def _doorbell_word(self) -> Optional[int]:
+        """As :meth:`abi.engine.channel.Channel._doorbell_word` (the C engine does not
+        negotiate GROUP_DOORBELL yet: None)."""
+        return None
+
     def _recheck_peer(self) -> None:
         pass  # every C wait checks the peer on its first turn
 

@@ -20,6 +20,11 @@ raises the fault).  Channels of either engine may be mixed.
 
 How it parks (``WaitSet.mechanism``):
 
+* ``doorbell`` (Linux and macOS, with ``libshm_signal``): when every channel of the
+  set negotiated GROUP_DOORBELL and they share one doorbell (channels of one file,
+  this side the same locality in each), the wait is spec 7.8's: announce a park on
+  the doorbell in every channel's waiting byte, look at every word, park on the one
+  doorbell word.  Any number of channels, no helper thread, one system call.
 * ``futex_waitv`` (Linux 5.16+, with ``libshm_signal``): one ``futex_waitv`` call
   parks on every channel's wait word, each compared against the value its readiness
   was decided from, plus a process-local doorbell word that :meth:`WaitSet.interrupt`
@@ -109,6 +114,7 @@ def _library() -> Optional[ctypes.CDLL]:
         return None
     p, u32 = ctypes.c_void_p, ctypes.c_uint32
     for name, argtypes in (("shm_signal_wait_words", [p, p, p, u32, p, u32, ctypes.c_double, p, p]),
+                           ("shm_signal_look_words", [p, p, u32, ctypes.c_uint8, p, p, p, p]),
                            ("shm_signal_watch_words", [p, p, p, u32, p, p]),
                            ("shm_signal_wake_word", [p]), ("shm_signal_ring_word", [p])):
         f = getattr(lib, name)
@@ -160,6 +166,8 @@ class _Member:
         self.announce = bool(self.negotiated is not None and self.negotiated & layout.FEATURE_WAITER_FLAG)
         linux = sys.platform.startswith("linux")
         self.futex = bool(self.wake_features & layout.FEATURE_WAKE_ADDRESS) and linux
+        # GROUP_DOORBELL negotiated: the head's doorbell this side may park on (7.8).
+        self.doorbell: Optional[int] = self.ch._doorbell_word() if self.negotiated is not None else None
 
     def negotiated_since(self) -> bool:
         """Added before its peer attached, and attached now?"""
@@ -177,6 +185,46 @@ class _Member:
 
     def ready(self) -> bool:
         return self.gone or (not self.muted and has_work(self.view.value))
+
+
+class _DoorPark:
+    """Spec 7.8's wait on one doorbell (the head's word of this side's locality),
+    for a set whose channels all negotiated GROUP_DOORBELL on it."""
+
+    def __init__(self, address: int, lib: ctypes.CDLL) -> None:
+        from abi.engine.wake import make_backend
+
+        self.address, self._lib = address, lib
+        self._view = ctypes.c_uint32.from_address(address)
+        self._seen = 0
+        # An address wait on the doorbell: key 0 of a backend whose word is it.
+        self._backend = make_backend(layout.FEATURE_WAKE_ADDRESS, (address, address), b"")
+
+    def load(self) -> None:
+        """Step 1: the doorbell's value (native, as the kernel compares it), F8."""
+        self._seen = self._view.value
+        self._lib.shm_signal_fence()
+
+    def ring(self) -> None:
+        """F7 and a wake: any park on the doorbell returns (other owners sharing
+        it look at their channels once, find nothing and park again)."""
+        self._lib.shm_signal_ring(self.address)
+        self._backend.wake(0)
+
+    def park(self, arrays: Any, n: int, timeout: Optional[float]) -> List[int]:
+        """Steps 2-6 after :meth:`load`: announce (waiting = 2), F5, look; park on
+        the doorbell unless a word has work; clear, look again.  The indexes of the
+        ready words."""
+        words, flags, ready, nready = arrays
+        ref = ctypes.byref(nready)
+        self._lib.shm_signal_look_words(words, flags, n, 2, None, None, ready, ref)
+        if not nready.value:
+            self._backend.wait(0, self._seen, 3600.0 if timeout is None else timeout)
+        self._lib.shm_signal_look_words(words, flags, n, 0, None, None, ready, ref)
+        return [ready[i] for i in range(nready.value)]
+
+    def close(self) -> None:
+        self._backend.close()
 
 
 class _Watcher(threading.Thread):
@@ -287,9 +335,12 @@ class WaitSet:
     def __init__(self, channels: Iterable[Any] = (), *, mechanism: Optional[str] = None,
                  check_peers: bool = True) -> None:
         wanted = mechanism or os.environ.get(MECHANISM_ENV, "")
-        if wanted not in ("", "futex_waitv", "threads"):
-            raise ValueError(f"mechanism={wanted!r}: expected 'futex_waitv' or 'threads'")
+        if wanted not in ("", "doorbell", "futex_waitv", "threads"):
+            raise ValueError(f"mechanism={wanted!r}: expected 'doorbell', 'futex_waitv' or 'threads'")
         self._lib = _library()
+        # The doorbell where the set allows it (the default, or asked for); else the rest.
+        self._may_door = wanted in ("", "doorbell") and self._lib is not None
+        self._door: Optional[_DoorPark] = None
         self._use_waitv = wanted != "threads" and waitv_available(self._lib)
         if wanted == "futex_waitv" and not self._use_waitv:
             raise OSError(ENOSYS, "futex_waitv is not available here (Linux 5.16+ and libshm_signal needed)")
@@ -321,7 +372,13 @@ class WaitSet:
 
     @property
     def mechanism(self) -> str:
-        """``futex_waitv`` or ``threads``."""
+        """``doorbell``, ``futex_waitv`` or ``threads``: how the set parks now (a
+        set whose channels share no doorbell, or not yet, parks another way)."""
+        with self._cond:
+            if self._stale and not self._waiting and not self._closed:
+                self._rebuild()  # as the next wait will
+        if self._door is not None:
+            return "doorbell"
         return "futex_waitv" if self._use_waitv and self._failure == 0 else "threads"
 
     def add(self, channel: Any) -> None:
@@ -367,7 +424,7 @@ class WaitSet:
             for arr, i in m.slots:
                 arr[i] = m.flags()
         if not muted:
-            self._bell.ring()  # its work may be there already
+            self._ring()  # its work may be there already
 
     def _discard(self, channel: Any) -> None:
         """A registered channel is closing: stop using its memory before it goes."""
@@ -390,7 +447,7 @@ class WaitSet:
                 raise ValueError("the wait set is closed")
             self._mutators += 1
             try:
-                self._bell.ring()
+                self._ring()
                 while self._waiting:
                     self._cond.wait()
                 self._stop_watchers()
@@ -412,6 +469,15 @@ class WaitSet:
                         (ctypes.c_uint32 * max(n, 1))(), ctypes.c_uint32(0))
         self._nready_ref = ctypes.byref(self._arrays[3])  # built once: a wait is on the hot path
         self._unnegotiated = [m for m in members if m.negotiated is None]
+        door = members[0].doorbell if members and self._may_door else None
+        if door is None or any(m.doorbell != door for m in members):
+            door = None
+        if self._door is not None and self._door.address != door:
+            self._door.close()
+            self._door = None
+        if door is not None and self._door is None:
+            assert self._lib is not None
+            self._door = _DoorPark(door, self._lib)
         self._next_check = min((m.next_check for m in members), default=math.inf)
         self._gone = sum(m.gone for m in members)
         self._stale = False
@@ -427,13 +493,21 @@ class WaitSet:
 
     def _watcher_failed(self, rc: int) -> None:
         self._failure = rc  # the next wait uses the fallback
+        self._ring()
+
+    def _ring(self) -> None:
+        """End a park of this set's waiter: the process-local bell, and the shared
+        doorbell when the set parks on one (a ring is only a hint to look, 7.8)."""
         self._bell.ring()
+        door = self._door
+        if door is not None:
+            door.ring()
 
     def interrupt(self) -> None:
         """Make a wait in progress (in another thread) return ``[]`` now."""
         with self._cond:
             self._interrupted = True
-        self._bell.ring()
+        self._ring()
 
     def close(self) -> None:
         """Unregister everything and stop the helpers (the channels stay open)."""
@@ -443,6 +517,9 @@ class WaitSet:
         with self._cond:
             self._stop_watchers()
             self._closed = True
+            if self._door is not None:
+                self._door.close()
+                self._door = None
 
     def __enter__(self) -> WaitSet:
         return self
@@ -475,6 +552,8 @@ class WaitSet:
                 if self._stale:
                     self._rebuild()
                 seen = self._bell.value()
+                if self._door is not None:
+                    self._door.load()  # 7.8 step 1 (and F8): before any look, under the lock
                 ready = self._scan()
                 now = time.monotonic()
                 if not ready and self._check_peers and now >= self._next_check:
@@ -539,7 +618,7 @@ class WaitSet:
 
     def _start_watchers(self) -> None:
         members = self._list
-        if self._watchers or not members:
+        if self._watchers or not members or self._door is not None:
             return
         if self.mechanism == "futex_waitv" and all(m.futex for m in members):
             if len(members) <= GROUP:
@@ -556,6 +635,8 @@ class WaitSet:
         """Park until something happens; the channels the park's last look found
         ready (when it parked on the words itself), else []."""
         members = self._list
+        if self._door is not None and members:
+            return [members[i].ch for i in self._door.park(self._arrays, len(members), timeout)]
         if self._watchers or not members:
             self._bell.wait(seen, timeout)
             return []

@@ -29,6 +29,7 @@ GOLDEN = HERE / "golden.json"
 
 MAGIC, VERSION, DESC_SIZE = 0x58FA39DF, 1, 192
 WAKE_ADDRESS, WAKE_NAMED_EVENT, LIVENESS_LOCK, NOTIFY_COUNT, WAITER_FLAG = 1, 2, 4, 8, 16
+GROUP_DOORBELL = 32
 NORTH, SOUTH = 0, 1
 SIDES = {"north": NORTH, "south": SOUTH}
 EMPTY, ATTACHED, CLOSED = 0, 1, 2
@@ -381,6 +382,32 @@ def faults() -> List[Dict[str, Any]]:
     # a re-attach keeps the negotiated 0xd, and NOTIFY_COUNT is not supported here
     add("reattach_keeps_features", m, 12, "UNSUPPORTED_FEATURE", "features_accepted", 32,
         supported=0x5, attach_only=True)
+    # GROUP_DOORBELL (7.8): the waiting byte's range, the doorbell reserved without it
+    # (6.4 rule 8), never required, only with WAKE_ADDRESS and WAITER_FLAG (rule 12)
+    bell = WAKE_ADDRESS | LIVENESS_LOCK | NOTIFY_COUNT | WAITER_FLAG | GROUP_DOORBELL
+    m = _base(offered=bell)
+    m.b[rec(0) + 3] = 4
+    add("doorbell_pad0_beyond_3", m, 9, "BAD_FLAG", "irq[0].pad0", 67, supported=bell)
+    m = _base(offered=bell & ~GROUP_DOORBELL)
+    m.b[rec(1) + 3] = 2
+    add("pad0_2_without_doorbell", m, 9, "BAD_FLAG", "irq[1].pad0", 131, supported=bell)
+    m = _base(offered=bell & ~GROUP_DOORBELL)
+    m.b[rec(0) + 27] = 1
+    add("doorbell_without_the_feature", m, 8, "RESERVED_NONZERO", "irq[0].doorbell", 88, supported=bell)
+    m = _base(offered=bell)
+    m.u32(rec(0) + 24, 0xFFFFFFFF)  # a counter: any value
+    m.b[rec(1) + 28] = 1
+    add("reserved2_nonzero", m, 8, "RESERVED_NONZERO", "irq[1].reserved2", 156, supported=bell)
+    m = _base(offered=bell, required=GROUP_DOORBELL)
+    add("doorbell_required", m, 11, "BAD_FEATURES", "features_required", 24, supported=bell)
+    m = _base(offered=bell & ~WAITER_FLAG)
+    add("doorbell_without_waiter_flag", m, 11, "BAD_FEATURES", "features_offered", 16, supported=bell)
+    m = _base(offered=bell & ~WAKE_ADDRESS)
+    add("doorbell_without_wake_address", m, 11, "BAD_FEATURES", "features_offered", 16, supported=bell)
+    m = _base(offered=bell)
+    m.attach(bell & ~WAITER_FLAG, PID_S)
+    add("doorbell_accepted_without_waiter_flag", m, 11, "BAD_FEATURES", "features_accepted", 32,
+        supported=bell)
     return out
 
 

@@ -82,6 +82,13 @@ BREAKS: Dict[str, tuple] = {
     "ignores_death": ("liveness.peer_notices_death", "its wait answers ready=0 when the peer has died"),
     "read_lock_is_life": ("liveness.read_lock_is_not_life",
                           "counts any lock on a liveness byte, a reader's read lock too, as the owner's"),
+    "doorbell_never_rung": ("doorbell.peer_rings",
+                            "under GROUP_DOORBELL, wakes the channel word whatever the waiting byte: an "
+                            "owner parked on the doorbell (waiting byte 2) is never rung"),
+    "doorbell_in_own_descriptor": ("doorbell.peer_rings",
+                                   "rings the doorbell word of the channel's own descriptor, not the head's"),
+    "doorbell_without_head": ("doorbell.no_head_not_accepted",
+                              "accepts GROUP_DOORBELL whatever is at file offset 0"),
     # a SHOULD: caught as an advisory result, never a failure of the run
     "terse_faults": ("protocol.fault_message_fields", "its fault messages carry no field=, offset=, ..."),
     "unguarded": ("liveness.survives_a_shrunk_file",
@@ -124,6 +131,8 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "wait_overruns": "R7.5-1", "creates_over_live": "R6.1-3", "terse_faults": "R13-1",
     "ignores_death": "R9-10", "read_lock_is_life": "R9-3", "magic_first": "R6.1-6",
     "renegotiates_on_reattach": "R6.3-3", "stale_waiting_byte": "R7.1-2", "unguarded": "R9-9",
+    "doorbell_never_rung": "R7.8-3", "doorbell_in_own_descriptor": "R7.8-1",
+    "doorbell_without_head": "R6.3-4",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -154,6 +163,8 @@ class BrokenPeer(Peer):
                 return bool(struct.unpack_from("@h", out, kind.type_at)[0] != kind.fcntl.F_UNLCK)
 
             liveness._FcntlLocks.probe = any_lock  # type: ignore[method-assign]
+        if mistake.startswith("doorbell_"):
+            self._break_doorbell(mistake)
         if mistake == "desc_size_any":
             from abi import descriptor
 
@@ -166,6 +177,26 @@ class BrokenPeer(Peer):
                 return real(d, *a, **kw)
 
             descriptor.check_snapshot = rounding
+
+    @staticmethod
+    def _break_doorbell(mistake: str) -> None:
+        from abi.engine import handshake
+        from abi.engine.channel import Channel
+
+        if mistake == "doorbell_without_head":
+            handshake._may_ring = lambda accepted, mapping, ordering: bool(  # type: ignore[assignment]
+                accepted & layout.FEATURE_WAITER_FLAG and ordering.can_ring)
+            return
+
+        def notify(self: Any, waiting: int) -> None:
+            if mistake == "doorbell_in_own_descriptor" and self._bell and waiting & 2:
+                key = 2 + self.remote_locality
+                self._ordering.ring(self._words[key] + self.offset)  # the channel's own descriptor
+                self._backend.wake(key)
+                return
+            self._backend.wake(self.remote_locality)
+
+        Channel._notify = notify  # type: ignore[method-assign]
 
     def _single_use(self) -> None:
         if self.mistake == "single_use" and self.closed_once:

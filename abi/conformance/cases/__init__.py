@@ -13,6 +13,7 @@ from typing import List
 
 # Imported in this order: it is the order cases run in.
 from abi.conformance.cases import (
+    doorbell,  # noqa: F401
     faults,  # noqa: F401
     fuzz,  # noqa: F401
     handshake,  # noqa: F401

@@ -17,7 +17,10 @@ by this process (the waiter) and attached by a forked peer process, then:
 * latency: the peer injects on a random channel (random.Random(seed)) and waits for
   the reply on that channel; the waiter, parked in ws.wait(), polls the ready
   channel and its notifier injects back.  The peer times each round trip with
-  perf_counter_ns.  The same ping-pong, in the same run, over: one channel with
+  perf_counter_ns.  Twice more with the same set: the pings on 16 of the N channels
+  only (what the wait costs, apart from touching N channels' memory and Python
+  objects in both processes), and with futex_waitv forced where the set parks on
+  the doorbell.  The same ping-pong, in the same run, over: one channel with
   plain poll on both sides, multiprocessing.connection.wait over N Pipe()s,
   selectors.DefaultSelector over N os.pipe()s, asyncio add_reader over N os.pipe()s,
   and shm-signal asyncio (one task per channel awaiting ch.poll_async()).
@@ -50,6 +53,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import abi  # noqa: E402
+from abi.engine.waitset import _library, waitv_available  # noqa: E402
 from abi.layout import DESC_SIZE  # noqa: E402
 
 CTX = mp.get_context("fork")
@@ -58,7 +62,11 @@ WARMUP = 200
 DEADLINE = 300.0  # seconds one measurement may take before it is abandoned
 ASYNC_MAX = 256  # shm-signal asyncio (one task per channel) is measured up to this many channels
 FD_TARGET, MAP_TARGET = 2, 1
-MECHS = {"waitset": "shm-signal WaitSet over N", "single": "shm-signal 1 channel, plain poll",
+HOT = 16  # the pings of the "waitset_hot" row go to this many channels of the N
+MECHS = {"waitset": "shm-signal WaitSet over N",
+         "waitset_hot": f"  the same, pings on {HOT} of the N",
+         "waitset_waitv": "  the same, futex_waitv forced",
+         "single": "shm-signal 1 channel, plain poll",
          "mp_wait": "mp.connection.wait over N Pipe", "selectors": "selectors over N os.pipe",
          "asyncio_pipes": "asyncio add_reader over N pipes", "shm_asyncio": "shm-signal poll_async, N tasks"}
 Result = Dict[str, Any]
@@ -147,19 +155,24 @@ def _peer(kind: str, conn: Any, n: int, payload: Any) -> None:
             os.write(up[i], b"x")
             os.read(down[i], 1)
     conn.send("ready")
-    warmup, iterations = conn.recv()
-    rng, clock, out = random.Random(SEED), time.perf_counter_ns, []
-    for _ in range(warmup + iterations):
-        i = rng.randrange(n)
-        t = clock()
-        ping(i)
-        out.append(clock() - t)
-    conn.send(out[warmup:])
-    conn.recv()  # the parent is done: only now may the channels close
+    rng, clock = random.Random(SEED), time.perf_counter_ns
+    while True:
+        msg = conn.recv()
+        if not isinstance(msg, tuple):
+            break  # "bye": the parent is done; only now may the channels close
+        warmup, iterations, among = msg
+        out: List[int] = []
+        for _ in range(warmup + iterations):
+            i = rng.randrange(among)
+            t = clock()
+            ping(i)
+            out.append(clock() - t)
+        conn.send(out[warmup:])
 
 
 class Peer:
     def __init__(self, kind: str, n: int, payload: Any) -> None:
+        self.n = n
         self.conn, child = CTX.Pipe()
         self.proc = CTX.Process(target=_peer, args=(kind, child, n, payload), daemon=True)
         self.proc.start()
@@ -175,8 +188,9 @@ class Peer:
             raise RuntimeError("the peer did not answer")
         return self.conn.recv()
 
-    def run(self, serve: Callable[[int], None], iterations: int) -> Result:
-        self.conn.send((WARMUP, iterations))
+    def run(self, serve: Callable[[int], None], iterations: int, among: Optional[int] = None) -> Result:
+        """Time round trips on random channels (of the first ``among``, default all)."""
+        self.conn.send((WARMUP, iterations, among or self.n))
         serve(WARMUP + iterations)
         s = sorted(self._recv())
         p99 = s[min(len(s) - 1, int(len(s) * 0.99))]
@@ -232,7 +246,8 @@ def _shm(path: str, n: int) -> Iterator[Tuple[List[Any], List[int], Peer, int]]:
             ch.close()
 
 
-def shm_phase(d: str, n: int, iterations: int, idle: float) -> Tuple[Result, Result, Result, str]:
+def shm_phase(d: str, n: int, iterations: int,
+              idle: float) -> Tuple[Result, Result, Result, Result, Optional[Result], str]:
     """Memory, idle cost and WaitSet latency over n channels."""
     path = os.path.join(d, f"many{n}.shm")
     base, fds0 = _status(), _fds()
@@ -254,12 +269,24 @@ def shm_phase(d: str, n: int, iterations: int, idle: float) -> Tuple[Result, Res
 
         latency = peer.run(serve, iterations)
         mechanism = ws.mechanism
+        # The same set, the pings on 16 of its channels only: what the wait itself costs
+        # over N, apart from touching N channels' memory and objects in both processes.
+        served[0] = 0
+        hot = peer.run(serve, iterations, among=min(n, HOT))
+        waitv: Optional[Result] = None
+        if mechanism != "futex_waitv" and waitv_available(_library()):
+            # The same round trips with the doorbell's predecessor, in the same run
+            served[0] = 0
+            ws.close()
+            with abi.WaitSet(chans, mechanism="futex_waitv") as ws:
+                waitv = peer.run(serve, iterations)
         for ch in chans:
             ch.liveness_interval = idle + 60.0
         with abi.WaitSet(chans) as ws2:
             ws2.wait(0.05)
             idle_long = _idle(lambda: ws2.wait(idle))
-    return memory, {"default_liveness": idle_default, "long_liveness": idle_long}, latency, mechanism
+    idle_cost = {"default_liveness": idle_default, "long_liveness": idle_long}
+    return memory, idle_cost, latency, hot, waitv, mechanism
 
 
 def single_channel(d: str, iterations: int) -> Result:
@@ -404,8 +431,10 @@ def run(counts: List[int], iterations: int, idle: float) -> Dict[str, Any]:
         _warm_up(d)
         for n in counts:
             print(f"  {n} channels ...", file=sys.stderr)
-            memory, idle_cost, waitset, mechanism = shm_phase(d, n, iterations, idle)
-            lat: Dict[str, Optional[Result]] = {"waitset": waitset, "single": single_channel(d, iterations)}
+            memory, idle_cost, waitset, hot, waitv, mechanism = shm_phase(d, n, iterations, idle)
+            lat: Dict[str, Optional[Result]] = {
+                "waitset": waitset, "waitset_hot": hot, "waitset_waitv": waitv,
+                "single": single_channel(d, iterations)}
             for name, need, fn in (("mp_wait", 2 * n, mp_wait),
                                    ("selectors", 4 * n, partial(pipes, use_asyncio=False)),
                                    ("asyncio_pipes", 4 * n, partial(pipes, use_asyncio=True))):
@@ -430,7 +459,9 @@ def run(counts: List[int], iterations: int, idle: float) -> Dict[str, Any]:
         i, m = r["idle"], r["memory"]
         i["wakeups_default"] = i["default_liveness"]["voluntary_switches"] - sleep_sw
         i["wakeups_long"] = i["long_liveness"]["voluntary_switches"] - sleep_sw
+        h = lat["waitset_hot"]["median_us"] if lat.get("waitset_hot") else None
         r["ratios"] = {"waitset_over_single": a / b if b else None,
+                       "waitset_hot_over_single": h / b if b and h else None,
                        "waitset_over_mp_wait": a / c if c else None}
         r["targets"] = {"waitset_le_1.2x_single": a / b <= 1.2 if b else None,
                         "waitset_below_mp_wait": a < c if c else None,
@@ -479,6 +510,7 @@ def report(out: Dict[str, Any]) -> None:
             cells.append(f"{_fmt(x and x['median_us']):>8} / {_fmt(x and x['p99_us']):>7}")
         print(f"{label:<34}" + "".join(f"{c:>18}" for c in cells))
     for key, label in (("waitset_over_single", "WaitSet / 1 channel"),
+                       ("waitset_hot_over_single", f"  pings on {HOT} of N / 1 channel"),
                        ("waitset_over_mp_wait", "WaitSet / mp.wait")):
         print(f"{label:<34}" + "".join(f"{_fmt(r['ratios'][key], '.2f'):>18}" for r in counts.values()))
     print("targets: wait_any latency at most 1.2x the single-channel parked round trip of the same run, and "

@@ -50,26 +50,18 @@ uint64_t shm_signal_wake_supported(void)
 	return SHM_SIGNAL_F_WAKE_ADDRESS;
 }
 
-void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+void shm_signal_wake_address(void *word)
 {
-	void *word = rec(ch, loc);
-	os_sync_wake_fn fn;
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return;
-	fn = apple_wake();
+	os_sync_wake_fn fn = apple_wake();
 	if (fn)
 		fn(word, 4, OS_SYNC_SHARED);
 	else
 		__ulock_wake(UL_COMPARE_AND_WAIT_SHARED | ULF_WAKE_ALL, word, 0);
 }
 
-int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+int shm_signal_wake_park_address(void *word, uint32_t raw, double s)
 {
-	void *word = rec(ch, ch->locality);
-	os_sync_wait_fn fn;
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return SHM_SIGNAL_WAKE_NONE;
-	fn = apple_wait();
+	os_sync_wait_fn fn = apple_wait();
 	if (s < 0 || s > MAX_PARK_S)
 		s = MAX_PARK_S; /* "no limit": an hour, then the caller's loop parks again */
 	if (fn) {
@@ -80,6 +72,19 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	if (__ulock_wait(UL_COMPARE_AND_WAIT_SHARED, word, raw, (uint32_t)(s * 1e6) + 1) < 0)
 		return errno == ETIMEDOUT;
 	return 0;
+}
+
+void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+{
+	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
+		shm_signal_wake_address(rec(ch, loc));
+}
+
+int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+{
+	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
+		return SHM_SIGNAL_WAKE_NONE;
+	return shm_signal_wake_park_address(rec(ch, ch->locality), raw, s);
 }
 
 #endif /* __APPLE__ */

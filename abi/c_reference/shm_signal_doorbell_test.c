@@ -18,7 +18,8 @@
  * GROUP_DOORBELL), waits for the go and, for each Ik: waits until the server's waiting
  * byte on channel Ik says where it parks (2: the doorbell; 1 in a mixed set), injects
  * and checks that the head's north doorbell (file offset 88) moved by exactly 1 (0 in
- * a mixed set), then waits for the acknowledgement; then closes every channel.
+ * a mixed set), then waits for the acknowledgement; then closes every channel, each
+ * close but the head's (through which it reads) moving the doorbell by 1 as well.
  * Exit 0 = pass, 3 = no GROUP_DOORBELL on this OS; a failure says what on stderr.
  */
 #include <stdio.h>
@@ -209,8 +210,17 @@ static int inject(const char *path, uint32_t n, int argc, char **argv)
 			return fail("no acknowledgement", rc, &err);
 		shm_signal_wakeup(ch[at], 0, NULL, NULL, NULL);
 	}
-	for (i = 0; i < n; i++)
+	/* each close rings the server's doorbell (the head's channel goes last: the bell
+	 * is read through it) */
+	for (i = n; i-- > 0;) {
+		uint32_t rung = head_bell(ch[0]);
 		shm_signal_close(ch[i]);
+		if (i > 0 && head_bell(ch[0]) - rung != ((long)i == plain ? 0u : 1u)) {
+			fprintf(stderr, "FAIL the close of channel %u moved the doorbell by %u\n", i,
+				head_bell(ch[0]) - rung);
+			return 1;
+		}
+	}
 	free(ch);
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shm_signal_wake_linux.c - the wake layer on Linux (docs/spec.md 8.1,
- * WAKE_ADDRESS): FUTEX_WAKE and FUTEX_WAIT on the record's 32-bit wait word, shared
- * between processes (no FUTEX_PRIVATE_FLAG).  No objects to open or close.  Compiles
- * to nothing on other OSes; see shm_signal_wake.h.
+ * WAKE_ADDRESS): FUTEX_WAKE and FUTEX_WAIT on the record's 32-bit wait word (and on
+ * a head's doorbell, spec 7.8), shared between processes (no FUTEX_PRIVATE_FLAG).
+ * No objects to open or close.  Compiles to nothing on other OSes; see
+ * shm_signal_wake.h.
  */
 #include "shm_signal_internal.h"
 #include "shm_signal_wake.h"

@@ -3,8 +3,9 @@
  * shm_signal_wake_macos.c - the wake layer on macOS (docs/spec.md 8.1,
  * WAKE_ADDRESS): os_sync_wait_on_address / os_sync_wake_by_address_all (macOS
  * 14.4+), looked up at run time, with __ulock_wait / __ulock_wake as the fallback,
- * all on the record's 32-bit wait word, shared between processes.  No objects to
- * open or close.  Compiles to nothing on other OSes; see shm_signal_wake.h.
+ * all on the record's 32-bit wait word (or a head's doorbell, spec 7.8), shared
+ * between processes.  No objects to open or close.  Compiles to nothing on other
+ * OSes; see shm_signal_wake.h.
  */
 #include "shm_signal_internal.h"
 #include "shm_signal_wake.h"

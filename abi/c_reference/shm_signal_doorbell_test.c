@@ -16,12 +16,19 @@
  * consumes it and acknowledges it with an inject; at the end it waits for every close
  * and prints "closed N".  `inject` attaches to all N (channel K without
  * GROUP_DOORBELL), waits for the go and, for each Ik: waits until the server's waiting
- * byte on channel Ik says where it parks (2: the doorbell; 1 in a mixed set), injects
+ * byte on channel Ik says where it parks (2: the doorbell; 1 in a mixed set) and (on
+ * Linux, by /proc) the server sleeps, injects
  * and checks that the head's north doorbell (file offset 88) moved by exactly 1 (0 in
- * a mixed set), then waits for the acknowledgement; then closes every channel, each
- * close but the head's (through which it reads) moving the doorbell by 1 as well.
+ * a mixed set), then waits for the acknowledgement; then, the server asleep again,
+ * closes every channel, each close but the head's (through which it reads) moving
+ * the doorbell by 1 as well.  A failed check of the peer's is reported at the end,
+ * so that the server shows whether its wait still wakes.
  * Exit 0 = pass, 3 = no GROUP_DOORBELL on this OS; a failure says what on stderr.
  */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +62,41 @@ static uint32_t head_bell(const shm_signal_chan *head)
 	return shm_signal_load_le32(d + HEAD_BELL);
 }
 
+/* Until the server (the creator of `head`: its pid is in the descriptor) sleeps in the
+ * kernel, having said where in its waiting byte: only then does an inject or close
+ * test the wake-up rather than the server's last look (Linux: /proc; elsewhere the
+ * waiting byte alone).  0, or 1 at the deadline. */
+static int server_parked(const shm_signal_chan *head, const shm_signal_chan *at, uint8_t where,
+			 double deadline)
+{
+	while (desc_byte(at, SERVER_PAD0) != where)
+		if (shm_signal_now_s() > deadline)
+			return 1;
+#if defined(__linux__)
+	{
+		uint8_t d[SHM_SIGNAL_DESC_SIZE];
+		char path[64], buf[512], *state;
+		shm_signal_descriptor_bytes(head, d);
+		snprintf(path, sizeof path, "/proc/%u/stat", (unsigned)shm_signal_load_le32(d + 64 + 8));
+		for (;;) {
+			FILE *f = fopen(path, "r");
+			size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+			if (f)
+				fclose(f);
+			buf[len] = 0;
+			state = strrchr(buf, ')'); /* "pid (comm) S ..." */
+			if (state && state[1] == ' ' && state[2] == 'S')
+				return 0;
+			if (shm_signal_now_s() > deadline)
+				return 1;
+		}
+	}
+#else
+	(void)head;
+	return 0;
+#endif
+}
+
 /* GROUP_DOORBELL negotiated on channel i exactly when it is not the plain one. */
 static int check_features(shm_signal_chan *ch, uint32_t i)
 {
@@ -70,6 +112,22 @@ static int check_features(shm_signal_chan *ch, uint32_t i)
 	if ((shm_signal_doorbell_word(ch) != NULL) != ((f & F_DOORBELL) != 0)) {
 		fprintf(stderr, "FAIL channel %u: doorbell word %p with features 0x%llx\n", i,
 			shm_signal_doorbell_word(ch), (unsigned long long)f);
+		return 1;
+	}
+	return 0;
+}
+
+/* shm_signal_wait_any for at most t seconds, which must end by a wake-up: one that
+ * runs into its timeout finds work in its last look, but its wake-up was lost. */
+static int woken(shm_signal_chan **ch, uint32_t n, uint32_t *ready, uint32_t *n_ready, const char *what)
+{
+	struct shm_signal_error err;
+	double t0 = shm_signal_now_s();
+	int rc = shm_signal_wait_any(ch, n, t, ready, n_ready, &err);
+	if (rc)
+		return fail(what, rc, &err);
+	if (shm_signal_now_s() - t0 >= t) {
+		fprintf(stderr, "FAIL %s: no wake-up in %g s (%u ready at the timeout)\n", what, t, *n_ready);
 		return 1;
 	}
 	return 0;
@@ -120,8 +178,8 @@ static int serve(const char *path, uint32_t n, int argc, char **argv)
 		return fail("go", rc, &err);
 	for (k = 0; k < argc; k++) {
 		uint32_t want = (uint32_t)atoi(argv[k]), calls = 0;
-		if ((rc = shm_signal_wait_any(ch, n, t, ready, &n_ready, &err)) != 0)
-			return fail("wait_any", rc, &err);
+		if (woken(ch, n, ready, &n_ready, "wait_any"))
+			return 1;
 		if (n_ready != 1 || ready[0] != want) {
 			fprintf(stderr, "FAIL expected channel %u alone, got %u ready (first %u)\n", want, n_ready,
 				n_ready ? ready[0] : 0);
@@ -137,8 +195,8 @@ static int serve(const char *path, uint32_t n, int argc, char **argv)
 	/* The peer closes every channel: each is reported (its close rang), then its wait
 	 * says PEER_CLOSED. */
 	while (n > 0) {
-		if ((rc = shm_signal_wait_any(ch, n, t, ready, &n_ready, &err)) != 0 || n_ready == 0)
-			return fail("waiting for the closes", rc, &err);
+		if (woken(ch, n, ready, &n_ready, "waiting for the closes"))
+			return 1;
 		for (i = 0; i < n_ready; i++) {
 			shm_signal_chan *c = ch[ready[i]];
 			int r = 0;
@@ -167,7 +225,8 @@ static int inject(const char *path, uint32_t n, int argc, char **argv)
 	struct shm_signal_error err;
 	uint64_t all = shm_signal_supported_features();
 	uint32_t i;
-	int rc, k;
+	int rc, k, bad = 0; /* a wrong doorbell or waiting byte: go on, so the server shows
+			      * whether its wait still wakes */
 	if (!ch)
 		return fail("out of memory", 0, NULL);
 	for (i = 0; i < n; i++) {
@@ -191,38 +250,40 @@ static int inject(const char *path, uint32_t n, int argc, char **argv)
 		uint8_t where = plain >= 0 ? 1 : 2;
 		double deadline = shm_signal_now_s() + t;
 		int ready = 0;
-		/* the server is parked (or about to park) where its waiting byte says */
-		while (desc_byte(ch[at], SERVER_PAD0) != where)
-			if (shm_signal_now_s() > deadline) {
-				fprintf(stderr, "FAIL the server's waiting byte on channel %u is %u, not %u\n", at,
-					desc_byte(ch[at], SERVER_PAD0), where);
-				return 1;
-			}
+		if (server_parked(ch[0], ch[at], where, deadline)) {
+			fprintf(stderr, "FAIL the server's waiting byte on channel %u is %u, not %u, or it does not "
+				"sleep\n", at, desc_byte(ch[at], SERVER_PAD0), where);
+			bad = 1;
+		}
 		rung = head_bell(ch[0]);
 		if ((rc = shm_signal_inject(ch[at], NULL, &err)) != 0)
 			return fail("inject", rc, &err);
 		rung = head_bell(ch[0]) - rung;
 		if (rung != (where == 2 ? 1u : 0u)) {
 			fprintf(stderr, "FAIL the inject on channel %u moved the doorbell by %u\n", at, rung);
-			return 1;
+			bad = 1;
 		}
 		if ((rc = shm_signal_wait(ch[at], t, &ready, &err)) != 0 || !ready)
 			return fail("no acknowledgement", rc, &err);
 		shm_signal_wakeup(ch[at], 0, NULL, NULL, NULL);
 	}
 	/* each close rings the server's doorbell (the head's channel goes last: the bell
-	 * is read through it) */
+	 * is read through it); the first finds the server asleep */
 	for (i = n; i-- > 0;) {
 		uint32_t rung = head_bell(ch[0]);
+		if (i == n - 1 && server_parked(ch[0], ch[i], plain >= 0 ? 1 : 2, shm_signal_now_s() + t)) {
+			fprintf(stderr, "FAIL the server does not sleep before the closes\n");
+			bad = 1;
+		}
 		shm_signal_close(ch[i]);
 		if (i > 0 && head_bell(ch[0]) - rung != ((long)i == plain ? 0u : 1u)) {
 			fprintf(stderr, "FAIL the close of channel %u moved the doorbell by %u\n", i,
 				head_bell(ch[0]) - rung);
-			return 1;
+			bad = 1;
 		}
 	}
 	free(ch);
-	return 0;
+	return bad;
 }
 
 int main(int argc, char **argv)

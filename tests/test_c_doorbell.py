@@ -55,6 +55,8 @@ MUTANTS: Dict[str, Tuple[str, str, str]] = {
                              "\tif (0)\n\t\tshm_signal_ring("),
     "doorbell wait announces 1": ("shm_signal_wait_any.c", "set_waiting(chans, n, 2);",
                                   "set_waiting(chans, n, 1);"),
+    "doorbell wait polls": ("shm_signal_wake.c", "rc = shm_signal_wake_park_address(bell, raw, s);",
+                            "rc = SHM_SIGNAL_WAKE_NONE;"),
     "attacher ignores the head": ("shm_signal_handshake.c",
                                   "if (ch->offset != 0 && (!clear_of_head(ch->offset) || "
                                   "head_doorbell(ch->map->base) != 1))",
@@ -155,6 +157,7 @@ def test_a_set_with_a_peer_that_declined_still_works(program: Path, tmp_path: Pa
     ("ring the ringer's own doorbell", "FAIL wait_any: no wake-up in 2 s"),
     ("doorbell wait announces 1", "FAIL wait_any: no wake-up in 2 s"),
     ("close does not ring", "FAIL waiting for the closes: no wake-up in 2 s"),
+    ("doorbell wait polls", "FAIL the 0.2 s wait parked"),
 ])
 def test_the_wait_program_catches(tmp_path: Path, mutant: str, server: str) -> None:
     """The server's wait is not woken: it runs into its timeout (t=2 s; its liveness

@@ -70,7 +70,7 @@ typedef struct shm_signal_chan shm_signal_chan;
 typedef int (*shm_signal_notifier)(void *ctx);
 
 /* The feature bits this build implements on this OS (what create offers and attach
- * accepts by default). */
+ * accepts by default).  GROUP_DOORBELL where WAKE_ADDRESS is (Linux, macOS). */
 SHM_SIGNAL_API uint64_t shm_signal_supported_features(void);
 
 /* Human-readable fault name ("BAD_MAGIC"), or "?" */
@@ -88,7 +88,10 @@ SHM_SIGNAL_API const char *shm_signal_fault_name(int code);
  * made at least `size` bytes long (and never shorter than offset + 192).  `offset`
  * and `size` must stay below 2^63, and so must the liveness bytes at 2^40 + offset
  * (E_ARG).  `features` (with SHM_SIGNAL_O_FEATURES) is the set offered, `required` a
- * subset of it.  `instance_id` (16 bytes) and `pid` are used when their flags are
+ * subset of it.  GROUP_DOORBELL (spec 7.8) is never required (BAD_FEATURES), and is
+ * left out of the offer without WAKE_ADDRESS and WAITER_FLAG, at offset 64 or 128
+ * (over the head's doorbells), and when the head (offset 0) is published without
+ * it.  `instance_id` (16 bytes) and `pid` are used when their flags are
  * set: golden vectors need them deterministic.
  */
 SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality,
@@ -105,7 +108,9 @@ SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, ui
  * file is missing (then E_TIMEOUT), empty or too short (MAPPING_TOO_SMALL), not yet
  * published (magic still 0: BAD_MAGIC), or its creator changes under the attach
  * (BAD_LOCALITY).  The path is opened as in shm_signal_create.  `features` (with SHM_SIGNAL_O_FEATURES) is
- * the set this side supports: features_accepted = offered & features.
+ * the set this side supports: features_accepted = offered & features, less
+ * GROUP_DOORBELL unless WAKE_ADDRESS and WAITER_FLAG are in it and the head's first
+ * 24 bytes hold the magic and offer it (spec 6.3 step 4; a re-attach keeps the set).
  */
 SHM_SIGNAL_API int shm_signal_attach(shm_signal_chan **out, const char *path, uint64_t offset,
 				     uint64_t features, uint32_t flags, uint32_t pid,
@@ -119,7 +124,8 @@ SHM_SIGNAL_API int shm_signal_validate(const void *mapping, uint64_t len, uint64
 				       uint64_t supported, struct shm_signal_error *err);
 
 /* Spec 9: store state = closed, set the remote's dirty, fence, wake the remote
- * unconditionally; release the lock and the mapping, free `ch`.  NULL is allowed. */
+ * unconditionally (and ring its doorbell with GROUP_DOORBELL); release the lock and
+ * the mapping, free `ch`.  NULL is allowed. */
 SHM_SIGNAL_API void shm_signal_close(shm_signal_chan *ch);
 
 /* Truncation guard (POSIX; shm_signal_guard.c): while [base, base + len) is guarded,
@@ -234,17 +240,21 @@ SHM_SIGNAL_API int shm_signal_look_words(void *const *words, const uint8_t *flag
 					 uint32_t *ready, uint32_t *n_ready);
 
 /*
- * Spec 7.5 on chans[0..n) at once (1 <= n <= SHM_SIGNAL_WAIT_ANY_MAX, distinct, open):
- * block until at least one is ready, or timeout_s passes (< 0: no limit; NaN: E_ARG).
+ * Spec 7.5 on chans[0..n) at once (distinct, open; 1 <= n <= SHM_SIGNAL_WAIT_ANY_MAX,
+ * or any n >= 1 when every one has the doorbell, below): block until at least one is
+ * ready, or timeout_s passes (< 0: no limit; NaN: E_ARG).
  * Ready: enabled with its own dirty or pending set (as shm_signal_wait decides), or
  * its peer has gone or broke the protocol (checked at once and then once per the
  * channel's liveness interval; the channel's next shm_signal_wait returns that
  * fault).  The indexes of the ready ones go to ready[] (room for n) in order, their
- * number to *n_ready (0 at the timeout).  Parks on all of them at once where the OS
- * can (Linux 5.16+: futex_waitv, when every channel wakes by WAKE_ADDRESS; Windows:
- * WaitForMultipleObjects, when every one wakes by NAMED_EVENT); otherwise it polls
- * in short sleeps.  More channels: one thread per group of 64, or the Python
- * engine's WaitSet.  The channels are used by the calling thread meanwhile.
+ * number to *n_ready (0 at the timeout).  When every channel negotiated
+ * GROUP_DOORBELL, all in one file and all as one locality, it parks on that
+ * locality's doorbell (spec 7.8; Linux, macOS).  Otherwise it parks on all of them
+ * at once where the OS can (Linux 5.16+: futex_waitv, when every channel wakes by
+ * WAKE_ADDRESS; Windows: WaitForMultipleObjects, when every one wakes by
+ * NAMED_EVENT), else polls in short sleeps.  More channels without the doorbell: one
+ * thread per group of 64, or the Python engine's WaitSet.  The channels are used by
+ * the calling thread meanwhile.
  */
 #define SHM_SIGNAL_WAIT_ANY_MAX 64u /* WaitForMultipleObjects' MAXIMUM_WAIT_OBJECTS */
 SHM_SIGNAL_API int shm_signal_wait_any(shm_signal_chan *const *chans, uint32_t n, double timeout_s,
@@ -253,6 +263,11 @@ SHM_SIGNAL_API int shm_signal_wait_any(shm_signal_chan *const *chans, uint32_t n
 /* The address of this side's wait word (its record's first 4 bytes, spec 7.5),
  * valid until shm_signal_close: for shm_signal_wait_words. */
 SHM_SIGNAL_API void *shm_signal_wait_word(shm_signal_chan *ch);
+
+/* With GROUP_DOORBELL negotiated, the address of the doorbell this side waits on
+ * (the head's irq[own locality].doorbell, file offset 88 north, 152 south; spec 7.8),
+ * valid until shm_signal_close; else NULL (also before a creator's peer attached). */
+SHM_SIGNAL_API void *shm_signal_doorbell_word(shm_signal_chan *ch);
 
 /* Counters (settles a pending `late` candidate first, hence not const). */
 SHM_SIGNAL_API void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out);

@@ -18,8 +18,42 @@
 
 uint64_t shm_signal_supported_features(void)
 {
-	return SHM_SIGNAL_F_NOTIFY_COUNT | SHM_SIGNAL_F_LIVENESS_LOCK | SHM_SIGNAL_F_WAITER_FLAG |
-	       shm_signal_wake_supported();
+	uint64_t wake = shm_signal_wake_supported();
+	uint64_t f = SHM_SIGNAL_F_NOTIFY_COUNT | SHM_SIGNAL_F_LIVENESS_LOCK | SHM_SIGNAL_F_WAITER_FLAG | wake;
+#if ATOMIC_INT_LOCK_FREE == 2 /* an add that another process sees as atomic (7.8 F7) */
+	/* the doorbell is waited on by address: only where WAKE_ADDRESS is */
+	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
+		f |= SHM_SIGNAL_F_GROUP_DOORBELL;
+#endif
+	return f;
+}
+
+/* ------------------------------------------------ GROUP_DOORBELL (7.8) */
+
+/* From one snapshot of the head's first 24 bytes (magic, acquire fence, the rest, as
+ * spec 6.4 takes them; `mapping` starts at file offset 0): 1 if they hold the
+ * little-endian magic and offer GROUP_DOORBELL, 0 if the magic without the offer,
+ * -1 without the magic (no head, or not yet published). */
+static int head_doorbell(const unsigned char *mapping)
+{
+	unsigned char head[D_OFF(features_required)];
+	shm_signal_snapshot(mapping, head, sizeof head);
+	if (shm_signal_load_le32(head + D_OFF(magic)) != SHM_SIGNAL_MAGIC)
+		return -1;
+	return (shm_signal_load_le64(head + D_OFF(features_offered)) & SHM_SIGNAL_F_GROUP_DOORBELL) != 0;
+}
+
+/* GROUP_DOORBELL needs WAKE_ADDRESS and WAITER_FLAG in the same set (6.4 rule 12). */
+static uint64_t doorbell_needs(uint64_t f)
+{
+	uint64_t needs = SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAITER_FLAG;
+	return (f & needs) == needs ? f : f & ~SHM_SIGNAL_F_GROUP_DOORBELL;
+}
+
+/* A descriptor at offset 64 or 128 overlaps the head's doorbells: nowhere to ring. */
+static int clear_of_head(uint64_t offset)
+{
+	return offset == 0 || offset >= SHM_SIGNAL_DESC_SIZE;
 }
 
 /* ---------------------------------------------------- liveness (spec 9) */
@@ -197,6 +231,10 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	if (locality > 1)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_LOCALITY, "creator", D_AT(creator),
 				"creator must be 0 (north) or 1 (south)", "0 or 1", locality);
+	if (required & SHM_SIGNAL_F_GROUP_DOORBELL)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_required",
+				D_AT(features_required), "GROUP_DOORBELL is never required (spec 7.8)",
+				"without GROUP_DOORBELL", required);
 	if (required & ~offered)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_required",
 				D_AT(features_required), "required features must be offered",
@@ -206,6 +244,8 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		return fault_at(err, SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE, "features_offered",
 				D_AT(features_offered), "offered features must be implemented here",
 				"subset of supported", offered);
+	/* as an attacher would: without WAKE_ADDRESS and WAITER_FLAG it is not offered */
+	offered = doorbell_needs(offered);
 	if (size < offset + SHM_SIGNAL_DESC_SIZE)
 		size = offset + SHM_SIGNAL_DESC_SIZE; /* size is the file's minimum length */
 	if (flags & SHM_SIGNAL_O_INSTANCE_ID) {
@@ -264,6 +304,12 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	if (rc)
 		return fail(ch, rc);
 	ch->desc = ch->map->base + offset;
+	/* spec 7.8: offered only where the head offers it too.  A head not yet published
+	 * (a group publishes it last, section 5) cannot say: the attacher looks again. */
+	if ((ch->offered & SHM_SIGNAL_F_GROUP_DOORBELL) && offset != 0 &&
+	    (!clear_of_head(offset) || head_doorbell(ch->map->base) == 0))
+		ch->offered &= ~SHM_SIGNAL_F_GROUP_DOORBELL;
+	offered = ch->offered;
 
 	/* step 5: magic = 0, fence, zero the rest */
 	st32(ch->desc + D_OFF(magic), 0);
@@ -385,6 +431,12 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 					D_AT(features_accepted),
 					"a re-attach keeps the negotiated features, and some of them "
 					"are not supported here", "a subset of supported", accepted);
+	} else if (accepted & SHM_SIGNAL_F_GROUP_DOORBELL) {
+		/* [R6.3-4]: with WAKE_ADDRESS and WAITER_FLAG, and a head that offers it
+		 * (at offset 0 the head is S2 itself, and offers it) */
+		accepted = doorbell_needs(accepted);
+		if (ch->offset != 0 && (!clear_of_head(ch->offset) || head_doorbell(ch->map->base) != 1))
+			accepted &= ~SHM_SIGNAL_F_GROUP_DOORBELL;
 	}
 	if (state == SHM_SIGNAL_STATE_ATTACHED && !(accepted & SHM_SIGNAL_F_LIVENESS_LOCK))
 		return set_err(err, SHM_SIGNAL_FAULT_LOCALITY_BUSY, state_field[a],
@@ -410,8 +462,10 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 	ch->published = 1;
 	atomic_thread_fence(memory_order_seq_cst);
 	/* spec 7.5: wake the creator once, so one parked before the attach re-reads the
-	 * negotiated features (and starts using WAITER_FLAG) */
+	 * negotiated features (and starts using WAITER_FLAG); 7.8: on its doorbell too */
 	shm_signal_notify(ch, ch->remote);
+	if (ch->features & SHM_SIGNAL_F_GROUP_DOORBELL)
+		shm_signal_ring(ch, ch->remote);
 	return 0;
 }
 

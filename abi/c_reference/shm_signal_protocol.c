@@ -48,7 +48,27 @@ static int remote_state(shm_signal_chan *ch, uint32_t st, struct shm_signal_erro
 	return 0;
 }
 
-/* Spec 7.1 against record `o` (the remote's, or for close the same). */
+/* The rest of 7.1 step 5 with GROUP_DOORBELL (spec 7.8), after F6 found O's waiting
+ * byte set: w says where O is parked; bit 1: ring O's doorbell; any other bit (a
+ * confused owner's too): notify on the channel.  w is a second load after F6, as good
+ * as the first: O clears the byte only after its look or park, and looks again (F5)
+ * before it parks again, so a 0 now means O will find our pending itself. */
+static int ring_or_notify(shm_signal_chan *ch, uint32_t o, unsigned char *r)
+{
+	uint8_t w = ld8(r + F_WAITING);
+	if (w == 0)
+		return 0;
+	if (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT)
+		st64(r + R_OFF(notify_count), ld64(r + R_OFF(notify_count)) + 1);
+	ch->stats.notifications++;
+	if (w & 2)
+		shm_signal_ring(ch, o);
+	if (w & ~2)
+		shm_signal_notify(ch, o);
+	return 1;
+}
+
+/* Spec 7.1 against record `o` (the remote's). */
 static int inject_into(shm_signal_chan *ch, uint32_t o)
 {
 	unsigned char *r = rec(ch, o);
@@ -69,6 +89,8 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 			atomic_thread_fence(memory_order_seq_cst); /* F6 */
 			if (ld8(r + F_WAITING) == 0)
 				return 0;
+			if (has_doorbell(ch))
+				return ring_or_notify(ch, o, r);
 		}
 		/* notify_count has a single writer: the remote (us) */
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
@@ -420,6 +442,15 @@ void *shm_signal_wait_word(shm_signal_chan *ch)
 	return (ch && !ch->closed) ? (void *)rec(ch, ch->locality) : NULL;
 }
 
+void *shm_signal_doorbell_word(shm_signal_chan *ch)
+{
+	if (!ch || ch->closed || fired(ch))
+		return NULL;
+	if (!ch->negotiated)
+		shm_signal_refresh_features(ch, NULL); /* a creator learns the set here too */
+	return has_doorbell(ch) ? (void *)doorbell(ch, ch->locality) : NULL;
+}
+
 void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out)
 {
 	if (ch && out) {
@@ -454,6 +485,8 @@ void shm_signal_close(shm_signal_chan *ch)
 		if (!ch->negotiated)
 			shm_signal_refresh_features(ch, NULL); /* wakes on what the attacher accepted, if valid */
 		shm_signal_notify(ch, ch->remote);
+		if (has_doorbell(ch))
+			shm_signal_ring(ch, ch->remote); /* a remote parked on its doorbell (7.8) */
 	}
 	ch->closed = 1;
 	shm_signal_chan_free(ch);

@@ -108,6 +108,85 @@ static void test_protocol(const char *dir)
 	remove(path);
 }
 
+/* The head's doorbell of locality l (spec 7.8): file offset 88 north, 152 south. */
+static uint32_t bell(const shm_signal_chan *head, uint32_t l)
+{
+	uint8_t d[SHM_SIGNAL_DESC_SIZE];
+	shm_signal_descriptor_bytes(head, d);
+	return shm_signal_load_le32(d + (l ? AT(irq[1].doorbell) : AT(irq[0].doorbell)));
+}
+
+/* GROUP_DOORBELL (spec 7.8) in one process: where a ring goes and when.  The owner's
+ * waiting byte is stored here by hand, as a doorbell wait would; on a big-endian host
+ * the little-endian counter still moves by 1. */
+static void test_doorbell(const char *dir)
+{
+	char path[512];
+	shm_signal_chan *n = NULL, *s = NULL, *n1 = NULL, *s1 = NULL;
+	struct shm_signal_error e;
+	uint8_t d[SHM_SIGNAL_DESC_SIZE];
+	uint64_t f = 0;
+	uint32_t c = 0, ready[2], n_ready = 9;
+	unsigned char *pad0;
+	int notified = -1, negotiated = 0;
+	static const struct {
+		uint8_t waiting;
+		int notified;
+		uint32_t rung;
+	} cases[] = {{2, 1, 1}, {1, 1, 0}, {0, 0, 0}, {3, 1, 1}};
+	size_t i;
+	if (!(shm_signal_supported_features() & SHM_SIGNAL_F_GROUP_DOORBELL))
+		return; /* Windows, no wake-up channel */
+	path_in(path, sizeof path, dir, "doorbell.shm");
+	CHECK(shm_signal_create(&n, path, 0, 0, 4 * SHM_SIGNAL_DESC_SIZE, 0, 0, 0600, 0, NULL, 0, &e) == 0);
+	CHECK(shm_signal_attach(&s, path, 0, 0, 0, 0, 1.0, &e) == 0);
+	if (!n || !s) {
+		failures++;
+		return;
+	}
+	CHECK(shm_signal_features(n, &f, &negotiated, &e) == 0 && negotiated &&
+	      (f & SHM_SIGNAL_F_GROUP_DOORBELL));
+	pad0 = (unsigned char *)shm_signal_wait_word(n) + 3;
+	CHECK(shm_signal_doorbell_word(n) == (unsigned char *)shm_signal_wait_word(n) + 24);
+	CHECK(shm_signal_doorbell_word(s) == (unsigned char *)shm_signal_wait_word(n) + 88);
+	CHECK(bell(n, 0) == 1 && bell(n, 1) == 0); /* the attach rang the creator's */
+	CHECK(shm_signal_enable(n, &c, &e) == 0);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint32_t before = bell(n, 0);
+		*pad0 = cases[i].waiting;
+		CHECK(shm_signal_inject(s, &notified, &e) == 0 && notified == cases[i].notified);
+		CHECK(bell(n, 0) - before == cases[i].rung && bell(n, 1) == 0);
+		CHECK(shm_signal_wakeup(n, 0, &c, NULL, &e) == 0 && c == 1);
+	}
+	*pad0 = 0;
+	shm_signal_descriptor_bytes(n, d);
+	CHECK(shm_signal_load_le64(d + AT(irq[0].notify_count)) == 3); /* once per notification */
+	/* a second channel rings the head's doorbell, not its own descriptor's */
+	CHECK(shm_signal_create(&n1, path, 0, SHM_SIGNAL_DESC_SIZE, 0, 0, 0, 0600, SHM_SIGNAL_O_EXIST_OK, NULL,
+				0, &e) == 0);
+	CHECK(shm_signal_attach(&s1, path, SHM_SIGNAL_DESC_SIZE, 0, 0, 0, 1.0, &e) == 0);
+	if (n1 && s1) {
+		shm_signal_chan *both[2] = {n, n1};
+		CHECK(bell(n, 0) == 4);
+		shm_signal_descriptor_bytes(n1, d);
+		CHECK(shm_signal_load_le32(d + AT(irq[0].doorbell)) == 0);
+		CHECK(shm_signal_doorbell_word(n1) == shm_signal_doorbell_word(n));
+		CHECK(shm_signal_wait_any(both, 2, 0.01, ready, &n_ready, &e) == 0 && n_ready == 0);
+		shm_signal_close(s1); /* a close rings once too */
+		CHECK(bell(n, 0) == 5);
+		shm_signal_close(n1); /* ... whatever state the remote is in */
+		CHECK(bell(n, 1) == 1);
+	} else {
+		failures++;
+		shm_signal_close(s1);
+		shm_signal_close(n1);
+	}
+	shm_signal_close(n);
+	CHECK(bell(s, 1) == 2 && bell(s, 0) == 5);
+	shm_signal_close(s);
+	remove(path);
+}
+
 /* Both sides of a channel, and two channels of one file, in one process (spec 9,
  * "Locks within one process"): each sees the other exactly as across processes.
  * With process-owned locks (classic fcntl, -DSHM_SIGNAL_CLASSIC_LOCKS) this needs
@@ -265,6 +344,7 @@ int main(int argc, char **argv)
 	test_protocol(dir);
 	test_validation();
 	test_one_process(dir);
+	test_doorbell(dir);
 #if !defined(_WIN32)
 	test_two_processes(dir);
 #endif

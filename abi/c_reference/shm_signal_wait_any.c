@@ -4,12 +4,15 @@
  * them is enabled with work, or its peer has gone, or the timeout passes.
  *
  * Each turn decides every channel from one load of its wait word (as
- * shm_signal_wait does); with none ready it announces the park on the channels
- * that negotiated WAITER_FLAG, fences, looks again, and parks on all of them at once
- * (futex_waitv on Linux, WaitForMultipleObjects on Windows; elsewhere, or with mixed
- * wake-up channels, short polling sleeps).  Each channel's peer is checked once per
- * its liveness interval; a channel whose check fails is reported ready, and the
- * caller's next shm_signal_wait on it returns the fault.
+ * shm_signal_wait does); with none ready it announces the park, fences, looks again,
+ * and parks.  Where every channel negotiated GROUP_DOORBELL, in one file, as one
+ * locality, it parks on that locality's doorbell in the file's head (spec 7.8: any
+ * number of channels, one address; what lets macOS park rather than poll).
+ * Otherwise it announces on the channels that negotiated WAITER_FLAG and parks on
+ * all of them at once (futex_waitv on Linux, WaitForMultipleObjects on Windows;
+ * elsewhere, or with mixed wake-up channels, short polling sleeps).  Each channel's
+ * peer is checked once per its liveness interval; a channel whose check fails is
+ * reported ready, and the caller's next shm_signal_wait on it returns the fault.
  */
 #include "shm_signal_engine.h"
 #include "shm_signal_internal.h"
@@ -22,20 +25,24 @@ static int waiter_flag(const shm_signal_chan *ch)
 	return ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG);
 }
 
-/* The ready channels' indexes into ready[], their number; raws[] gets each word. */
-static uint32_t look(shm_signal_chan *const *chans, uint32_t n, uint32_t *raws, uint32_t *ready,
-		     const int *gone)
+/* The ready channels' indexes into ready[], their number; raws[] (if not NULL) gets
+ * each word. */
+static uint32_t look(shm_signal_chan *const *chans, uint32_t n, uint32_t *raws, uint32_t *ready)
 {
 	uint32_t i, found = 0;
 	for (i = 0; i < n; i++) {
-		raws[i] = ld_word_raw(rec(chans[i], chans[i]->locality));
-		if (gone[i] || word_has_work(raws[i]))
+		uint32_t raw = ld_word_raw(rec(chans[i], chans[i]->locality));
+		if (raws)
+			raws[i] = raw;
+		if (chans[i]->any_gone || word_has_work(raw))
 			ready[found++] = i;
 	}
 	atomic_thread_fence(memory_order_acquire);
 	return found;
 }
 
+/* The waiting byte of each channel that negotiated WAITER_FLAG (all of them on the
+ * doorbell, which needs it): 1 parked on its word, 2 on the doorbell, 0 neither. */
 static void set_waiting(shm_signal_chan *const *chans, uint32_t n, unsigned char v)
 {
 	uint32_t i;
@@ -44,30 +51,72 @@ static void set_waiting(shm_signal_chan *const *chans, uint32_t n, unsigned char
 			st8(rec(chans[i], chans[i]->locality) + F_WAITING, v);
 }
 
+/* Spec 7.8: every channel negotiated GROUP_DOORBELL, in one file, as one locality. */
+static int one_doorbell(shm_signal_chan *const *chans, uint32_t n)
+{
+	uint32_t i;
+	for (i = 0; i < n; i++)
+		if (!has_doorbell(chans[i]) || chans[i]->file != chans[0]->file ||
+		    chans[i]->locality != chans[0]->locality)
+			return 0;
+	return 1;
+}
+
+/* Distinct channels, in O(n) for any n: a mark in each, cleared before returning
+ * (a channel is used by one thread at a time). */
+static int check_distinct(shm_signal_chan *const *chans, uint32_t n, struct shm_signal_error *err)
+{
+	uint32_t i, j, dup = n;
+	for (i = 0; i < n && dup == n; i++) {
+		if (chans[i]->any_mark) {
+			dup = i;
+		}
+		else {
+			chans[i]->any_mark = 1;
+			chans[i]->any_index = i;
+		}
+	}
+	for (j = 0; j < i; j++)
+		chans[j]->any_mark = 0;
+	if (dup < n)
+		return set_err(err, SHM_SIGNAL_E_ARG, "chans", -1, "distinct channels", NULL,
+			       "channel %u is channel %u again", (unsigned)dup, (unsigned)chans[dup]->any_index);
+	return 0;
+}
+
 int shm_signal_wait_any(shm_signal_chan *const *chans, uint32_t n, double timeout_s, uint32_t *ready,
 			uint32_t *n_ready, struct shm_signal_error *err)
 {
-	uint32_t raws[SHM_SIGNAL_WAIT_ANY_MAX], i, j;
-	int gone[SHM_SIGNAL_WAIT_ANY_MAX] = {0};
+	uint32_t raws[SHM_SIGNAL_WAIT_ANY_MAX], i;
 	double deadline;
-	int rc;
+	int rc, bell;
 	if (n_ready)
 		*n_ready = 0;
-	if (!chans || !ready || !n_ready || n == 0 || n > SHM_SIGNAL_WAIT_ANY_MAX)
-		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, "1 .. 64 channels, ready and n_ready", NULL,
-			       "wait_any takes 1 to %u channels (more: one thread per group)",
-			       (unsigned)SHM_SIGNAL_WAIT_ANY_MAX);
+	if (!chans || !ready || !n_ready || n == 0)
+		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, "1 or more channels, ready and n_ready", NULL,
+			       "wait_any takes 1 to %u channels (more: all on one doorbell, or one "
+			       "thread per group)", (unsigned)SHM_SIGNAL_WAIT_ANY_MAX);
 	if (isnan(timeout_s))
 		return set_err(err, SHM_SIGNAL_E_ARG, "timeout_s", -1, "a number of seconds (< 0: no limit)",
 			       "nan", "the timeout is not a number");
 	for (i = 0; i < n; i++) {
 		if ((rc = shm_signal_check_open(chans[i], err)) != 0)
 			return rc;
-		for (j = 0; j < i; j++)
-			if (chans[j] == chans[i])
-				return set_err(err, SHM_SIGNAL_E_ARG, "chans", -1, "distinct channels", NULL,
-					       "channel %u is channel %u again", (unsigned)i, (unsigned)j);
+		chans[i]->any_gone = 0;
 	}
+	if ((rc = check_distinct(chans, n, err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (!chans[i]->negotiated && shm_signal_refresh_features(chans[i], NULL) != 0)
+			chans[i]->any_gone = 1; /* BAD_FEATURES: its own wait reports it */
+	/* A negotiated set never changes, so one that has a doorbell keeps it; a set that
+	 * has none now may get one as its peers attach (then the next call uses it). */
+	bell = one_doorbell(chans, n);
+	if (n > SHM_SIGNAL_WAIT_ANY_MAX && !bell)
+		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, "1 .. 64 channels, or any number on one doorbell",
+			       NULL, "wait_any takes 1 to %u channels unless every one negotiated "
+			       "GROUP_DOORBELL, in one file, as one locality (more: one thread per group)",
+			       (unsigned)SHM_SIGNAL_WAIT_ANY_MAX);
 	deadline = timeout_s < 0 ? -1.0 : shm_signal_now_s() + timeout_s;
 	for (;;) {
 		double now = shm_signal_now_s(), slice = -1.0;
@@ -75,9 +124,9 @@ int shm_signal_wait_any(shm_signal_chan *const *chans, uint32_t n, double timeou
 			shm_signal_chan *ch = chans[i];
 			int due = ch->any_checked == 0 || now - ch->any_checked >= ch->liveness_s;
 			if (!ch->negotiated && shm_signal_refresh_features(ch, NULL) != 0)
-				gone[i] = 1; /* BAD_FEATURES: its own wait reports it */
-			if (!gone[i] && shm_signal_peer_fault(ch, due, NULL) != 0)
-				gone[i] = 1;
+				ch->any_gone = 1; /* BAD_FEATURES: its own wait reports it */
+			if (!ch->any_gone && shm_signal_peer_fault(ch, due, NULL) != 0)
+				ch->any_gone = 1;
 			if (due)
 				ch->any_checked = now;
 			if (ch->negotiated && !(ch->features & SHM_SIGNAL_F_LIVENESS_LOCK))
@@ -85,17 +134,30 @@ int shm_signal_wait_any(shm_signal_chan *const *chans, uint32_t n, double timeou
 			if (slice < 0 || ch->any_checked + ch->liveness_s - now < slice)
 				slice = ch->any_checked + ch->liveness_s - now;
 		}
-		*n_ready = look(chans, n, raws, ready, gone);
+		*n_ready = look(chans, n, bell ? NULL : raws, ready);
 		if (*n_ready || (deadline >= 0 && now >= deadline))
 			return 0;
 		if (deadline >= 0 && (slice < 0 || deadline - now < slice))
 			slice = deadline - now;
-		/* spec 7.5: waiting = 1, F5, look once more, park on those words */
-		set_waiting(chans, n, 1);
-		atomic_thread_fence(memory_order_seq_cst);
-		*n_ready = look(chans, n, raws, ready, gone);
-		if (*n_ready == 0)
-			shm_signal_park_any(chans, raws, n, slice < 0 ? -1.0 : slice);
+		if (bell) {
+			/* spec 7.8: load the doorbell, F8, waiting = 2, F5, look, park on the
+			 * doorbell against what it held before the announce */
+			unsigned char *d = doorbell(chans[0], chans[0]->locality);
+			uint32_t s = ld_word_raw(d);
+			atomic_thread_fence(memory_order_seq_cst); /* F8 */
+			set_waiting(chans, n, 2);
+			atomic_thread_fence(memory_order_seq_cst); /* F5 */
+			*n_ready = look(chans, n, NULL, ready);
+			if (*n_ready == 0)
+				shm_signal_park_doorbell(chans, n, d, s, slice < 0 ? -1.0 : slice);
+		} else {
+			/* spec 7.5: waiting = 1, F5, look once more, park on those words */
+			set_waiting(chans, n, 1);
+			atomic_thread_fence(memory_order_seq_cst);
+			*n_ready = look(chans, n, raws, ready);
+			if (*n_ready == 0)
+				shm_signal_park_any(chans, raws, n, slice < 0 ? -1.0 : slice);
+		}
 		set_waiting(chans, n, 0);
 		if (*n_ready)
 			return 0;

@@ -37,6 +37,24 @@ int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s)
 	return rc != SHM_SIGNAL_WAKE_NONE ? rc : poll_sleep(s);
 }
 
+void shm_signal_ring(shm_signal_chan *ch, uint32_t loc)
+{
+	unsigned char *bell = doorbell(ch, loc);
+	add32_seq_cst(bell); /* F7 */
+	shm_signal_wake_address(bell);
+}
+
+int shm_signal_park_doorbell(shm_signal_chan *const *chans, uint32_t n, unsigned char *bell, uint32_t raw,
+			     double s)
+{
+	uint32_t i;
+	int rc;
+	for (i = 0; i < n; i++)
+		chans[i]->stats.parks++;
+	rc = shm_signal_wake_park_address(bell, raw, s);
+	return rc != SHM_SIGNAL_WAKE_NONE ? rc : poll_sleep(s);
+}
+
 int shm_signal_park_any(shm_signal_chan *const *chans, uint32_t *raws, uint32_t n, double s)
 {
 	uint64_t wake[SHM_SIGNAL_WAIT_ANY_MAX];
@@ -61,6 +79,22 @@ int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, cons
 	(void)raws;
 	(void)wake;
 	(void)n;
+	(void)s;
+	return SHM_SIGNAL_WAKE_NONE;
+}
+#endif
+
+#if !defined(__linux__) && !defined(__APPLE__)
+/* Only Linux (futex) and macOS (os_sync / __ulock) wait on an address. */
+void shm_signal_wake_address(void *word)
+{
+	(void)word;
+}
+
+int shm_signal_wake_park_address(void *word, uint32_t raw, double s)
+{
+	(void)word;
+	(void)raw;
 	(void)s;
 	return SHM_SIGNAL_WAKE_NONE;
 }

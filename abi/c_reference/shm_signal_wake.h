@@ -30,6 +30,14 @@ int shm_signal_wake_open(shm_signal_chan *ch, uint64_t wake, struct shm_signal_e
 /* Close what shm_signal_wake_open opened; a channel that opened nothing is fine. */
 void shm_signal_wake_close(shm_signal_chan *ch);
 
+/* WAKE_ADDRESS on any shared 32-bit word (a wait word, or a doorbell of spec 7.8):
+ * wake every waiter of `word`; park while it holds `raw`, at most `s` seconds (< 0:
+ * no limit), 1 if the timeout expired, 0 if woken (or the word changed).  Where the
+ * OS has no such wait (Windows, the poll backend) the wake does nothing and the park
+ * returns SHM_SIGNAL_WAKE_NONE. */
+void shm_signal_wake_address(void *word);
+int shm_signal_wake_park_address(void *word, uint32_t raw, double s);
+
 /* Wake every waiter of record `loc` on the channels in `wake` this OS has. */
 void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake);
 
@@ -52,6 +60,16 @@ int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, cons
 /* Send the cross-boundary notification to record `loc` on every negotiated channel
  * (before the attach: every channel this side offered). */
 void shm_signal_notify(shm_signal_chan *ch, uint32_t loc);
+
+/* Spec 7.8 ring: F7 (add 1 to locality loc's doorbell in the head), then wake every
+ * waiter on the doorbell. */
+void shm_signal_ring(shm_signal_chan *ch, uint32_t loc);
+
+/* Park on the doorbell `bell` while it holds `raw` (spec 7.8 step 5), or one polling
+ * sleep where the OS cannot; 1 if it ended by the timeout.  Counts stats.parks of
+ * chans[0..n). */
+int shm_signal_park_doorbell(shm_signal_chan *const *chans, uint32_t n, unsigned char *bell, uint32_t raw,
+			     double s);
 
 /* Park until notified or `s` seconds pass (one channel to park on; polling when
  * there is none); returns 1 if it ended by the timeout.  Counts stats.parks. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shm_signal_wake_linux.c - the wake layer on Linux (docs/spec.md 8.1,
- * WAKE_ADDRESS): FUTEX_WAKE and FUTEX_WAIT on the record's 32-bit wait word, shared
- * between processes (no FUTEX_PRIVATE_FLAG).  No objects to open or close.  Compiles
- * to nothing on other OSes; see shm_signal_wake.h.
+ * WAKE_ADDRESS): FUTEX_WAKE and FUTEX_WAIT on the record's 32-bit wait word (and on
+ * a head's doorbell, spec 7.8), shared between processes (no FUTEX_PRIVATE_FLAG).
+ * No objects to open or close.  Compiles to nothing on other OSes; see
+ * shm_signal_wake.h.
  */
 #include "shm_signal_internal.h"
 #include "shm_signal_wake.h"
@@ -21,24 +22,20 @@ uint64_t shm_signal_wake_supported(void)
 	return SHM_SIGNAL_F_WAKE_ADDRESS;
 }
 
-void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+void shm_signal_wake_address(void *word)
 {
 	/* No FUTEX_PRIVATE_FLAG: the waiter is another process. */
-	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
-		syscall(SYS_futex, (void *)rec(ch, loc), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+int shm_signal_wake_park_address(void *word, uint32_t raw, double s)
 {
-	void *word = rec(ch, ch->locality);
 	/* The kernel's timespec for SYS_futex is two longs (on 32-bit: old_timespec32),
 	 * whatever size the C library gives time_t (musl on 32-bit: 64-bit). */
 	struct {
 		long tv_sec;
 		long tv_nsec;
 	} ts;
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return SHM_SIGNAL_WAKE_NONE;
 	if (s > MAX_PARK_S)
 		s = MAX_PARK_S;
 	ts.tv_sec = (long)s;
@@ -47,6 +44,19 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	if (syscall(SYS_futex, word, FUTEX_WAIT, raw, s < 0 ? NULL : (void *)&ts, NULL, 0) != 0)
 		return errno == ETIMEDOUT;
 	return 0; /* EAGAIN (word changed) and EINTR are normal returns */
+}
+
+void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+{
+	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
+		shm_signal_wake_address(rec(ch, loc));
+}
+
+int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+{
+	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
+		return SHM_SIGNAL_WAKE_NONE;
+	return shm_signal_wake_park_address(rec(ch, ch->locality), raw, s);
 }
 
 int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,

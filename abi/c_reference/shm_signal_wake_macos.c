@@ -3,8 +3,9 @@
  * shm_signal_wake_macos.c - the wake layer on macOS (docs/spec.md 8.1,
  * WAKE_ADDRESS): os_sync_wait_on_address / os_sync_wake_by_address_all (macOS
  * 14.4+), looked up at run time, with __ulock_wait / __ulock_wake as the fallback,
- * all on the record's 32-bit wait word, shared between processes.  No objects to
- * open or close.  Compiles to nothing on other OSes; see shm_signal_wake.h.
+ * all on the record's 32-bit wait word (or a head's doorbell, spec 7.8), shared
+ * between processes.  No objects to open or close.  Compiles to nothing on other
+ * OSes; see shm_signal_wake.h.
  */
 #include "shm_signal_internal.h"
 #include "shm_signal_wake.h"
@@ -50,26 +51,18 @@ uint64_t shm_signal_wake_supported(void)
 	return SHM_SIGNAL_F_WAKE_ADDRESS;
 }
 
-void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+void shm_signal_wake_address(void *word)
 {
-	void *word = rec(ch, loc);
-	os_sync_wake_fn fn;
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return;
-	fn = apple_wake();
+	os_sync_wake_fn fn = apple_wake();
 	if (fn)
 		fn(word, 4, OS_SYNC_SHARED);
 	else
 		__ulock_wake(UL_COMPARE_AND_WAIT_SHARED | ULF_WAKE_ALL, word, 0);
 }
 
-int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+int shm_signal_wake_park_address(void *word, uint32_t raw, double s)
 {
-	void *word = rec(ch, ch->locality);
-	os_sync_wait_fn fn;
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return SHM_SIGNAL_WAKE_NONE;
-	fn = apple_wait();
+	os_sync_wait_fn fn = apple_wait();
 	if (s < 0 || s > MAX_PARK_S)
 		s = MAX_PARK_S; /* "no limit": an hour, then the caller's loop parks again */
 	if (fn) {
@@ -80,6 +73,19 @@ int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t w
 	if (__ulock_wait(UL_COMPARE_AND_WAIT_SHARED, word, raw, (uint32_t)(s * 1e6) + 1) < 0)
 		return errno == ETIMEDOUT;
 	return 0;
+}
+
+void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+{
+	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
+		shm_signal_wake_address(rec(ch, loc));
+}
+
+int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+{
+	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
+		return SHM_SIGNAL_WAKE_NONE;
+	return shm_signal_wake_park_address(rec(ch, ch->locality), raw, s);
 }
 
 #endif /* __APPLE__ */

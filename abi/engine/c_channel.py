@@ -83,10 +83,11 @@ _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_get_stats": ([_P, ctypes.POINTER(Stats)], None),
     "shm_signal_descriptor_bytes": ([_P, ctypes.c_char_p], None),
     "shm_signal_wait_word": ([_P], _P),
+    "shm_signal_doorbell_word": ([_P], _P),
     "shm_signal_wait_any": ([ctypes.POINTER(_P), ctypes.c_uint32, ctypes.c_double, _U32P, _U32P, _ERR],
                             ctypes.c_int),
 }
-WAIT_ANY_MAX = 64  # SHM_SIGNAL_WAIT_ANY_MAX
+WAIT_ANY_MAX = 64  # SHM_SIGNAL_WAIT_ANY_MAX (any number when all share one doorbell)
 
 _lib: Optional[ctypes.CDLL] = None
 
@@ -144,9 +145,10 @@ def validate(buf: bytes, offset: int = 0, length: Optional[int] = None,
 
 
 def c_wait_any(channels: Sequence[CChannel], timeout: Optional[float] = None) -> List[CChannel]:
-    """The C engine's ``shm_signal_wait_any`` on up to 64 C channels: the ready ones
-    (enabled with work, or whose peer has gone), in order; ``[]`` at the timeout.
-    (:class:`abi.WaitSet` takes any number, of either engine.)"""
+    """The C engine's ``shm_signal_wait_any`` on up to 64 C channels (any number when
+    every one negotiated GROUP_DOORBELL in one file as one locality: it parks on the
+    doorbell, spec 7.8): the ready ones (enabled with work, or whose peer has gone), in
+    order; ``[]`` at the timeout.  (:class:`abi.WaitSet` takes any number, of either engine.)"""
     chans = list(channels)
     t = arguments.check_timeout(timeout)
     n = len(chans)
@@ -432,9 +434,11 @@ class CChannel(Awaitable):
         return self._word
 
     def _doorbell_word(self) -> Optional[int]:
-        """As :meth:`abi.engine.channel.Channel._doorbell_word` (the C engine does not
-        negotiate GROUP_DOORBELL yet: None)."""
-        return None
+        """The address of the doorbell this side waits on (the head's irq[own
+        locality].doorbell, spec 7.8) while open, when GROUP_DOORBELL is negotiated;
+        else None (also while a creator's peer has not attached)."""
+        addr = lib().shm_signal_doorbell_word(self._handle)
+        return int(addr) if addr else None
 
     def _recheck_peer(self) -> None:
         pass  # every C wait checks the peer on its first turn

@@ -15,9 +15,11 @@
  *     unless it is a re-attach keeping features not supported here (6.3 step 4,
  *     UNSUPPORTED_FEATURE) or its free record is held by a live peer (LOCALITY_BUSY);
  *     the set it accepts is offered & supported on a first attach and the record's
- *     features_accepted on a re-attach; a
+ *     features_accepted on a re-attach, less GROUP_DOORBELL on a first attach
+ *     without WAKE_ADDRESS and WAITER_FLAG or a head offering it (6.3 step 4); a
  *     successful attach writes only features_accepted, its pid and its state (6.3
- *     step 6), and its close only its state and the remote's dirty (spec 9).
+ *     step 6), and its close only its state and the remote's dirty (spec 9), each
+ *     adding 1 to the creator's doorbell in the head when GROUP_DOORBELL is accepted.
  * A broken invariant prints what and abort()s, so libFuzzer saves the input.
  *
  * Build and run: make fuzz / make fuzz-run (Makefile), see fuzz/README.md.
@@ -343,8 +345,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t offered = le64(d + 16), features = 0, accept = offered & supported;
 		uint32_t state = le32(d + 64 + 64 * a + 4);
 		int negotiated = 0, want_rc;
+		uint64_t bell = 64 + 64 * (uint64_t)creator + 24; /* the creator's doorbell in the head */
+		uint64_t needs = SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAITER_FLAG;
 		if (state != SHM_SIGNAL_STATE_EMPTY)
 			accept = le64(d + 32); /* a re-attach keeps the session's set */
+		else if ((accept & needs) != needs ||
+			 (off != 0 && (off < 192 || le32(bytes) != SHM_SIGNAL_MAGIC ||
+				       !(le64(bytes + 16) & SHM_SIGNAL_F_GROUP_DOORBELL))))
+			accept &= ~SHM_SIGNAL_F_GROUP_DOORBELL; /* 6.3 step 4: needs and a head */
 		busy = state == SHM_SIGNAL_STATE_ATTACHED && !(accept & SHM_SIGNAL_F_LIVENESS_LOCK);
 		want_rc = (accept & ~supported) ? SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE
 			  : busy		 ? SHM_SIGNAL_FAULT_LOCALITY_BUSY
@@ -361,30 +369,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(shm_signal_features(ch, &features, &negotiated, NULL) == 0 && negotiated &&
 				      features == accept,
 			      "negotiated set is not offered & supported (first attach) or the kept set");
-			/* 6.3 step 6: features_accepted, pid, state; nothing else */
+			/* 6.3 step 6: features_accepted, pid, state; with GROUP_DOORBELL the
+			 * attach rings the creator's doorbell (7.5); nothing else */
 			n = get_file(now, len);
 			CHECK(n == len, "attach changed the file's length");
 			shm_signal_store_le64(want_bytes, accept);
 			shm_signal_store_le32(want_bytes + 8, SHM_SIGNAL_STATE_ATTACHED);
 			shm_signal_store_le32(want_bytes + 12, ATTACH_PID);
+			memcpy(copy, bytes, len);
+			if (accept & SHM_SIGNAL_F_GROUP_DOORBELL)
+				shm_signal_store_le32(copy + bell, le32(copy + bell) + 1);
 			for (i = 0; i < len; i++) {
 				uint64_t at = i - off; /* wraps below off: never in range */
 				uint64_t rec = 64 + 64 * (uint64_t)a;
-				uint8_t w = bytes[i];
+				uint8_t w = copy[i];
 				if (at >= 32 && at < 40)
 					w = want_bytes[at - 32];
 				else if (at >= rec + 4 && at < rec + 12)
 					w = want_bytes[8 + at - rec - 4];
-				CHECK(now[i] == w, "attach wrote outside features_accepted, pid and state");
+				CHECK(now[i] == w, "attach wrote outside features_accepted, pid, state "
+						   "(and the creator's doorbell)");
 			}
-			/* spec 9: close stores its state closed and the remote's dirty */
+			/* spec 9: close stores its state closed and the remote's dirty, and rings
+			 * the remote's doorbell (7.8) */
 			shm_signal_close(ch);
 			memcpy(copy, now, len);
 			shm_signal_store_le32(copy + off + 64 + 64 * a + 4, SHM_SIGNAL_STATE_CLOSED);
 			copy[off + 64 + 64 * creator + 2] = 1;
+			if (accept & SHM_SIGNAL_F_GROUP_DOORBELL)
+				shm_signal_store_le32(copy + bell, le32(copy + bell) + 1);
 			n = get_file(now, len);
 			CHECK(n == len && memcmp(now, copy, len) == 0,
-			      "close wrote other bytes than its state and the remote's dirty");
+			      "close wrote other bytes than its state and the remote's dirty (and its "
+			      "doorbell)");
 		}
 	}
 	free(copy);

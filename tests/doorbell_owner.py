@@ -48,7 +48,7 @@ def ring(path: str, locality: int, n: int) -> None:
     bell = base + layout.doorbell_offset(locality)
     wake = make_backend(layout.FEATURE_WAKE_ADDRESS, (bell, bell), b"")
     for _ in range(n):
-        lib.shm_signal_ring(bell)
+        lib.shm_signal_ring_le32(bell)
         wake.wake(0)
     print("done", flush=True)
 

@@ -95,6 +95,34 @@ def test_a_channel_without_a_head_does_not_accept_it(tmp_path: Path) -> None:
         a.close()
 
 
+@pytest.mark.parametrize("offset", [64, 128])
+def test_a_descriptor_overlapping_the_head_neither_offers_nor_accepts_it(tmp_path: Path, offset: int) -> None:
+    """At 64 or 128 the head's doorbells (88, 152) are bytes of the descriptor itself
+    (its features_required, its own irq words): ringing them would corrupt it."""
+    path = tmp_path / "overlap.shm"
+    a = Channel.create(path, offset=offset, size=1024)
+    b = Channel.attach(path, offset=offset)
+    try:
+        assert not a._offered & BELL and BELL not in b.features
+    finally:
+        b.close()
+        a.close()
+    # A foreign creator that offers it there anyway: the attacher still declines.
+    path2 = tmp_path / "overlap2.shm"
+    raw = bytearray(1024)
+    from abi.descriptor import initialize
+
+    initialize(raw, offset, layout.LOCALITY_NORTH, supported_features(), 0, bytes(range(1, 17)), 4242)
+    raw[0:4] = layout.MAGIC.to_bytes(4, "little")  # bytes that look like a head offering it
+    raw[16:24] = supported_features().to_bytes(8, "little") if offset > 24 else raw[16:24]
+    path2.write_bytes(bytes(raw))
+    c = Channel.attach(path2, offset=offset)
+    try:
+        assert BELL not in c.features
+    finally:
+        c.close()
+
+
 def test_a_head_that_does_not_offer_it_keeps_it_out(tmp_path: Path) -> None:
     path = tmp_path / "plainhead.shm"
     head = Channel.create(path, features=supported_features() & ~BELL, size=1024)

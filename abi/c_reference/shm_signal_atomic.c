@@ -130,20 +130,30 @@ int shm_signal_side_inject(const struct shm_signal_side *s)
 	return 1;
 }
 
-uint32_t shm_signal_ring(void *word)
+uint32_t shm_signal_ring_le32(void *word)
 {
 	/* F7 (spec 7.8): add 1 to the little-endian counter at `word`, atomically (several
 	 * remotes may ring one doorbell) and as a full fence. */
-	_Atomic uint32_t *w = (_Atomic uint32_t *)word;
+	_Atomic uint32_t *a = (_Atomic uint32_t *)word;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	uint32_t old = atomic_load_explicit(w, memory_order_relaxed), sum;
-	do
-		sum = __builtin_bswap32(__builtin_bswap32(old) + 1);
-	while (!atomic_compare_exchange_weak_explicit(w, &old, sum, memory_order_seq_cst,
-						      memory_order_relaxed));
-	return __builtin_bswap32(old);
+	/* The raw word is the counter byte-swapped: exchange the swapped sum.  A hostile
+	 * ringer could make this fail forever, so after a bound the add of 1 to the low
+	 * byte alone (no carry into the others, but a change all the same) lands. */
+	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
+	int i;
+	for (i = 0; i < 1000; i++) {
+		unsigned char b[4];
+		uint32_t raw;
+		memcpy(b, &old, 4);
+		shm_signal_store_le32(b, shm_signal_load_le32(b) + 1);
+		memcpy(&raw, b, 4);
+		if (atomic_compare_exchange_weak_explicit(a, &old, raw, memory_order_seq_cst, memory_order_relaxed))
+			return shm_signal_load_le32((const unsigned char *)&old);
+	}
+	old = atomic_fetch_add_explicit(a, UINT32_C(1) << 24, memory_order_seq_cst);
+	return shm_signal_load_le32((const unsigned char *)&old);
 #else
-	return atomic_fetch_add_explicit(w, 1, memory_order_seq_cst);
+	return atomic_fetch_add_explicit(a, 1, memory_order_seq_cst);
 #endif
 }
 

@@ -66,7 +66,7 @@ SHM_SIGNAL_API int shm_signal_side_inject(const struct shm_signal_side *side);
 
 /* F7 (spec 7.8): atomically add 1 to the little-endian 32-bit counter at `word` (a
  * doorbell), as a full fence.  Returns the value before. */
-SHM_SIGNAL_API uint32_t shm_signal_ring(void *word);
+SHM_SIGNAL_API uint32_t shm_signal_ring_le32(void *word);
 
 /* One step of spec 7.2's wakeup loop on the own record: if enabled and dirty, clear
  * dirty, F2, and return NOTIFY; else if enabled and pending, clear pending, F3, and

@@ -169,31 +169,6 @@ SHM_SIGNAL_INLINE int word_has_work(uint32_t raw)
 	return b[F_ENABLED] == 1 && (b[F_DIRTY] == 1 || b[F_PENDING] == 1);
 }
 
-/* Spec 7.8 F7: add 1 to the little-endian 32-bit counter at p, one atomic
- * read-modify-write that is also a full fence. */
-SHM_SIGNAL_INLINE void add32_seq_cst(unsigned char *p)
-{
-	_Atomic uint32_t *a = (_Atomic uint32_t *)(uintptr_t)p;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	/* The raw word is the counter byte-swapped: exchange the swapped sum.  A hostile
-	 * ringer could make this fail forever, so after a bound the add of 1 to the low
-	 * byte alone (no carry into the others, but a change all the same) lands. */
-	uint32_t old = atomic_load_explicit(a, memory_order_relaxed);
-	int i;
-	for (i = 0; i < 1000; i++) {
-		unsigned char b[4];
-		uint32_t raw;
-		memcpy(b, &old, 4);
-		shm_signal_store_le32(b, shm_signal_load_le32(b) + 1);
-		memcpy(&raw, b, 4);
-		if (atomic_compare_exchange_weak_explicit(a, &old, raw, memory_order_seq_cst, memory_order_relaxed))
-			return;
-	}
-	atomic_fetch_add_explicit(a, UINT32_C(1) << 24, memory_order_seq_cst);
-#else
-	atomic_fetch_add_explicit(a, 1, memory_order_seq_cst);
-#endif
-}
 
 /* Record `loc` of the channel's descriptor. */
 SHM_SIGNAL_INLINE unsigned char *rec(const shm_signal_chan *ch, uint32_t loc)

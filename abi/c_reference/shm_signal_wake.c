@@ -40,7 +40,7 @@ int shm_signal_park(shm_signal_chan *ch, uint32_t raw, double s)
 void shm_signal_ring(shm_signal_chan *ch, uint32_t loc)
 {
 	unsigned char *bell = doorbell(ch, loc);
-	add32_seq_cst(bell); /* F7 */
+	shm_signal_ring_le32(bell); /* F7 */
 	shm_signal_wake_address(bell);
 }
 

@@ -212,6 +212,8 @@ class Channel(Awaitable):
         offered = supported_features(ordering.can_ring) if features is None \
             else args.check_u64("features", features)
         offered = without_lone_doorbell(offered)
+        if 0 < offset < layout.DESC_SIZE:  # at 64 or 128 the head's doorbells are our own bytes
+            offered &= ~layout.FEATURE_GROUP_DOORBELL
         required = args.check_u64("required", required)
         mode = args.check_mode(mode)
         instance_id = args.check_instance_id(instance_id)

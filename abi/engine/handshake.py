@@ -113,11 +113,12 @@ def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, sup
             time.sleep(0.001)
 
 
-def _may_ring(accepted: int, mapping: Map, ordering: Ordering) -> bool:
+def _may_ring(accepted: int, offset: int, mapping: Map, ordering: Ordering) -> bool:
     """Spec 6.3 step 4: GROUP_DOORBELL is accepted only with WAKE_ADDRESS and
-    WAITER_FLAG, an atomic add, and a head (file offset 0) that holds the magic and
-    offers it; decided from one copy of the head's first 24 bytes."""
-    if without_lone_doorbell(accepted) != accepted or not ordering.can_ring:
+    WAITER_FLAG, an atomic add, a descriptor that does not overlap the head, and a
+    head (file offset 0) that holds the magic and offers it; decided from one copy
+    of the head's first 24 bytes."""
+    if without_lone_doorbell(accepted) != accepted or not ordering.can_ring or 0 < offset < layout.DESC_SIZE:
         return False
     head = bytes(mapping.mm[:24])
     magic = int.from_bytes(head[0:4], "little")
@@ -159,7 +160,7 @@ def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int
                            actual=snap.creator)
         state = snap.irq[loc].state
         accepted = snap.features_offered & supported
-        if accepted & layout.FEATURE_GROUP_DOORBELL and not _may_ring(accepted, mapping, ordering):
+        if accepted & layout.FEATURE_GROUP_DOORBELL and not _may_ring(accepted, offset, mapping, ordering):
             accepted &= ~layout.FEATURE_GROUP_DOORBELL
         if state != layout.STATE_EMPTY:
             # A re-attach keeps the set of the session before (6.3 step 4, [R6.3-3]): the

@@ -160,8 +160,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.shm_signal_load_word.restype = ctypes.c_uint32
     lib.shm_signal_store_fence_load.argtypes = [ctypes.c_void_p, ctypes.c_uint8, ctypes.c_void_p]
     lib.shm_signal_store_fence_load.restype = ctypes.c_uint32
-    lib.shm_signal_ring.argtypes = [ctypes.c_void_p]
-    lib.shm_signal_ring.restype = ctypes.c_uint32
+    lib.shm_signal_ring_le32.argtypes = [ctypes.c_void_p]
+    lib.shm_signal_ring_le32.restype = ctypes.c_uint32
     lib.shm_signal_guard.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p]
     lib.shm_signal_guard.restype = ctypes.c_int
     lib.shm_signal_unguard.argtypes = [ctypes.c_void_p]

@@ -144,7 +144,7 @@ class NativeOrdering(Ordering):
         self.fence = lib.shm_signal_fence  # type: ignore[method-assign]
         self.load_word = lib.shm_signal_load_word  # type: ignore[method-assign]
         self.store_fence_load = lib.shm_signal_store_fence_load  # type: ignore[method-assign]
-        self.ring = lib.shm_signal_ring  # type: ignore[method-assign]
+        self.ring = lib.shm_signal_ring_le32  # type: ignore[method-assign]
 
     def side(self, own: int, remote: int, fired: int = 0) -> Side:
         return _NativeSide(self._lib, self._releasing, own, remote, fired)

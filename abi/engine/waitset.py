@@ -208,7 +208,7 @@ class _DoorPark:
     def ring(self) -> None:
         """F7 and a wake: any park on the doorbell returns (other owners sharing
         it look at their channels once, find nothing and park again)."""
-        self._lib.shm_signal_ring(self.address)
+        self._lib.shm_signal_ring_le32(self.address)
         self._backend.wake(0)
 
     def park(self, arrays: Any, n: int, timeout: Optional[float]) -> List[int]:

@@ -285,7 +285,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[1] & 0x40) {
 		supported = shm_signal_supported_features();
 	} else {
-		supported = (data[1] & SHM_SIGNAL_F_KNOWN) | ((data[1] & 0x20) ? UNKNOWN_FEATURE : 0);
+		/* bits 0-5 the known features, bit 7 an unknown one too */
+		supported = (data[1] & SHM_SIGNAL_F_KNOWN) | ((data[1] & 0x80) ? UNKNOWN_FEATURE : 0);
 		flags |= SHM_SIGNAL_O_FEATURES;
 	}
 

@@ -150,6 +150,8 @@ end:	do
 		:: else -> break
 		od;
 		sb_n[t]--;
+		/* clear the freed entry: no load reads it, and a stale one would make equal states differ */
+		sb_a[t * SB + sb_n[t]] = 0; sb_v[t * SB + sb_n[t]] = 0; sb_e[t * SB + sb_n[t]] = 0;
 		if :: sb_n[t] == 0 -> ep[t] = 0 :: else -> skip fi;
 		i = 0; j = 0
 	}

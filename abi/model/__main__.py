@@ -65,6 +65,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         ap.add_argument(f"--{flag}", action="store_true")
     ap.add_argument("--injects", type=int, default=2)
     ap.add_argument("--budget", type=int, default=1)
+    ap.add_argument("--optimize", action="store_true",
+                    help="build the verifier with -O2 (for deeper runs: slower to build, faster to run)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--work", help="keep the builds here (default: a temporary directory)")
     args = ap.parse_args(argv)
@@ -75,7 +77,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 cfg = Config(memory=args.memory, wake=args.wake, waiter=args.waiter, toggle=args.toggle,
                              close=args.close, both=args.both, flood=args.flood, injects=args.injects,
                              budget=args.budget, mistake=args.mistake)
-                res = check(cfg, work)
+                res = check(cfg, work, optimize=args.optimize)
                 _show_one(res, args.json)
                 return exit_codes.OK if res.ok else exit_codes.FUZZ_FAILED
             return _run_table(work, args.json)

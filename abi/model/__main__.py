@@ -7,7 +7,7 @@ verify; so must the removals the model finds unneeded, each with a probe that sh
 the reordering it allows is explored) and prints one line per run.  With
 ``--memory``/``--wake``/... it checks one configuration and prints the
 counterexample, if any, step by step (``--doorbell``: the group doorbell of 7.8;
-``--injects 2 --injects2 2`` there is the deeper run, minutes and gigabytes).
+``--injects 2 --injects2 2 --optimize`` there is the deeper run, minutes and gigabytes).
 
 Exit status: 0 when everything is as expected, 13 when not, 2 for a usage error,
 3 when SPIN or a C compiler is missing.
@@ -76,7 +76,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--injects2", type=int, default=1, help="with --doorbell: R2's injects")
     ap.add_argument("--budget", type=int, default=1)
     ap.add_argument("--optimize", action="store_true",
-                    help="build the verifier with -O2 (for deeper runs: slower to build, faster to run)")
+                    help="build the verifier with -O2 and COLLAPSE (for deeper runs: slower to build, "
+                         "faster to run, half the memory)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--work", help="keep the builds here (default: a temporary directory)")
     args = ap.parse_args(argv)

@@ -3,8 +3,11 @@
 Without a configuration it runs the whole table of ``expectations.json`` (every
 memory model, wake channel and shape must verify; every mistake must fail in its
 weakest model and hold in the next stronger one; the removals 7.6 allows must
-verify) and prints one line per run.  With ``--memory``/``--wake``/... it checks one
-configuration and prints the counterexample, if any, step by step.
+verify; so must the removals the model finds unneeded, each with a probe that shows
+the reordering it allows is explored) and prints one line per run.  With
+``--memory``/``--wake``/... it checks one configuration and prints the
+counterexample, if any, step by step (``--doorbell``: the group doorbell of 7.8;
+``--injects 2 --injects2 2 --optimize`` there is the deeper run, minutes and gigabytes).
 
 Exit status: 0 when everything is as expected, 13 when not, 2 for a usage error,
 3 when SPIN or a C compiler is missing.
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from abi import exit_codes
-from abi.model.check import MEMORY_MODELS, MISTAKES, WAKES, Config, ModelError, Result, check
+from abi.model.check import MEMORY_MODELS, MISTAKES, PROBES, WAKES, Config, ModelError, Result, check
 from abi.toolchain import NoCompilerError
 
 EXPECTATIONS = Path(__file__).with_name("expectations.json")
@@ -39,11 +42,11 @@ def planned(table: Optional[Dict[str, Any]] = None) -> List[Tuple[str, Config, b
     """Every run of the table: (what it shows, configuration, must verify)."""
     table = table or load()
     runs: List[Tuple[str, Config, bool]] = []
-    p = table["proofs"]
-    for shape in p["shapes"]:
-        for memory in p["memory"]:
-            for wake in p["wake"]:
-                runs.append((f"proof: {shape}", _shape(table, shape, memory=memory, wake=wake), True))
+    for p in [table["proofs"], *table.get("more proofs", [])]:
+        for shape in p["shapes"]:
+            for memory in p["memory"]:
+                for wake in p["wake"]:
+                    runs.append((f"proof: {shape}", _shape(table, shape, memory=memory, wake=wake), True))
     for n in table["necessary"]:
         cfg = _shape(table, n["shape"], memory=n["memory"], wake=n["wake"], mistake=n["mistake"])
         runs.append((f"necessary: {n['mistake']} fails in {n['memory']}", cfg, False))
@@ -53,6 +56,10 @@ def planned(table: Optional[Dict[str, Any]] = None) -> List[Tuple[str, Config, b
     for r in table["replaceable"]:
         cfg = _shape(table, r["shape"], memory=r["memory"], wake=r["wake"], mistake=r["mistake"])
         runs.append((f"replaceable: {r['mistake']} with {r['wake']}", cfg, True))
+    for u in table.get("unneeded", []):
+        cfg = _shape(table, u["shape"], memory=u["memory"], wake=u["wake"], mistake=u["mistake"])
+        runs.append((f"unneeded: {u['mistake']} holds in {u['memory']}", cfg, True))
+        runs.append((f"probe: {u['probe']} is reached", cfg.with_(probe=u["probe"]), False))
     return runs
 
 
@@ -61,10 +68,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--memory", choices=MEMORY_MODELS)
     ap.add_argument("--wake", choices=WAKES, default="futex")
     ap.add_argument("--mistake", choices=sorted(MISTAKES), default="")
-    for flag in ("waiter", "toggle", "close", "both", "flood"):
+    ap.add_argument("--probe", choices=sorted(PROBES), default="")
+    for flag in ("waiter", "toggle", "close", "both", "flood", "doorbell"):
         ap.add_argument(f"--{flag}", action="store_true")
-    ap.add_argument("--injects", type=int, default=2)
+    ap.add_argument("--injects", type=int, default=None,
+                    help="injects per remote (default 2; with --doorbell: R1's, default 1)")
+    ap.add_argument("--injects2", type=int, default=1, help="with --doorbell: R2's injects")
     ap.add_argument("--budget", type=int, default=1)
+    ap.add_argument("--optimize", action="store_true",
+                    help="build the verifier with -O2 and COLLAPSE (for deeper runs: slower to build, "
+                         "faster to run, half the memory)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--work", help="keep the builds here (default: a temporary directory)")
     args = ap.parse_args(argv)
@@ -72,10 +85,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         with tempfile.TemporaryDirectory(prefix="shm-signal-model-") as tmp:
             work = Path(args.work) if args.work else Path(tmp)
             if args.memory:
-                cfg = Config(memory=args.memory, wake=args.wake, waiter=args.waiter, toggle=args.toggle,
-                             close=args.close, both=args.both, flood=args.flood, injects=args.injects,
-                             budget=args.budget, mistake=args.mistake)
-                res = check(cfg, work)
+                injects = args.injects if args.injects is not None else 1 if args.doorbell else 2
+                cfg = Config(memory=args.memory, wake=args.wake, waiter=args.waiter or args.doorbell,
+                             toggle=args.toggle, close=args.close, both=args.both, flood=args.flood,
+                             doorbell=args.doorbell, injects=injects, injects2=args.injects2,
+                             budget=args.budget, mistake=args.mistake, probe=args.probe)
+                res = check(cfg, work, optimize=args.optimize)
                 _show_one(res, args.json)
                 return exit_codes.OK if res.ok else exit_codes.FUZZ_FAILED
             return _run_table(work, args.json)

@@ -31,6 +31,16 @@
  * for a notification after a spent budget); and ALWAYS_WAKE (7.6: the wake call after
  * every inject, with which F1 may go).
  *
+ * DOORBELL (7.8, with WAITER and compare-and-wait): one owner O waits on a set of two
+ * channels of one file, parked on its doorbell; remote R1 injects into channel 0,
+ * remote R2 (another process) into channel 1, each ringing the doorbell (F7, an
+ * atomic add) when the waiting byte says O is parked there.  Mistakes: PLAIN_RING
+ * (F7 a plain load and store), NO_F8, NO_F5, STALE_WAITING, DOORBELL_AT_PARK (O loads
+ * the doorbell just before parking instead of at step 1).  The memory model WEAK is
+ * PSO in which, in addition, O's step-1 load of the doorbell may be satisfied as late
+ * as its next full fence (load->store reordering, as ARM and POWER allow, for that one
+ * load only: every other load stays in program order).
+ *
  * Every step prints an event while SPIN replays a trail (spin -t): "@T # TEXT" at a
  * step of the spec, and one line per store, commit, load, park and wake;
  * abi/model/trail.py turns them into the numbered counterexample.
@@ -39,22 +49,41 @@
 #ifndef N
 #define N 2
 #endif
+#ifndef N2
+#define N2 1            /* DOORBELL: R2's injects (R1 makes N) */
+#endif
 #ifndef BUDGET
 #define BUDGET 1
 #endif
 #define SB 4            /* store buffer entries per thread: more than any step stores before a fence */
 
+#ifdef DOORBELL
+#define NT 3            /* thread 0: R1 (channel 0); thread 1: O; thread 2: R2 (channel 1) */
+#ifndef WAITER
+#error "DOORBELL needs WAITER (7.8: GROUP_DOORBELL only with WAITER_FLAG)"
+#endif
+#ifdef EVENT
+#error "DOORBELL needs compare-and-wait (7.8: GROUP_DOORBELL only with WAKE_ADDRESS)"
+#endif
+#else
 #define NT 2            /* thread 0: the remote (with BOTH, also owner 0); thread 1: owner 1 */
+#endif
+#ifdef WEAK
+#define PSO             /* WEAK is PSO plus the late doorbell load (see above) */
+#endif
 
 /* Byte addresses: record o's wait word is 4o .. 4o+3 (enabled, pending, dirty,
- * waiting = pad0), then the data each remote writes for owner o, then each record's state. */
+ * waiting = pad0), then the data each remote writes for owner o, then each record's state.
+ * With DOORBELL, records 0 and 1 are O's records in channels 0 and 1, and byte 12 is
+ * O's doorbell (a 32-bit counter in the file; a byte here: it counts N + N2 rings at most). */
 #define EN(o) (4 * (o))
 #define PE(o) (4 * (o) + 1)
 #define DI(o) (4 * (o) + 2)
 #define WA(o) (4 * (o) + 3)
 #define DATA(o) (8 + (o))
 #define STATE(o) (10 + (o))
-#define NADDR 12
+#define DB 12
+#define NADDR 13
 #define CLOSED 2
 
 byte mem[NADDR];
@@ -64,6 +93,7 @@ byte sb_e[NT * SB];
 byte sb_n[NT];
 byte ep[NT];
 bool asleep[2];         /* futex: owner o sleeps in the kernel */
+bool dasleep;           /* DOORBELL: O sleeps in the kernel on its doorbell */
 bool ev[2];             /* named event of owner o: set, not yet consumed */
 /* ghosts for the properties */
 byte seen[2];           /* the largest data value owner o's notifier has read */
@@ -150,6 +180,8 @@ end:	do
 		:: else -> break
 		od;
 		sb_n[t]--;
+		/* clear the freed entry: no load reads it, and a stale one would make equal states differ */
+		sb_a[t * SB + sb_n[t]] = 0; sb_v[t * SB + sb_n[t]] = 0; sb_e[t * SB + sb_n[t]] = 0;
 		if :: sb_n[t] == 0 -> ep[t] = 0 :: else -> skip fi;
 		i = 0; j = 0
 	}
@@ -201,12 +233,37 @@ end:	do
 #define F6(t) FULL(t)
 #endif
 
+#ifdef NO_F8
+#define F8(t) skip
+#else
+#define F8(t) FULL(t)
+#endif
+
 /* ------------------------------------------------------------------ kernel calls (8) */
 
 #ifdef EVENT
 inline WAKE(t, o) { FULL(t); d_step { ev[o] = 1; printf("@%d W %d\n", t, o) } }
 #else
 inline WAKE(t, o) { FULL(t); d_step { asleep[o] = 0; printf("@%d W %d\n", t, o) } }
+#endif
+/* 7.8: wake every waiter on the doorbell's address */
+inline WAKE_DB(t) { FULL(t); d_step { dasleep = 0; printf("@%d WD\n", t) } }
+
+/* 7.8 ring, F7: an atomic add of 1 to the doorbell, which is also a full fence (the
+ * thread's buffer drains first; the add itself goes straight to memory) */
+#ifdef PLAIN_RING
+inline RING(t) {
+	printf("@%d # 7.8 ring (the mistake): a fence, then a plain load and store of the doorbell\n", t);
+	FULL(t);
+	LOAD(t, DB, r);
+	STORE(t, DB, r + 1);
+	r = 0
+}
+#else
+inline RING(t) {
+	printf("@%d # 7.8 ring: F7, the atomic add of 1 to the doorbell\n", t);
+	atomic { FENCE(t) -> mem[DB]++; printf("@%d A %d %d\n", t, DB, mem[DB]) }
+}
 #endif
 
 /* ------------------------------------------------------------------ 7.1 inject, by R into O */
@@ -241,8 +298,22 @@ inline INJECT(t, o) {
 		:: wake ->
 			notes[o]++;
 			assert(notes[o] <= clears[o] + 1);         /* no notification while one is pending */
+#ifdef DOORBELL
+			if
+			:: wa & 2 ->
+				RING(t);
+				printf("@%d # 7.8 ring: wake every waiter on the doorbell\n", t);
+				WAKE_DB(t)
+			:: else -> skip
+			fi;
+			if
+			:: wa & 253 -> printf("@%d # 7.1 step 5 notify on the channel\n", t); WAKE(t, o)
+			:: else -> skip
+			fi
+#else
 			printf("@%d # 7.1 step 5 notify\n", t);
 			WAKE(t, o)
+#endif
 		:: else -> skip
 		fi;
 		wake = 0
@@ -256,8 +327,8 @@ inline INJECT(t, o) {
 	en = 0; pe = 0; wa = 0
 }
 
-proctype remote(byte t; byte o) {
-	byte i = 1, en, pe, wa, k;
+proctype remote(byte t; byte o; byte n) {
+	byte i = 1, en, pe, wa, k, r;
 	bool wake;
 #ifdef FLOOD
 end_flood:
@@ -266,7 +337,7 @@ end_flood:
 	od;
 #endif
 	do
-	:: i <= N ->
+	:: i <= n ->
 		printf("@%d # data: the shared state R signals about\n", t);
 		STORE(t, DATA(o), i);
 		INJECT(t, o);
@@ -465,34 +536,155 @@ proctype pinger(byte t) {
 }
 #endif
 
+#ifdef DOORBELL
+/* ------------------------------------------------------------------ 7.8, by O */
+
+/* WEAK without F8: O's step-1 load of the doorbell is issued at step 1 and satisfied
+ * at any point until F5 completes (SETTLE offers the point; F5 forces it), so the
+ * pad0 stores of step 2 may become visible, and a remote ring in between, before s
+ * is read.  With F8 (a full fence, which waits for the load), or in SC, TSO and PSO
+ * (which keep a load ahead of later stores), s is read at step 1. */
+#if defined(WEAK) && defined(NO_F8)
+#define LATE_DB
+inline SETTLE(t) {
+	if
+	:: late -> printf("@%d # 7.8 step 1's load of the doorbell is satisfied now\n", t); LOAD(t, DB, s); late = 0
+	:: true -> skip
+	fi
+}
+#else
+inline SETTLE(t) { skip }
+#endif
+
+/* 7.8 steps 1-6: returns with ready (bit c: channel c was ready at step 4) */
+inline GROUP_WAIT(t) {
+	do
+	::
+#ifndef DOORBELL_AT_PARK
+#ifdef LATE_DB
+		printf("@%d # 7.8 step 1 load the doorbell: s (no F8: satisfied at any point until F5)\n", t);
+		late = 1;
+#ifdef PROBE_LATE_DB
+		s_issued = mem[DB];
+#endif
+		SETTLE(t);
+#else
+		printf("@%d # 7.8 step 1 load the doorbell: s\n", t);
+		LOAD(t, DB, s);
+#endif
+		printf("@%d # 7.8 step 1 F8\n", t);
+		F8(t);
+#endif
+		printf("@%d # 7.8 step 2 store waiting = 2 on every channel\n", t);
+		STORE(t, WA(0), 2);
+		SETTLE(t);
+		STORE(t, WA(1), 2);
+		SETTLE(t);
+		printf("@%d # 7.8 step 3 F5\n", t);
+		F5(t);
+#ifdef LATE_DB
+		if
+		:: late -> printf("@%d # 7.8 step 1's load of the doorbell is satisfied now, as F5 completes\n", t);
+			LOAD(t, DB, s); late = 0;
+#ifdef PROBE_LATE_DB
+			/* a probe of the model, not a property: it must fail, showing that s can be
+			 * read after the pad0 stores are visible and a ring has landed since step 1 */
+			assert(s == s_issued);
+#endif
+			skip
+		:: else -> skip
+		fi;
+#endif
+		printf("@%d # 7.8 step 4 load every wait word\n", t);
+		LOAD(t, EN(0), en); LOAD(t, PE(0), pe); LOAD(t, DI(0), di);
+		if :: en == 1 && (di == 1 || pe == 1) -> ready = ready | 1 :: else -> skip fi;
+		LOAD(t, EN(1), en); LOAD(t, PE(1), pe); LOAD(t, DI(1), di);
+		if :: en == 1 && (di == 1 || pe == 1) -> ready = ready | 2 :: else -> skip fi;
+		en = 0; pe = 0; di = 0;
+		if
+		:: ready != 0 ->
+			printf("@%d # 7.8 step 4 ready: store waiting = 0 on every channel\n", t);
+			STORE(t, WA(0), 0); STORE(t, WA(1), 0);
+			break
+		:: else -> skip
+		fi;
+#ifdef DOORBELL_AT_PARK
+		printf("@%d # 7.8 (the mistake) load the doorbell just before parking: s\n", t);
+		LOAD(t, DB, s);
+#endif
+		FULL(t);                                       /* the park's kernel call */
+		printf("@%d # 7.8 step 5 park on the doorbell (compare-and-wait, expected s)\n", t);
+		atomic {
+			if
+			:: mem[DB] == s -> dasleep = 1; printf("@%d PD %d\n", t, s)
+			:: else -> printf("@%d XD %d\n", t, s)
+			fi
+		};
+end_dpark:	!dasleep;
+		printf("@%d R\n", t);
+		printf("@%d # 7.8 step 6 store waiting = 0 on every channel\n", t);
+		STORE(t, WA(0), 0); STORE(t, WA(1), 0);
+		s = 0
+	od
+}
+
+/* O: enables both channels (7.3), then waits on both (7.8) and runs the wakeup (7.2)
+ * of each ready one; after a spent budget it goes back to that wakeup, not to a wait */
+proctype group_owner(byte t) {
+	byte en, pe, di, v, rounds, k, s, ready, s_issued;
+	bool more, more0, more1, late;
+	ENABLE(t, 0); more0 = more; more = 0;
+	ENABLE(t, 1); more1 = more; more = 0;
+	do
+	:: more0 -> printf("@%d # 7.2 back to the wakeup of channel 0\n", t); WAKEUP(t, 0); more0 = more; more = 0
+	:: more1 -> printf("@%d # 7.2 back to the wakeup of channel 1\n", t); WAKEUP(t, 1); more1 = more; more = 0
+	:: !more0 && !more1 ->
+		GROUP_WAIT(t);
+		s = 0;
+		if :: ready & 1 -> WAKEUP(t, 0); more0 = more :: else -> skip fi;
+		if :: ready & 2 -> WAKEUP(t, 1); more1 = more :: else -> skip fi;
+		ready = 0; more = 0
+	od
+}
+#endif
+
 /* ------------------------------------------------------------------ properties */
 
 /* No lost wake-up: when nothing can move any more (every remote done, every buffer
  * drained, every owner parked or gone), each owner's notifier has read the last
  * value its remote wrote, and no owner sleeps on work: dirty and pending are 0 (a
  * pending left at 1 would suppress every later notification).  With CLOSE, every
- * owner has seen the close and left. */
-#define SETTLED(o) (remote_done[o] && seen[o] == N && mem[DI(o)] == 0 && mem[PE(o)] == 0)
+ * owner has seen the close and left.  With DOORBELL, both channels are settled: O,
+ * parked on its doorbell with no timeout, sleeps for ever only with no work left. */
+#define SETTLED(o, n) (remote_done[o] && seen[o] == n && mem[DI(o)] == 0 && mem[PE(o)] == 0)
 
 init {
 	mem[STATE(0)] = 1; mem[STATE(1)] = 1;              /* both attached */
 	atomic {
 		run flusher(0); run flusher(1);
+#ifdef DOORBELL
+		run flusher(2);
+		run remote(0, 0, N); run remote(2, 1, N2);
+		run group_owner(1)
+#else
 #ifdef BOTH
 		run pinger(0);
 #else
-		run remote(0, 1);
+		run remote(0, 1, N);
 #endif
 		run owner(1, 1)
+#endif
 	}
 	timeout ->
-#ifdef CLOSE
+#ifdef DOORBELL
+	assert(SETTLED(0, N) && SETTLED(1, N2));
+#elif defined(CLOSE)
 	assert(owner_done[1] && seen[1] == N);
 #ifdef BOTH
 	assert(owner_done[0] && seen[0] == N);
 #endif
 #else
-	assert(SETTLED(1));
+	assert(SETTLED(1, N));
 #ifdef BOTH
 	assert(seen[0] == N);    /* the pinger got every echo (it left, so its flags may stay set) */
 #endif

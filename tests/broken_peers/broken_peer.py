@@ -184,7 +184,7 @@ class BrokenPeer(Peer):
         from abi.engine.channel import Channel
 
         if mistake == "doorbell_without_head":
-            handshake._may_ring = lambda accepted, mapping, ordering: bool(  # type: ignore[assignment]
+            handshake._may_ring = lambda accepted, offset, mapping, ordering: bool(  # type: ignore[assignment]
                 accepted & layout.FEATURE_WAITER_FLAG and ordering.can_ring)
             return
 

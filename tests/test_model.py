@@ -150,6 +150,7 @@ def _doorbell(entry: Dict[str, str], **changes: object) -> Config:
     return cfg.with_(**changes)
 
 
+@pytest.mark.slow  # the fast tier has the doorbell's mistakes; the table has every memory
 def test_the_group_doorbell_verifies_under_tso(work: Path) -> None:
     res = check(Config(memory="tso", waiter=True, doorbell=True, injects=1), work)
     assert res.ok, _show(res)
@@ -173,7 +174,8 @@ DOORBELL_STORIES = {
 }
 
 
-@pytest.mark.parametrize("mistake", sorted(DOORBELL_STORIES))
+@pytest.mark.parametrize("mistake", [pytest.param(m, marks=pytest.mark.slow) if m == "no-f5" else m
+                                     for m in sorted(DOORBELL_STORIES)])
 def test_a_doorbell_mistake_loses_a_wake_up(work: Path, mistake: str) -> None:
     entry = next(n for n in _doorbell_necessary() if n["mistake"] == mistake)
     res = check(_doorbell(entry), work)
@@ -193,6 +195,7 @@ def test_a_doorbell_mistake_loses_a_wake_up(work: Path, mistake: str) -> None:
         assert stronger.ok, _show(stronger)
 
 
+@pytest.mark.slow  # about 3 s: the weak model's largest run
 def test_f8_is_unneeded_and_the_model_would_see_it(work: Path) -> None:
     """Spec 7.8 step 1's F8 orders the load of the doorbell before the pad0 stores. In
     'weak' that load may be satisfied as late as F5 without F8, and the model reaches

@@ -99,9 +99,22 @@ def channels(request: Any, tmp_path: Path) -> Iterator[Any]:
 PAIRS = [(w, p, n) for w in ENGINES for p in ENGINES for n in (3,)] + [("py", "c", 200), ("c", "py", 200)]
 
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
-@pytest.mark.parametrize("channels", PAIRS, indirect=True,
-                         ids=lambda p: f"{p[0]}-waits-{p[1]}-injects-{p[2]}")
+def with_mechanisms(params: List[Any], ids: List[str]) -> List[Any]:
+    """Each parameter with each mechanism.  Beyond one futex_waitv group (127) only
+    the default mechanism, the doorbell, stays in the fast tier; the others run
+    there in the slow tier (helper threads per group, a thread per channel)."""
+    return [pytest.param(p, m, id=f"{i}-{m}",
+                         marks=pytest.mark.slow if _count(p) > wsmod.GROUP and m != "doorbell" else ())
+            for p, i in zip(params, ids) for m in MECHANISMS]
+
+
+def _count(p: Any) -> int:
+    return p if isinstance(p, int) else p[-1]
+
+
+@pytest.mark.parametrize("channels, mechanism",
+                         with_mechanisms(PAIRS, [f"{p[0]}-waits-{p[1]}-injects-{p[2]}" for p in PAIRS]),
+                         indirect=["channels"])
 def test_wait_any_returns_exactly_the_injected_channels(channels: Any, mechanism: str) -> None:
     chans, peer, counts = channels
     mechanism_or_missing(mechanism)
@@ -231,8 +244,8 @@ def test_a_flooded_channel_does_not_starve_another(tmp_path: Path, mechanism: st
             ch.close()
 
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
-@pytest.mark.parametrize("channels", [(w, "py", 130) for w in ENGINES], indirect=True, ids=ENGINES)
+@pytest.mark.parametrize("channels, mechanism", with_mechanisms([(w, "py", 130) for w in ENGINES], ENGINES),
+                         indirect=["channels"])
 def test_closing_and_adding_channels_while_another_thread_waits(channels: Any, mechanism: str) -> None:
     """A channel closed (or added, removed) while a wait is parked on it leaves the
     set first: the wait goes on with the others, and nothing reads freed memory."""
@@ -258,8 +271,9 @@ def test_closing_and_adding_channels_while_another_thread_waits(channels: Any, m
         ws.wait(0)
 
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
-@pytest.mark.parametrize("channels", [("py", "py", 3), ("c", "py", 130)], indirect=True, ids=["3", "130"])
+@pytest.mark.parametrize("channels, mechanism",
+                         with_mechanisms([("py", "py", 3), ("c", "py", 130)], ["3", "130"]),
+                         indirect=["channels"])
 def test_a_muted_channel_is_parked_on_but_not_reported(channels: Any, mechanism: str) -> None:
     chans, peer, _counts = channels
     mechanism_or_missing(mechanism)
@@ -275,8 +289,7 @@ def test_a_muted_channel_is_parked_on_but_not_reported(channels: Any, mechanism:
         assert ws.wait(10) == [chans[last]]
 
 
-@pytest.mark.parametrize("n", [2, 130])  # one park; helper threads per group of 127
-@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("n, mechanism", with_mechanisms([2, 130], ["2", "130"]))  # helpers beyond 127
 @pytest.mark.parametrize("waiter", ENGINES)
 def test_channels_added_before_their_peer_attached_are_woken_after(tmp_path: Path, waiter: str,
                                                                     mechanism: str, n: int) -> None:

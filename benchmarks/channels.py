@@ -25,7 +25,9 @@ by this process (the waiter) and attached by a forked peer process, then:
   selectors.DefaultSelector over N os.pipe()s, asyncio add_reader over N os.pipe()s,
   and shm-signal asyncio (one task per channel awaiting ch.poll_async()).
 
-spin=0 everywhere: every wait parks.  Medians and p99 in microseconds; these
+spin=0 everywhere: every wait parks.  The waiter and every peer run on one CPU each
+(``--placement free``: where the OS puts them, which makes one parked round trip
+3-4 times another as the two land on one CPU or two).  Medians and p99 in microseconds; these
 machines are shared and noisy: compare ratios within one run.
 """
 
@@ -70,6 +72,7 @@ MECHS = {"waitset": "shm-signal WaitSet over N",
          "mp_wait": "mp.connection.wait over N Pipe", "selectors": "selectors over N os.pipe",
          "asyncio_pipes": "asyncio add_reader over N pipes", "shm_asyncio": "shm-signal poll_async, N tasks"}
 Result = Dict[str, Any]
+PLACEMENT = "split"  # --placement: waiter and peer on one CPU each, or where the OS puts them
 
 
 # ---------------------------------------------------------------- /proc
@@ -123,9 +126,18 @@ def _idle(wait: Callable[[], Any]) -> Dict[str, float]:
 # ---------------------------------------------------------------- the peer
 
 
+def _split_cpus() -> Optional[Tuple[int, int]]:
+    """The two CPUs the waiter and the peer are pinned to (--placement split), or None."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return (cpus[0], cpus[1]) if PLACEMENT == "split" and len(cpus) >= 2 else None
+
+
 def _peer(kind: str, conn: Any, n: int, payload: Any) -> None:
     """Set up the peer side, say ready, then time (warmup + iterations) round trips
     on random channels when told to; send the samples back."""
+    split = _split_cpus()
+    if split:
+        os.sched_setaffinity(0, {split[1]})
     if kind == "shm":
         replies = [0]
 
@@ -425,7 +437,11 @@ def _sleep_baseline(idle: float) -> int:
 
 def run(counts: List[int], iterations: int, idle: float) -> Dict[str, Any]:
     limit, notes = _raise_fd_limit(), []
+    split = _split_cpus()
+    if split:  # a parked round trip across two CPUs or within one differs 3-4x: choose
+        os.sched_setaffinity(0, {split[0]})
     out: Dict[str, Any] = {"iterations": iterations, "warmup": WARMUP, "idle_s": idle, "fd_limit": limit,
+                           "placement": f"split {split[0]}/{split[1]}" if split else "free",
                            "sleep_baseline_switches": _sleep_baseline(idle), "counts": {}}
     with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as d:
         _warm_up(d)
@@ -479,7 +495,8 @@ def _fmt(x: Optional[float], spec: str = ".1f") -> str:
 def report(out: Dict[str, Any]) -> None:
     counts = out["counts"]
     mechanisms = sorted({r["waitset_mechanism"] for r in counts.values()})
-    print(f"WaitSet mechanism: {', '.join(mechanisms)}; iterations {out['iterations']} (warm-up "
+    print(f"WaitSet mechanism: {', '.join(mechanisms)}; placement {out['placement']}; "
+          f"iterations {out['iterations']} (warm-up "
           f"{out['warmup']}); fd limit {out['fd_limit']}\n")
     print(f"{'channels':>8} {'RSS KiB':>9} {'/ch':>6} {'VmSize KiB':>11} {'/ch':>7} {'fds':>5} "
           f"{'file fds':>8} {'file maps':>9} {'threads':>7}")
@@ -528,7 +545,12 @@ def main() -> int:
     ap.add_argument("--iterations", type=int, default=2000, help="timed round trips per mechanism and count")
     ap.add_argument("--idle", type=float, default=5.0, help="seconds of the idle measurement")
     ap.add_argument("--json", action="store_true", help="print one JSON object with every number")
+    ap.add_argument("--placement", choices=["split", "free"], default="split",
+                    help="split (default): the waiter on one CPU, every peer on another; free: where the OS "
+                         "puts them (a parked round trip on one CPU and across two differ several times)")
     a = ap.parse_args()
+    global PLACEMENT
+    PLACEMENT = a.placement
     counts = [int(c) for c in a.counts.split(",") if c]
     if not sys.platform.startswith("linux"):
         ap.error("this benchmark reads /proc: Linux only")

@@ -185,6 +185,13 @@ def test_a_dead_peer_is_reported_for_its_channels_only(tmp_path: Path, waiter: s
             while set(ready) != {chans[2], chans[3]} and time.monotonic() < deadline:
                 ready = ws.wait(1)
             assert ready == [chans[2], chans[3]]
+            # Still ready until polled or removed: later waits report them at once, with
+            # no liveness check due (the doorbell's own look sees words, not peers).
+            for ch in chans:
+                ch.liveness_interval = 60.0
+            for _ in range(3):
+                t0 = time.monotonic()
+                assert ws.wait(5) == [chans[2], chans[3]] and time.monotonic() - t0 < 2
             for ch in (chans[2], chans[3]):
                 with pytest.raises(abi.PeerDead):
                     ch.poll(0)

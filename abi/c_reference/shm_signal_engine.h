@@ -238,6 +238,16 @@ SHM_SIGNAL_API int shm_signal_ring_word(uint32_t *word);
 SHM_SIGNAL_API int shm_signal_look_words(void *const *words, const uint8_t *flags, uint32_t n,
 					 uint8_t waiting, const uint32_t *doorbell, uint32_t *seen,
 					 uint32_t *ready, uint32_t *n_ready);
+/* Steps 2-6 of spec 7.8 in one call, after step 1 gave `seen` (the doorbell's raw
+ * value): shm_signal_look_words announcing 2; unless a word has work (or timeout_s
+ * is 0), park on `doorbell` with compare-and-wait against `seen` for at most
+ * timeout_s seconds (< 0: no limit; Linux futex, macOS os_sync / __ulock); then
+ * shm_signal_look_words clearing, whose ready words are reported.  Returns 0,
+ * -EINVAL, or -ENOSYS where the OS has no address wait (the waiting bytes are
+ * cleared again and the ready words reported all the same). */
+SHM_SIGNAL_API int shm_signal_wait_doorbell(void *const *words, const uint8_t *flags, uint32_t n,
+					    void *doorbell, uint32_t seen, double timeout_s, uint32_t *ready,
+					    uint32_t *n_ready);
 
 /*
  * Spec 7.5 on chans[0..n) at once (distinct, open; 1 <= n <= SHM_SIGNAL_WAIT_ANY_MAX,

@@ -12,6 +12,7 @@
  * cancelled asyncio wait, a helper thread reporting its group).
  */
 #include "shm_signal_internal.h"
+#include "shm_signal_wake.h"
 
 #include <errno.h>
 #if defined(__linux__)
@@ -181,6 +182,22 @@ int shm_signal_look_words(void *const *words, const uint8_t *flags, uint32_t n, 
 	atomic_thread_fence(memory_order_acquire);
 	*n_ready = found;
 	return 0;
+}
+
+int shm_signal_wait_doorbell(void *const *words, const uint8_t *flags, uint32_t n, void *doorbell,
+			     uint32_t seen, double timeout_s, uint32_t *ready, uint32_t *n_ready)
+{
+	int rc;
+	if (!doorbell || timeout_s != timeout_s)
+		return -EINVAL;
+	rc = shm_signal_look_words(words, flags, n, 2, NULL, NULL, ready, n_ready); /* steps 2-4 */
+	if (rc || *n_ready || timeout_s == 0)
+		return rc ? rc : shm_signal_look_words(words, flags, n, 0, NULL, NULL, ready, n_ready);
+	/* step 5: compare-and-wait on the doorbell against the value of step 1 */
+	rc = shm_signal_wake_park_address(doorbell, seen, timeout_s) == SHM_SIGNAL_WAKE_NONE ? -ENOSYS : 0;
+	/* step 6, and the look that says what woke us */
+	shm_signal_look_words(words, flags, n, 0, NULL, NULL, ready, n_ready);
+	return rc;
 }
 
 int shm_signal_watch_words(void *const *words, uint32_t *vals, const uint8_t *flags, uint32_t n,

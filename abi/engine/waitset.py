@@ -115,6 +115,7 @@ def _library() -> Optional[ctypes.CDLL]:
     p, u32 = ctypes.c_void_p, ctypes.c_uint32
     for name, argtypes in (("shm_signal_wait_words", [p, p, p, u32, p, u32, ctypes.c_double, p, p]),
                            ("shm_signal_look_words", [p, p, u32, ctypes.c_uint8, p, p, p, p]),
+                           ("shm_signal_wait_doorbell", [p, p, u32, p, u32, ctypes.c_double, p, p]),
                            ("shm_signal_watch_words", [p, p, p, u32, p, p]),
                            ("shm_signal_wake_word", [p]), ("shm_signal_ring_word", [p])):
         f = getattr(lib, name)
@@ -201,9 +202,9 @@ class _DoorPark:
         self._backend = make_backend(layout.FEATURE_WAKE_ADDRESS, (address, address), b"")
 
     def load(self) -> None:
-        """Step 1: the doorbell's value (native, as the kernel compares it), F8."""
+        """Step 1: the doorbell's value, raw, as the kernel compares it (no F8: the
+        F5 of the park's look orders it before the look, which is all it needs)."""
         self._seen = self._view.value
-        self._lib.shm_signal_fence()
 
     def ring(self) -> None:
         """F7 and a wake: any park on the doorbell returns (other owners sharing
@@ -217,10 +218,15 @@ class _DoorPark:
         ready words."""
         words, flags, ready, nready = arrays
         ref = ctypes.byref(nready)
-        self._lib.shm_signal_look_words(words, flags, n, 2, None, None, ready, ref)
-        if not nready.value:
-            self._backend.wait(0, self._seen, 3600.0 if timeout is None else timeout)
-        self._lib.shm_signal_look_words(words, flags, n, 0, None, None, ready, ref)
+        limit = -1.0 if timeout is None else timeout
+        # One call, which releases the GIL while it parks.
+        if self._lib.shm_signal_wait_doorbell(words, flags, n, self.address, self._seen, limit, ready,
+                                              ref) == -ENOSYS:
+            # The library has no address wait here: announce, look, park in Python.
+            self._lib.shm_signal_look_words(words, flags, n, 2, None, None, ready, ref)
+            if not nready.value:
+                self._backend.wait(0, self._seen, 3600.0 if timeout is None else timeout)
+            self._lib.shm_signal_look_words(words, flags, n, 0, None, None, ready, ref)
         return [ready[i] for i in range(nready.value)]
 
     def close(self) -> None:
@@ -553,9 +559,12 @@ class WaitSet:
                     self._rebuild()
                 seen = self._bell.value()
                 if self._door is not None:
-                    self._door.load()  # 7.8 step 1 (and F8): before any look, under the lock
-                ready = self._scan()
+                    self._door.load()  # 7.8 step 1: before any look, under the lock
+                # A doorbell park looks at every word itself (step 4) and reports what it
+                # finds: a scan first only for a look that cannot park, or to report
+                # channels whose peer has gone (the park's look sees words only).
                 now = time.monotonic()
+                ready = self._scan() if self._door is None or self._gone or now >= deadline else []
                 if not ready and self._check_peers and now >= self._next_check:
                     ready = self._check_liveness(now)
                 if ready or now >= deadline:

@@ -84,7 +84,21 @@ int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, cons
 }
 #endif
 
-#if !defined(__linux__) && !defined(__APPLE__)
+#if defined(__linux__) || defined(__APPLE__)
+/* The record's wait word is the whole channel (WAKE_ADDRESS): its address wait. */
+void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
+{
+	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
+		shm_signal_wake_address(rec(ch, loc));
+}
+
+int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
+{
+	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
+		return SHM_SIGNAL_WAKE_NONE;
+	return shm_signal_wake_park_address(rec(ch, ch->locality), raw, s);
+}
+#else
 /* Only Linux (futex) and macOS (os_sync / __ulock) wait on an address. */
 void shm_signal_wake_address(void *word)
 {

@@ -46,19 +46,6 @@ int shm_signal_wake_park_address(void *word, uint32_t raw, double s)
 	return 0; /* EAGAIN (word changed) and EINTR are normal returns */
 }
 
-void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
-{
-	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
-		shm_signal_wake_address(rec(ch, loc));
-}
-
-int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
-{
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return SHM_SIGNAL_WAKE_NONE;
-	return shm_signal_wake_park_address(rec(ch, ch->locality), raw, s);
-}
-
 int shm_signal_wake_park_any(shm_signal_chan *const *chans, uint32_t *raws, const uint64_t *wake, uint32_t n,
 			     double s)
 {

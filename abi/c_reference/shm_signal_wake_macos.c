@@ -75,17 +75,4 @@ int shm_signal_wake_park_address(void *word, uint32_t raw, double s)
 	return 0;
 }
 
-void shm_signal_wake_send(shm_signal_chan *ch, uint32_t loc, uint64_t wake)
-{
-	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
-		shm_signal_wake_address(rec(ch, loc));
-}
-
-int shm_signal_wake_park(shm_signal_chan *ch, uint32_t raw, double s, uint64_t wake)
-{
-	if (!(wake & SHM_SIGNAL_F_WAKE_ADDRESS))
-		return SHM_SIGNAL_WAKE_NONE;
-	return shm_signal_wake_park_address(rec(ch, ch->locality), raw, s);
-}
-
 #endif /* __APPLE__ */

@@ -304,3 +304,25 @@ def test_a_thousand_channels_park_on_one_word_with_no_helper_thread(tmp_path: Pa
     finally:
         south.close()
         north.close()
+
+
+def test_ringing_a_set_whose_channels_closed_touches_no_unmapped_memory(tmp_path: Path) -> None:
+    """The doorbell lives in the channels' mapping: once they have all closed (and
+    the mapping is gone), interrupt() and a later wait must not ring it.  In a child
+    process, so that a crash shows as its exit status."""
+    code = f"""
+import abi
+north = abi.ChannelGroup.create({str(tmp_path / "gone.shm")!r}, 3)
+south = abi.ChannelGroup.attach({str(tmp_path / "gone.shm")!r})
+assert north.wait_for_peers(5) and all(c.features is not None for c in north)  # negotiated
+south.close()
+ws = abi.WaitSet(list(north))
+assert ws.mechanism == "doorbell" and ws.wait(0) == [c for c in north]  # peers gone: ready
+north.close()  # the last users of the mapping: it is unmapped
+ws.interrupt()
+assert ws.wait(0) == [] and len(ws) == 0
+print("survived")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0 and "survived" in out.stdout, (out.returncode, out.stderr)

@@ -459,6 +459,11 @@ class WaitSet:
                 self._stop_watchers()
                 change()
                 self._stale = True
+                if self._door is not None:
+                    # The doorbell lives in a channel's mapping, which may go once the
+                    # channel has left: the next rebuild finds it again if it stays.
+                    self._door.close()
+                    self._door = None
             finally:
                 self._mutators -= 1
                 self._cond.notify_all()
@@ -499,21 +504,23 @@ class WaitSet:
 
     def _watcher_failed(self, rc: int) -> None:
         self._failure = rc  # the next wait uses the fallback
-        self._ring()
+        self._bell.ring()  # (no lock: _stop_watchers joins this thread holding it)
 
     def _ring(self) -> None:
         """End a park of this set's waiter: the process-local bell, and the shared
-        doorbell when the set parks on one (a ring is only a hint to look, 7.8)."""
-        self._bell.ring()
-        door = self._door
-        if door is not None:
-            door.ring()
+        doorbell when the set parks on one (a ring is only a hint to look, 7.8).
+        Under the lock: a change of the set drops the doorbell (under the lock)
+        before a channel it lives in may close and unmap it."""
+        with self._cond:
+            self._bell.ring()
+            if self._door is not None:
+                self._door.ring()
 
     def interrupt(self) -> None:
         """Make a wait in progress (in another thread) return ``[]`` now."""
         with self._cond:
             self._interrupted = True
-        self._ring()
+            self._ring()
 
     def close(self) -> None:
         """Unregister everything and stop the helpers (the channels stay open)."""

@@ -93,10 +93,13 @@ def check_timeout(value: Any, name: str = "timeout") -> Optional[float]:
     """Seconds to wait: a number >= 0 (``inf`` allowed), or None for no limit."""
     if value is None:
         return None
-    allowed = "must be a number of seconds >= 0, or None for no limit"
-    v = _real(name, value, allowed)
-    if math.isnan(v) or v < 0:
-        raise _refuse(name, value, allowed)
+    # float and int first, without the numbers.Real check: this is on every wait's path
+    v = float(value) if type(value) is float or type(value) is int else None
+    if v is None or math.isnan(v) or v < 0:
+        allowed = "must be a number of seconds >= 0, or None for no limit"
+        v = _real(name, value, allowed)
+        if math.isnan(v) or v < 0:
+            raise _refuse(name, value, allowed)
     return v
 
 
@@ -174,4 +177,4 @@ def check_descriptor_offset(value: Any) -> int:
 def forever(timeout: Optional[float]) -> Optional[float]:
     """A checked timeout, with an infinite one as None."""
     t = check_timeout(timeout)
-    return None if t is None or t == float("inf") else t
+    return None if t is None or t == math.inf else t

@@ -957,3 +957,26 @@ def test_bad_offset_names_an_offset_int64_can_hold(offset: int, named: int) -> N
     rc = c_engine.lib().shm_signal_validate(data, len(data), offset, 0, ctypes.byref(err))
     assert rc == Fault.BAD_OFFSET and err.field == b"offset"
     assert err.offset == named
+
+
+@pytest.mark.slow
+def test_the_c_pingpong_benchmark_runs_in_both_placements() -> None:
+    """benchmarks/pingpong_c.py at a small size: every pairing has a median and a p99
+    in each placement (one CPU, and two where this process may use two)."""
+    import json
+
+    if not sys.platform.startswith("linux"):
+        missing("the raw futex floor is Linux-only")
+    root = Path(__file__).resolve().parent.parent
+    placements = "same,split" if len(os.sched_getaffinity(0)) >= 2 else "same"
+    out = subprocess.run([sys.executable, str(root / "benchmarks" / "pingpong_c.py"), "--rounds", "300",
+                          "--repeat", "1", "--placements", placements, "--json"],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert list(result) == placements.split(",")
+    for rows in result.values():
+        assert set(rows) == {"raw_futex_c", "c_to_c", "c_to_c_waiter", "python_to_c", "c_to_python"}
+        for r in rows.values():
+            assert 0 < r["median_us"] <= r["p99_us"], rows

@@ -5,8 +5,10 @@
  * none of the protocol (no pending, no enabled, no fences beyond the kernel's).
  * Linux only.
  *
- * usage: shm_signal_futex_pingpong FILE ROUNDS
+ * usage: shm_signal_futex_pingpong FILE ROUNDS [PARENT_CPU CHILD_CPU]
  * prints: rounds=N median_ns=X p99_ns=Y
+ * With the CPUs, each process pins itself to its own: a parked round trip within one
+ * CPU and across two can differ tenfold (waking an idle CPU, on a VM especially).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,6 +36,15 @@ static void fwake(_Atomic uint32_t *w)
 {
 	atomic_store(w, 1);
 	syscall(SYS_futex, (void *)w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void pin(const char *cpu)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(atoi(cpu), &one);
+	if (sched_setaffinity(0, sizeof one, &one) != 0)
+		perror("sched_setaffinity");
 }
 
 static uint64_t now_ns(void)
@@ -55,8 +67,8 @@ int main(int argc, char **argv)
 	_Atomic uint32_t *w;
 	uint64_t *ns;
 	pid_t child;
-	if (argc != 3 || (rounds = atol(argv[2])) < 1) {
-		fprintf(stderr, "usage: %s FILE ROUNDS\n", argv[0]);
+	if ((argc != 3 && argc != 5) || (rounds = atol(argv[2])) < 1) {
+		fprintf(stderr, "usage: %s FILE ROUNDS [PARENT_CPU CHILD_CPU]\n", argv[0]);
 		return 2;
 	}
 	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -70,6 +82,8 @@ int main(int argc, char **argv)
 	if (!ns)
 		return 1;
 	child = fork();
+	if (argc == 5)
+		pin(child == 0 ? argv[4] : argv[3]);
 	if (child == 0) {
 		for (i = 0; i < rounds; i++) {
 			fwait(&w[16]);

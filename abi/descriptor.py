@@ -219,8 +219,7 @@ def _check_doorbell_features(offered: int, required: int, accepted: int, attache
     """Spec 6.4 rule 12's GROUP_DOORBELL part: never required; offered (and accepted)
     only with WAKE_ADDRESS and WAITER_FLAG."""
     f = _DESC_FIELD
-    needs = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_WAITER_FLAG
-    bell = layout.FEATURE_GROUP_DOORBELL
+    needs, bell = layout.FEATURE_GROUP_DOORBELL_NEEDS, layout.FEATURE_GROUP_DOORBELL
     if required & bell:
         raise _fault(Fault.BAD_FEATURES, "GROUP_DOORBELL is never required", "features_required",
                      f["features_required"].offset, f"0x{bell:x} clear", f"0x{required:x}")

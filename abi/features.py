@@ -29,14 +29,12 @@ def as_features(value: Optional[int]) -> Optional[Features]:
     return None if value is None else Features(value)
 
 
-DOORBELL_NEEDS = layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_WAITER_FLAG
 
-
-def without_lone_doorbell(features: int) -> int:
-    """``features`` less GROUP_DOORBELL when WAKE_ADDRESS or WAITER_FLAG is missing
-    (spec 6.4 rule 12: it is offered and accepted only with both).  It is an
-    optimisation that is never required, so a set that lacks what it needs simply
-    goes without it rather than being refused."""
-    if features & DOORBELL_NEEDS != DOORBELL_NEEDS:
-        return features & ~layout.FEATURE_GROUP_DOORBELL
-    return features
+def doorbell_fits(features: int, offset: int) -> bool:
+    """Whether GROUP_DOORBELL may go with ``features`` on the descriptor at ``offset``:
+    with WAKE_ADDRESS and WAITER_FLAG (spec 6.4 rule 12), and not at 64 or 128, where
+    the head's doorbells would be the descriptor's own bytes (6.3 step 4).  It is an
+    optimisation that is never required: where it does not fit, a set goes without it
+    rather than being refused."""
+    needs = layout.FEATURE_GROUP_DOORBELL_NEEDS
+    return features & needs == needs and not 0 < offset < layout.DESC_SIZE

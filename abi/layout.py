@@ -73,6 +73,8 @@ FEATURE_DOCS: Dict[int, str] = {
                             "(section 7.8). Needs WAKE_ADDRESS and WAITER_FLAG; never required.",
 }
 FEATURES_KNOWN = sum(FEATURE_NAMES)
+# GROUP_DOORBELL is offered and accepted only with both of these (spec 6.4 rule 12).
+FEATURE_GROUP_DOORBELL_NEEDS = FEATURE_WAKE_ADDRESS | FEATURE_WAITER_FLAG
 
 
 @dataclass(frozen=True)

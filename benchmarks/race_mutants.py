@@ -38,7 +38,7 @@ F1_LINE = "\tatomic_thread_fence(memory_order_seq_cst); /* F1: store dirty, then
 _INJECT_HEAD = ("\tch->stats.injects++;\n\tatomic_thread_fence(memory_order_release); /* F0 */\n"
                 "\tst8(r + F_DIRTY, 1);\n" + F1_LINE
                 + "\tif (ld8(r + F_ENABLED) == 1 && ld8(r + F_PENDING) == 0) {\n")
-_F6 = "\t\t\tatomic_thread_fence(memory_order_seq_cst); /* F6 */\n\t\t\tif (ld8(r + F_WAITING) == 0)\n"
+_F6 = "\t\t\tatomic_thread_fence(memory_order_seq_cst); /* F6 */\n\t\t\tw = ld8(r + F_WAITING);\n"
 _F5 = "\t\t\tst8(r + F_WAITING, 1);\n\t\t\tatomic_thread_fence(memory_order_seq_cst);\n"
 MUTANTS: Dict[str, List[Tuple[str, str]]] = {
     "real engine": [],
@@ -46,7 +46,7 @@ MUTANTS: Dict[str, List[Tuple[str, str]]] = {
                                   "\tch->stats.injects++;\n\tst8(r + F_DIRTY, 1);\n\tif (go) {\n")],
     "no F1": [(F1_LINE, "")],
     "stale waiting byte": [(F1_LINE, F1_LINE + "\tunsigned char stale_waiting = ld8(r + F_WAITING);\n"),
-                           (_F6, "\t\t\tif (stale_waiting == 0)\n")],
+                           (_F6, "\t\t\tw = stale_waiting;\n")],
     "no F5": [(_F5, "\t\t\tst8(r + F_WAITING, 1);\n")],
 }
 CASES = ["stress.*", "waiter.*"]

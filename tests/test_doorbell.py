@@ -124,16 +124,20 @@ def test_a_descriptor_overlapping_the_head_neither_offers_nor_accepts_it(tmp_pat
 
 
 def test_a_head_that_does_not_offer_it_keeps_it_out(tmp_path: Path) -> None:
+    """Published without it, the head keeps a later creator from offering it (no
+    attacher could accept it), as the C engine does; before the head is published
+    the creator offers it and the attacher decides."""
     path = tmp_path / "plainhead.shm"
-    head = Channel.create(path, features=supported_features() & ~BELL, size=1024)
+    early = Channel.create(path, offset=384, size=1024)  # no head yet
+    head = Channel.create(path, features=supported_features() & ~BELL, exist_ok=True)
     a = Channel.create(path, offset=192, exist_ok=True)
-    b = Channel.attach(path, offset=192)
+    b, c = Channel.attach(path, offset=192), Channel.attach(path, offset=384)
     try:
-        assert BELL in Features(a._offered) and BELL not in b.features
+        assert BELL not in Features(a._offered) and BELL not in b.features
+        assert BELL in Features(early._offered) and BELL not in c.features
     finally:
-        b.close()
-        a.close()
-        head.close()
+        for ch in (c, b, a, head, early):
+            ch.close()
 
 
 @pytest.mark.parametrize("side", ["creator", "attacher"])

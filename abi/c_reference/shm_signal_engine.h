@@ -226,23 +226,12 @@ SHM_SIGNAL_API int shm_signal_watch_words(void *const *words, uint32_t *vals, co
 SHM_SIGNAL_API int shm_signal_wake_word(uint32_t *word);
 /* Add 1 to a control word (atomically), then shm_signal_wake_word it. */
 SHM_SIGNAL_API int shm_signal_ring_word(uint32_t *word);
-/*
- * Steps 1-4 of spec 7.8's doorbell wait (or, with waiting 0, step 6) on the wait
- * words words[0..n) (any number): if `doorbell` is not NULL, load it into *seen
- * (raw, as the kernel compares it) and fence (F8); store `waiting` (2 to announce a
- * park on the doorbell, 0 to clear) in the waiting byte of every word flagged
- * SHM_SIGNAL_WORD_ANNOUNCE; fence (F5); load every word once and report those with
- * work (not muted) in ready[] and *n_ready.  The caller then parks on the doorbell
- * with expected value *seen if none is ready.  Returns 0 or -EINVAL.
- */
-SHM_SIGNAL_API int shm_signal_look_words(void *const *words, const uint8_t *flags, uint32_t n,
-					 uint8_t waiting, const uint32_t *doorbell, uint32_t *seen,
-					 uint32_t *ready, uint32_t *n_ready);
 /* Steps 2-6 of spec 7.8 in one call, after step 1 gave `seen` (the doorbell's raw
- * value): shm_signal_look_words announcing 2; unless a word has work (or timeout_s
- * is 0), park on `doorbell` with compare-and-wait against `seen` for at most
- * timeout_s seconds (< 0: no limit; Linux futex, macOS os_sync / __ulock); then
- * shm_signal_look_words clearing, whose ready words are reported.  Returns 0,
+ * value): store 2 in the waiting byte of every word flagged SHM_SIGNAL_WORD_ANNOUNCE,
+ * fence (F5), load every word once; unless one has work (not muted), or timeout_s is
+ * 0, park on `doorbell` with compare-and-wait against `seen` for at most timeout_s
+ * seconds (< 0: no limit; Linux futex, macOS os_sync / __ulock); then clear the
+ * waiting bytes, fence, and report the words with work in ready[] and *n_ready.  Returns 0,
  * -EINVAL, or -ENOSYS where the OS has no address wait (the waiting bytes are
  * cleared again and the ready words reported all the same). */
 SHM_SIGNAL_API int shm_signal_wait_doorbell(void *const *words, const uint8_t *flags, uint32_t n,

@@ -46,8 +46,9 @@ static int head_doorbell(const unsigned char *mapping)
 /* GROUP_DOORBELL needs WAKE_ADDRESS and WAITER_FLAG in the same set (6.4 rule 12). */
 static uint64_t doorbell_needs(uint64_t f)
 {
-	uint64_t needs = SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAITER_FLAG;
-	return (f & needs) == needs ? f : f & ~SHM_SIGNAL_F_GROUP_DOORBELL;
+	if ((f & SHM_SIGNAL_DOORBELL_NEEDS) != SHM_SIGNAL_DOORBELL_NEEDS)
+		f &= ~SHM_SIGNAL_F_GROUP_DOORBELL;
+	return f;
 }
 
 /* A descriptor at offset 64 or 128 overlaps the head's doorbells: nowhere to ring. */

@@ -169,12 +169,14 @@ SHM_SIGNAL_INLINE int word_has_work(uint32_t raw)
 	return b[F_ENABLED] == 1 && (b[F_DIRTY] == 1 || b[F_PENDING] == 1);
 }
 
-
 /* Record `loc` of the channel's descriptor. */
 SHM_SIGNAL_INLINE unsigned char *rec(const shm_signal_chan *ch, uint32_t loc)
 {
 	return ch->desc + OFF_IRQ(loc);
 }
+
+/* GROUP_DOORBELL is offered and accepted only with both of these (spec 6.4 rule 12). */
+#define SHM_SIGNAL_DOORBELL_NEEDS (SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAITER_FLAG)
 
 /* Spec 7.8: the doorbell of locality `loc`, in the head (the descriptor at file offset
  * 0, where every mapping starts): file offset 64 + 64 * loc + 24, fixed by loc alone. */

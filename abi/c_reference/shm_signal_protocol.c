@@ -48,30 +48,11 @@ static int remote_state(shm_signal_chan *ch, uint32_t st, struct shm_signal_erro
 	return 0;
 }
 
-/* The rest of 7.1 step 5 with GROUP_DOORBELL (spec 7.8), after F6 found O's waiting
- * byte set: w says where O is parked; bit 1: ring O's doorbell; any other bit (a
- * confused owner's too): notify on the channel.  w is a second load after F6, as good
- * as the first: O clears the byte only after its look or park, and looks again (F5)
- * before it parks again, so a 0 now means O will find our pending itself. */
-static int ring_or_notify(shm_signal_chan *ch, uint32_t o, unsigned char *r)
-{
-	uint8_t w = ld8(r + F_WAITING);
-	if (w == 0)
-		return 0;
-	if (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT)
-		st64(r + R_OFF(notify_count), ld64(r + R_OFF(notify_count)) + 1);
-	ch->stats.notifications++;
-	if (w & 2)
-		shm_signal_ring(ch, o);
-	if (w & ~2)
-		shm_signal_notify(ch, o);
-	return 1;
-}
-
 /* Spec 7.1 against record `o` (the remote's). */
 static int inject_into(shm_signal_chan *ch, uint32_t o)
 {
 	unsigned char *r = rec(ch, o);
+	uint8_t w = 1; /* where O is parked; without WAITER_FLAG: on the channel */
 	ch->stats.injects++;
 	atomic_thread_fence(memory_order_release); /* F0 */
 	st8(r + F_DIRTY, 1);
@@ -87,15 +68,22 @@ static int inject_into(shm_signal_chan *ch, uint32_t o)
 		 * pending store loses that wake-up: measured, 6 of 20 stress runs stalled. */
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_WAITER_FLAG)) {
 			atomic_thread_fence(memory_order_seq_cst); /* F6 */
-			if (ld8(r + F_WAITING) == 0)
+			w = ld8(r + F_WAITING);
+			if (w == 0)
 				return 0;
-			if (has_doorbell(ch))
-				return ring_or_notify(ch, o, r);
 		}
-		/* notify_count has a single writer: the remote (us) */
+		/* notify_count has a single writer: the remote (us); one per notification,
+		 * whether it goes to the doorbell, the channel or both */
 		if (ch->negotiated && (ch->features & SHM_SIGNAL_F_NOTIFY_COUNT))
 			st64(r + R_OFF(notify_count), ld64(r + R_OFF(notify_count)) + 1);
 		ch->stats.notifications++;
+		/* spec 7.8: bit 1 of the waiting byte, O parked on the doorbell: ring it; any
+		 * other bit (a confused owner's too), or no GROUP_DOORBELL: the channel */
+		if (has_doorbell(ch) && (w & 2)) {
+			shm_signal_ring(ch, o);
+			if (!(w & ~2))
+				return 1;
+		}
 		shm_signal_notify(ch, o);
 		return 1;
 	}

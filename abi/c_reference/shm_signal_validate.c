@@ -22,9 +22,6 @@ void shm_signal_snapshot(const unsigned char *desc, unsigned char *d, unsigned n
 		d[i] = ld8(desc + i);
 }
 
-/* GROUP_DOORBELL needs both of these offered (and accepted) with it (spec 6.4 rule 12). */
-#define DOORBELL_NEEDS (SHM_SIGNAL_F_WAKE_ADDRESS | SHM_SIGNAL_F_WAITER_FLAG)
-
 /* Rules 3-13 of spec 6.4 on a snapshot `d`; `len` is the mapping's length and rules 1
  * and 2 (offset aligned, offset + 192 <= len) hold. */
 int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t offset, uint64_t supported,
@@ -162,13 +159,14 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_required",
 				D_AT(features_required), "GROUP_DOORBELL is never required",
 				"0x20 clear", required);
-	if ((offered & SHM_SIGNAL_F_GROUP_DOORBELL) && (offered & DOORBELL_NEEDS) != DOORBELL_NEEDS)
+	if ((offered & SHM_SIGNAL_F_GROUP_DOORBELL) &&
+	    (offered & SHM_SIGNAL_DOORBELL_NEEDS) != SHM_SIGNAL_DOORBELL_NEEDS)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_offered",
 				D_AT(features_offered),
 				"GROUP_DOORBELL is offered only with WAKE_ADDRESS and WAITER_FLAG",
 				"0x11 set", offered);
 	if (attacher_state != SHM_SIGNAL_STATE_EMPTY && (accepted & SHM_SIGNAL_F_GROUP_DOORBELL) &&
-	    (accepted & DOORBELL_NEEDS) != DOORBELL_NEEDS)
+	    (accepted & SHM_SIGNAL_DOORBELL_NEEDS) != SHM_SIGNAL_DOORBELL_NEEDS)
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_FEATURES, "features_accepted",
 				D_AT(features_accepted),
 				"GROUP_DOORBELL is accepted only with WAKE_ADDRESS and WAITER_FLAG",

@@ -162,41 +162,34 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *fla
 	return 0;
 }
 
-int shm_signal_look_words(void *const *words, const uint8_t *flags, uint32_t n, uint8_t waiting,
-			  const uint32_t *doorbell, uint32_t *seen, uint32_t *ready, uint32_t *n_ready)
+/* Store `waiting` in the waiting byte of every announcing word, F5, then load every
+ * word once: the ones with work (not muted) go to ready[]. */
+static uint32_t look_words(void *const *words, const uint8_t *flags, uint32_t n, uint8_t waiting,
+			   uint32_t *ready)
 {
 	uint32_t i, found = 0;
-	if (!n_ready || (n && (!words || !ready)) || (doorbell && !seen))
-		return -EINVAL;
-	if (doorbell) {
-		*seen = atomic_load_explicit((const _Atomic uint32_t *)doorbell, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst); /* F8: the load before the stores */
-	}
-	for (i = 0; flags && i < n; i++)
-		if (flags[i] & SHM_SIGNAL_WORD_ANNOUNCE)
-			st8((unsigned char *)words[i] + F_WAITING, waiting);
+	set_waiting(words, flags, n, waiting);
 	atomic_thread_fence(memory_order_seq_cst); /* F5: the stores before the look */
 	for (i = 0; i < n; i++)
 		if (reported(flags, i, ld_word_raw((const unsigned char *)words[i])))
 			ready[found++] = i;
 	atomic_thread_fence(memory_order_acquire);
-	*n_ready = found;
-	return 0;
+	return found;
 }
 
 int shm_signal_wait_doorbell(void *const *words, const uint8_t *flags, uint32_t n, void *doorbell,
 			     uint32_t seen, double timeout_s, uint32_t *ready, uint32_t *n_ready)
 {
-	int rc;
-	if (!doorbell || timeout_s != timeout_s)
+	int rc = 0;
+	if (!doorbell || !n_ready || (n && (!words || !ready)) || timeout_s != timeout_s)
 		return -EINVAL;
-	rc = shm_signal_look_words(words, flags, n, 2, NULL, NULL, ready, n_ready); /* steps 2-4 */
-	if (rc || *n_ready || timeout_s == 0)
-		return rc ? rc : shm_signal_look_words(words, flags, n, 0, NULL, NULL, ready, n_ready);
+	*n_ready = look_words(words, flags, n, 2, ready); /* steps 2-4 */
 	/* step 5: compare-and-wait on the doorbell against the value of step 1 */
-	rc = shm_signal_wake_park_address(doorbell, seen, timeout_s) == SHM_SIGNAL_WAKE_NONE ? -ENOSYS : 0;
+	if (*n_ready == 0 && timeout_s != 0 &&
+	    shm_signal_wake_park_address(doorbell, seen, timeout_s) == SHM_SIGNAL_WAKE_NONE)
+		rc = -ENOSYS;
 	/* step 6, and the look that says what woke us */
-	shm_signal_look_words(words, flags, n, 0, NULL, NULL, ready, n_ready);
+	*n_ready = look_words(words, flags, n, 0, ready);
 	return rc;
 }
 

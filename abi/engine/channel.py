@@ -44,7 +44,7 @@ from abi.engine.mapping import Map, PathLike, SharedFile
 from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
 from abi.engine.wake import WakeBackend, make_backend, supported_features
 from abi.faults import Fault, ShmSignalFault
-from abi.features import Features, as_features, without_lone_doorbell
+from abi.features import Features, as_features
 
 NORTH = layout.LOCALITY_NORTH
 SOUTH = layout.LOCALITY_SOUTH
@@ -211,9 +211,6 @@ class Channel(Awaitable):
         ordering = ordering or get_ordering()
         offered = supported_features(ordering.can_ring) if features is None \
             else args.check_u64("features", features)
-        offered = without_lone_doorbell(offered)
-        if 0 < offset < layout.DESC_SIZE:  # at 64 or 128 the head's doorbells are our own bytes
-            offered &= ~layout.FEATURE_GROUP_DOORBELL
         required = args.check_u64("required", required)
         mode = args.check_mode(mode)
         instance_id = args.check_instance_id(instance_id)

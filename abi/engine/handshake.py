@@ -16,7 +16,7 @@ from abi.engine.mapping import Map, PathLike, open_file
 from abi.engine.ordering import Ordering
 from abi.engine.wake import supported_features
 from abi.faults import AttachTimeout, BadLocality, Fault, ShmSignalFault
-from abi.features import without_lone_doorbell
+from abi.features import doorbell_fits
 
 if TYPE_CHECKING:  # annotations only: the channel imports this module
     from abi.engine.channel import Channel
@@ -42,6 +42,8 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
            ordering: Ordering, **tuning: Any) -> Channel:
     """Spec 6.1, with every argument checked already: take both records' locks,
     check the room, write the descriptor, publish it."""
+    if not doorbell_fits(offered, offset):
+        offered &= ~layout.FEATURE_GROUP_DOORBELL  # never required: it just goes
     if instance_id is None:
         instance_id = os.urandom(16)
         while not any(instance_id):
@@ -70,6 +72,8 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
         descriptor.check_room(file.read_at(offset, layout.DESC_SIZE), offset)
         file.grow(max(size or 0, offset + layout.DESC_SIZE))
         mapping = file.map()
+        if offset and _head_offers_doorbell(mapping, ordering) is False:
+            offered &= ~layout.FEATURE_GROUP_DOORBELL  # no attacher could accept it (7.8)
     except BaseException:
         for lk in taken:
             file.unlock(lk)
@@ -114,16 +118,24 @@ def attach(cls: Type[Channel], path: PathLike, offset: int, deadline: float, sup
 
 
 def _may_ring(accepted: int, offset: int, mapping: Map, ordering: Ordering) -> bool:
-    """Spec 6.3 step 4: GROUP_DOORBELL is accepted only with WAKE_ADDRESS and
-    WAITER_FLAG, an atomic add, a descriptor that does not overlap the head, and a
-    head (file offset 0) that holds the magic and offers it; decided from one copy
-    of the head's first 24 bytes."""
-    if without_lone_doorbell(accepted) != accepted or not ordering.can_ring or 0 < offset < layout.DESC_SIZE:
+    """Spec 6.3 step 4: GROUP_DOORBELL is accepted only where it fits (its needs
+    accepted, clear of the head), with an atomic add, and a head (file offset 0) that
+    holds the magic and offers it."""
+    if not doorbell_fits(accepted, offset) or not ordering.can_ring:
         return False
-    head = bytes(mapping.mm[:24])
-    magic = int.from_bytes(head[0:4], "little")
-    offered = int.from_bytes(head[16:24], "little")
-    return magic == layout.MAGIC and bool(offered & layout.FEATURE_GROUP_DOORBELL)
+    return bool(_head_offers_doorbell(mapping, ordering))
+
+
+def _head_offers_doorbell(mapping: Map, ordering: Ordering) -> Optional[bool]:
+    """Whether the descriptor at file offset 0 offers GROUP_DOORBELL, read as 6.4
+    takes a snapshot (the magic, an acquire fence, then the offer); None when it
+    holds no magic (no head, or not published yet)."""
+    at = _DESC["magic"]
+    if int.from_bytes(mapping.mm[at:at + 4], "little") != layout.MAGIC:
+        return None
+    ordering.fence()
+    at = _DESC["features_offered"]
+    return bool(int.from_bytes(mapping.mm[at:at + 8], "little") & layout.FEATURE_GROUP_DOORBELL)
 
 
 def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int, own_pid: int,

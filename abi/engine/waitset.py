@@ -114,7 +114,6 @@ def _library() -> Optional[ctypes.CDLL]:
         return None
     p, u32 = ctypes.c_void_p, ctypes.c_uint32
     for name, argtypes in (("shm_signal_wait_words", [p, p, p, u32, p, u32, ctypes.c_double, p, p]),
-                           ("shm_signal_look_words", [p, p, u32, ctypes.c_uint8, p, p, p, p]),
                            ("shm_signal_wait_doorbell", [p, p, u32, p, u32, ctypes.c_double, p, p]),
                            ("shm_signal_watch_words", [p, p, p, u32, p, p]),
                            ("shm_signal_wake_word", [p]), ("shm_signal_ring_word", [p])):
@@ -217,16 +216,14 @@ class _DoorPark:
         the doorbell unless a word has work; clear, look again.  The indexes of the
         ready words."""
         words, flags, ready, nready = arrays
-        ref = ctypes.byref(nready)
         limit = -1.0 if timeout is None else timeout
-        # One call, which releases the GIL while it parks.
-        if self._lib.shm_signal_wait_doorbell(words, flags, n, self.address, self._seen, limit, ready,
-                                              ref) == -ENOSYS:
-            # The library has no address wait here: announce, look, park in Python.
-            self._lib.shm_signal_look_words(words, flags, n, 2, None, None, ready, ref)
-            if not nready.value:
-                self._backend.wait(0, self._seen, 3600.0 if timeout is None else timeout)
-            self._lib.shm_signal_look_words(words, flags, n, 0, None, None, ready, ref)
+        # One call, which releases the GIL while it parks.  (No address wait in the
+        # library is impossible here: GROUP_DOORBELL is negotiated only with
+        # WAKE_ADDRESS, where the library has one.)
+        rc = self._lib.shm_signal_wait_doorbell(words, flags, n, self.address, self._seen, limit, ready,
+                                                ctypes.byref(nready))
+        if rc != 0:
+            raise OSError(-rc, f"shm_signal_wait_doorbell: {os.strerror(-rc)}")
         return [ready[i] for i in range(nready.value)]
 
     def close(self) -> None:

@@ -276,6 +276,38 @@ def test_interrupt_ends_a_doorbell_park(group: Any) -> None:
         assert time.monotonic() - t0 < 5
 
 
+def _waiting_bytes(channels: Any) -> List[int]:
+    return [ch.buffer[ch.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.locality + layout.ShmSignalIrq.pad0.offset]
+            for ch in channels]
+
+
+def test_a_doorbell_wait_announces_on_every_channel_and_clears_after(group: Any) -> None:
+    """7.8 steps 2 and 6: while the set is parked every channel's waiting byte is 2
+    (so that an inject on any of them rings); once the wait returns, whether it found
+    work at its first look or after the park, every one is 0 again."""
+    north, south = group
+    for ch in north:
+        ch.liveness_interval = 60.0
+    north.enable()
+    with WaitSet(list(north)) as ws:
+        assert ws.mechanism == "doorbell"
+        south[1].inject()  # there before the wait: found by the first look, no park
+        assert ws.wait(5) == [north[1]]
+        assert _waiting_bytes(north) == [0, 0, 0]
+        assert north[1].poll(0) == 1
+        result: List[Any] = []
+        waiter = threading.Thread(target=lambda: result.extend(ws.wait(10)))
+        waiter.start()
+        deadline = time.monotonic() + 10
+        while _waiting_bytes(north) != [2, 2, 2] and time.monotonic() < deadline:
+            time.sleep(0.001)  # observing the parked state, not ordering with it
+        assert _waiting_bytes(north) == [2, 2, 2], "the parked set did not announce on every channel"
+        south[2].inject()
+        waiter.join(10)
+        assert result == [north[2]]
+        assert _waiting_bytes(north) == [0, 0, 0]
+
+
 def test_a_thousand_channels_park_on_one_word_with_no_helper_thread(tmp_path: Path) -> None:
     """1,024 channels of one file: the set parks on the doorbell (no helper thread,
     where futex_waitv needed one per 127), idles without CPU, and an inject on any

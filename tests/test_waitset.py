@@ -347,11 +347,11 @@ def test_a_helper_rings_for_work_that_came_before_it_started(tmp_path: Path, kin
             lib = wsmod._library()
             helper = (wsmod._GroupWatcher(ws, [member], lib) if kind == "group"  # type: ignore[arg-type]
                       else wsmod._ChannelWatcher(ws, member))
-            seen = ws._bell.value()
+            seen = ws._bell.word.value
             helper.start()
             try:
                 ws._bell.wait(seen, 5.0)
-                assert ws._bell.value() != seen, "the helper parked on work it found there"
+                assert ws._bell.word.value != seen, "the helper parked on work it found there"
             finally:
                 helper.stop()
                 helper.join(5)

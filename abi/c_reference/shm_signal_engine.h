@@ -231,12 +231,29 @@ SHM_SIGNAL_API int shm_signal_ring_word(uint32_t *word);
  * fence (F5), load every word once; unless one has work (not muted), or timeout_s is
  * 0, park on `doorbell` with compare-and-wait against `seen` for at most timeout_s
  * seconds (< 0: no limit; Linux futex, macOS os_sync / __ulock); then clear the
- * waiting bytes, fence, and report the words with work in ready[] and *n_ready.  Returns 0,
+ * waiting bytes and report the words with work in ready[] and *n_ready: what step 4
+ * found, or after a park what a look in the same pass as the clear finds.  Returns 0,
  * -EINVAL, or -ENOSYS where the OS has no address wait (the waiting bytes are
  * cleared again and the ready words reported all the same). */
 SHM_SIGNAL_API int shm_signal_wait_doorbell(void *const *words, const uint8_t *flags, uint32_t n,
 					    void *doorbell, uint32_t seen, double timeout_s, uint32_t *ready,
 					    uint32_t *n_ready);
+/* shm_signal_wait_doorbell's arguments and results in one structure, for a caller
+ * that waits on the same words again and again (the Python engine's WaitSet): it
+ * sets `seen` and `timeout_s` and passes one pointer instead of eight arguments to
+ * convert.  Sets n_ready and rc, and returns rc (-EINVAL for a NULL w). */
+struct shm_signal_doorbell_wait {
+	void *const *words;
+	const uint8_t *flags;
+	void *doorbell;
+	uint32_t *ready;
+	double timeout_s;
+	uint32_t n;
+	uint32_t seen;
+	uint32_t n_ready;
+	int32_t rc;
+};
+SHM_SIGNAL_API int shm_signal_wait_doorbell_call(struct shm_signal_doorbell_wait *w);
 
 /*
  * Spec 7.5 on chans[0..n) at once (distinct, open; 1 <= n <= SHM_SIGNAL_WAIT_ANY_MAX,

@@ -162,13 +162,12 @@ int shm_signal_wait_words(void *const *words, uint32_t *vals, const uint8_t *fla
 	return 0;
 }
 
-/* Store `waiting` in the waiting byte of every announcing word, F5, then load every
+/* Steps 2-4 of spec 7.8: waiting = 2 in every announcing word, F5, then load every
  * word once: the ones with work (not muted) go to ready[]. */
-static uint32_t look_words(void *const *words, const uint8_t *flags, uint32_t n, uint8_t waiting,
-			   uint32_t *ready)
+static uint32_t announce_and_look(void *const *words, const uint8_t *flags, uint32_t n, uint32_t *ready)
 {
 	uint32_t i, found = 0;
-	set_waiting(words, flags, n, waiting);
+	set_waiting(words, flags, n, 2);
 	atomic_thread_fence(memory_order_seq_cst); /* F5: the stores before the look */
 	for (i = 0; i < n; i++)
 		if (reported(flags, i, ld_word_raw((const unsigned char *)words[i])))
@@ -177,20 +176,49 @@ static uint32_t look_words(void *const *words, const uint8_t *flags, uint32_t n,
 	return found;
 }
 
+/* Step 6 and the look that says what woke us, in one pass over the words: the look
+ * needs no fence after the clear (work that a remote adds once it sees waiting = 0
+ * is not rung for, and the next wait's look, after its F5, finds it). */
+static uint32_t clear_and_look(void *const *words, const uint8_t *flags, uint32_t n, uint32_t *ready)
+{
+	uint32_t i, found = 0;
+	for (i = 0; i < n; i++) {
+		if (flags && (flags[i] & SHM_SIGNAL_WORD_ANNOUNCE))
+			st8((unsigned char *)words[i] + F_WAITING, 0);
+		if (reported(flags, i, ld_word_raw((const unsigned char *)words[i])))
+			ready[found++] = i;
+	}
+	atomic_thread_fence(memory_order_acquire);
+	return found;
+}
+
 int shm_signal_wait_doorbell(void *const *words, const uint8_t *flags, uint32_t n, void *doorbell,
 			     uint32_t seen, double timeout_s, uint32_t *ready, uint32_t *n_ready)
 {
 	int rc = 0;
+	uint32_t found;
 	if (!doorbell || !n_ready || (n && (!words || !ready)) || timeout_s != timeout_s)
 		return -EINVAL;
-	*n_ready = look_words(words, flags, n, 2, ready); /* steps 2-4 */
-	/* step 5: compare-and-wait on the doorbell against the value of step 1 */
-	if (*n_ready == 0 && timeout_s != 0 &&
-	    shm_signal_wake_park_address(doorbell, seen, timeout_s) == SHM_SIGNAL_WAKE_NONE)
-		rc = -ENOSYS;
-	/* step 6, and the look that says what woke us */
-	*n_ready = look_words(words, flags, n, 0, ready);
+	found = announce_and_look(words, flags, n, ready);
+	if (found == 0 && timeout_s != 0) {
+		/* step 5: compare-and-wait on the doorbell against the value of step 1 */
+		if (shm_signal_wake_park_address(doorbell, seen, timeout_s) == SHM_SIGNAL_WAKE_NONE)
+			rc = -ENOSYS;
+		found = clear_and_look(words, flags, n, ready);
+	} else {
+		set_waiting(words, flags, n, 0); /* step 6; ready[] is what step 4 found */
+	}
+	*n_ready = found;
 	return rc;
+}
+
+int shm_signal_wait_doorbell_call(struct shm_signal_doorbell_wait *w)
+{
+	if (!w)
+		return -EINVAL;
+	w->rc = shm_signal_wait_doorbell(w->words, w->flags, w->n, w->doorbell, w->seen, w->timeout_s,
+					 w->ready, &w->n_ready);
+	return w->rc;
 }
 
 int shm_signal_watch_words(void *const *words, uint32_t *vals, const uint8_t *flags, uint32_t n,

@@ -255,10 +255,9 @@ def kernel_fence() -> Callable[[], Any]:
         fn = system.OSMemoryBarrier
         fn.argtypes, fn.restype = [], None
         return fn  # type: ignore[no-any-return]
-    from abi.engine.wake.linux import futex_syscall_number
+    from abi.engine.wake.linux import futex_syscall_number, libc_syscall
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    syscall = libc.syscall
+    syscall = libc_syscall()
     nr = futex_syscall_number()  # this process's ABI, not the kernel's (wake_linux)
     dummy = ctypes.c_uint32(0)
     addr = ctypes.addressof(dummy)

@@ -43,6 +43,7 @@ Either way nothing runs while no channel has work, except the liveness checks.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import os
 import sys
@@ -80,9 +81,6 @@ class _Doorbell:
         self.word = ctypes.c_uint32(0)
         self._lib = lib
         self._cond = threading.Condition()
-
-    def value(self) -> int:
-        return self.word.value
 
     def ring(self) -> None:
         if self._lib is not None:
@@ -187,23 +185,37 @@ class _Member:
         return self.gone or (not self.muted and has_work(self.view.value))
 
 
+class _DoorCall(ctypes.Structure):
+    """``struct shm_signal_doorbell_wait``: shm_signal_wait_doorbell's arguments and
+    results, filled in once per set and passed as one pointer per wait."""
+
+    _fields_ = [("words", ctypes.c_void_p), ("flags", ctypes.c_void_p), ("doorbell", ctypes.c_void_p),
+                ("ready", ctypes.c_void_p), ("timeout_s", ctypes.c_double), ("n", ctypes.c_uint32),
+                ("seen", ctypes.c_uint32), ("n_ready", ctypes.c_uint32), ("rc", ctypes.c_int32)]
+
+
 class _DoorPark:
     """Spec 7.8's wait on one doorbell (the head's word of this side's locality),
     for a set whose channels all negotiated GROUP_DOORBELL on it."""
 
-    def __init__(self, address: int, lib: ctypes.CDLL) -> None:
+    def __init__(self, address: int, lib: ctypes.CDLL, arrays: Any, n: int) -> None:
         from abi.engine.wake import make_backend
 
         self.address, self._lib = address, lib
         self._view = ctypes.c_uint32.from_address(address)
-        self._seen = 0
+        words, flags, ready, _ = self._arrays = arrays  # kept alive: the call points into them
+        self._call = _DoorCall(ctypes.addressof(words), ctypes.addressof(flags), address,
+                               ctypes.addressof(ready), 0.0, n, 0, 0, 0)
+        # No argtypes and a prebuilt byref: one pointer, nothing to convert per wait.
+        self._wait = functools.partial(lib.shm_signal_wait_doorbell_call, ctypes.byref(self._call))
+        self._ready = ready
         # An address wait on the doorbell: key 0 of a backend whose word is it.
         self._backend = make_backend(layout.FEATURE_WAKE_ADDRESS, (address, address), b"")
 
     def load(self) -> None:
         """Step 1: the doorbell's value, raw, as the kernel compares it (no F8: the
         F5 of the park's look orders it before the look, which is all it needs)."""
-        self._seen = self._view.value
+        self._call.seen = self._view.value
 
     def ring(self) -> None:
         """F7 and a wake: any park on the doorbell returns (other owners sharing
@@ -211,20 +223,19 @@ class _DoorPark:
         self._lib.shm_signal_ring_le32(self.address)
         self._backend.wake(0)
 
-    def park(self, arrays: Any, n: int, timeout: Optional[float]) -> List[int]:
+    def park(self, timeout: Optional[float]) -> List[int]:
         """Steps 2-6 after :meth:`load`: announce (waiting = 2), F5, look; park on
         the doorbell unless a word has work; clear, look again.  The indexes of the
         ready words."""
-        words, flags, ready, nready = arrays
-        limit = -1.0 if timeout is None else timeout
+        call = self._call
+        call.timeout_s = -1.0 if timeout is None else timeout
         # One call, which releases the GIL while it parks.  (No address wait in the
         # library is impossible here: GROUP_DOORBELL is negotiated only with
         # WAKE_ADDRESS, where the library has one.)
-        rc = self._lib.shm_signal_wait_doorbell(words, flags, n, self.address, self._seen, limit, ready,
-                                                ctypes.byref(nready))
+        rc = self._wait()
         if rc != 0:
             raise OSError(-rc, f"shm_signal_wait_doorbell: {os.strerror(-rc)}")
-        return [ready[i] for i in range(nready.value)]
+        return self._ready[:call.n_ready]
 
     def close(self) -> None:
         self._backend.close()
@@ -351,7 +362,8 @@ class WaitSet:
         self._bell_ref = ctypes.byref(self._bell.word)
         self._nready_ref: Any = None
         self._members: Dict[int, _Member] = {}  # id(channel) -> member, in registration order
-        self._cond = threading.Condition(threading.RLock())
+        self._lock = threading.RLock()  # `with self._lock` on the wait's path: no Python frame
+        self._cond = threading.Condition(self._lock)
         self._mutators = 0  # threads waiting to change the set
         self._waiting = False  # a wait is parked (outside the lock)
         self._interrupted = False
@@ -363,6 +375,7 @@ class WaitSet:
         # per channel: the members in order, the library's arguments, the members not
         # negotiated yet, the earliest liveness check, how many peers have gone.
         self._list: List[_Member] = []
+        self._chans: List[Any] = []  # the members' channels, in the same order
         self._arrays: Optional[tuple] = None
         self._unnegotiated: List[_Member] = []
         self._next_check = math.inf
@@ -469,6 +482,7 @@ class WaitSet:
         """The per-set state for the current members (called with the lock held)."""
         self._stop_watchers()
         self._list = members = list(self._members.values())
+        self._chans = [m.ch for m in members]
         n = len(members)
         flags = (ctypes.c_uint8 * max(n, 1))(*(m.flags() for m in members))
         for i, m in enumerate(members):
@@ -480,12 +494,12 @@ class WaitSet:
         door = members[0].doorbell if members and self._may_door else None
         if door is None or any(m.doorbell != door for m in members):
             door = None
-        if self._door is not None and self._door.address != door:
-            self._door.close()
+        if self._door is not None:
+            self._door.close()  # its call points into the arrays of the old set
             self._door = None
-        if door is not None and self._door is None:
+        if door is not None:
             assert self._lib is not None
-            self._door = _DoorPark(door, self._lib)
+            self._door = _DoorPark(door, self._lib, self._arrays, n)
         self._next_check = min((m.next_check for m in members), default=math.inf)
         self._gone = sum(m.gone for m in members)
         self._stale = False
@@ -547,7 +561,7 @@ class WaitSet:
         t = args.forever(timeout)
         deadline = math.inf if t is None else time.monotonic() + t
         while True:
-            with self._cond:
+            with self._lock:
                 while self._mutators:
                     self._cond.wait()
                 if self._closed:
@@ -561,25 +575,27 @@ class WaitSet:
                     self._renew()
                 if self._stale:
                     self._rebuild()
-                seen = self._bell.value()
-                if self._door is not None:
-                    self._door.load()  # 7.8 step 1: before any look, under the lock
+                seen = self._bell.word.value
+                door = self._door
+                if door is not None:
+                    door.load()  # 7.8 step 1: before any look, under the lock
                 # A doorbell park looks at every word itself (step 4) and reports what it
                 # finds: a scan first only for a look that cannot park, or to report
                 # channels whose peer has gone (the park's look sees words only).
                 now = time.monotonic()
-                ready = self._scan() if self._door is None or self._gone or now >= deadline else []
+                ready = self._scan() if door is None or self._gone or now >= deadline else []
                 if not ready and self._check_peers and now >= self._next_check:
                     ready = self._check_liveness(now)
                 if ready or now >= deadline:
                     return ready
                 park_until = min(deadline, self._next_check if self._check_peers else math.inf)
-                self._start_watchers()
+                if door is None:
+                    self._start_watchers()
                 self._waiting = True
             try:
                 woke = self._park(seen, None if park_until == math.inf else max(0.0, park_until - now))
             finally:
-                with self._cond:
+                with self._lock:
                     self._waiting = False
                     if self._mutators:
                         self._cond.notify_all()
@@ -631,7 +647,7 @@ class WaitSet:
 
     def _start_watchers(self) -> None:
         members = self._list
-        if self._watchers or not members or self._door is not None:
+        if self._watchers or not members:
             return
         if self.mechanism == "futex_waitv" and all(m.futex for m in members):
             if len(members) <= GROUP:
@@ -649,7 +665,8 @@ class WaitSet:
         ready (when it parked on the words itself), else []."""
         members = self._list
         if self._door is not None and members:
-            return [members[i].ch for i in self._door.park(self._arrays, len(members), timeout)]
+            chans = self._chans
+            return [chans[i] for i in self._door.park(timeout)]
         if self._watchers or not members:
             self._bell.wait(seen, timeout)
             return []

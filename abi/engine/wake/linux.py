@@ -202,6 +202,21 @@ class _Timespec32(ctypes.Structure):
     _fields_ = [("tv_sec", ctypes.c_int32), ("tv_nsec", ctypes.c_int32)]
 
 
+_syscall: Optional[Any] = None
+
+
+def libc_syscall() -> Any:
+    """libc's syscall(), one function object per process: a CDLL per channel would
+    make a ctypes class per channel, and a round trip on one of a thousand channels
+    would then run through memory no other channel warms (benchmarks/channels.py)."""
+    global _syscall
+    if _syscall is None:
+        fn = ctypes.CDLL(None, use_errno=True).syscall
+        fn.restype = ctypes.c_long
+        _syscall = fn
+    return _syscall
+
+
 class FutexWake(WakeBackend):
     name = "futex"
 
@@ -210,9 +225,7 @@ class FutexWake(WakeBackend):
 
         self.feature = layout.FEATURE_WAKE_ADDRESS
         self.word_address = word_address
-        libc = ctypes.CDLL(None, use_errno=True)
-        self._syscall = libc.syscall
-        self._syscall.restype = ctypes.c_long
+        self._syscall = libc_syscall()
         abi = this_futex_abi()
         self._nr = abi.nr
         self._wake_args: Dict[int, Tuple[Any, ...]] = {}

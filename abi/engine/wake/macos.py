@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 from typing import Any, Callable, Optional
 
 from abi.engine.wake.base import WakeBackend
@@ -18,7 +19,10 @@ ULF_WAKE_ALL = 0x100
 LIBSYSTEM = "/usr/lib/libSystem.B.dylib"
 
 
+@functools.cache
 def _libsystem() -> Optional[Any]:
+    """libSystem, loaded once per process (as libc_syscall on Linux: not a ctypes
+    class per channel)."""
     try:
         return ctypes.CDLL(LIBSYSTEM, use_errno=True)
     except OSError:

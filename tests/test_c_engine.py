@@ -977,6 +977,7 @@ def test_the_c_pingpong_benchmark_runs_in_both_placements() -> None:
     result = json.loads(out.stdout)
     assert list(result) == placements.split(",")
     for rows in result.values():
-        assert set(rows) == {"raw_futex_c", "c_to_c", "c_to_c_waiter", "python_to_c", "c_to_python"}
+        assert set(rows) == {"raw_futex_c", "c_to_c", "c_to_c_waiter", "python_to_c", "c_to_python",
+                             "c_to_c_spin", "c_to_c_default"}
         for r in rows.values():
             assert 0 < r["median_us"] <= r["p99_us"], rows

@@ -413,3 +413,34 @@ def test_stress_waiter_flag(pair: Pair) -> None:
     rec = record(north.cmd("dump")["_"], 0)
     assert rec["notify_count"] == int(sent["notifications"]) and (rec["pending"], rec["dirty"]) == (0, 0)
     assert north.cmd("stats")["late"] == "0"
+
+
+@pytest.mark.parametrize("kind", ["py", pytest.param("py-c", marks=pytest.mark.slow), "c"])
+def test_every_reference_peer_takes_a_spin_on_create_and_attach(tmp_path: Path, kind: str,
+                                                                 peer_programs: Dict[str, List[str]]) -> None:
+    """Spec 13.2's spin= option, in the three reference peers: "auto" or finite seconds
+    >= 0, anything else a USAGE error; spin=0 parks at once, and a fixed spin longer
+    than the wait's timeout never parks: it spins the timeout away (within it)."""
+    argv = peer_programs["c" if kind == "c" else "py"] + (["--engine", "c"] if kind == "py-c" else [])
+    path = tmp_path / "chan"
+    p = PeerProc(argv, kind, tmp_path)
+    try:
+        for bad in ("-1", "nan", "inf", "fast", ""):
+            assert p.err(f"create {path} 0 spin={bad}") == 100
+        p.cmd(f"create {path} 0 spin=0")
+        p.cmd("enable")
+        assert p.cmd("wait 0.05")["ready"] == "0"
+        assert int(p.cmd("stats")["parks"]) >= 1, "spin=0 did not park"
+        p.cmd("close")
+        p.cmd(f"create {path} 0 spin=0.5 exist_ok=1")
+        p.cmd("enable")
+        t0 = time.monotonic()
+        assert p.cmd("wait 0.05")["ready"] == "0"
+        assert time.monotonic() - t0 < 0.4, "the spin outlasted the wait's timeout"
+        assert p.cmd("stats")["parks"] == "0", "a spin longer than the wait parked"
+        p.cmd("close")
+        p.cmd(f"create {path} 0 spin=auto exist_ok=1")
+        p.cmd("close")
+        assert p.err(f"attach {path} spin=-0.5") == 100  # (the options of create and attach are one parser)
+    finally:
+        assert p.finish() == 0, p.log()

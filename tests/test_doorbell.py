@@ -277,8 +277,8 @@ def test_interrupt_ends_a_doorbell_park(group: Any) -> None:
 
 
 def _waiting_bytes(channels: Any) -> List[int]:
-    return [ch.buffer[ch.offset + layout.IRQ_OFFSET + layout.IRQ_SIZE * ch.locality + layout.ShmSignalIrq.pad0.offset]
-            for ch in channels]
+    at = layout.IRQ_OFFSET + layout.ShmSignalIrq.pad0.offset
+    return [ch.buffer[ch.offset + at + layout.IRQ_SIZE * ch.locality] for ch in channels]
 
 
 def test_a_doorbell_wait_announces_on_every_channel_and_clears_after(group: Any) -> None:

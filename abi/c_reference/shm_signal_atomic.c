@@ -39,8 +39,7 @@ double shm_signal_now_s(void)
 #endif
 }
 
-/* A spin-wait hint: lets the sibling hyperthread run and saves power. */
-static void cpu_relax(void)
+void shm_signal_cpu_relax(void)
 {
 #if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
 	_mm_pause();
@@ -202,7 +201,7 @@ int shm_signal_side_spin(const struct shm_signal_side *s)
 		for (i = 0; i < 64; i++) { /* the clock costs more than a look */
 			if (has_work(r))
 				return 1;
-			cpu_relax();
+			shm_signal_cpu_relax();
 		}
 		if (fired(s))
 			return SHM_SIGNAL_SIDE_FAULT;

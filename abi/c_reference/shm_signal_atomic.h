@@ -20,6 +20,8 @@ extern "C" {
 
 /* Seconds on a monotonic clock (CLOCK_MONOTONIC, QueryPerformanceCounter). */
 SHM_SIGNAL_API double shm_signal_now_s(void);
+/* A spin-wait hint (pause, yield): lets the sibling hyperthread run and saves power. */
+SHM_SIGNAL_API void shm_signal_cpu_relax(void);
 
 /* A full (seq_cst) fence. */
 SHM_SIGNAL_API void shm_signal_fence(void);

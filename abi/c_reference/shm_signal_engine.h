@@ -172,6 +172,21 @@ SHM_SIGNAL_API int shm_signal_set_budget(shm_signal_chan *ch, uint32_t budget,
 SHM_SIGNAL_API int shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds,
 						    struct shm_signal_error *err);
 
+/* How long shm_signal_wait looks for work before it parks: `seconds` (finite, >= 0;
+ * 0 parks at once), or SHM_SIGNAL_SPIN_AUTO, the default: spin up to
+ * SHM_SIGNAL_AUTO_SPIN_S while spins have lately found work, else park at once and
+ * probe now and then with a longer spin; never on a machine with one CPU (the
+ * policy of shm_signal_spin.c, the Python engine's spin="auto").  E_ARG otherwise. */
+#define SHM_SIGNAL_SPIN_AUTO (-1.0)
+#define SHM_SIGNAL_AUTO_SPIN_S 50e-6          /* long enough for a parked peer to wake and answer */
+#define SHM_SIGNAL_AUTO_CREDIT_MAX 64u        /* spins that found work, less those that did not */
+#define SHM_SIGNAL_AUTO_PROBE_FIRST 8u        /* waits between probes, at first ... */
+#define SHM_SIGNAL_AUTO_PROBE_MAX 16384u      /* ... and at most */
+#define SHM_SIGNAL_AUTO_PROBE_SPIN_MAX_S 5e-3 /* the longest probe: lets the OS move a peer away */
+SHM_SIGNAL_API int shm_signal_set_spin(shm_signal_chan *ch, double seconds, struct shm_signal_error *err);
+/* The channel's spin: seconds, or SHM_SIGNAL_SPIN_AUTO. */
+SHM_SIGNAL_API double shm_signal_get_spin(const shm_signal_chan *ch);
+
 /* Spec 7.1: signal the remote.  *notified (may be NULL) = 1 if a wake-up was sent.
  * Faults BAD_STATE and BAD_FEATURES (never PEER_CLOSED: injecting is harmless). */
 SHM_SIGNAL_API int shm_signal_inject(shm_signal_chan *ch, int *notified, struct shm_signal_error *err);

@@ -90,6 +90,7 @@ static shm_signal_chan *chan_new(void)
 		return NULL;
 	ch->budget = DEFAULT_BUDGET;
 	ch->liveness_s = DEFAULT_LIVENESS_S;
+	shm_signal_spin_init(&ch->spin, SHM_SIGNAL_SPIN_AUTO);
 	return ch;
 }
 

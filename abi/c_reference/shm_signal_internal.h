@@ -72,6 +72,25 @@
 #define F_DIRTY R_OFF(dirty)
 #define F_WAITING R_OFF(pad0) /* the owner's waiting flag when WAITER_FLAG is negotiated */
 
+/* The spin before a park (shm_signal_spin.c): a fixed one, or "auto" learning
+ * whether spinning pays. */
+struct shm_signal_spin {
+	int is_auto;
+	double fixed_s;       /* the spin when not auto */
+	uint32_t credit;      /* auto: spins that found work, less those that did not */
+	uint32_t probe;       /* auto, no credit: waits since the last probe */
+	uint32_t probe_every; /* ... and between probes */
+	double probe_s;       /* the next probe's spin */
+	int cpus;             /* CPUs a peer could run on while we spin */
+	int (*cpus_now)(void); /* how to count them (shm_signal_cpus; a test forces one) */
+};
+
+void shm_signal_spin_init(struct shm_signal_spin *s, double seconds);
+/* The spin of this wait, in seconds (0: park at once). */
+double shm_signal_spin_pick(struct shm_signal_spin *s);
+/* A spin of this wait found work (`late`: only after SHM_SIGNAL_AUTO_SPIN_S), or not. */
+void shm_signal_spin_learn(struct shm_signal_spin *s, int found, int late);
+
 struct shm_signal_chan {
 	struct shm_signal_file *file; /* shared by the channels of this file in this process */
 	struct shm_signal_map *map;   /* the same, per mapping; map->fired set by the guard */
@@ -96,6 +115,7 @@ struct shm_signal_chan {
 	void *notifier_ctx;
 	uint32_t budget;
 	double liveness_s;
+	struct shm_signal_spin spin;
 	struct shm_signal_stats stats;
 	double any_checked; /* shm_signal_wait_any: when it last checked the peer (0: never) */
 	int any_gone;       /* shm_signal_wait_any: its peer has gone (this call) */
@@ -241,5 +261,8 @@ uint32_t shm_signal_own_pid(void);
 int shm_signal_random_bytes(uint8_t *out, size_t n);
 /* errno, or GetLastError() on Windows. */
 int shm_signal_os_error(void);
+/* The CPUs of the machine (at least 1): not this process's affinity, since a
+ * process pinned to one CPU may well have its peer on another. */
+int shm_signal_cpus(void);
 
 #endif /* SHM_SIGNAL_INTERNAL_H */

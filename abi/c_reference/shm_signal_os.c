@@ -40,6 +40,12 @@ int shm_signal_os_error(void)
 	return (int)GetLastError();
 }
 
+int shm_signal_cpus(void)
+{
+	DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+	return n > 0 ? (int)n : 1;
+}
+
 #else /* POSIX */
 
 #include <errno.h>
@@ -83,6 +89,12 @@ int shm_signal_random_bytes(uint8_t *out, size_t n)
 int shm_signal_os_error(void)
 {
 	return errno;
+}
+
+int shm_signal_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
 }
 
 #endif

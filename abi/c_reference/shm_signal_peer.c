@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -142,8 +143,20 @@ struct opts {
 	uint64_t offset, size, features, required, pid, max, exist_ok, echo;
 	int has_features, has_pid, has_instance;
 	double timeout;
+	double spin; /* seconds, or SHM_SIGNAL_SPIN_AUTO; the engine's default without has_spin */
+	int has_spin;
 	uint8_t instance[16];
 };
+
+/* spin=auto, or finite seconds >= 0. */
+static int parse_spin(const char *s, double *out)
+{
+	if (!strcmp(s, "auto")) {
+		*out = SHM_SIGNAL_SPIN_AUTO;
+		return 0;
+	}
+	return parse_double(s, out) != 0 || !(*out >= 0) || isinf(*out) ? -1 : 0;
+}
 
 static int parse_opts(char **tok, int n, struct opts *o)
 {
@@ -176,6 +189,8 @@ static int parse_opts(char **tok, int n, struct opts *o)
 			bad = parse_u64(v, &o->echo);
 		else if (!strcmp(tok[i], "timeout"))
 			bad = parse_double(v, &o->timeout);
+		else if (!strcmp(tok[i], "spin"))
+			bad = parse_spin(v, &o->spin), o->has_spin = 1;
 		else if (!strcmp(tok[i], "instance"))
 			bad = parse_hex16(v, o->instance), o->has_instance = 1;
 		else {
@@ -276,6 +291,8 @@ static void cmd_open(char **tok, int n, int create)
 		return;
 	}
 	shm_signal_set_notifier(chan, count_call, NULL);
+	if (o.has_spin)
+		shm_signal_set_spin(chan, o.spin, NULL); /* checked by parse_spin: cannot fail */
 	if (create) {
 		reply_ok("locality=%u", shm_signal_locality(chan));
 		return;

@@ -251,6 +251,42 @@ static void settle_late(shm_signal_chan *ch)
 	}
 }
 
+/* The channel's spin before a park (shm_signal_spin.c): 1 when work came (or was
+ * there at the first look), 0 when the spin ended without it, or there was none, or
+ * the guard fired (the wait's loop reports that).  Only a spin that had to wait
+ * teaches "auto" anything. */
+static int spin_for_work(shm_signal_chan *ch, const unsigned char *r, double timeout_s)
+{
+	double spin, start, until, late_after;
+	unsigned i;
+	if (word_has_work(ld_word_raw(r))) {
+		atomic_thread_fence(memory_order_acquire);
+		return 1;
+	}
+	spin = shm_signal_spin_pick(&ch->spin);
+	if (timeout_s >= 0 && timeout_s < spin)
+		spin = timeout_s;
+	if (!(spin > 0))
+		return 0;
+	start = shm_signal_now_s();
+	until = start + spin;
+	late_after = start + SHM_SIGNAL_AUTO_SPIN_S;
+	do {
+		for (i = 0; i < 64; i++) { /* the clock costs more than a look */
+			if (word_has_work(ld_word_raw(r))) {
+				atomic_thread_fence(memory_order_acquire);
+				shm_signal_spin_learn(&ch->spin, 1, shm_signal_now_s() > late_after);
+				return 1;
+			}
+			shm_signal_cpu_relax();
+		}
+		if (fired(ch))
+			return 0;
+	} while (shm_signal_now_s() < until);
+	shm_signal_spin_learn(&ch->spin, 0, 0);
+	return 0;
+}
+
 int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct shm_signal_error *err)
 {
 	unsigned char *r;
@@ -266,6 +302,11 @@ int shm_signal_wait(shm_signal_chan *ch, double timeout_s, int *ready, struct sh
 	settle_late(ch);
 	r = rec(ch, ch->locality);
 	deadline = timeout_s < 0 ? -1.0 : shm_signal_now_s() + timeout_s;
+	if (spin_for_work(ch, r, timeout_s)) { /* a spin of at most timeout_s, within the deadline */
+		if (ready)
+			*ready = 1;
+		return 0;
+	}
 	/* Every turn checks the deadline; nothing here waits for the remote beyond it. */
 	for (;;) {
 		uint32_t raw = ld_word_raw(r);
@@ -423,6 +464,27 @@ int shm_signal_set_liveness_interval(shm_signal_chan *ch, double seconds, struct
 	}
 	ch->liveness_s = seconds > 0.0005 ? seconds : 0.0005;
 	return 0;
+}
+
+int shm_signal_set_spin(shm_signal_chan *ch, double seconds, struct shm_signal_error *err)
+{
+	if (!ch || ch->closed)
+		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "channel is closed or NULL");
+	if (seconds != SHM_SIGNAL_SPIN_AUTO && (!(seconds >= 0) || isinf(seconds))) { /* NaN too */
+		char a[48];
+		snprintf(a, sizeof a, "%g", seconds);
+		return set_err(err, SHM_SIGNAL_E_ARG, "spin", -1, "finite seconds >= 0, or SHM_SIGNAL_SPIN_AUTO",
+			       a, "the spin must be a finite number of seconds, at least 0, or auto");
+	}
+	shm_signal_spin_init(&ch->spin, seconds);
+	return 0;
+}
+
+double shm_signal_get_spin(const shm_signal_chan *ch)
+{
+	if (!ch)
+		return 0.0;
+	return ch->spin.is_auto ? SHM_SIGNAL_SPIN_AUTO : ch->spin.fixed_s;
 }
 
 void *shm_signal_wait_word(shm_signal_chan *ch)

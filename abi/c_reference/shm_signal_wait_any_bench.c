@@ -80,6 +80,7 @@ static int pinger(const char *path, uint32_t n, long rounds, long warmup, uint32
 		rc = shm_signal_attach(&ch[i], path, (uint64_t)i * DESC, 0, 0, 0, 10.0, &err);
 		if (rc)
 			die("attach", rc, &err);
+		shm_signal_set_spin(ch[i], 0.0, &err); /* parked round trips: no spin */
 		if ((rc = shm_signal_enable(ch[i], &calls, &err)) != 0)
 			die("enable", rc, &err);
 	}
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 		if (rc)
 			die("create", rc, &err);
 		shm_signal_set_liveness_interval(ch[i], 60.0, &err); /* only messages end a park */
+		shm_signal_set_spin(ch[i], 0.0, &err);                /* parked round trips: no spin */
 	}
 	fflush(stdout);
 	pid = fork();

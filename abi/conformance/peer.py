@@ -11,6 +11,7 @@ bad command line.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import time
@@ -46,9 +47,19 @@ def _u64(text: str) -> int:
     return value
 
 
+def _spin(text: str) -> Any:
+    """spin=auto, or finite seconds >= 0."""
+    if text == "auto":
+        return text
+    value = float(text)
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(text)
+    return value
+
+
 OPTION_TYPES: Dict[str, Callable[[str], Any]] = {
     "offset": _u64, "size": _u64, "features": _u64, "required": _u64, "pid": _u64, "max": _u64,
-    "exist_ok": _u64, "echo": _u64, "timeout": float, "instance": bytes.fromhex,
+    "exist_ok": _u64, "echo": _u64, "timeout": float, "instance": bytes.fromhex, "spin": _spin,
 }
 
 
@@ -123,7 +134,8 @@ class Peer:
         self.ch = self._cls.create(args[0], loc, offset=o.get("offset", 0), size=o.get("size") or None,
                                    features=o.get("features"), required=o.get("required", 0),
                                    exist_ok=bool(o.get("exist_ok")), notifier=self._count,
-                                   instance_id=o.get("instance"), pid=o.get("pid"))
+                                   instance_id=o.get("instance"), pid=o.get("pid"),
+                                   spin=o.get("spin", "auto"))
         return f"locality={self.ch.locality}"
 
     def cmd_attach(self, args: List[str]) -> str:
@@ -134,7 +146,8 @@ class Peer:
             raise PeerError(USAGE, "a channel is open: close it first")
         t = o.get("timeout", 0.0)
         self.ch = self._cls.attach(args[0], offset=o.get("offset", 0), timeout=None if t < 0 else t,
-                                   features=o.get("features"), notifier=self._count, pid=o.get("pid"))
+                                   features=o.get("features"), notifier=self._count, pid=o.get("pid"),
+                                   spin=o.get("spin", "auto"))
         return f"locality={self.ch.locality} features=0x{self.ch.features or 0:x}"
 
     def cmd_features(self, args: List[str]) -> str:

@@ -18,7 +18,7 @@ import errno
 import os
 import weakref
 from types import MappingProxyType
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from abi import layout
 from abi.engine import arguments, native
@@ -74,6 +74,8 @@ _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_set_notifier": ([_P, NOTIFIER_T, _P], None),
     "shm_signal_set_budget": ([_P, ctypes.c_uint32, _ERR], ctypes.c_int),
     "shm_signal_set_liveness_interval": ([_P, ctypes.c_double, _ERR], ctypes.c_int),
+    "shm_signal_set_spin": ([_P, ctypes.c_double, _ERR], ctypes.c_int),
+    "shm_signal_get_spin": ([_P], ctypes.c_double),
     "shm_signal_inject": ([_P, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
     "shm_signal_enable": ([_P, ctypes.POINTER(ctypes.c_uint32), _ERR], ctypes.c_int),
     "shm_signal_disable": ([_P, _ERR], ctypes.c_int),
@@ -87,6 +89,7 @@ _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_wait_any": ([ctypes.POINTER(_P), ctypes.c_uint32, ctypes.c_double, _U32P, _U32P, _ERR],
                             ctypes.c_int),
 }
+SPIN_AUTO = -1.0  # SHM_SIGNAL_SPIN_AUTO
 WAIT_ANY_MAX = 64  # SHM_SIGNAL_WAIT_ANY_MAX (any number when all share one doorbell)
 
 _lib: Optional[ctypes.CDLL] = None
@@ -206,7 +209,8 @@ class CChannel(Awaitable):
                size: Optional[int] = None, features: Optional[int] = None, required: int = 0,
                mode: int = 0o600, exist_ok: bool = False, notifier: Optional[Notifier] = None,
                instance_id: Optional[bytes] = None, pid: Optional[int] = None,
-               budget: Optional[int] = None, liveness_interval: Optional[float] = None) -> CChannel:
+               budget: Optional[int] = None, spin: Union[float, str] = arguments.AUTO_SPIN,
+               liveness_interval: Optional[float] = None) -> CChannel:
         # Checked here: ctypes would silently wrap a negative or oversized integer.
         loc = arguments.check_locality(locality)
         offset = arguments.check_offset(offset)
@@ -218,7 +222,7 @@ class CChannel(Awaitable):
         instance_id = arguments.check_instance_id(instance_id)
         if pid is not None:
             pid = arguments.check_u32("pid", pid)
-        tuning = cls._check_tuning(budget, liveness_interval)
+        tuning = cls._check_tuning(budget, spin, liveness_interval)
         flags = (O_EXIST_OK if exist_ok else 0) | (O_FEATURES if features is not None else 0)
         flags |= (O_INSTANCE_ID if instance_id is not None else 0) | (O_PID if pid is not None else 0)
         out, err = ctypes.c_void_p(), Error()
@@ -236,6 +240,7 @@ class CChannel(Awaitable):
     def attach(cls, path: Any, *, offset: int = 0, timeout: Optional[float] = 0.0,
                features: Optional[int] = None, notifier: Optional[Notifier] = None,
                pid: Optional[int] = None, budget: Optional[int] = None,
+               spin: Union[float, str] = arguments.AUTO_SPIN,
                liveness_interval: Optional[float] = None) -> CChannel:
         """``timeout``: seconds to retry while the file is missing, short or not yet
         published; None retries without a limit."""
@@ -245,7 +250,7 @@ class CChannel(Awaitable):
             features = arguments.check_u64("features", features)
         if pid is not None:
             pid = arguments.check_u32("pid", pid)
-        tuning = cls._check_tuning(budget, liveness_interval)
+        tuning = cls._check_tuning(budget, spin, liveness_interval)
         flags = (O_FEATURES if features is not None else 0) | (O_PID if pid is not None else 0)
         out, err = ctypes.c_void_p(), Error()
         rc = lib().shm_signal_attach(ctypes.byref(out), os.fsencode(path), offset, features or 0, flags,
@@ -258,14 +263,18 @@ class CChannel(Awaitable):
         return ch._tune(*tuning)
 
     @staticmethod
-    def _check_tuning(budget: Optional[int], liveness_interval: Optional[float]) -> tuple:
-        return (None if budget is None else arguments.check_budget(budget),
+    def _check_tuning(budget: Optional[int], spin: Union[float, str],
+                      liveness_interval: Optional[float]) -> tuple:
+        return (None if budget is None else arguments.check_budget(budget), arguments.check_spin(spin),
                 None if liveness_interval is None else arguments.check_liveness_interval(liveness_interval))
 
-    def _tune(self, budget: Optional[int], liveness_interval: Optional[float]) -> CChannel:
+    def _tune(self, budget: Optional[int], spin: Union[float, str],
+              liveness_interval: Optional[float]) -> CChannel:
         try:
             if budget is not None:
                 self.set_budget(budget)
+            if spin != arguments.AUTO_SPIN:  # (the engine's default)
+                self.spin = spin
             if liveness_interval is not None:
                 self.set_liveness_interval(liveness_interval)
         except BaseException:
@@ -316,6 +325,22 @@ class CChannel(Awaitable):
     @budget.setter
     def budget(self, calls: int) -> None:
         self.set_budget(calls)
+
+    @property
+    def spin(self) -> Union[float, str]:
+        """Seconds :meth:`wait` and :meth:`poll` look for work before parking, or
+        ``"auto"`` (the default, the policy of :attr:`abi.Channel.spin`)."""
+        s = float(lib().shm_signal_get_spin(self._handle))
+        return arguments.AUTO_SPIN if s == SPIN_AUTO else s
+
+    @spin.setter
+    def spin(self, seconds: Union[float, str]) -> None:
+        value = arguments.check_spin(seconds)
+        err = Error()
+        rc = lib().shm_signal_set_spin(self._handle, SPIN_AUTO if isinstance(value, str) else value,
+                                       ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
 
     @property
     def liveness_interval(self) -> float:

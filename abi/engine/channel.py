@@ -628,6 +628,8 @@ class Channel(Awaitable):
         spin = self._spin - spun
         if timeout is not None and timeout < spin:
             spin = timeout
+        # The deadline counts the spin in: a wait returns within its timeout.
+        deadline = None if timeout is None else time.monotonic() + timeout
         if spin > 0:
             # Native slices of at most SPIN_SLICE, with the GIL released.
             clock, look = time.perf_counter, self._side.spin
@@ -646,7 +648,6 @@ class Channel(Awaitable):
             if self._auto:
                 self._auto_learn(False)
         now = time.monotonic()
-        deadline = None if timeout is None else now + timeout
         backend, side, fired = self._backend, self._side, self._fired
         assert backend is not None
         while True:

@@ -8,7 +8,7 @@ behaviour checks against both.  Protocol semantics are docs/spec.md sections 6-9
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Protocol, runtime_checkable
+from typing import Any, Dict, Mapping, Optional, Protocol, Union, runtime_checkable
 
 from abi.features import Features
 
@@ -37,6 +37,13 @@ class ChannelInterface(Protocol):
 
     @budget.setter
     def budget(self, calls: int) -> None: ...
+
+    @property
+    def spin(self) -> Union[float, str]:
+        """Seconds :meth:`wait` looks for work before parking, or ``"auto"`` (settable)."""
+
+    @spin.setter
+    def spin(self, seconds: Union[float, str]) -> None: ...
 
     @property
     def liveness_interval(self) -> float:

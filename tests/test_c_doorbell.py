@@ -54,6 +54,8 @@ MUTANTS: Dict[str, Tuple[str, str, str]] = {
                              "\tif (0)\n\t\tshm_signal_ring("),
     "doorbell wait announces 1": ("shm_signal_wait_any.c", "set_waiting(chans, n, 2);",
                                   "set_waiting(chans, n, 1);"),
+    "doorbell wait does not clear": ("shm_signal_wait_any.c", "\t\tst8(r + F_WAITING, 0); /* every one",
+                                     "\t\t(void)0; /* every one"),
     "doorbell wait polls": ("shm_signal_wake.c", "rc = shm_signal_wake_park_address(bell, raw, s);",
                             "rc = SHM_SIGNAL_WAKE_NONE;"),
     "attacher ignores the head": ("shm_signal_handshake.c",
@@ -157,6 +159,7 @@ def test_a_set_with_a_peer_that_declined_still_works(program: Path, tmp_path: Pa
     ("doorbell wait announces 1", "FAIL wait_any: no wake-up in 2 s"),
     ("close does not ring", "FAIL waiting for the closes: no wake-up in 2 s"),
     ("doorbell wait polls", "FAIL the 0.2 s wait parked"),
+    ("doorbell wait does not clear", "FAIL wait_any: the waiting byte of channel"),
 ])
 def test_the_wait_program_catches(tmp_path: Path, mutant: str, server: str) -> None:
     """The server's wait is not woken: it runs into its timeout (t=2 s; its liveness

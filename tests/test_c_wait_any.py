@@ -47,13 +47,19 @@ def run_pair(serve: List[str], inject: List[str], order: List[int], n: int,
     assert out.splitlines() == [f"ready {k}" for k in order] + [f"closed {n}"]
 
 
-@pytest.mark.parametrize("n", [1, 40, WAIT_ANY_MAX])
-def test_the_c_program_waits_on_many_channels(tmp_path: Path, n: int) -> None:
+@pytest.fixture(scope="module")
+def wait_any_program(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test program, built once for the module's cases."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         missing("no C compiler")
     assert cc is not None
-    exe = str(build_wait_any_test(tmp_path, [cc]))
+    return str(build_wait_any_test(tmp_path_factory.mktemp("wait_any"), [cc]))
+
+
+@pytest.mark.parametrize("n", [1, 40, WAIT_ANY_MAX])
+def test_the_c_program_waits_on_many_channels(tmp_path: Path, n: int, wait_any_program: str) -> None:
+    exe = wait_any_program
     path = str(tmp_path / "many.shm")
     run_pair([exe, "serve", path], [exe, "inject", path], sorted({n - 1, 0, n // 2}, reverse=True), n)
 

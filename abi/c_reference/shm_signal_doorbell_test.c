@@ -118,11 +118,14 @@ static int check_features(shm_signal_chan *ch, uint32_t i)
 }
 
 /* shm_signal_wait_any for at most t seconds, which must end by a wake-up: one that
- * runs into its timeout finds work in its last look, but its wake-up was lost. */
+ * runs into its timeout finds work in its last look, but its wake-up was lost.  Once
+ * it returns, no waiting byte may still say parked (spec 7.8 step 6): a remote would
+ * ring and wake for every later inject. */
 static int woken(shm_signal_chan **ch, uint32_t n, uint32_t *ready, uint32_t *n_ready, const char *what)
 {
 	struct shm_signal_error err;
 	double t0 = shm_signal_now_s();
+	uint32_t i;
 	int rc = shm_signal_wait_any(ch, n, t, ready, n_ready, &err);
 	if (rc)
 		return fail(what, rc, &err);
@@ -130,6 +133,12 @@ static int woken(shm_signal_chan **ch, uint32_t n, uint32_t *ready, uint32_t *n_
 		fprintf(stderr, "FAIL %s: no wake-up in %g s (%u ready at the timeout)\n", what, t, *n_ready);
 		return 1;
 	}
+	for (i = 0; i < n; i++)
+		if (desc_byte(ch[i], SERVER_PAD0) != 0) {
+			fprintf(stderr, "FAIL %s: the waiting byte of channel %u is %u after the wait\n", what, i,
+				desc_byte(ch[i], SERVER_PAD0));
+			return 1;
+		}
 	return 0;
 }
 

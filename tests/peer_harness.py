@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from abi.engine.native import LIB_SOURCES
 
@@ -26,9 +26,17 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-o
 WARN = ["-Wall", "-Wextra", "-Werror"]
 
 
+_built: Dict[Tuple[Tuple[str, ...], Tuple[str, ...], str], Path] = {}
+
+
 def build_c_peer(dest: Path, cc: Sequence[str] = ("cc",), extra: Sequence[str] = (),
                  exe_suffix: str = "") -> Path:
-    """Compile the C reference peer; raises RuntimeError with the compiler's output."""
+    """Compile the C reference peer; raises RuntimeError with the compiler's output.
+    The same compiler and flags again in this test run: the program built the first
+    time (in that call's ``dest``), which the suite's modules then share."""
+    key = (tuple(cc), tuple(extra), exe_suffix)
+    if key in _built and _built[key].exists():
+        return _built[key]
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / f"shm_signal_peer{exe_suffix}"
     cmd = [*cc, "-std=c11", "-O2", *WARN, *extra, f"-I{C_DIR}", *(str(C_DIR / s) for s in C_SOURCES),
@@ -36,6 +44,7 @@ def build_c_peer(dest: Path, cc: Sequence[str] = ("cc",), extra: Sequence[str] =
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout}{proc.stderr}")
+    _built[key] = out
     return out
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
-from peer_harness import WARN, PeerProc
+from peer_harness import WARN, PeerProc, build_c_peer
 
 from abi import CChannel, layout
 from abi.engine.c_channel import c_wait_any, supported_features
@@ -175,7 +175,7 @@ def test_the_wait_program_catches(tmp_path: Path, mutant: str, server: str) -> N
 
 @pytest.fixture(scope="module")
 def c_peer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(C_DIR, "shm_signal_peer.c", tmp_path_factory.mktemp("peer") / "peer")
+    return build_c_peer(tmp_path_factory.mktemp("peer"), [_cc()])
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ import sys
 import time
 import warnings
 import weakref
-from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from array import array
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
 
 from abi import layout
 from abi.engine import arguments as args
@@ -39,6 +39,7 @@ from abi.engine import handshake
 from abi.engine.arguments import DEFAULT_BUDGET, DEFAULT_LIVENESS_INTERVAL
 from abi.engine.awaitable import Awaitable
 from abi.engine.handshake import record_field
+from abi.engine.interface import STATS
 from abi.engine.liveness import lock_offset
 from abi.engine.mapping import Map, PathLike, SharedFile
 from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
@@ -83,6 +84,45 @@ def _cpus() -> int:
     except (AttributeError, OSError):
         mine = 0
     return max(mine, os.cpu_count() or 1)
+
+
+_INJECTS, _NOTIFICATIONS, _WAKEUPS, _NOTIFIER_CALLS, _PARKS = range(len(STATS))
+
+# What a round trip reads of a channel, assigned first in __init__: an instance keeps
+# its attribute values in the order they were first set, so these share two cache
+# lines.  With a thousand channels, each one's state is mostly out of the cache when
+# its turn comes, and every line costs a trip to memory (benchmarks/channels.py).
+_HOT = ("_h_arg", "_h_inject", "_h_step", "_h_spin_step", "_counts", "_features", "_backend", "_bell",
+        "more_work", "notifier", "_auto", "_spin_slice", "_spin", "_credit", "_own_view", "_budget",
+        "_rem_notify_count", "_fired", "_waiter_flag", "_next_liveness_check", "remote_locality", "_words",
+        "_h_spin", "_h_announce", "_side")
+
+
+class _Stats(Mapping[str, int]):
+    """A channel's counters (:data:`STATS`), read-only and live.  They are one array
+    per channel, not a dict of ints: a round trip on one of a thousand channels then
+    touches one line of them, where a dict and the int objects it replaced on every
+    count touched several that no other channel warmed (benchmarks/channels.py)."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self, counts: array) -> None:
+        self._counts = counts
+
+    def __getitem__(self, name: str) -> int:
+        try:
+            return int(self._counts[STATS.index(name)])
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STATS)
+
+    def __len__(self) -> int:
+        return len(STATS)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 class _ClosedSide(Side):
@@ -131,6 +171,8 @@ class Channel(Awaitable):
         """Takes over ``file`` (one user) and ``mapping`` (one user) and the lock of
         record ``locality``, which the caller has taken; reads nothing shared.
         The tuning arguments are checked already."""
+        for name in _HOT:
+            setattr(self, name, None)  # first: see _HOT
         self._file = file
         self._map = mapping
         self.offset = offset
@@ -145,8 +187,7 @@ class Channel(Awaitable):
         self.more_work = False
         self._ordering = ordering
         self._pid = os.getpid()  # a forked child must not close the parent's channel
-        self._stats: Dict[str, int] = dict(injects=0, notifications=0, wakeups=0, notifier_calls=0,
-                                           parks=0)
+        self._counts = array("Q", bytes(8 * len(STATS)))  # STATS, in order (see _Stats)
         base = mapping.base + offset
         self._own = offset + layout.IRQ_OFFSET + locality * layout.IRQ_SIZE  # offsets in the mapping
         self._rem = offset + layout.IRQ_OFFSET + self.remote_locality * layout.IRQ_SIZE
@@ -179,7 +220,7 @@ class Channel(Awaitable):
         self._accepted_view = le64.from_address(base + _DESC["features_accepted"])
         self._own_waiting_view = ctypes.c_uint8.from_address(self._own_waiting)
         self._fired = mapping.fired
-        self._side = ordering.side(self._own_word, self._rem_word, ctypes.addressof(mapping.fired))
+        self._use_side(ordering.side(self._own_word, self._rem_word, ctypes.addressof(mapping.fired)))
         self._auto = False
         self.spin = spin  # configures the side (a property)
         self._backend = make_backend(offered, self._words, instance_id)
@@ -264,6 +305,13 @@ class Channel(Awaitable):
         if old is not None:
             old.close()  # Windows: its event handles
 
+    def _use_side(self, side: Side) -> None:
+        """The side's fused steps, kept as this channel's own attributes (see
+        Side.hot): a round trip then reads them from the channel's hot lines."""
+        self._side = side
+        (self._h_arg, self._h_inject, self._h_step, self._h_spin, self._h_spin_step,
+         self._h_announce) = side.hot()
+
     @property
     def spin(self) -> Union[float, str]:
         """Seconds :meth:`wait` and :meth:`poll` look for work before parking, or
@@ -328,7 +376,7 @@ class Channel(Awaitable):
     @property
     def stats(self) -> Mapping[str, int]:
         """Counters since the channel opened (a read-only view: :data:`STATS`)."""
-        return MappingProxyType(self._stats)
+        return _Stats(self._counts)
 
     @property
     def budget(self) -> int:
@@ -512,14 +560,14 @@ class Channel(Awaitable):
 
     def inject(self) -> bool:
         """Signal the peer (spec 7.1).  True if a notification was sent."""
-        self._stats["injects"] += 1
+        self._counts[_INJECTS] += 1
         if self._features is None:
             _ = self.features  # a creator learns NOTIFY_COUNT/WAITER_FLAG once the peer attached
         # F0, dirty=1, F1; if enabled and nothing pending: pending=1 and with
         # WAITER_FLAG F6 and a re-read of the waiting byte (the byte seen at F1 is
         # stale: the owner may have drained this dirty and parked since, and a pending
         # left set with no wake would suppress every later notification).
-        r = self._side.inject()
+        r = self._h_inject(self._h_arg)
         if r <= 0:
             if r == SIDE_FAULT:
                 raise self._truncated()
@@ -527,7 +575,7 @@ class Channel(Awaitable):
         if self._features is not None and self._features & layout.FEATURE_NOTIFY_COUNT:
             self._rem_notify_count.value += 1  # single writer (us); ctypes wraps at 2**64
         self._notify(r)
-        self._stats["notifications"] += 1
+        self._counts[_NOTIFICATIONS] += 1
         return True
 
     def _notify(self, waiting: int) -> None:
@@ -552,13 +600,13 @@ class Channel(Awaitable):
 
     def _run(self, r: Optional[int], budget: int) -> int:
         """The wakeup loop, from the result ``r`` of a step already taken (None: none)."""
-        step, notifier = self._side.step, self.notifier
+        step, arg, notifier = self._h_step, self._h_arg, self.notifier
         calls = rounds = 0
         self.more_work = False
-        self._stats["wakeups"] += 1
+        self._counts[_WAKEUPS] += 1
         try:
             if r is None:
-                r = step()  # one step of the loop, with F2 or F3 (abi.engine.ordering)
+                r = step(arg)  # one step of the loop, with F2 or F3 (abi.engine.ordering)
             while True:
                 if r == STEP_NOTIFY:  # dirty cleared
                     calls += 1
@@ -575,9 +623,9 @@ class Channel(Awaitable):
                     raise self._truncated()
                 else:
                     return calls
-                r = step()
+                r = step(arg)
         finally:
-            self._stats["notifier_calls"] += calls
+            self._counts[_NOTIFIER_CALLS] += calls
 
     def _end_at_budget(self, calls: int) -> int:
         """The notifier budget is spent: leave dirty for the next call, or finish
@@ -632,11 +680,11 @@ class Channel(Awaitable):
         deadline = None if timeout is None else time.monotonic() + timeout
         if spin > 0:
             # Native slices of at most SPIN_SLICE, with the GIL released.
-            clock, look = time.perf_counter, self._side.spin
+            clock, look, arg = time.perf_counter, self._h_spin, self._h_arg
             start = clock()
             end = start + spin
             while True:
-                r = look()
+                r = look(arg)
                 if r:
                     if r == SIDE_FAULT:
                         raise self._truncated()
@@ -648,7 +696,7 @@ class Channel(Awaitable):
             if self._auto:
                 self._auto_learn(False)
         now = time.monotonic()
-        backend, side, fired = self._backend, self._side, self._fired
+        backend, announce, arg, fired = self._backend, self._h_announce, self._h_arg, self._fired
         assert backend is not None
         while True:
             if fired.value:
@@ -668,7 +716,7 @@ class Channel(Awaitable):
             # see its dirty).
             waiting = self._waiter_flag
             if waiting:
-                r = side.announce_park()
+                r = announce(arg)
                 if r:
                     self._own_waiting_view.value = 0
                     if r == SIDE_FAULT:
@@ -682,7 +730,7 @@ class Channel(Awaitable):
             slice_ = self._next_liveness_check - now
             if deadline is not None and deadline - now < slice_:
                 slice_ = deadline - now
-            self._stats["parks"] += 1
+            self._counts[_PARKS] += 1
             backend.wait(self.locality, w, slice_)
             if waiting:
                 self._own_waiting_view.value = 0
@@ -709,7 +757,7 @@ class Channel(Awaitable):
                     learn = 1 if w & _N_ENABLED and w & _N_WORK else 2
         if timeout is None or timeout >= self._spin_slice:
             # The hot path: one native call spins (one slice) and takes the first step.
-            r = self._side.spin_step()
+            r = self._h_spin_step(self._h_arg)
             if learn and (r == STEP_IDLE or learn == 2):
                 self._auto_learn(r != STEP_IDLE)
             if r != STEP_IDLE:
@@ -746,7 +794,7 @@ class Channel(Awaitable):
         its share of the mapping and of the file."""
         self._closed = True
         self._own_view = self._rem_view = None
-        self._side = _ClosedSide()  # its raw addresses die with the mapping
+        self._use_side(_ClosedSide())  # its raw addresses die with the mapping
         try:
             if self._backend is not None:
                 self._backend.close()

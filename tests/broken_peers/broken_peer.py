@@ -339,7 +339,7 @@ class BrokenPeer(Peer):
             while time.perf_counter() < end:
                 pass
             mm[rem + 2] = 1  # late_dirty: ... store dirty after
-            ch._stats["injects"] += 1
+            ch._counts[0] += 1  # injects (abi.engine.channel._INJECTS)
             if enabled and not pending:
                 mm[rem + 1] = 1
                 if stale and not waiting:  # the mistake: no reload after pending (F6)
@@ -348,7 +348,7 @@ class BrokenPeer(Peer):
                     n = struct.unpack_from("<Q", mm, rem + 16)[0]
                     struct.pack_into("<Q", mm, rem + 16, n + 1)
                 ch._backend.wake(ch.remote_locality)
-                ch._stats["notifications"] += 1
+                ch._counts[1] += 1  # notifications
                 notified += 1
         return f"notified={notified}"
 

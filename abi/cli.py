@@ -103,7 +103,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         print(json.dumps(matrix.to_json(results), indent=2))
     else:
         print(matrix.render(results, structs))
-    return exit_codes.MATRIX_MISMATCH if any(r.status == "mismatch" for r in results) else exit_codes.OK
+    return matrix.exit_status(results)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -10,10 +10,12 @@ cached i386 root), by the i386 root's CPython, or compiled only.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,15 +76,34 @@ class CompilerSpec:
         return " ".join(self.command())
 
     def missing(self) -> Optional[str]:
-        """Why this compiler cannot be used here, or None."""
+        """Why this compiler cannot be used here, or None: not installed, or (clang)
+        it does not know the target (Debian 12's clang 14 has no loongarch64): a
+        compiler that cannot build for a target says nothing about its layout."""
         if self.kind == "zig":
             if importlib.util.find_spec("ziglang") is None:
-                return "zig not installed (pip install ziglang)"
+                return "zig not installed (pip install 'shm-signal[matrix]', or ziglang)"
             return None
         exe = self.command()[0]
         if shutil.which(exe) is None:
             return f"{exe} not installed"
+        if self.kind == "clang":
+            return _clang_refuses(tuple(self.command()))
         return None
+
+
+@functools.cache
+def _clang_refuses(command: Tuple[str, ...]) -> Optional[str]:
+    """Why ``clang -target TRIPLE`` cannot compile an empty C file, or None (once
+    per command and process)."""
+    try:
+        proc = subprocess.run([*command, "-x", "c", "-fsyntax-only", os.devnull], capture_output=True,
+                              text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{' '.join(command)} cannot run: {exc}"
+    if proc.returncode == 0:
+        return None
+    first = next((ln.strip() for ln in proc.stderr.splitlines() if ln.strip()), f"exit {proc.returncode}")
+    return f"{' '.join(command)} cannot compile for this target ({first})"
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from abi.verify.matrix.cpython import cpython_check, cpython_side
 from abi.verify.matrix.driver import check_target, cross_check_images, run
 from abi.verify.matrix.executed import executed_check, run_probe, runner_missing
 from abi.verify.matrix.model import HEADER, Context, Log, Skip, Structs, TargetResult, load_layout
-from abi.verify.matrix.report import render, summary, to_json
+from abi.verify.matrix.report import exit_status, render, summary, to_json
 from abi.verify.matrix.sources import check_source, failed_checks, parse_reveal, reveal_source
 
 __all__ = [
@@ -56,5 +56,5 @@ __all__ = [
     "cpython_check", "cpython_side", "cross_check_images", "executed_check", "failed_checks",
     "field_messages", "header_digest", "load_layout", "no_error_limit", "normalize_alignment",
     "only_compile", "parse_reveal", "pick_compiler", "render", "reveal_source", "run", "run_probe",
-    "runner_missing", "starts", "summary", "to_json",
+    "runner_missing", "starts", "summary", "to_json", "exit_status",
 ]

@@ -37,29 +37,34 @@ def check_target(ctx: Context, t: Target, by_name: Dict[str, Target]) -> TargetR
             compile_check(ctx, t, spec, res)
             if t.executed:
                 executed_check(ctx, t, spec, res)
-    except Skip as exc:
-        res.reason = str(exc)
+    except (Skip, NoCompilerError, i386_root.RootUnavailable) as exc:
+        # A tool that is not here: the target is skipped, with why.
+        res.reason = str(exc) if isinstance(exc, Skip) else f"skipped: {exc}"
         if not res.differences:
             res.status = "skipped"
             for cls in ctx.structs:
                 res.structs.setdefault(layout.describe(cls).c_name, "skipped")
-    except (CompileError, NoCompilerError, verify.ProbeRunError, probe.ProbeOutputError,
-            subprocess.TimeoutExpired, OSError, i386_root.RootUnavailable) as exc:
-        # A target that cannot be built or run is a failure, not a skip: its tools are here.
-        res.status = "mismatch"
+    except (CompileError, verify.ProbeRunError, probe.ProbeOutputError, subprocess.TimeoutExpired,
+            OSError) as exc:
+        # The target's tools are here but failed (a compiler error that is not a layout
+        # check, a probe that crashed or hung): no verdict on its layout, which is an
+        # error with its own exit status, never a mismatch.
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         detail = ""
         if isinstance(exc, CompileError):
             errs = [ln for ln in exc.output.splitlines() if "error" in ln]
             detail = f": {errs[0].strip()}" if errs else ""
+        res.status = "error"
         res.reason = f"error: {first}{detail}"
-        res.differences.append(res.reason)
         for cls in ctx.structs:
             res.structs.setdefault(layout.describe(cls).c_name, "ERROR")
     if res.differences and res.status != "skipped":
+        # A difference found before a tool failed is still a mismatch (and says so).
+        error = res.reason if res.status == "error" else ""
         res.status = "mismatch"
-        if not res.reason:
-            res.reason = ", ".join(res.mismatches) or res.differences[0]
+        res.reason = ", ".join(res.mismatches) or res.differences[0]
+        if error:
+            res.reason += f"; then {error}"
     res.seconds = time.monotonic() - started
     return res
 
@@ -108,7 +113,7 @@ def run(targets: Sequence[Target], all_targets: Sequence[Target], header_dir: Pa
         with ctx.lock:
             done[0] += 1
             n = done[0]
-        what = r.status if r.status != "mismatch" else "MISMATCH"
+        what = r.status.upper() if r.status in ("mismatch", "error") else r.status
         extra = f" ({r.reason})" if r.reason else ""
         log(f"[{n:>2}/{total}] {t.name}: {what}{extra} in {r.seconds:.1f}s"
             + (" (cached build)" if r.cached else ""))

@@ -34,10 +34,10 @@ HEADER = "shm_signal.h"
 @dataclass
 class TargetResult:
     target: Target
-    status: str  # "match" | "mismatch" | "skipped"
+    status: str  # "match" | "mismatch" | "skipped" | "error" (its tools failed: no verdict)
     reason: str = ""  # why skipped, or a one-line summary of the mismatch
     compiler: str = ""
-    structs: Dict[str, str] = field(default_factory=dict)  # c_name -> match/MISMATCH/skipped
+    structs: Dict[str, str] = field(default_factory=dict)  # c_name -> match/MISMATCH/skipped/ERROR
     differences: List[str] = field(default_factory=list)  # one line each
     mismatches: List[str] = field(default_factory=list)  # struct.member where a difference starts
     checked: List[str] = field(default_factory=list)  # what was done: "compile-time", "executed"

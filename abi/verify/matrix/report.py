@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Dict, Sequence
 
-from abi import layout
+from abi import exit_codes, layout
 from abi.verify.matrix.model import Structs, TargetResult
 
 
@@ -18,7 +18,18 @@ def summary(results: Sequence[TargetResult]) -> Dict[str, int]:
         "matching": sum(1 for r in results if r.status == "match"),
         "mismatching": sum(1 for r in results if r.status == "mismatch"),
         "skipped": sum(1 for r in results if r.status == "skipped"),
+        "errors": sum(1 for r in results if r.status == "error"),
     }
+
+
+def exit_status(results: Sequence[TargetResult]) -> int:
+    """MATRIX_MISMATCH when a layout differs on a target, else MATRIX_ERROR when a
+    target's tools failed (no verdict), else OK (skipped targets are reported)."""
+    if any(r.status == "mismatch" for r in results):
+        return exit_codes.MATRIX_MISMATCH
+    if any(r.status == "error" for r in results):
+        return exit_codes.MATRIX_ERROR
+    return exit_codes.OK
 
 
 def render(results: Sequence[TargetResult], structs: Structs) -> str:
@@ -34,7 +45,7 @@ def render(results: Sequence[TargetResult], structs: Structs) -> str:
             v = r.structs.get(n, "skipped" if r.status == "skipped" else "-")
             cells.append(f"{v:<{w}}")
         line = f"{r.target.name:<{tw}}  {r.target.how:<{hw}}  " + "  ".join(cells)
-        if r.status == "skipped":
+        if r.status in ("skipped", "error"):
             line += f"  ({r.reason})"
         lines.append(line.rstrip())
     s = summary(results)
@@ -50,9 +61,10 @@ def render(results: Sequence[TargetResult], structs: Structs) -> str:
         same = ex["linux-s390x"].images == ex["linux-x86_64"].images
         lines.append("big-endian s390x byte image vs x86_64: "
                      + ("identical" if same else "DIFFERENT"))
-    verdict = "FAIL" if s["mismatching"] else "OK"
+    verdict = "FAIL" if s["mismatching"] else "ERROR" if s["errors"] else "OK"
     lines.append(f"{verdict}: {s['targets']} targets: {s['compiled']} compiled, {s['executed']} executed, "
-                 f"{s['matching']} matching, {s['mismatching']} mismatching, {s['skipped']} skipped")
+                 f"{s['matching']} matching, {s['mismatching']} mismatching, {s['skipped']} skipped, "
+                 f"{s['errors']} errors (tools that failed: no verdict)")
     return "\n".join(lines)
 
 

@@ -1,0 +1,91 @@
+"""shm-signal matrix's three verdicts other than a match, each on a target built to
+earn it: *skipped* (no compiler here can build for the target: a clang that does not
+know the triple is passed over for the next compiler, and with none left the target
+is skipped with clang's own error as the reason), *error* (the tools are there and
+fail: no verdict, exit status 14, never a mismatch) and *mismatch* (exit status 7,
+which wins over an error).  One compile each, against this checkout's header."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from abi import exit_codes
+from abi.verify import matrix, platforms
+from conftest import HEADER_DIR, missing
+
+UNKNOWN = {"kind": "clang", "triple": "vax-unknown-linux-gnu"}  # no clang knows it
+
+
+def _target(tmp_path: Path, name: str, compilers: List[Dict[str, Any]]) -> platforms.Target:
+    """linux-x86_64's description under another name, with these compilers."""
+    data = json.loads((platforms.platform_dir() / "linux-x86_64.json").read_text())
+    data.update(name=name, mode="compile", compilers=compilers)
+    data.pop("runner", None)
+    d = tmp_path / name
+    d.mkdir()
+    (d / f"{name}.json").write_text(json.dumps(data))
+    return platforms.load(d)[0]
+
+
+@pytest.fixture(autouse=True)
+def _clang() -> None:
+    if shutil.which("clang") is None or shutil.which("cc") is None:
+        missing("clang and cc (the compilers these targets name)")
+
+
+def test_a_clang_that_does_not_know_the_triple_is_passed_over(tmp_path: Path) -> None:
+    t = _target(tmp_path, "linux-x86_64-fallback", [UNKNOWN, {"kind": "cc", "argv": ["cc"]}])
+    [r] = matrix.run([t], [t], HEADER_DIR)
+    assert (r.status, r.compiler) == ("match", "cc"), (r.status, r.reason)
+
+
+def test_no_compiler_that_can_build_for_it_is_a_skip_with_the_reason(tmp_path: Path) -> None:
+    t = _target(tmp_path, "linux-vax", [UNKNOWN])
+    [r] = matrix.run([t], [t], HEADER_DIR)
+    assert r.status == "skipped", (r.status, r.reason, r.differences)
+    assert "cannot compile for this target" in r.reason and "vax" in r.reason, r.reason
+    assert not r.differences and matrix.exit_status([r]) == exit_codes.OK
+    assert "MISMATCH" not in matrix.render([r], matrix.load_layout(None))
+
+
+def test_a_compiler_that_fails_is_an_error_not_a_mismatch(tmp_path: Path) -> None:
+    # cc can build for the target but fails on a flag it does not know: no verdict.
+    t = _target(tmp_path, "linux-x86_64-broken-cc",
+                [{"kind": "cc", "argv": ["cc", "-fno-such-flag-anywhere"]}])
+    [r] = matrix.run([t], [t], HEADER_DIR, use_cache=False)
+    assert r.status == "error", (r.status, r.reason)
+    assert r.reason.startswith("error: ") and not r.differences and not r.mismatches
+    assert set(r.structs.values()) == {"ERROR"}
+    assert matrix.exit_status([r]) == exit_codes.MATRIX_ERROR
+    text = matrix.render([r], matrix.load_layout(None))
+    assert "MISMATCH" not in text and "ERROR: 1 targets" in text and "1 errors" in text
+    assert matrix.to_json([r])["summary"]["errors"] == 1  # type: ignore[index]
+
+
+def test_a_mismatch_wins_over_an_error(tmp_path: Path) -> None:
+    ok = _target(tmp_path, "linux-x86_64-copy", [{"kind": "cc", "argv": ["cc"]}])
+    [good] = matrix.run([ok], [ok], HEADER_DIR)
+    bad = matrix.TargetResult(ok, "mismatch", reason="shm_signal_irq.pid")
+    err = matrix.TargetResult(ok, "error", reason="error: cc failed")
+    assert matrix.exit_status([good]) == exit_codes.OK
+    assert matrix.exit_status([good, err]) == exit_codes.MATRIX_ERROR
+    assert matrix.exit_status([err, bad, good]) == exit_codes.MATRIX_MISMATCH
+
+
+def test_loongarch64_with_clang_alone_is_never_a_mismatch(tmp_path: Path) -> None:
+    """The case a new user met: without zig, Debian 12's clang 14 does not know
+    loongarch64, and the target was reported as a MISMATCH.  With only its clang, it
+    is skipped with clang's reason here (it matches where clang knows the target)."""
+    data = json.loads((platforms.platform_dir() / "linux-loongarch64.json").read_text())
+    data["compilers"] = [c for c in data["compilers"] if c["kind"] == "clang"]
+    (tmp_path / "linux-loongarch64.json").write_text(json.dumps(data))
+    [t] = platforms.load(tmp_path)
+    [r] = matrix.run([t], [t], HEADER_DIR)
+    assert r.status in ("skipped", "match"), (r.status, r.reason, r.differences)
+    if r.status == "skipped":
+        assert "cannot compile for this target" in r.reason, r.reason

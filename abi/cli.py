@@ -42,6 +42,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return exit_codes.OK if report.ok else exit_codes.MISMATCH
 
 
+def cmd_header(args: argparse.Namespace) -> int:
+    from abi.verify import cheader, structs
+
+    try:
+        classes = structs.load(args.structs)
+        name = Path(args.output).name if args.output else "structs.h"
+        text = cheader.generate(classes, name=name, prefix=args.prefix or "")
+    except (structs.StructsSpecError, cheader.HeaderError) as exc:
+        _err(f"error: {exc}")
+        return exit_codes.STRUCTS_UNUSABLE
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return exit_codes.OK
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from abi.devtools import generate
 
@@ -224,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--header-dir", default=str(HEADER_DIR),
                    help="directory holding shm_signal.h (default: the packaged header)")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("header", help="a C header from your ctypes structures: fixed-width types, explicit "
+                                      "padding, static assertions of every size and offset (C and C++)")
+    p.add_argument("--structs", required=True, metavar="SPEC",
+                   help="a module or a .py file, optionally :ATTRIBUTE (a structure or a list of them); "
+                        "without it, every ctypes Structure/Union the module defines")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the header there (default: stdout)")
+    p.add_argument("--prefix", help="the assertion macro's prefix (default: from the file name)")
+    p.set_defaults(func=cmd_header)
 
     p = sub.add_parser("generate", help="rewrite the generated blocks of the header and spec")
     p.add_argument("--check", action="store_true", help="only report stale files")

@@ -241,8 +241,10 @@ def is_little_endian(cls: Any) -> bool:
     return issubclass(cls, ctypes.LittleEndianStructure)
 
 
-def _c_name(cls: Any) -> str:
+def c_name(cls: Any) -> str:
+    """A structure's C name: its ``_c_name_`` attribute, else its class name."""
     return str(getattr(cls, "_c_name_", cls.__name__))
+
 
 
 def member_type(cls: Any, name: str) -> Tuple[Any, int]:
@@ -268,10 +270,10 @@ def describe(cls: Type[ctypes.Structure]) -> StructLayout:
         fields.append(FieldLayout(
             name=name, offset=desc.offset, size=desc.size, count=count,
             elem_size=ctypes.sizeof(elem), c_type=c_type,
-            struct=_c_name(elem) if is_struct else None, spec=spec,
+            struct=c_name(elem) if is_struct else None, spec=spec,
         ))
     return StructLayout(
-        c_name=_c_name(cls), size=ctypes.sizeof(cls), align=ctypes.alignment(cls),
+        c_name=c_name(cls), size=ctypes.sizeof(cls), align=ctypes.alignment(cls),
         fields=tuple(fields), little_endian=is_little_endian(cls),
     )
 
@@ -324,7 +326,7 @@ def path_members(cls: Any, path: str) -> List[Tuple[str, str]]:
     out = []
     for part in path.split("."):
         member = part.split("[")[0]
-        out.append((_c_name(cls), member))
+        out.append((c_name(cls), member))
         try:
             cls, _ = member_type(cls, member)
         except (KeyError, AttributeError):

@@ -1,0 +1,85 @@
+"""Loading a user's ctypes structures: ``--structs SPEC`` of the ABI suite's commands.
+
+``SPEC`` is a module name (``mypkg.wire``) or a Python file (``path/to/wire.py``),
+optionally followed by ``:ATTRIBUTE`` (dotted: ``:Outer.Inner``), a structure class or
+a sequence of them.
+Without an attribute: every ``ctypes.Structure`` and ``ctypes.Union`` subclass the
+module defines (not those it imports), in the order it defines them.  A class's C
+name is its ``_c_name_`` attribute, else its Python name (:func:`abi.layout.c_name`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import importlib.util
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, List, Tuple, Type
+
+StructClass = Type[Any]  # a ctypes.Structure or ctypes.Union subclass
+
+
+class StructsSpecError(ValueError):
+    """``--structs`` names no loadable module, file, attribute or structure."""
+
+
+def _is_struct(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, (ctypes.Structure, ctypes.Union)) \
+        and hasattr(obj, "_fields_")
+
+
+def _module(name: str) -> Any:
+    if name.endswith(".py") or "/" in name or "\\" in name:
+        path = Path(name)
+        if not path.is_file():
+            raise StructsSpecError(f"--structs {name}: no such file")
+        spec = importlib.util.spec_from_file_location(f"shm_signal_structs_{uuid.uuid4().hex}", path)
+        if spec is None or spec.loader is None:
+            raise StructsSpecError(f"--structs {name}: cannot load it as a Python module")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = mod  # (dataclasses and typing look their module up)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception as exc:
+            raise StructsSpecError(f"--structs {name}: importing it raised "
+                                   f"{type(exc).__name__}: {exc}") from exc
+        return mod
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise StructsSpecError(f"--structs {name}: no such module ({exc})") from exc
+    except Exception as exc:
+        raise StructsSpecError(f"--structs {name}: importing it raised {type(exc).__name__}: {exc}") from exc
+
+
+def split(spec: str) -> Tuple[str, str]:
+    """(module or file, attribute or "") of ``spec``; a Windows drive's colon is not
+    the separator."""
+    where, sep, attr = spec.rpartition(":")
+    if sep and all(part.isidentifier() for part in attr.split(".")) and len(where) > 1:
+        return where, attr
+    return spec, ""
+
+
+def load(spec: str) -> List[StructClass]:
+    """The structure classes ``spec`` names (see the module's text), at least one."""
+    where, attr = split(spec)
+    mod = _module(where)
+    if attr:
+        value = mod
+        for part in attr.split("."):
+            if not hasattr(value, part):
+                raise StructsSpecError(f"--structs {spec}: {where} has no attribute {attr!r}")
+            value = getattr(value, part)
+        found = [value] if _is_struct(value) else list(value) if isinstance(value, (list, tuple)) else []
+        bad = [repr(v) for v in found if not _is_struct(v)]
+        if not found or bad:
+            raise StructsSpecError(f"--structs {spec}: expected a ctypes Structure/Union class or a list "
+                                   f"of them, got {', '.join(bad) or type(value).__name__}")
+        return found
+    found = [v for v in vars(mod).values() if _is_struct(v) and v.__module__ == mod.__name__]
+    if not found:
+        raise StructsSpecError(f"--structs {spec}: {where} defines no ctypes Structure or Union")
+    return found

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, List, Tuple
 
@@ -263,13 +264,21 @@ def test_a_hostile_ringer_costs_looks_not_answers_or_time(tmp_path: Path) -> Non
         north.close()
 
 
-def test_interrupt_ends_a_doorbell_park(group: Any) -> None:
-    north, _south = group
+@contextmanager
+def _doorbell_set(north: Any) -> Iterator[WaitSet]:
+    """The group's north side enabled, in a set that parks on the doorbell, whose
+    liveness checks (a minute apart) end no park."""
     for ch in north:
         ch.liveness_interval = 60.0
     north.enable()
     with WaitSet(list(north)) as ws:
         assert ws.mechanism == "doorbell"
+        yield ws
+
+
+def test_interrupt_ends_a_doorbell_park(group: Any) -> None:
+    north, _south = group
+    with _doorbell_set(north) as ws:
         threading.Timer(0.2, ws.interrupt).start()
         t0 = time.monotonic()
         assert ws.wait(10) == []
@@ -286,11 +295,7 @@ def test_a_doorbell_wait_announces_on_every_channel_and_clears_after(group: Any)
     (so that an inject on any of them rings); once the wait returns, whether it found
     work at its first look or after the park, every one is 0 again."""
     north, south = group
-    for ch in north:
-        ch.liveness_interval = 60.0
-    north.enable()
-    with WaitSet(list(north)) as ws:
-        assert ws.mechanism == "doorbell"
+    with _doorbell_set(north) as ws:
         south[1].inject()  # there before the wait: found by the first look, no park
         assert ws.wait(5) == [north[1]]
         assert _waiting_bytes(north) == [0, 0, 0]

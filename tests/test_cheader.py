@@ -8,6 +8,7 @@ that names nothing usable is a clear error with its own exit status."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,14 @@ def _cc(name: str) -> str:
     return exe
 
 
-ZIG = [sys.executable, "-m", "ziglang", "cc", "-c", "-o", "/dev/null"]  # (zig's -fsyntax-only fails)
+@pytest.fixture
+def zig() -> List[str]:
+    """zig cc, compiling to nothing (its -fsyntax-only fails on success)."""
+    try:
+        import ziglang  # noqa: F401
+    except ImportError:
+        missing("ziglang (pip install 'shm-signal[matrix]')")
+    return [sys.executable, "-m", "ziglang", "cc", "-c", "-o", os.devnull]
 
 
 @pytest.fixture
@@ -65,12 +73,8 @@ def test_it_compiles_as_c_and_cxx_with_every_offset_asserted(header: Path) -> No
 @pytest.mark.parametrize("target", [
     ["-target", "x86-linux-musl"], ["-target", "s390x-linux-musl"], ["-target", "arm-linux-musleabihf"],
 ])
-def test_the_same_header_holds_on_other_abis(header: Path, target: List[str]) -> None:
-    try:
-        import ziglang  # noqa: F401
-    except ImportError:
-        missing("ziglang (pip install 'shm-signal[matrix]')")
-    r = _compile(header, [*ZIG, *target])
+def test_the_same_header_holds_on_other_abis(header: Path, target: List[str], zig: List[str]) -> None:
+    r = _compile(header, [*zig, *target])
     assert r.returncode == 0, r.stderr
 
 
@@ -80,13 +84,13 @@ def test_and_on_windows(header: Path, triple: str) -> None:
     assert r.returncode == 0, r.stderr
 
 
-def test_the_asserts_catch_what_the_padding_prevents(header: Path, tmp_path: Path) -> None:
+def test_the_asserts_catch_what_the_padding_prevents(header: Path, tmp_path: Path, zig: List[str]) -> None:
     """Without Gap's explicit padding, b sits at 4 on i386: the header says 8."""
     text = header.read_text()
     gap = text.split("struct Gap {")[1].split("};")[0]
     naive = tmp_path / "naive.h"
     naive.write_text(text.replace(gap, gap.replace("\tuint8_t _pad0[4];", "\t/* (no padding) */")))
-    r = _compile(naive, [*ZIG, "-target", "x86-linux-musl"])
+    r = _compile(naive, [*zig, "-target", "x86-linux-musl"])
     assert r.returncode != 0 and "Gap.b at offset 8" in r.stderr, r.stderr
 
 

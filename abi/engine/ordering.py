@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import functools
 import sys
 import time
 from typing import Any, Callable, Optional, Tuple
@@ -129,22 +128,31 @@ class _NativeSide(Side):
         self._struct = SideStruct(own, remote, 0, 0.0, fired or None)
         # No argtypes and a prebuilt byref: converting arguments costs more than the
         # call (ctypes checks each against argtypes); the functions take one pointer.
-        ref = ctypes.byref(self._struct)
-        self.inject = functools.partial(lib.shm_signal_side_inject, ref)
-        self.step = functools.partial(lib.shm_signal_side_step, ref)
         # spin() releases the GIL (a ctypes.CDLL call): another thread of this process
         # may be the very peer being waited for.  spin_step(), poll's first slice,
         # keeps it: re-taking the GIL costs the round trip measurably, and the slice
         # is short (at most the channel's spin, at most SPIN_SLICE).
-        self.spin = functools.partial(releasing.shm_signal_side_spin, ref)
-        self.announce_park = functools.partial(lib.shm_signal_side_announce_park, ref)
-        self.spin_step = functools.partial(lib.shm_signal_side_spin_step, ref)
-        self._hot: HotPaths = (ref, lib.shm_signal_side_inject, lib.shm_signal_side_step,
-                               releasing.shm_signal_side_spin, lib.shm_signal_side_spin_step,
-                               lib.shm_signal_side_announce_park)
+        self._hot: HotPaths = (ctypes.byref(self._struct), lib.shm_signal_side_inject,
+                               lib.shm_signal_side_step, releasing.shm_signal_side_spin,
+                               lib.shm_signal_side_spin_step, lib.shm_signal_side_announce_park)
 
     def hot(self) -> HotPaths:
         return self._hot
+
+    def inject(self) -> int:
+        return self._hot[1](self._hot[0])
+
+    def step(self) -> int:
+        return self._hot[2](self._hot[0])
+
+    def spin(self) -> int:
+        return self._hot[3](self._hot[0])
+
+    def spin_step(self) -> int:
+        return self._hot[4](self._hot[0])
+
+    def announce_park(self) -> int:
+        return self._hot[5](self._hot[0])
 
     def configure(self, waiter_flag: bool, spin_s: float) -> None:
         self._struct.waiter_flag = int(waiter_flag)

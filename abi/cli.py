@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from abi import exit_codes
-from abi.toolchain import CompileError, NoCompilerError
+from abi.toolchain import CompileError, NoCompilerError, find_c_compiler
 from abi.verify.probe import ProbeOutputError
 
 
@@ -21,9 +21,42 @@ def _err(msg: str) -> None:
     print(f"shm-signal: {msg}", file=sys.stderr)
 
 
+def cmd_verify_structs(args: argparse.Namespace) -> int:
+    """verify --header FILE --structs SPEC: the binding verdict on this machine."""
+    from abi.verify import binding, structs
+    from abi.verify import header as verify
+
+    if not (args.header and args.structs):
+        _err("error: --header and --structs go together (your header, your ctypes structures)")
+        return exit_codes.USAGE
+    header = Path(args.header)
+    if not header.is_file():
+        _err(f"error: --header {header}: no such file")
+        return exit_codes.USAGE
+    try:
+        classes = structs.load(args.structs)
+        report = binding.verify(classes, header, find_c_compiler(), [Path(d) for d in args.include or ()])
+    except structs.StructsSpecError as exc:
+        _err(f"error: {exc}")
+        return exit_codes.STRUCTS_UNUSABLE
+    except NoCompilerError as exc:
+        _err(f"error: {exc}")
+        return exit_codes.NO_COMPILER
+    except CompileError as exc:
+        _err(f"error: {exc}\n{exc.output.strip()}")
+        return exit_codes.COMPILE_FAILED
+    except (verify.ProbeRunError, ProbeOutputError, OSError) as exc:
+        _err(f"error: the layout probe failed: {exc}")
+        return exit_codes.PROBE_FAILED
+    print(json.dumps(report.to_json(), indent=2) if args.json else binding.render(report))
+    return exit_codes.OK if report.ok else exit_codes.MISMATCH
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from abi.verify import header as verify
 
+    if args.header or args.structs:
+        return cmd_verify_structs(args)
     try:
         report = verify.verify(Path(args.header_dir))
     except NoCompilerError as exc:
@@ -240,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--header-dir", default=str(HEADER_DIR),
                    help="directory holding shm_signal.h (default: the packaged header)")
+    p.add_argument("--header", metavar="FILE", help="your C header (with --structs): is each structure "
+                   "laid out by ctypes as this machine's C compiler lays out the header's?")
+    p.add_argument("--structs", metavar="SPEC", help="your ctypes structures: a module or a .py file, "
+                   "optionally :ATTRIBUTE (see shm-signal header)")
+    p.add_argument("--include", action="append", metavar="DIR", help="another include directory")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("header", help="a C header from your ctypes structures: fixed-width types, explicit "

@@ -384,6 +384,7 @@ def test_c_wait_any_takes_any_number_on_one_doorbell(tmp_path: Path) -> None:
             ch.close()
 
 
+@pytest.mark.slow  # a benchmark smoke test (the marker's own list)
 def test_the_c_channels_benchmark_runs_beyond_64_channels() -> None:
     """benchmarks/channels_c.py at a small size: shm_signal_wait_any over 130 channels
     (past the 64 of a wait without the doorbell) answers every ping, and each row has

@@ -119,6 +119,6 @@ def test_a_spec_that_names_nothing_usable_is_a_clear_error(spec: str, says: str)
 
 def test_without_an_attribute_every_structure_the_module_defines() -> None:
     names = [c.__name__ for c in structs.load(str(WIRE))]
-    assert names == ["Inner", "Mixed", "Record", "Packed", "Bits", "Big", "Gap", "Odd"]
+    assert names == ["Inner", "Mixed", "Record", "Packed", "Bits", "Big", "Gap", "Flags", "Odd"]
     with pytest.raises(cheader.HeaderError, match="Odd.x"):
         cheader.generate(structs.load(str(WIRE)))

@@ -80,6 +80,7 @@ def test_reference_peers_pass_everything(kind: str, c_peer: List[str], tmp_path:
     assert not failed, _failures(res)
 
 
+@pytest.mark.slow  # the whole quick suite once more, through the command line (2.5 s)
 def test_cli_reference_peer_json_and_junit(tmp_path: Path) -> None:
     xml = tmp_path / "report.xml"
     proc = run_cli("check-peer", "--quick", "--json", "--junit-xml", str(xml), "--",

@@ -41,8 +41,14 @@ class Gap(ctypes.Structure):
     _fields_ = [("a", ctypes.c_uint32), ("b", ctypes.c_uint64)]
 
 
+class Flags(ctypes.Structure):
+    """Bit-fields filling their unit: ctypes and gcc agree, bit for bit."""
+
+    _fields_ = [("lo", ctypes.c_uint32, 4), ("hi", ctypes.c_uint32, 4), ("rest", ctypes.c_uint32, 24)]
+
+
 class Odd(ctypes.Structure):
     _fields_ = [("x", ctypes.c_longdouble)]  # no fixed-width C type: the generator refuses it
 
 
-STRUCTS = [Record, Packed, Bits, Big, Gap]
+STRUCTS = [Record, Packed, Bits, Big, Gap, Flags]

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 from abi import exit_codes
 from abi.toolchain import CompileError, NoCompilerError, find_c_compiler
@@ -21,10 +21,31 @@ def _err(msg: str) -> None:
     print(f"shm-signal: {msg}", file=sys.stderr)
 
 
+def _run_probe(make: Callable[[], Any]) -> Tuple[Optional[Any], int]:
+    """(make(), OK), or (None, the exit status of the failure, said on stderr): the
+    probe-building commands' errors, one way."""
+    from abi.verify import header as verify
+    from abi.verify import structs
+
+    try:
+        return make(), exit_codes.OK
+    except structs.StructsSpecError as exc:
+        _err(f"error: {exc}")
+        return None, exit_codes.STRUCTS_UNUSABLE
+    except NoCompilerError as exc:
+        _err(f"error: {exc}")
+        return None, exit_codes.NO_COMPILER
+    except CompileError as exc:
+        _err(f"error: {exc}\n{exc.output.strip()}")
+        return None, exit_codes.COMPILE_FAILED
+    except (verify.ProbeRunError, ProbeOutputError, OSError) as exc:
+        _err(f"error: the layout probe failed: {exc}")
+        return None, exit_codes.PROBE_FAILED
+
+
 def cmd_verify_structs(args: argparse.Namespace) -> int:
     """verify --header FILE --structs SPEC: the binding verdict on this machine."""
     from abi.verify import binding, structs
-    from abi.verify import header as verify
 
     if not (args.header and args.structs):
         _err("error: --header and --structs go together (your header, your ctypes structures)")
@@ -33,21 +54,10 @@ def cmd_verify_structs(args: argparse.Namespace) -> int:
     if not header.is_file():
         _err(f"error: --header {header}: no such file")
         return exit_codes.USAGE
-    try:
-        classes = structs.load(args.structs)
-        report = binding.verify(classes, header, find_c_compiler(), [Path(d) for d in args.include or ()])
-    except structs.StructsSpecError as exc:
-        _err(f"error: {exc}")
-        return exit_codes.STRUCTS_UNUSABLE
-    except NoCompilerError as exc:
-        _err(f"error: {exc}")
-        return exit_codes.NO_COMPILER
-    except CompileError as exc:
-        _err(f"error: {exc}\n{exc.output.strip()}")
-        return exit_codes.COMPILE_FAILED
-    except (verify.ProbeRunError, ProbeOutputError, OSError) as exc:
-        _err(f"error: the layout probe failed: {exc}")
-        return exit_codes.PROBE_FAILED
+    report, rc = _run_probe(lambda: binding.verify(structs.load(args.structs), header, find_c_compiler(),
+                                                   [Path(d) for d in args.include or ()]))
+    if report is None:
+        return rc
     print(json.dumps(report.to_json(), indent=2) if args.json else binding.render(report))
     return exit_codes.OK if report.ok else exit_codes.MISMATCH
 
@@ -57,21 +67,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     if args.header or args.structs:
         return cmd_verify_structs(args)
-    try:
-        report = verify.verify(Path(args.header_dir))
-    except NoCompilerError as exc:
-        _err(f"error: {exc}")
-        return exit_codes.NO_COMPILER
-    except CompileError as exc:
-        _err(f"error: {exc}\n{exc.output.strip()}")
-        return exit_codes.COMPILE_FAILED
-    except (verify.ProbeRunError, ProbeOutputError, OSError) as exc:
-        _err(f"error: the layout probe failed: {exc}")
-        return exit_codes.PROBE_FAILED
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print(verify.render(report))
+    report, rc = _run_probe(lambda: verify.verify(Path(args.header_dir)))
+    if report is None:
+        return rc
+    print(json.dumps(report.to_json(), indent=2) if args.json else verify.render(report))
     return exit_codes.OK if report.ok else exit_codes.MISMATCH
 
 

@@ -25,21 +25,6 @@ from abi.toolchain import Compiler
 from abi.verify import probe
 from abi.verify.header import ProbeRunError
 
-_PROBE_HEAD = [
-    "#include <stddef.h>", "#include <stdio.h>", "#include <string.h>",
-    "#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L",
-    "#define PROBE_ALIGNOF(t) _Alignof(t)",
-    "#elif defined(_MSC_VER)",
-    "#define PROBE_ALIGNOF(t) __alignof(t)",
-    "#else",
-    "#define PROBE_ALIGNOF(t) offsetof(struct { char c; t x; }, x)",
-    "#endif",
-    "static void image(const char *name, const void *p, size_t n)",
-    "{", "\tconst unsigned char *b = (const unsigned char *)p;", "\tsize_t i;",
-    '\tprintf("image %s ", name);', '\tfor (i = 0; i < n; i++) printf("%02x", b[i]);',
-    '\tprintf("\\n");', "}",
-]
-
 
 def _keyword(cls: Any) -> str:
     return "union" if issubclass(cls, ctypes.Union) else "struct"
@@ -130,9 +115,7 @@ def ctypes_image(cls: Any) -> bytes:
 
 
 def probe_source(structs: Sequence[Any], header: str) -> str:
-    lines = [f'#include "{header}"', "#include <stdint.h>", *_PROBE_HEAD, "int main(void)", "{",
-             "\tunion { uint32_t u; unsigned char c[4]; } endian;", "\tendian.u = 1;",
-             '\tprintf("target %u %s\\n", (unsigned)sizeof(void *), endian.c[0] ? "little" : "big");']
+    lines = [f'#include "{header}"', *probe.PRELUDE]
     for cls in structs:
         name, kw = layout.c_name(cls), _keyword(cls)
         st = f"{kw} {name}"

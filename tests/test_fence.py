@@ -136,23 +136,15 @@ def test_a_zero_spin_looks_once(make_side):
     assert side.spin() == 1
 
 
-def test_the_native_side_struct_matches_the_header(tmp_path):
-    """struct shm_signal_side as C lays it out, against the ctypes mirror."""
-    import subprocess
-
+@pytest.mark.parametrize("struct, header", [("abi.engine.ordering:SideStruct", "shm_signal_atomic.h"),
+                                            ("abi.engine.waitset:_DoorCall", "shm_signal_engine.h")])
+def test_the_engines_call_structs_match_their_headers(struct: str, header: str) -> None:
+    """The ctypes mirrors of the structures the Python engine passes to the library,
+    against the library's headers, through the public binding check (shm-signal
+    verify --header --structs): sizes, offsets and sentinel images."""
     from abi.engine import native
-    from abi.engine.ordering import SideStruct
     from abi.toolchain import find_c_compiler
+    from abi.verify import binding, structs
 
-    cc = find_c_compiler()
-    src = ("#include <stddef.h>\n#include <stdio.h>\n#include \"shm_signal_atomic.h\"\n"
-           "int main(void) { printf(\"%zu %zu %zu %zu %zu\\n\", sizeof(struct shm_signal_side), "
-           "offsetof(struct shm_signal_side, own), offsetof(struct shm_signal_side, remote), "
-           "offsetof(struct shm_signal_side, waiter_flag), offsetof(struct shm_signal_side, spin_s)); "
-           "return 0; }\n")
-    (tmp_path / "side.c").write_text(src)
-    cc.build(tmp_path / "side.c", tmp_path / "side", include_dirs=[native.C_DIR])
-    out = subprocess.run([str(tmp_path / "side")], capture_output=True, text=True, check=True).stdout
-    expect = [ctypes.sizeof(SideStruct)] + [getattr(SideStruct, f).offset
-                                            for f in ("own", "remote", "waiter_flag", "spin_s")]
-    assert [int(x) for x in out.split()] == expect
+    report = binding.verify(structs.load(struct), native.C_DIR / header, find_c_compiler())
+    assert report.ok, binding.render(report)

@@ -49,6 +49,8 @@ SIDE_FAULT = -1
 class SideStruct(ctypes.Structure):
     """``struct shm_signal_side``: one side's own and remote irq records."""
 
+    _c_name_ = "shm_signal_side"
+
     _fields_ = [("own", ctypes.c_void_p), ("remote", ctypes.c_void_p), ("waiter_flag", ctypes.c_uint32),
                 ("spin_s", ctypes.c_double), ("fired", ctypes.c_void_p)]
 

@@ -189,6 +189,7 @@ class _DoorCall(ctypes.Structure):
     """``struct shm_signal_doorbell_wait``: shm_signal_wait_doorbell's arguments and
     results, filled in once per set and passed as one pointer per wait."""
 
+    _c_name_ = "shm_signal_doorbell_wait"
     _fields_ = [("words", ctypes.c_void_p), ("flags", ctypes.c_void_p), ("doorbell", ctypes.c_void_p),
                 ("ready", ctypes.c_void_p), ("timeout_s", ctypes.c_double), ("n", ctypes.c_uint32),
                 ("seen", ctypes.c_uint32), ("n_ready", ctypes.c_uint32), ("rc", ctypes.c_int32)]

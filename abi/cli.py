@@ -2,6 +2,9 @@
 
 Each subcommand is one function taking the parsed arguments and returning an exit
 code from :mod:`abi.exit_codes`; errors are one line on stderr, never a traceback.
+
+Over 400 lines: a function per subcommand (arguments in, exit code out) and the one
+parser that names them all; the work itself is in the packages they call.
 """
 
 from __future__ import annotations
@@ -132,19 +135,36 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             print(f"{t.name:<20} {t.os:<8} {t.arch:<8} {t.word_bits}-bit {t.byte_order:<6} "
                   f"{t.abi:<6} {t.how}")
         return exit_codes.OK
-    if not (Path(args.header_dir) / "shm_signal.h").is_file():
+    header_dir, header = Path(args.header_dir), matrix.HEADER
+    if args.header or args.structs:  # a user's header and structures: the wire verdict
+        from abi.verify import structs as user_structs
+
+        if not (args.header and args.structs):
+            _err("error: --header and --structs go together (your header, your ctypes structures)")
+            return exit_codes.USAGE
+        if not Path(args.header).is_file():
+            _err(f"error: --header {args.header}: no such file")
+            return exit_codes.USAGE
+        header_dir, header = Path(args.header).resolve().parent, Path(args.header).name
+        try:
+            structs = user_structs.load(args.structs)
+        except user_structs.StructsSpecError as exc:
+            _err(f"error: {exc}")
+            return exit_codes.STRUCTS_UNUSABLE
+    elif not (header_dir / header).is_file():
         _err(f"error: no shm_signal.h in {args.header_dir}")
         return exit_codes.USAGE
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    if args.prepare and any(t.run_in == "i386-root" or t.mode == "cpython" for t in targets):
+    if args.prepare and header == matrix.HEADER and any(t.run_in == "i386-root" or t.mode == "cpython"
+                                                        for t in targets):
         try:
             i386_root.ensure(wine=True, log=log)
         except i386_root.RootUnavailable as exc:
             _err(f"warning: cannot prepare the i386 root: {exc}")
     try:
-        results = matrix.run(targets, all_targets, Path(args.header_dir), structs=structs,
+        results = matrix.run(targets, all_targets, header_dir, structs=structs,
                              layout_file=layout_file, use_cache=not args.no_cache, jobs=args.jobs,
-                             log=log)
+                             log=log, header=header)
     except OSError as exc:  # e.g. the cache directory is not writable
         _err(f"error: {exc}")
         return exit_codes.PROBE_FAILED
@@ -302,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="directory holding shm_signal.h (default: the packaged header)")
     p.add_argument("--layout", metavar="FILE",
                    help="a Python file defining STRUCTS to check instead of abi.layout's")
+    p.add_argument("--header", metavar="FILE", help="your C header (with --structs): the wire verdict, "
+                   "each target's compiler against the sizes and offsets ctypes gives here")
+    p.add_argument("--structs", metavar="SPEC", help="your ctypes structures (see shm-signal header)")
     p.add_argument("--platforms", metavar="DIR", help="directory of target files "
                                                       "(default: the platforms/ shipped)")
     p.add_argument("--no-cache", action="store_true", help="rebuild every probe")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -89,3 +89,75 @@ def test_loongarch64_with_clang_alone_is_never_a_mismatch(tmp_path: Path) -> Non
     assert r.status in ("skipped", "match"), (r.status, r.reason, r.differences)
     if r.status == "skipped":
         assert "cannot compile for this target" in r.reason, r.reason
+
+
+# --------------------------------------------------------------------------
+# A user's header and structures (matrix --header FILE --structs SPEC): the wire
+# verdict, each target's compiler against the sizes and offsets ctypes gives here.
+
+STRUCTS_DIR = HEADER_DIR.parent.parent / "tests" / "structs"
+ABIS = ["linux-x86_64", "linux-i686", "windows-x64-msvc", "windows-x86-msvc"]
+
+
+def _wire_run(names: List[str], header_dir: Path = STRUCTS_DIR, which: Tuple[str, ...] = ("Record", "Gap")
+              ) -> List[matrix.TargetResult]:
+    from abi.verify import structs
+
+    everything = platforms.load()
+    classes = [c for name in which for c in structs.load(f"{STRUCTS_DIR / 'wire.py'}:{name}")]
+    results = matrix.run(platforms.select(everything, names), everything, header_dir, structs=classes,
+                         header="wire.h")
+    for r in results:
+        if r.status == "skipped":
+            missing(f"{r.target.name}: {r.reason}")
+    return results
+
+
+def test_a_users_structures_differ_on_exactly_the_abis_that_lay_them_out_otherwise() -> None:
+    """Record has a long and a pointer, Gap a uint64 after a uint32 with implicit
+    padding: Record differs on 32-bit Linux and both Windows ABIs (long is 4 bytes
+    there), Gap on 32-bit Linux only (uint64 aligned to 4 in System V i386, to 8 by
+    MSVC), each difference with both values."""
+    results = _wire_run(ABIS)
+    differ = {(r.target.name, s) for r in results for s, v in r.structs.items() if v == "MISMATCH"}
+    assert differ == {("linux-i686", "wire_record"), ("linux-i686", "Gap"),
+                      ("windows-x64-msvc", "wire_record"), ("windows-x86-msvc", "wire_record")}, differ
+    by = {r.target.name: r for r in results}
+    assert "compile-time: size of wire_record.n: 4 on windows-x64-msvc, ctypes says 8 here" \
+        in by["windows-x64-msvc"].differences, by["windows-x64-msvc"].differences
+    gap_b = "compile-time: offset of Gap.b: 4 on linux-i686, ctypes says 8 here"
+    assert gap_b in by["linux-i686"].differences, by["linux-i686"].differences
+    assert matrix.exit_status(results) == exit_codes.MATRIX_MISMATCH
+
+
+def test_a_header_that_does_not_compile_on_a_target_is_an_error_there(tmp_path: Path) -> None:
+    h = tmp_path / "wire.h"
+    h.write_text("#ifdef _WIN32\n#error no Windows here\n#endif\n" + (STRUCTS_DIR / "wire.h").read_text())
+    results = _wire_run(["linux-x86_64", "windows-x64-msvc"], header_dir=tmp_path, which=("Gap",))
+    by = {r.target.name: r for r in results}
+    assert by["windows-x64-msvc"].status == "error" and "no Windows here" in by["windows-x64-msvc"].reason
+    assert by["linux-x86_64"].structs == {"Gap": "match"}
+    assert matrix.exit_status(results) == exit_codes.MATRIX_ERROR
+
+
+def test_the_i386_cpython_target_is_skipped_for_a_users_structures() -> None:
+    everything = platforms.load()
+    from abi.verify import structs
+
+    [r] = matrix.run(platforms.select(everything, ["cpython-i386"]), everything, STRUCTS_DIR,
+                     structs=structs.load(f"{STRUCTS_DIR / 'wire.py'}:Gap"), header="wire.h")
+    assert r.status == "skipped" and "compilers only" in r.reason
+
+
+def test_the_command_line_takes_both_or_neither() -> None:
+    from conftest import run_cli
+
+    header = str(STRUCTS_DIR / "wire.h")
+    proc = run_cli("matrix", "--header", header)
+    assert proc.returncode == exit_codes.USAGE and "go together" in proc.stderr
+    proc = run_cli("matrix", "--header", header, "--structs", f"{STRUCTS_DIR / 'wire.py'}:Nope")
+    assert proc.returncode == exit_codes.STRUCTS_UNUSABLE and "Nope" in proc.stderr
+    proc = run_cli("matrix", "--header", header, "--structs", f"{STRUCTS_DIR / 'wire.py'}:Gap",
+                   "--target", "linux-x86_64", "--json")
+    assert proc.returncode == exit_codes.OK, proc.stderr
+    assert json.loads(proc.stdout)["targets"][0]["structs"] == {"Gap": "match"}

@@ -40,6 +40,20 @@ def no_error_limit(spec: CompilerSpec) -> List[str]:
     return [] if spec.kind == "cc" else ["-ferror-limit=0"]
 
 
+def check_key(ctx: Context, kind: str, text: str, spec: CompilerSpec, header_digest_: str) -> str:
+    """The cache key of a compile-only check of ``text`` for ``spec``."""
+    return ctx.cache.key(kind, text, header_digest_, json.dumps(spec.command() + list(spec.check_flags)),
+                         compiler_version(spec))
+
+
+def check_compile(spec: CompilerSpec, text: str, header_dir: Path, workdir: Path, out_name: str,
+                  reveal: bool = False) -> None:
+    """Compile ``text`` for ``spec`` without linking, with the target's check flags;
+    ``reveal``: every error reported (the reveal unit has one per value)."""
+    extra = [only_compile(spec), *(no_error_limit(spec) if reveal else []), *spec.check_flags]
+    compile_source(spec, text, header_dir, extra, out_name, workdir)
+
+
 def pick_compiler(t: Target) -> CompilerSpec:
     reasons = []
     for spec in t.compilers:

@@ -8,7 +8,6 @@ has is retried without that member and reported as missing.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -17,8 +16,8 @@ from abi import layout
 from abi.toolchain import CompileError, missing_members
 from abi.verify import header as verify
 from abi.verify import probe
-from abi.verify.matrix.build import compile_source, no_error_limit, only_compile
-from abi.verify.matrix.cache import compiler_version, header_digest
+from abi.verify.matrix.build import check_compile, check_key
+from abi.verify.matrix.cache import header_digest
 from abi.verify.matrix.compare import normalize_alignment, starts
 from abi.verify.matrix.model import Context, TargetResult
 from abi.verify.matrix.sources import check_source, failed_checks, parse_reveal, reveal_source
@@ -32,14 +31,12 @@ def compile_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
     hit: Optional[Dict[str, Any]] = None
     for _attempt in range(2):
         text = check_source(ctx.structs, exclude)
-        key = ctx.cache.key("check", text, hdr, json.dumps(spec.command() + list(spec.check_flags)),
-                            compiler_version(spec))
+        key = check_key(ctx, "check", text, spec, hdr)
         hit = ctx.cache.get_json(key)
         if hit is None:
             with tempfile.TemporaryDirectory(prefix="shm-signal-check-") as tmp:
                 try:
-                    compile_source(spec, text, ctx.header_dir, [only_compile(spec), *spec.check_flags],
-                                   "check.o", Path(tmp))
+                    check_compile(spec, text, ctx.header_dir, Path(tmp), "check.o")
                     hit = {"ok": True, "output": ""}
                 except CompileError as exc:
                     hit = {"ok": False, "output": exc.output}
@@ -51,9 +48,7 @@ def compile_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
                         raise
                     rtext, lines_of = reveal_source(ctx.structs, exclude)
                     try:
-                        compile_source(spec, rtext, ctx.header_dir,
-                                       [only_compile(spec), *no_error_limit(spec), *spec.check_flags],
-                                       "reveal.o", Path(tmp))
+                        check_compile(spec, rtext, ctx.header_dir, Path(tmp), "reveal.o", reveal=True)
                         hit["reveal"] = ""
                     except CompileError as rexc:
                         hit["reveal"] = rexc.output

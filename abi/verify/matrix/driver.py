@@ -22,6 +22,7 @@ from abi.verify.matrix.compile_time import compile_check
 from abi.verify.matrix.cpython import cpython_check
 from abi.verify.matrix.executed import executed_check
 from abi.verify.matrix.model import HEADER, Context, Log, Skip, Structs, TargetResult, load_layout
+from abi.verify.matrix.wire import wire_check
 from abi.verify.platforms import Target
 
 
@@ -29,7 +30,13 @@ def check_target(ctx: Context, t: Target, by_name: Dict[str, Target]) -> TargetR
     res = TargetResult(t, "match")
     started = time.monotonic()
     try:
-        if t.mode == "cpython":
+        if ctx.header != HEADER:
+            if t.mode == "cpython":
+                raise Skip("a user's structures are checked by compilers only")
+            spec = pick_compiler(t)
+            res.compiler = spec.label()
+            wire_check(ctx, t, spec, res)
+        elif t.mode == "cpython":
             cpython_check(ctx, t, res, by_name[t.probe_from])
         else:
             spec = pick_compiler(t)
@@ -95,13 +102,15 @@ def cross_check_images(results: Sequence[TargetResult], reference: str = "linux-
 def run(targets: Sequence[Target], all_targets: Sequence[Target], header_dir: Path,
         structs: Optional[Structs] = None, layout_file: Optional[Path] = None,
         use_cache: bool = True, jobs: int = 0, log: Log = lambda s: None,
-        cache_root: Optional[Path] = None) -> List[TargetResult]:
-    """Check ``targets``; results in the order given."""
+        cache_root: Optional[Path] = None, header: str = HEADER) -> List[TargetResult]:
+    """Check ``targets``; results in the order given.  ``header``: another file of
+    ``header_dir`` than shm_signal.h, with ``structs`` a user's structures: the
+    wire verdict (abi.verify.matrix.wire) on every target."""
     if structs is None:
         structs = load_layout(layout_file)
-    ctx = Context(Path(header_dir), structs, layout_file, Cache(cache_root, use_cache), log)
-    if not (Path(header_dir) / HEADER).exists():
-        raise FileNotFoundError(f"{Path(header_dir) / HEADER} does not exist")
+    ctx = Context(Path(header_dir), structs, layout_file, Cache(cache_root, use_cache), log, header=header)
+    if not (Path(header_dir) / header).exists():
+        raise FileNotFoundError(f"{Path(header_dir) / header} does not exist")
     by_name = {t.name: t for t in all_targets}
     jobs = jobs or max(2, os.cpu_count() or 2)
     total = len(targets)
@@ -119,7 +128,7 @@ def run(targets: Sequence[Target], all_targets: Sequence[Target], header_dir: Pa
             + (" (cached build)" if r.cached else ""))
         return r
 
-    needs_root = any(t.run_in == "i386-root" or t.mode == "cpython" for t in targets)
+    needs_root = any(t.run_in == "i386-root" or t.mode == "cpython" for t in targets) and header == HEADER
     root_ok = needs_root and i386_root.why_not_usable() is None and i386_root.has_python()
     mounts = i386_root.mounted(i386_root.root_dir()) if root_ok else None
     first = [t for t in targets if t.mode != "cpython"]

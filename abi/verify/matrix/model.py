@@ -89,6 +89,9 @@ class Context:
     layout_file: Optional[Path]
     cache: Cache
     log: Log
+    # A user's header (file name in header_dir) and structures: the wire verdict only
+    # (abi.verify.matrix.wire); HEADER is the project's own, with every check.
+    header: str = HEADER
     images: Dict[str, Dict[str, str]] = field(default_factory=dict)  # target -> images
     probe_outputs: Dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

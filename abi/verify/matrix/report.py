@@ -32,10 +32,19 @@ def exit_status(results: Sequence[TargetResult]) -> int:
     return exit_codes.OK
 
 
+def _how(r: TargetResult) -> str:
+    """How the target was checked: as its data says, unless only its compile-time
+    check ran (a user's structures, or no emulator here)."""
+    if "compile-time" in r.checked and "executed" not in r.checked and r.target.mode not in ("compile",
+                                                                                            "cpython"):
+        return "compile-time only"
+    return r.target.how
+
+
 def render(results: Sequence[TargetResult], structs: Structs) -> str:
     names = [layout.describe(cls).c_name for cls in structs]
     tw = max([6] + [len(r.target.name) for r in results])
-    hw = max([3] + [len(r.target.how) for r in results])
+    hw = max([3] + [len(_how(r)) for r in results])
     cols = [max(len(n), 8) for n in names]
     head = f"{'target':<{tw}}  {'checked':<{hw}}  " + "  ".join(f"{n:<{w}}" for n, w in zip(names, cols))
     lines = [head, "-" * len(head)]
@@ -44,7 +53,7 @@ def render(results: Sequence[TargetResult], structs: Structs) -> str:
         for n, w in zip(names, cols):
             v = r.structs.get(n, "skipped" if r.status == "skipped" else "-")
             cells.append(f"{v:<{w}}")
-        line = f"{r.target.name:<{tw}}  {r.target.how:<{hw}}  " + "  ".join(cells)
+        line = f"{r.target.name:<{tw}}  {_how(r):<{hw}}  " + "  ".join(cells)
         if r.status in ("skipped", "error"):
             line += f"  ({r.reason})"
         lines.append(line.rstrip())

@@ -108,7 +108,8 @@ def run(targets: Sequence[Target], all_targets: Sequence[Target], header_dir: Pa
     wire verdict (abi.verify.matrix.wire) on every target."""
     if structs is None:
         structs = load_layout(layout_file)
-    ctx = Context(Path(header_dir), structs, layout_file, Cache(cache_root, use_cache), log, header=header)
+    header_dir = Path(header_dir).resolve()  # (the compilers run in directories of their own)
+    ctx = Context(header_dir, structs, layout_file, Cache(cache_root, use_cache), log, header=header)
     if not (Path(header_dir) / header).exists():
         raise FileNotFoundError(f"{Path(header_dir) / header} does not exist")
     by_name = {t.name: t for t in all_targets}

@@ -1,0 +1,47 @@
+"""The pytest plugin of the ABI suite (issue 17, item 4): ``pytest --abi-structs SPEC
+--abi-header FILE`` adds a binding test per structure and a wire test per target and
+structure, reported by pytest (JUnit included) like any test, in a real pytest run of
+its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from conftest import ROOT, missing
+
+WIRE, HEADER = ROOT / "tests" / "structs" / "wire.py", ROOT / "tests" / "structs" / "wire.h"
+
+
+def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    if not any(e.value == "abi.verify.pytest_plugin" for e in entry_points(group="pytest11")):
+        missing("the installed shm-signal registers no abi.verify.pytest_plugin (reinstall it)")
+    (tmp_path / "test_nothing.py").write_text("")
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+
+def test_one_test_per_structure_and_target_with_junit(tmp_path: Path) -> None:
+    xml = tmp_path / "abi.xml"
+    proc = _pytest(tmp_path, "--abi-structs", f"{WIRE}:Gap", "--abi-header", str(HEADER),
+                   "--abi-target", "linux-x86_64", "--abi-target", "linux-i686", f"--junitxml={xml}")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out  # Gap differs on linux-i686
+    assert "abi-wire::linux-i686::Gap: MISMATCH" in out and "offset of Gap.b: 4 on linux-i686" in out, out
+    assert "1 failed, 2 passed" in out, out
+    # (pytest's JUnit splits a node id at its last "::": classname and name)
+    cases = {f'{c.get("classname", "").lstrip(".")}::{c.get("name")}': c
+             for c in ET.parse(xml).getroot().iter("testcase")}
+    assert set(cases) == {"abi-binding::Gap", "abi-wire.linux-x86_64::Gap", "abi-wire.linux-i686::Gap"}, cases
+    assert cases["abi-wire.linux-i686::Gap"].find("failure") is not None
+    assert cases["abi-binding::Gap"].find("failure") is None
+
+
+def test_without_the_options_it_adds_nothing_and_half_of_them_is_a_usage_error(tmp_path: Path) -> None:
+    proc = _pytest(tmp_path)
+    assert proc.returncode == 5, proc.stdout  # no tests collected
+    proc = _pytest(tmp_path, "--abi-structs", f"{WIRE}:Gap")
+    assert proc.returncode == 4 and "go together" in proc.stderr, proc.stdout + proc.stderr

@@ -65,10 +65,10 @@ def stores(cls: Any) -> List[Store]:
                 walk(f[1], f"{designator}.{f[0]}", path + (f[0],), member, f[2] if len(f) > 2 else None)
             return
         code = getattr(t, "_type_", None)
-        if not isinstance(code, str) or code in ("P", "z", "Z", "O"):
-            return  # a pointer: no sentinel (its bytes would be an address)
+        if not isinstance(code, str) or code in ("P", "z", "Z", "O", "g"):
+            return  # a pointer (its bytes would be an address), a long double (padding bytes)
         k = len(out)
-        if code in ("f", "d", "g"):
+        if code in ("f", "d"):
             value: Any = k + 0.5
         elif code == "?":
             value = True
@@ -200,7 +200,7 @@ def verify(structs: Sequence[Any], header: Path, compiler: Compiler,
     with tempfile.TemporaryDirectory(prefix="shm-signal-binding-") as tmp:
         src = Path(tmp) / "binding_probe.c"
         src.write_text(probe_source(structs, header.name))
-        exe = Path(tmp) / "binding_probe"
+        exe = Path(tmp) / ("binding_probe.exe" if compiler.kind == "msvc" else "binding_probe")
         compiler.build(src, exe, [header.parent, *include_dirs])
         proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
         if proc.returncode != 0:

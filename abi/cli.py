@@ -94,6 +94,33 @@ def cmd_header(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from abi import layout
+    from abi.verify import lint, platforms, structs
+
+    try:
+        classes = structs.load(args.structs)
+        targets = platforms.select(platforms.load(), args.target or [])
+        findings = lint.lint(classes, targets)
+        fixes = {c.__name__: lint.fix(c) for c in classes
+                 if any(f.struct == layout.c_name(c) and f.rule != "bit-field" for f in findings)}
+    except structs.StructsSpecError as exc:
+        _err(f"error: {exc}")
+        return exit_codes.STRUCTS_UNUSABLE
+    except (platforms.TargetDataError, KeyError) as exc:
+        _err(f"error: {exc}")
+        return exit_codes.MATRIX_DATA
+    if args.json:
+        print(json.dumps({"findings": [f.to_json() for f in findings], "fixes": fixes}, indent=2))
+    else:
+        for f in findings:
+            print(f.message + (f"\n    shows on: {', '.join(f.targets)}" if f.targets else ""))
+        for text in fixes.values():
+            print(f"\nthe fix (every byte named, fixed-width types of this machine's sizes):\n{text}")
+        print(f"\n{len(findings)} finding(s) in {len(classes)} structure(s)")
+    return exit_codes.LINT_FINDINGS if args.strict and findings else exit_codes.OK
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from abi.devtools import generate
 
@@ -307,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the header there (default: stdout)")
     p.add_argument("--prefix", help="the assertion macro's prefix (default: from the file name)")
     p.set_defaults(func=cmd_header)
+
+    p = sub.add_parser("lint", help="the layout rules on your ctypes structures: implicit padding, "
+                                    "ABI-sized types, bit-fields; where each shows and the fix")
+    p.add_argument("--structs", required=True, metavar="SPEC", help="your ctypes structures (see header)")
+    p.add_argument("--target", action="append", metavar="NAME", help="only these targets (default: all)")
+    p.add_argument("--strict", action="store_true", help="exit 16 on any finding (for CI)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_lint)
 
     p = sub.add_parser("generate", help="rewrite the generated blocks of the header and spec")
     p.add_argument("--check", action="store_true", help="only report stale files")

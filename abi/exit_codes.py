@@ -16,3 +16,4 @@ FILE_UNREADABLE = 12  # shm-signal inspect: the file cannot be opened or read
 FUZZ_FAILED = 13  # shm-signal fuzz: a crash, a hang, an exception or a disagreement (reproducers saved)
 MATRIX_ERROR = 14  # shm-signal matrix: no layout differs, but a target's tools failed (no verdict there)
 STRUCTS_UNUSABLE = 15  # --structs names no loadable module, file or ctypes structure, or C cannot express one
+LINT_FINDINGS = 16  # shm-signal lint --strict: at least one finding

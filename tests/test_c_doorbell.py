@@ -259,16 +259,21 @@ def test_the_attacher_accepts_it_only_with_its_needs_and_a_head(peer: PeerProc, 
     assert negotiation_cases(peer, tmp_path) == WANT
 
 
+def _mutant_peer_answers(tmp_path: Path, mutant: str, cases: Callable[[PeerProc, Path], Any]) -> Any:
+    """What ``cases`` find of a C peer built with ``mutant``'s patch."""
+    exe = build(mutant_dir(tmp_path, mutant), "shm_signal_peer.c", tmp_path / "peer")
+    p = PeerProc([str(exe)], "mutant", tmp_path)
+    try:
+        return cases(p, tmp_path)
+    finally:
+        p.kill()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mutant", ["attacher ignores the head", "head magic in either byte order",
                                     "attacher ignores WAKE_ADDRESS and WAITER_FLAG"])
 def test_the_negotiation_cases_catch(tmp_path: Path, mutant: str) -> None:
-    exe = build(mutant_dir(tmp_path, mutant), "shm_signal_peer.c", tmp_path / "peer")
-    p = PeerProc([str(exe)], "mutant", tmp_path)
-    try:
-        assert negotiation_cases(p, tmp_path) != WANT
-    finally:
-        p.kill()
+    assert _mutant_peer_answers(tmp_path, mutant, negotiation_cases) != WANT
 
 
 def ring_cases(peer: PeerProc, tmp: Path) -> List[Tuple[str, int, int, int]]:
@@ -325,12 +330,7 @@ def test_the_remote_rings_the_fixed_address_when_and_only_when_asked(peer: PeerP
 @pytest.mark.parametrize("mutant", ["no ring when w & 2", "ring the ringer's own doorbell",
                                     "ring when w is 1", "close does not ring", "attach does not ring"])
 def test_the_ring_cases_catch(tmp_path: Path, mutant: str) -> None:
-    exe = build(mutant_dir(tmp_path, mutant), "shm_signal_peer.c", tmp_path / "peer")
-    p = PeerProc([str(exe)], "mutant", tmp_path)
-    try:
-        assert ring_cases(p, tmp_path) != RINGS
-    finally:
-        p.kill()
+    assert _mutant_peer_answers(tmp_path, mutant, ring_cases) != RINGS
 
 
 def test_the_owner_rings_the_remote_on_close_and_offers_it_only_where_it_can(tmp_path: Path) -> None:

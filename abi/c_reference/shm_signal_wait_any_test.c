@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "shm_signal_engine.h"
+#include "shm_signal_test_closes.h"
 
 #define MAXN SHM_SIGNAL_WAIT_ANY_MAX
 
@@ -77,21 +78,8 @@ static int serve(const char *path, uint32_t n, int argc, char **argv)
 	while (n > 0) {
 		if ((rc = shm_signal_wait_any(ch, n, 10.0, ready, &n_ready, &err)) != 0 || n_ready == 0)
 			return fail("waiting for the closes", rc, &err);
-		for (i = 0; i < n_ready; i++) {
-			shm_signal_chan *c = ch[ready[i]];
-			int r = 0;
-			shm_signal_wakeup(c, 0, NULL, NULL, NULL);
-			rc = shm_signal_wait(c, 0, &r, &err);
-			if (rc == SHM_SIGNAL_FAULT_PEER_CLOSED) {
-				shm_signal_close(c);
-				ch[ready[i]] = ch[n - 1];
-				n--; /* the others move down: look again */
-				closed++;
-				break;
-			}
-			if (rc)
-				return fail("wait after a close", rc, &err);
-		}
+		if ((rc = close_a_closed_one(ch, &n, ready, n_ready, &closed, &err)) != 0)
+			return fail("wait after a close", rc, &err);
 	}
 	printf("closed %u\n", closed);
 	return 0;

@@ -101,7 +101,7 @@ def _bit_place(desc: Any) -> Tuple[int, int]:
     return int(desc.size) & 0xFFFF, int(desc.size) >> 16  # before: (bits << 16) | first bit
 
 
-def _members(cls: Any) -> Iterator[Tuple[str, int, str]]:
+def members(cls: Any) -> Iterator[Tuple[str, int, str]]:
     """(C declaration, offset, comment) of each member, with the explicit padding
     ctypes left implicit.  Bit-fields that share a storage unit become that unit, a
     plain integer named after them, their bits in the comment: where a compiler puts
@@ -181,7 +181,7 @@ def generate(structs: Sequence[Any], name: str = "structs.h", prefix: str = "") 
         if pack:
             lines.append(f"#pragma pack(push, {int(pack)})")
         lines.append(f"{kw} {c_name} {{")
-        for decl, offset, note in _members(cls):
+        for decl, offset, note in members(cls):
             comment = f"/* {offset:>4}: {note} */" if note else f"/* {offset:>4} */"
             lines.append(f"\t{decl:<40} {comment}")
             member = decl.split("[")[0].rstrip(";").split()[-1]

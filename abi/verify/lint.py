@@ -176,14 +176,14 @@ def lint(structs: Sequence[Any], targets: Sequence[Target]) -> List[Finding]:
 def fix(cls: Any) -> str:
     """The member list with every padding byte named and fixed-width types of this
     machine's sizes (bit-fields as their storage unit), as Python."""
-    from abi.verify.cheader import _members  # the header's own rules, one place
+    from abi.verify.cheader import members  # the header's own rules, one place
 
     ctype = {"int8_t": "c_int8", "int16_t": "c_int16", "int32_t": "c_int32", "int64_t": "c_int64",
              "uint8_t": "c_uint8", "uint16_t": "c_uint16", "uint32_t": "c_uint32", "uint64_t": "c_uint64",
              "float": "c_float", "double": "c_double"}
     base_cls = "ctypes.Union" if issubclass(cls, ctypes.Union) else "ctypes.Structure"
     lines = [f"class {cls.__name__}({base_cls}):", "    _fields_ = ["]
-    for decl, _offset, _note in _members(cls):
+    for decl, _offset, _note in members(cls):
         typ, rest = decl.rstrip(";").rsplit(" ", 1)
         dims = rest[rest.index("["):] if "[" in rest else ""
         member = rest.split("[")[0]

@@ -163,7 +163,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                   f"{t.abi:<6} {t.how}")
         return exit_codes.OK
     header_dir, header = Path(args.header_dir), matrix.HEADER
-    if args.header or args.structs:  # a user's header and structures: the wire verdict
+    if args.header or args.structs:  # a user's header and structures: binding and wire verdicts
         from abi.verify import structs as user_structs
 
         if not (args.header and args.structs):
@@ -357,8 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="directory holding shm_signal.h (default: the packaged header)")
     p.add_argument("--layout", metavar="FILE",
                    help="a Python file defining STRUCTS to check instead of abi.layout's")
-    p.add_argument("--header", metavar="FILE", help="your C header (with --structs): the wire verdict, "
-                   "each target's compiler against the sizes and offsets ctypes gives here")
+    p.add_argument("--header", metavar="FILE", help="your C header (with --structs): two verdicts per "
+                   "target, binding (its compiler against its ctypes) and wire (against ctypes here)")
     p.add_argument("--structs", metavar="SPEC", help="your ctypes structures (see shm-signal header)")
     p.add_argument("--platforms", metavar="DIR", help="directory of target files "
                                                       "(default: the platforms/ shipped)")

@@ -24,6 +24,7 @@ from abi import layout
 from abi.toolchain import Compiler
 from abi.verify import probe
 from abi.verify.header import ProbeRunError
+from abi.verify.structs import all_fields
 
 
 def _keyword(cls: Any) -> str:
@@ -60,7 +61,7 @@ def stores(cls: Any) -> List[Store]:
                 walk(elem, f"{designator}[{i}]", path + (i,), member, None)
             return
         if isinstance(t, type) and issubclass(t, (ctypes.Structure, ctypes.Union)):
-            fields = t._fields_[:1] if issubclass(t, ctypes.Union) else t._fields_
+            fields = all_fields(t)[:1] if issubclass(t, ctypes.Union) else all_fields(t)
             for f in fields:
                 walk(f[1], f"{designator}.{f[0]}", path + (f[0],), member, f[2] if len(f) > 2 else None)
             return
@@ -82,7 +83,7 @@ def stores(cls: Any) -> List[Store]:
             value = _sentinel(k, ctypes.sizeof(t), code in "bhilq")
         out.append(Store(designator.lstrip("."), path, value, member))
 
-    for f in cls._fields_[:1] if issubclass(cls, ctypes.Union) else cls._fields_:
+    for f in all_fields(cls)[:1] if issubclass(cls, ctypes.Union) else all_fields(cls):
         walk(f[1], f".{f[0]}", (f[0],), f[0], f[2] if len(f) > 2 else None)
     return out
 
@@ -105,7 +106,12 @@ def ctypes_image(cls: Any) -> bytes:
     for s in stores(cls):
         target: Any = obj
         for step in s.path[:-1]:
-            target = target[step] if isinstance(step, int) else getattr(target, step)
+            if isinstance(step, int):
+                target = target[step]
+                continue
+            ftype = {f[0]: f[1] for f in all_fields(type(target))}[step]
+            # (a c_char or c_wchar array member reads as bytes or str: take the array itself)
+            target = ftype.from_buffer(target, getattr(type(target), step).offset)
         last = s.path[-1]
         if isinstance(last, int):
             target[last] = s.value

@@ -19,15 +19,13 @@ padding made explicit and fixed-width types of this machine's sizes.
 
 from __future__ import annotations
 
-import ast
 import ctypes
-import inspect
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from abi import layout
 from abi.verify.platforms import Target
+from abi.verify.structs import source_names
 
 # Source names of ctypes types whose size depends on the ABI.
 ABI_SIZED = {"c_long", "c_ulong", "c_size_t", "c_ssize_t", "c_void_p", "c_char_p", "c_wchar_p",
@@ -45,24 +43,6 @@ class Finding:
     def to_json(self) -> Dict[str, object]:
         return {"struct": self.struct, "rule": self.rule, "member": self.member, "message": self.message,
                 "targets": self.targets}
-
-
-def source_names(cls: Any) -> Dict[str, str]:
-    """Member -> the type as written in the class's ``_fields_`` (``{}`` when the
-    source cannot be read)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):
-        return {}
-    out: Dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_fields_"
-                                                for t in node.targets):
-            for elt in getattr(node.value, "elts", []):
-                parts = getattr(elt, "elts", [])
-                if len(parts) >= 2 and isinstance(parts[0], ast.Constant):
-                    out[str(parts[0].value)] = ast.unparse(parts[1])
-    return out
 
 
 def _abi_sized(written: str) -> Optional[str]:

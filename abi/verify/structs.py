@@ -10,13 +10,16 @@ name is its ``_c_name_`` attribute, else its Python name (:func:`abi.layout.c_na
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import importlib
 import importlib.util
+import inspect
 import sys
+import textwrap
 import uuid
 from pathlib import Path
-from typing import Any, List, Tuple, Type
+from typing import Any, Dict, List, Tuple, Type
 
 StructClass = Type[Any]  # a ctypes.Structure or ctypes.Union subclass
 
@@ -83,3 +86,27 @@ def load(spec: str) -> List[StructClass]:
     if not found:
         raise StructsSpecError(f"--structs {spec}: {where} defines no ctypes Structure or Union")
     return found
+
+
+def source_names(cls: Any) -> Dict[str, str]:
+    """Member -> the type as written in the class's ``_fields_`` (``{}`` when the
+    source cannot be read)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    out: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_fields_"
+                                                for t in node.targets):
+            for elt in getattr(node.value, "elts", []):
+                parts = getattr(elt, "elts", [])
+                if len(parts) >= 2 and isinstance(parts[0], ast.Constant):
+                    out[str(parts[0].value)] = ast.unparse(parts[1])
+    return out
+
+
+def all_fields(cls: Any) -> List[Tuple[Any, ...]]:
+    """Every ``_fields_`` entry of ``cls``, its bases' first (as ctypes lays them out;
+    ``cls._fields_`` of a derived structure holds its own only)."""
+    return [f for k in reversed(cls.__mro__) for f in vars(k).get("_fields_", ())]

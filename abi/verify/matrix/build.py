@@ -5,6 +5,7 @@ building (or taking from the cache) its executable probe.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import uuid
@@ -54,6 +55,15 @@ def check_compile(spec: CompilerSpec, text: str, header_dir: Path, workdir: Path
     compile_source(spec, text, header_dir, extra, out_name, workdir)
 
 
+# A value revealed as the type ``char (*)[value + 1]`` of an error, on the line it is on.
+_REVEALED = re.compile(r"^[^\n]*?:(\d+):\d+: error: [^\n]*char \(\*\)\[(\d+)\]", re.M)
+
+
+def revealed(output: str) -> Dict[int, int]:
+    """Line -> value of every value a reveal unit's compile errors show."""
+    return {int(m.group(1)): int(m.group(2)) - 1 for m in _REVEALED.finditer(output)}
+
+
 def pick_compiler(t: Target) -> CompilerSpec:
     reasons = []
     for spec in t.compilers:
@@ -64,30 +74,41 @@ def pick_compiler(t: Target) -> CompilerSpec:
     raise Skip("no compiler: " + "; ".join(reasons) if reasons else "no compiler listed")
 
 
+def build_cached(ctx: Context, spec: CompilerSpec, text: str, exe_name: str, *key_parts: str
+                 ) -> Tuple[Path, bool]:
+    """``text`` built for ``spec`` with its build flags, or taken from the cache:
+    (the executable, whether it was cached)."""
+    flags = json.dumps(spec.command() + list(spec.build_flags))
+    key = ctx.cache.key("probe", text, header_digest(ctx.header_dir), flags, compiler_version(spec),
+                        *key_parts)
+    hit = ctx.cache.get_file(key, exe_name)
+    if hit is not None:
+        return hit, True
+    with tempfile.TemporaryDirectory(prefix="shm-signal-probe-") as tmp:
+        out = compile_source(spec, text, ctx.header_dir, spec.build_flags, exe_name, Path(tmp))
+        if ctx.cache.enabled:
+            return ctx.cache.put_file(key, out, exe_name), False
+        keep = Path(tempfile.mkdtemp(prefix="shm-signal-probe-"))
+        return Path(shutil.copy2(out, keep / exe_name)), False
+
+
+def exe_name(t: Target, stem: str = "probe") -> str:
+    return f"{stem}.exe" if t.os == "windows" else stem
+
+
 def build_probe(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult
                 ) -> Tuple[Path, Dict[str, List[str]]]:
     """The target's probe executable (from the cache when it is there)."""
-    hdr = header_digest(ctx.header_dir)
-    exe_name = "probe.exe" if t.os == "windows" else "probe"
     missing: Dict[str, List[str]] = {}
     for _attempt in range(2):
         src = probe.generate(ctx.structs, HEADER,
                              exclude=[(s, m) for s, ms in missing.items() for m in ms])
-        key = ctx.cache.key("probe", src.text, hdr, json.dumps(spec.command() + list(spec.build_flags)),
-                            compiler_version(spec), json.dumps(missing, sort_keys=True))
-        hit = ctx.cache.get_file(key, exe_name)
-        if hit is not None:
-            res.cached = True
-            return hit, missing
-        with tempfile.TemporaryDirectory(prefix="shm-signal-probe-") as tmp:
-            try:
-                out = compile_source(spec, src.text, ctx.header_dir, spec.build_flags, exe_name, Path(tmp))
-            except CompileError as exc:
-                if not note_missing_members(exc.output, missing):
-                    raise
-                continue
-            if ctx.cache.enabled:
-                return ctx.cache.put_file(key, out, exe_name), missing
-            keep = Path(tempfile.mkdtemp(prefix="shm-signal-probe-"))
-            return Path(shutil.copy2(out, keep / exe_name)), missing
+        try:
+            exe, res.cached = build_cached(ctx, spec, src.text, exe_name(t),
+                                           json.dumps(missing, sort_keys=True))
+        except CompileError as exc:
+            if not note_missing_members(exc.output, missing):
+                raise
+            continue
+        return exe, missing
     raise AssertionError("unreachable")

@@ -42,8 +42,26 @@ class TargetResult:
     mismatches: List[str] = field(default_factory=list)  # struct.member where a difference starts
     checked: List[str] = field(default_factory=list)  # what was done: "compile-time", "executed"
     images: Dict[str, str] = field(default_factory=dict)  # c_name -> hex, executed targets
+    # a user's structures: c_name -> {"binding": ..., "wire": ...} (match/MISMATCH/not modelled)
+    verdicts: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)  # said, but no difference (why not modelled)
     seconds: float = 0.0
     cached: bool = False
+
+    def differ(self, verdict: str, name: str, what: str, c_value: Optional[object], py_value: object) -> None:
+        """One difference of one verdict of a user's structure ("binding" or "wire");
+        ``name`` is the structure or ``struct.member``."""
+        t = self.target.name
+        c = c_value if c_value is not None else f"not {py_value}"
+        if verdict == "wire":
+            self.differences.append(f"wire: {what}: {c} on {t}, ctypes says {py_value} here")
+        else:
+            self.differences.append(f"binding: {what}: {c} in {t}'s C, {py_value} in {t}'s ctypes")
+        struct = name.split(".")[0]
+        self.verdicts.setdefault(struct, {})[verdict] = "MISMATCH"
+        self.structs[struct] = "MISMATCH"
+        if "." in name and name not in self.mismatches:
+            self.mismatches.append(name)
 
     def to_json(self) -> Dict[str, object]:
         t = self.target
@@ -52,6 +70,7 @@ class TargetResult:
                 "abi": t.abi, "word_bits": t.word_bits, "byte_order": t.byte_order,
                 "compiler": self.compiler, "checked": self.checked, "structs": self.structs,
                 "mismatches": self.mismatches, "differences": self.differences,
+                **({"verdicts": self.verdicts, "notes": self.notes} if self.verdicts else {}),
                 "seconds": round(self.seconds, 2), "cached": self.cached}
 
 
@@ -89,8 +108,8 @@ class Context:
     layout_file: Optional[Path]
     cache: Cache
     log: Log
-    # A user's header (file name in header_dir) and structures: the wire verdict only
-    # (abi.verify.matrix.wire); HEADER is the project's own, with every check.
+    # A user's header (file name in header_dir) and structures: the binding and wire
+    # verdicts (abi.verify.matrix.user); HEADER is the project's own, with every check.
     header: str = HEADER
     images: Dict[str, Dict[str, str]] = field(default_factory=dict)  # target -> images
     probe_outputs: Dict[str, str] = field(default_factory=dict)

@@ -11,7 +11,13 @@ from abi.verify.matrix.model import Structs, TargetResult
 
 
 def summary(results: Sequence[TargetResult]) -> Dict[str, int]:
+    per_verdict = {}
+    if any(r.verdicts for r in results):  # a user's structures: targets each verdict fails on
+        per_verdict = {f"{v}_mismatching": sum(1 for r in results if any(d.get(v) == "MISMATCH"
+                                                                          for d in r.verdicts.values()))
+                       for v in ("binding", "wire")}
     return {
+        **per_verdict,
         "targets": len(results),
         "compiled": sum(1 for r in results if "compile-time" in r.checked),
         "executed": sum(1 for r in results if "executed" in r.checked),
@@ -41,31 +47,47 @@ def _how(r: TargetResult) -> str:
     return r.target.how
 
 
+_SHORT = {"match": "ok", "MISMATCH": "DIFF", "not modelled": "n/a"}
+
+
+def _cell(r: TargetResult, name: str) -> str:
+    v = r.verdicts.get(name)
+    if v:  # a user's structures: binding/wire
+        return "/".join(_SHORT.get(v.get(k, "-"), v.get(k, "-")) for k in ("binding", "wire"))
+    return r.structs.get(name, "skipped" if r.status == "skipped" else "-")
+
+
 def render(results: Sequence[TargetResult], structs: Structs) -> str:
     names = [layout.describe(cls).c_name for cls in structs]
     tw = max([6] + [len(r.target.name) for r in results])
     hw = max([3] + [len(_how(r)) for r in results])
-    cols = [max(len(n), 8) for n in names]
+    cols = [max(len(n), 9) for n in names]
     head = f"{'target':<{tw}}  {'checked':<{hw}}  " + "  ".join(f"{n:<{w}}" for n, w in zip(names, cols))
     lines = [head, "-" * len(head)]
+    if any(r.verdicts for r in results):
+        lines.insert(0, "cells: binding/wire (binding: the target's ctypes against its C compiler; "
+                        "wire: its C compiler against ctypes on this machine)")
     for r in results:
-        cells = []
-        for n, w in zip(names, cols):
-            v = r.structs.get(n, "skipped" if r.status == "skipped" else "-")
-            cells.append(f"{v:<{w}}")
+        cells = [f"{_cell(r, n):<{w}}" for n, w in zip(names, cols)]
         line = f"{r.target.name:<{tw}}  {_how(r):<{hw}}  " + "  ".join(cells)
         if r.status in ("skipped", "error"):
             line += f"  ({r.reason})"
         lines.append(line.rstrip())
     s = summary(results)
     lines.append("")
+    notes = [(r, n) for r in results for n in r.notes]
+    if notes:
+        lines.append("Notes:")
+        lines += [f"  {r.target.name}: {n}" for r, n in notes[:50]]
+        lines.append("")
     problems = [(r, d) for r in results for d in r.differences]
     if problems:
         lines.append("Differences:")
         lines += [f"  {r.target.name}: {d}" for r, d in problems[:200]]
         lines.append("")
     ex = {r.target.name: r for r in results}
-    if "linux-s390x" in ex and "linux-x86_64" in ex and ex["linux-s390x"].images \
+    ours = not any(r.verdicts for r in results)  # (a user's images are held to ctypes' own)
+    if ours and "linux-s390x" in ex and "linux-x86_64" in ex and ex["linux-s390x"].images \
             and ex["linux-x86_64"].images:
         same = ex["linux-s390x"].images == ex["linux-x86_64"].images
         lines.append("big-endian s390x byte image vs x86_64: "

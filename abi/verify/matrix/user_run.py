@@ -1,0 +1,82 @@
+"""A user's structures on the targets that run here (natively, under qemu-user or
+wine): the binding probe (:mod:`abi.verify.binding`) built for the target and run,
+and both verdicts on what only a run shows: the byte images after the sentinel
+stores, i.e. where each bit-field's bits go and the byte order of every scalar.
+
+* **binding**: the C image equals the image the target's ctypes would give
+  (:func:`abi.verify.ctypes_model.image_on`);
+* **wire**: it equals ctypes' image on this machine.
+
+Sizes, alignments and offsets are the compile-time check's (:mod:`.user`); a target
+whose runner is missing keeps that verdict and says why it did not run.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from abi import layout
+from abi.verify import binding, ctypes_model, probe
+from abi.verify.matrix.build import build_cached, exe_name
+from abi.verify.matrix.executed import run_probe, runner_missing
+from abi.verify.matrix.model import Context, TargetResult
+from abi.verify.platforms import CompilerSpec, Target
+
+
+def user_probe(ctx: Context, t: Target, spec: CompilerSpec) -> Optional[probe.ProbeResult]:
+    """Build and run the binding probe for ``t``; None when it cannot run here."""
+    exe, _cached = build_cached(ctx, spec, binding.probe_source(ctx.structs, ctx.header),
+                                exe_name(t, "binding_probe"))
+    if runner_missing(t):
+        return None
+    out = run_probe(ctx, t, exe)
+    with ctx.lock:
+        ctx.probe_outputs[t.name] = out
+    return probe.parse(out)
+
+
+def member_at(model: ctypes_model.Layout, offset: int) -> str:
+    """The member whose bytes hold ``offset`` (the first, for a union), or padding."""
+    for m in model.members:
+        if m.offset <= offset < m.offset + m.size:
+            return f"{model.c_name}.{m.name}"
+    return f"{model.c_name} padding"
+
+
+def compare_images(res: TargetResult, verdict: str, name: str, c_image: bytes, other: bytes,
+                   where: ctypes_model.Layout) -> None:
+    """Record the first byte where ``c_image`` and ``other`` differ, if they do."""
+    if c_image == other or len(c_image) != len(other):
+        return  # (a size difference is the compile-time check's)
+    i = next(k for k in range(len(c_image)) if c_image[k] != other[k])
+    res.differ(verdict, name, f"byte image at byte {i} (in {member_at(where, i)})",
+           f"{c_image[i]:#04x}", f"{other[i]:#04x}")
+
+
+def user_run_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult,
+                   scalars: ctypes_model.Scalars) -> None:
+    why = runner_missing(t)
+    result = user_probe(ctx, t, spec) if why is None else None
+    if result is None:
+        res.notes.append(f"not executed: {why}")
+        return
+    res.checked.append("executed")
+    if result.byte_order != t.byte_order or 8 * result.pointer_bytes != t.word_bits:
+        res.differences.append(
+            f"executed: the target data says {t.word_bits}-bit {t.byte_order}-endian, the probe "
+            f"says {8 * result.pointer_bytes}-bit {result.byte_order}-endian (wrong compiler target?)")
+        res.mismatches.append("(target)")
+    for cls in ctx.structs:
+        name = layout.c_name(cls)
+        c = result.structs.get(name)
+        if c is None:
+            raise probe.ProbeOutputError(f"the probe for {t.name} did not report {name}")
+        res.images[name] = c.image.hex()
+        model: Any = None
+        try:
+            model = ctypes_model.layout_on(cls, scalars)
+            compare_images(res, "binding", name, c.image, ctypes_model.image_on(cls, scalars), model)
+        except ctypes_model.ModelError as exc:
+            res.notes.append(f"binding image: {name}: {exc}")
+        here = ctypes_model.real_layout(cls)
+        compare_images(res, "wire", name, c.image, binding.ctypes_image(cls), here)

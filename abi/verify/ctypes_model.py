@@ -62,6 +62,11 @@ class ModelError(ValueError):
     ctypes version whose rules are not modelled); the message says which."""
 
 
+class ModelDisagrees(RuntimeError):
+    """The model and a real ctypes (the i386 CPython's) lay a structure out differently:
+    an error of this tool, never a verdict on the structure."""
+
+
 @dataclass(frozen=True)
 class Scalars:
     """A target as ctypes sees it: C type -> (size, member alignment), its byte order

@@ -33,7 +33,8 @@ def _is_struct(obj: Any) -> bool:
         and hasattr(obj, "_fields_")
 
 
-def _module(name: str) -> Any:
+def module(name: str) -> Any:
+    """The module ``name`` names (a module name, or a Python file imported afresh)."""
     if name.endswith(".py") or "/" in name or "\\" in name:
         path = Path(name)
         if not path.is_file():
@@ -69,7 +70,7 @@ def split(spec: str) -> Tuple[str, str]:
 def load(spec: str) -> List[StructClass]:
     """The structure classes ``spec`` names (see the module's text), at least one."""
     where, attr = split(spec)
-    mod = _module(where)
+    mod = module(where)
     if attr:
         value = mod
         for part in attr.split("."):

@@ -32,7 +32,11 @@ keeps working):
 - ``build``: picking a target's compiler, compiling, building the probe;
 - ``compare``: where differences start, their messages, alignments that do not matter;
 - ``compile_time``, ``executed``, ``cpython``: the three kinds of check (the last
-  also holds :func:`cpython_side`, which runs inside the i386 root's python3);
+  also holds :func:`cpython_side` and :func:`cpython_user_side`, which run inside the
+  i386 root's python3);
+- ``user``, ``user_run``, ``scalars``: a user's header and structures, the binding
+  and wire verdicts at compile time and from the byte images of the targets that run,
+  and each target's C types for the model of its ctypes (``abi.verify.ctypes_model``);
 - ``driver``: :func:`run`, checking the selected targets and cross-checking images;
 - ``report``: :func:`summary`, :func:`render` (the table) and :func:`to_json`.
 """
@@ -43,18 +47,22 @@ from abi.verify.matrix.build import build_probe, compile_source, no_error_limit,
 from abi.verify.matrix.cache import Cache, compiler_version, header_digest
 from abi.verify.matrix.compare import field_messages, normalize_alignment, starts
 from abi.verify.matrix.compile_time import compile_check
-from abi.verify.matrix.cpython import cpython_check, cpython_side
+from abi.verify.matrix.cpython import cpython_check, cpython_side, cpython_user_check, cpython_user_side
 from abi.verify.matrix.driver import check_target, cross_check_images, run
 from abi.verify.matrix.executed import executed_check, run_probe, runner_missing
 from abi.verify.matrix.model import HEADER, Context, Log, Skip, Structs, TargetResult, load_layout
 from abi.verify.matrix.report import exit_status, render, summary, to_json
-from abi.verify.matrix.sources import check_source, failed_checks, parse_reveal, reveal_source
+from abi.verify.matrix.scalars import target_scalars
+from abi.verify.matrix.sources import check_source, failed_checks, parse_reveal, reveal_source, revealed
+from abi.verify.matrix.user import user_check
+from abi.verify.matrix.user_run import user_run_check
 
 __all__ = [
     "Cache", "Context", "HEADER", "Log", "Skip", "Structs", "TargetResult", "build_probe",
     "check_source", "check_target", "compile_check", "compile_source", "compiler_version",
-    "cpython_check", "cpython_side", "cross_check_images", "executed_check", "failed_checks",
-    "field_messages", "header_digest", "load_layout", "no_error_limit", "normalize_alignment",
-    "only_compile", "parse_reveal", "pick_compiler", "render", "reveal_source", "run", "run_probe",
-    "runner_missing", "starts", "summary", "to_json", "exit_status",
+    "cpython_check", "cpython_side", "cpython_user_check", "cpython_user_side", "cross_check_images",
+    "executed_check", "failed_checks", "field_messages", "header_digest", "load_layout", "no_error_limit",
+    "normalize_alignment", "only_compile", "parse_reveal", "pick_compiler", "render", "reveal_source",
+    "revealed", "run", "run_probe", "runner_missing", "starts", "summary", "target_scalars", "to_json",
+    "exit_status", "user_check", "user_run_check",
 ]

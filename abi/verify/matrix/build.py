@@ -5,7 +5,6 @@ building (or taking from the cache) its executable probe.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 import uuid
@@ -53,15 +52,6 @@ def check_compile(spec: CompilerSpec, text: str, header_dir: Path, workdir: Path
     ``reveal``: every error reported (the reveal unit has one per value)."""
     extra = [only_compile(spec), *(no_error_limit(spec) if reveal else []), *spec.check_flags]
     compile_source(spec, text, header_dir, extra, out_name, workdir)
-
-
-# A value revealed as the type ``char (*)[value + 1]`` of an error, on the line it is on.
-_REVEALED = re.compile(r"^[^\n]*?:(\d+):\d+: error: [^\n]*char \(\*\)\[(\d+)\]", re.M)
-
-
-def revealed(output: str) -> Dict[int, int]:
-    """Line -> value of every value a reveal unit's compile errors show."""
-    return {int(m.group(1)): int(m.group(2)) - 1 for m in _REVEALED.finditer(output)}
 
 
 def pick_compiler(t: Target) -> CompilerSpec:

@@ -10,6 +10,7 @@ this package alone.
 from __future__ import annotations
 
 import ctypes
+import inspect
 import json
 import platform as _platform
 import shutil
@@ -17,14 +18,17 @@ import sys
 import uuid
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, Dict, List
 
 from abi import layout
+from abi.verify import binding, ctypes_model, i386_root, probe, structs
 from abi.verify import header as verify
-from abi.verify import i386_root, probe
 from abi.verify.matrix.build import build_probe, pick_compiler
 from abi.verify.matrix.compare import field_messages, normalize_alignment, starts
 from abi.verify.matrix.executed import run_probe, runner_missing
-from abi.verify.matrix.model import Context, Skip, TargetResult, load_layout
+from abi.verify.matrix.model import Context, Skip, Structs, TargetResult, load_layout
+from abi.verify.matrix.scalars import target_scalars
+from abi.verify.matrix.user_run import compare_images, compare_layout, user_probe
 from abi.verify.platforms import Target
 
 
@@ -45,6 +49,33 @@ def cpython_side(probe_text: str, layout_file: str = "") -> str:
     return json.dumps(out)
 
 
+def in_root(code: str, files: Dict[str, str], args: List[str]) -> Any:
+    """Run ``code`` in the i386 root's python3 with this package's Python modules and
+    ``files`` (name -> text) in a directory of its own (``{d}`` in ``args``; it is
+    ``sys.argv[1]``, on ``sys.path``, and ``matrix`` is imported); its JSON output."""
+    root = i386_root.root_dir()
+    d = root / "tmp" / f"shm-signal-{uuid.uuid4().hex[:12]}"
+    d.mkdir(parents=True)
+    inside = f"/tmp/{d.name}"
+    try:
+        # the package's Python modules only (this file is abi/verify/matrix/cpython.py, so
+        # parents[2] is abi/): the i386 CPython imports abi.verify.matrix
+        shutil.copytree(Path(__file__).resolve().parents[2], d / "abi",
+                        ignore=shutil.ignore_patterns("c_reference", "vectors", "_native", "__pycache__",
+                                                      "*.so", "*.dll", "*.json"))
+        for name, text in files.items():
+            (d / name).write_text(text)
+        prelude = "import sys; sys.path.insert(0, sys.argv[1]); from abi.verify import matrix; "
+        proc = i386_root.run_in_root(["python3", "-c", prelude + code, inside,
+                                      *[a.replace("{d}", inside) for a in args]], timeout=120)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise verify.ProbeRunError(f"the i386 CPython failed: {tail[0]}")
+    return json.loads(proc.stdout)
+
+
 def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Target) -> None:
     why = runner_missing(t)
     if why:
@@ -57,30 +88,13 @@ def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Targ
         if why:
             raise Skip(f"cannot run the {probe_target.name} probe: {why}")
         text = run_probe(ctx, probe_target, exe)
-    root = i386_root.root_dir()
-    d = root / "tmp" / f"shm-signal-{uuid.uuid4().hex[:12]}"
-    d.mkdir(parents=True)
-    try:
-        # the package's Python modules only (this file is abi/verify/matrix/cpython.py, so
-        # parents[2] is abi/): the i386 CPython imports abi.verify.matrix
-        shutil.copytree(Path(__file__).resolve().parents[2], d / "abi",
-                        ignore=shutil.ignore_patterns("c_reference", "vectors", "_native", "__pycache__",
-                                                      "*.so", "*.dll", "*.json"))
-        (d / "probe.txt").write_text(text)
-        layout_arg = ""
-        if ctx.layout_file is not None:
-            shutil.copy2(ctx.layout_file, d / "layout_under_test.py")
-            layout_arg = f"/tmp/{d.name}/layout_under_test.py"
-        code = ("import sys; sys.path.insert(0, sys.argv[1]); from abi.verify import matrix; "
-                "print(matrix.cpython_side(open(sys.argv[2]).read(), sys.argv[3]))")
-        proc = i386_root.run_in_root(["python3", "-c", code, f"/tmp/{d.name}",
-                                      f"/tmp/{d.name}/probe.txt", layout_arg], timeout=120)
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise verify.ProbeRunError(f"the i386 CPython failed: {tail[0]}")
-    data = json.loads(proc.stdout)
+    files = {"probe.txt": text}
+    layout_arg = ""
+    if ctx.layout_file is not None:
+        files["layout_under_test.py"] = ctx.layout_file.read_text()
+        layout_arg = "{d}/layout_under_test.py"
+    data = in_root("print(matrix.cpython_side(open(sys.argv[2]).read(), sys.argv[3]))", files,
+                   ["{d}/probe.txt", layout_arg])
     res.compiler = f"CPython {data['python']} i386 ({8 * int(data['pointer_bytes'])}-bit ctypes)"
     res.checked.append("executed")
     if int(data["pointer_bytes"]) != t.word_bits // 8:
@@ -114,3 +128,92 @@ def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Targ
         else:
             res.structs.setdefault(sr.c_name, "match")
     res.mismatches = list(dict.fromkeys(res.mismatches))
+
+
+# --------------------------------------------------------------------------
+# A user's structures (matrix --header FILE --structs SPEC)
+
+
+def cpython_user_side(structs_file: str, names: List[str]) -> str:
+    """Runs INSIDE the i386 root's python3: this interpreter's own ctypes layout and
+    byte image of each named class (qualified name) of ``structs_file``, and its own
+    table of C types, as JSON."""
+    mod = structs.module(structs_file)
+    out: Dict[str, Any] = {"python": sys.version.split()[0], "machine": _platform.machine(),
+                           "pointer_bytes": ctypes.sizeof(ctypes.c_void_p),
+                           "scalars": ctypes_model.host_scalars().types, "structs": {}}
+    for name in names:
+        cls: Any = mod
+        for part in name.split("."):
+            cls = getattr(cls, part)
+        entry: Dict[str, Any] = {"layout": asdict(ctypes_model.real_layout(cls))}
+        try:
+            entry["image"] = binding.ctypes_image(cls).hex()
+        except Exception as exc:  # (reported for that structure, not a crash of the run)
+            entry["error"] = f"{type(exc).__name__}: {exc}"
+        out["structs"][name] = entry
+    return json.dumps(out)
+
+
+def _source_file(structs: Structs) -> Path:
+    files = {inspect.getsourcefile(cls) for cls in structs}
+    if len(files) != 1 or None in files:
+        raise Skip("the i386 CPython imports one Python file: your structures come from "
+                   f"{len(files)} ({', '.join(sorted(str(f) for f in files))})")
+    return Path(str(files.pop()))
+
+
+def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target: Target) -> None:
+    """A real 32-bit CPython's ctypes against the i686 C compiler (binding) and against
+    ctypes here (wire); and the model of ctypes held to it (a difference there is an
+    error of this tool, not a verdict)."""
+    why = runner_missing(t)
+    if why:
+        raise Skip(why)
+    source = _source_file(ctx.structs)
+    spec = pick_compiler(probe_target)
+    text = ctx.probe_outputs.get(probe_target.name)
+    result = probe.parse(text) if text is not None else user_probe(ctx, probe_target, spec)
+    if result is None:
+        raise Skip(f"cannot run the {probe_target.name} probe: {runner_missing(probe_target)}")
+    scalars = target_scalars(ctx, probe_target, spec)
+    names = [cls.__qualname__ for cls in ctx.structs]
+    data = in_root("print(matrix.cpython_user_side(sys.argv[2], sys.argv[3:]))",
+                   {"structs_under_test.py": source.read_text()}, ["{d}/structs_under_test.py", *names])
+    res.compiler = f"CPython {data['python']} i386 ({8 * int(data['pointer_bytes'])}-bit ctypes)"
+    res.checked.append("executed")
+    theirs = {k: tuple(v) for k, v in data["scalars"].items()}
+    for c_type, sized in theirs.items():
+        if c_type in scalars.types and scalars.types[c_type] != sized:
+            raise ctypes_model.ModelDisagrees(
+                f"{c_type}: (size, alignment) {scalars.types[c_type]} from {spec.label()}, {sized} in the "
+                "i386 CPython's ctypes")
+    for cls in ctx.structs:
+        name = layout.c_name(cls)
+        entry = data["structs"][cls.__qualname__]
+        real = ctypes_model.Layout(**{**entry["layout"], "members": [
+            ctypes_model.Member(**m) for m in entry["layout"]["members"]]})
+        try:
+            model = ctypes_model.layout_on(cls, scalars)
+        except ctypes_model.ModelError as exc:
+            res.notes.append(f"binding: {name}: {exc}")
+        else:
+            if model != real:
+                raise ctypes_model.ModelDisagrees(f"{name}: the model of ctypes lays it out as {model}, the "
+                                                  f"i386 CPython's ctypes as {real}")
+        res.verdicts[name] = {"binding": "match", "wire": "match"}
+        res.structs[name] = "match"
+        c = result.structs.get(name)
+        if c is None:
+            raise probe.ProbeOutputError(f"the probe for {probe_target.name} did not report {name}")
+        compare_layout(res, "binding", name, c, real)
+        if "error" in entry:
+            res.notes.append(f"{name}: the i386 CPython's ctypes could not store the sentinels: "
+                             f"{entry['error']}")
+            continue
+        image = bytes.fromhex(entry["image"])
+        res.images[name] = entry["image"]
+        compare_images(res, "binding", name, c.image, image, real)
+        if len(image) != ctypes.sizeof(cls):
+            res.differ("wire", name, f"sizeof {name}", len(image), ctypes.sizeof(cls))
+        compare_images(res, "wire", name, image, binding.ctypes_image(cls), ctypes_model.real_layout(cls))

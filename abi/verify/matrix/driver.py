@@ -14,12 +14,12 @@ from typing import Dict, List, Optional, Sequence
 
 from abi import layout
 from abi.toolchain import CompileError, NoCompilerError
+from abi.verify import ctypes_model, i386_root, probe
 from abi.verify import header as verify
-from abi.verify import i386_root, probe
 from abi.verify.matrix.build import pick_compiler
 from abi.verify.matrix.cache import Cache
 from abi.verify.matrix.compile_time import compile_check
-from abi.verify.matrix.cpython import cpython_check
+from abi.verify.matrix.cpython import cpython_check, cpython_user_check
 from abi.verify.matrix.executed import executed_check
 from abi.verify.matrix.model import HEADER, Context, Log, Skip, Structs, TargetResult, load_layout
 from abi.verify.matrix.user import user_check
@@ -30,9 +30,9 @@ def check_target(ctx: Context, t: Target, by_name: Dict[str, Target]) -> TargetR
     res = TargetResult(t, "match")
     started = time.monotonic()
     try:
-        if ctx.header != HEADER:
-            if t.mode == "cpython":
-                raise Skip("a user's structures are checked by compilers only")
+        if ctx.header != HEADER and t.mode == "cpython":
+            cpython_user_check(ctx, t, res, by_name[t.probe_from])
+        elif ctx.header != HEADER:
             spec = pick_compiler(t)
             res.compiler = spec.label()
             user_check(ctx, t, spec, res)
@@ -52,7 +52,7 @@ def check_target(ctx: Context, t: Target, by_name: Dict[str, Target]) -> TargetR
             for cls in ctx.structs:
                 res.structs.setdefault(layout.describe(cls).c_name, "skipped")
     except (CompileError, verify.ProbeRunError, probe.ProbeOutputError, subprocess.TimeoutExpired,
-            OSError) as exc:
+            OSError, ctypes_model.ModelDisagrees) as exc:
         # The target's tools are here but failed (a compiler error that is not a layout
         # check, a probe that crashed or hung): no verdict on its layout, which is an
         # error with its own exit status, never a mismatch.

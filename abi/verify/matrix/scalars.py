@@ -12,8 +12,9 @@ from typing import Dict, List, Tuple
 
 from abi.toolchain import CompileError
 from abi.verify.ctypes_model import C_TYPES, OPTIONAL_TYPES, Scalars
-from abi.verify.matrix.build import check_compile, check_key, revealed
+from abi.verify.matrix.build import check_compile, check_key
 from abi.verify.matrix.model import Context
+from abi.verify.matrix.sources import revealed
 from abi.verify.platforms import CompilerSpec, Target
 
 

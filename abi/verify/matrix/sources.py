@@ -89,14 +89,15 @@ def reveal_source(structs: Structs, exclude: Sequence[Tuple[str, str]] = ()
 _REVEALED = re.compile(r"^[^\n]*?:(\d+):\d+: error: [^\n]*char \(\*\)\[(\d+)\]", re.M)
 
 
+def revealed(output: str) -> Dict[int, int]:
+    """Line -> value of every value a reveal unit's errors show (as ``char (*)[value + 1]``)."""
+    return {int(m.group(1)): int(m.group(2)) - 1 for m in _REVEALED.finditer(output)}
+
+
 def parse_reveal(output: str, where: Dict[int, Tuple[str, str, str]], structs: Structs
                  ) -> probe.ProbeResult:
     """A probe result (without byte images) from the reveal unit's error messages."""
-    values: Dict[Tuple[str, str, str], int] = {}
-    for m in _REVEALED.finditer(output):
-        key = where.get(int(m.group(1)))
-        if key is not None:
-            values[key] = int(m.group(2)) - 1
+    values = {where[line]: value for line, value in revealed(output).items() if line in where}
     result = probe.ProbeResult(0, "", {})
     for cls in structs:
         d = layout.describe(cls)

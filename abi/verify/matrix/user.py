@@ -26,10 +26,11 @@ from typing import Any, Dict, List, Sequence, Tuple
 from abi import layout
 from abi.toolchain import CompileError
 from abi.verify import ctypes_model
-from abi.verify.matrix.build import check_compile, check_key, revealed
+from abi.verify.matrix.build import check_compile, check_key
 from abi.verify.matrix.cache import header_digest
 from abi.verify.matrix.model import Context, TargetResult
 from abi.verify.matrix.scalars import target_scalars
+from abi.verify.matrix.sources import revealed
 from abi.verify.matrix.user_run import user_run_check
 from abi.verify.platforms import CompilerSpec, Target
 from abi.verify.structs import all_fields

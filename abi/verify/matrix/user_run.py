@@ -53,6 +53,23 @@ def compare_images(res: TargetResult, verdict: str, name: str, c_image: bytes, o
            f"{c_image[i]:#04x}", f"{other[i]:#04x}")
 
 
+def compare_layout(res: TargetResult, verdict: str, name: str, c: probe.CStruct,
+                   lay: ctypes_model.Layout) -> None:
+    """A C compiler's sizes and offsets (a probe's report) against a ctypes layout."""
+    if c.size != lay.size:
+        res.differ(verdict, name, f"sizeof {name}", c.size, lay.size)
+    if c.align != lay.align:
+        res.differ(verdict, name, f"alignment of {name}", c.align, lay.align)
+    for m in lay.members:
+        got = c.fields.get(m.name)
+        if m.bits or got is None:
+            continue  # (a bit-field has no offset in C; its bits are in the image)
+        if got[0] != m.offset:
+            res.differ(verdict, f"{name}.{m.name}", f"offset of {name}.{m.name}", got[0], m.offset)
+        if got[1] != m.size:
+            res.differ(verdict, f"{name}.{m.name}", f"size of {name}.{m.name}", got[1], m.size)
+
+
 def user_run_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult,
                    scalars: ctypes_model.Scalars) -> None:
     why = runner_missing(t)

@@ -29,15 +29,29 @@ def test_one_test_per_structure_and_target_with_junit(tmp_path: Path) -> None:
     proc = _pytest(tmp_path, "--abi-structs", f"{WIRE}:Gap", "--abi-header", str(HEADER),
                    "--abi-target", "linux-x86_64", "--abi-target", "linux-i686", f"--junitxml={xml}")
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 1, out  # Gap differs on linux-i686
+    assert proc.returncode == 1, out  # Gap's bytes differ on linux-i686; ctypes there agrees with its C
     assert "abi-wire::linux-i686::Gap: MISMATCH" in out and "offset of Gap.b: 4 on linux-i686" in out, out
-    assert "1 failed, 2 passed" in out, out
+    assert "1 failed, 4 passed" in out, out
     # (pytest's JUnit splits a node id at its last "::": classname and name)
     cases = {f'{c.get("classname", "").lstrip(".")}::{c.get("name")}': c
              for c in ET.parse(xml).getroot().iter("testcase")}
-    assert set(cases) == {"abi-binding::Gap", "abi-wire.linux-x86_64::Gap", "abi-wire.linux-i686::Gap"}, cases
+    assert set(cases) == {"abi-binding::Gap", "abi-wire.linux-x86_64::Gap", "abi-wire.linux-i686::Gap",
+                          "abi-binding.linux-x86_64::Gap", "abi-binding.linux-i686::Gap"}, cases
     assert cases["abi-wire.linux-i686::Gap"].find("failure") is not None
-    assert cases["abi-binding::Gap"].find("failure") is None
+    assert all(cases[c].find("failure") is None for c in cases if c != "abi-wire.linux-i686::Gap")
+
+
+def test_a_binding_that_differs_on_a_target_fails_that_targets_binding_test(tmp_path: Path) -> None:
+    """Bits: ctypes 3.9-3.13 packs bit-fields as MSVC does, so its binding fails on
+    Linux and holds on Windows (MSVC's own rules)."""
+    proc = _pytest(tmp_path, "--abi-structs", f"{WIRE}:Bits", "--abi-header", str(HEADER),
+                   "--abi-target", "linux-x86_64", "--abi-target", "windows-x64-msvc", "-rA")
+    out = proc.stdout + proc.stderr
+    assert "abi-binding::linux-x86_64::Bits: MISMATCH" in out, out
+    assert "binding: offset of Bits.z: 2 in linux-x86_64's C, 4 in linux-x86_64's ctypes" in out, out
+    passed = [ln for ln in out.splitlines() if ln.startswith("PASSED")]
+    assert any(ln.endswith("::abi-binding::windows-x64-msvc::Bits") for ln in passed), out
+    assert "3 failed, 2 passed" in out, out  # (this machine, binding and wire on Linux; both on Windows)
 
 
 def test_without_the_options_it_adds_nothing_and_half_of_them_is_a_usage_error(tmp_path: Path) -> None:

@@ -92,14 +92,15 @@ def test_loongarch64_with_clang_alone_is_never_a_mismatch(tmp_path: Path) -> Non
 
 
 # --------------------------------------------------------------------------
-# A user's header and structures (matrix --header FILE --structs SPEC): the wire
-# verdict, each target's compiler against the sizes and offsets ctypes gives here.
+# A user's header and structures (matrix --header FILE --structs SPEC): two verdicts
+# per target, binding (that target's ctypes, modelled, against its C compiler) and
+# wire (its C compiler against ctypes here).
 
 STRUCTS_DIR = HEADER_DIR.parent.parent / "tests" / "structs"
 ABIS = ["linux-x86_64", "linux-i686", "windows-x64-msvc", "windows-x86-msvc"]
 
 
-def _wire_run(names: List[str], header_dir: Path = STRUCTS_DIR, which: Tuple[str, ...] = ("Record", "Gap")
+def _user_run(names: List[str], header_dir: Path = STRUCTS_DIR, which: Tuple[str, ...] = ("Record", "Gap")
               ) -> List[matrix.TargetResult]:
     from abi.verify import structs
 
@@ -113,40 +114,121 @@ def _wire_run(names: List[str], header_dir: Path = STRUCTS_DIR, which: Tuple[str
     return results
 
 
+def _differ(results: List[matrix.TargetResult], verdict: str) -> set:
+    return {(r.target.name, s) for r in results for s, v in r.verdicts.items()
+            if v.get(verdict) == "MISMATCH"}
+
+
 def test_a_users_structures_differ_on_exactly_the_abis_that_lay_them_out_otherwise() -> None:
     """Record has a long and a pointer, Gap a uint64 after a uint32 with implicit
-    padding: Record differs on 32-bit Linux and both Windows ABIs (long is 4 bytes
-    there), Gap on 32-bit Linux only (uint64 aligned to 4 in System V i386, to 8 by
-    MSVC), each difference with both values."""
-    results = _wire_run(ABIS)
-    differ = {(r.target.name, s) for r in results for s, v in r.structs.items() if v == "MISMATCH"}
-    assert differ == {("linux-i686", "wire_record"), ("linux-i686", "Gap"),
-                      ("windows-x64-msvc", "wire_record"), ("windows-x86-msvc", "wire_record")}, differ
+    padding: their bytes differ on 32-bit Linux and both Windows ABIs (Record: long is
+    4 bytes there) and on 32-bit Linux only (Gap: uint64 aligned to 4 in System V
+    i386, to 8 by MSVC), each difference with both values; yet ctypes on each of those
+    targets lays them out as its compiler does (the binding holds everywhere)."""
+    results = _user_run(ABIS)
+    assert _differ(results, "wire") == {("linux-i686", "wire_record"), ("linux-i686", "Gap"),
+                                        ("windows-x64-msvc", "wire_record"),
+                                        ("windows-x86-msvc", "wire_record")}
+    assert _differ(results, "binding") == set()
+    assert all(v == {"binding": "match", "wire": v["wire"]} for r in results for v in r.verdicts.values())
     by = {r.target.name: r for r in results}
-    assert "compile-time: size of wire_record.n: 4 on windows-x64-msvc, ctypes says 8 here" \
+    assert "wire: size of wire_record.n: 4 on windows-x64-msvc, ctypes says 8 here" \
         in by["windows-x64-msvc"].differences, by["windows-x64-msvc"].differences
-    gap_b = "compile-time: offset of Gap.b: 4 on linux-i686, ctypes says 8 here"
+    gap_b = "wire: offset of Gap.b: 4 on linux-i686, ctypes says 8 here"
     assert gap_b in by["linux-i686"].differences, by["linux-i686"].differences
+    assert "executed" in by["linux-x86_64"].checked and "executed" in by["linux-i686"].checked
     assert matrix.exit_status(results) == exit_codes.MATRIX_MISMATCH
+
+
+def test_bit_fields_bind_where_ctypes_rules_are_the_compilers() -> None:
+    """Bits (uint16 x:3, y:5 then uint32 z:7): CPython 3.9-3.13's ctypes starts a new
+    unit for z as MSVC does, so its binding fails on System V targets (z at 4, gcc puts
+    it at 2) and holds on Windows, where CPython uses MSVC's rules and so does the
+    compiler; the wire verdict follows the bytes here (Linux) and fails likewise."""
+    results = _user_run(["linux-x86_64", "linux-aarch64", "windows-x64-msvc", "windows-x64-mingw"],
+                        which=("Bits",))
+    assert _differ(results, "binding") == {("linux-x86_64", "Bits"), ("linux-aarch64", "Bits")}
+    by = {r.target.name: r for r in results}
+    assert "binding: offset of Bits.z: 2 in linux-x86_64's C, 4 in linux-x86_64's ctypes" \
+        in by["linux-x86_64"].differences, by["linux-x86_64"].differences
+    assert "executed" in by["windows-x64-mingw"].checked  # (under wine: the images bind too)
+
+
+def test_a_big_endian_mirror_binds_and_travels_where_the_target_is_big_endian() -> None:
+    """Big is a BigEndianStructure mirroring a native C structure: on x86_64 its sizes
+    and offsets agree and only the byte image shows the difference (in both verdicts);
+    on s390x, big-endian, the C image is ctypes' image there and here."""
+    results = _user_run(["linux-x86_64", "linux-s390x"], which=("Big",))
+    by = {r.target.name: r for r in results}
+    assert by["linux-x86_64"].verdicts["Big"] == {"binding": "MISMATCH", "wire": "MISMATCH"}
+    assert any(d.startswith("binding: byte image at byte 0 (in Big.a)")
+               for d in by["linux-x86_64"].differences), by["linux-x86_64"].differences
+    assert by["linux-s390x"].verdicts["Big"] == {"binding": "match", "wire": "match"}
+    assert "executed" in by["linux-s390x"].checked
 
 
 def test_a_header_that_does_not_compile_on_a_target_is_an_error_there(tmp_path: Path) -> None:
     h = tmp_path / "wire.h"
     h.write_text("#ifdef _WIN32\n#error no Windows here\n#endif\n" + (STRUCTS_DIR / "wire.h").read_text())
-    results = _wire_run(["linux-x86_64", "windows-x64-msvc"], header_dir=tmp_path, which=("Gap",))
+    results = _user_run(["linux-x86_64", "windows-x64-msvc"], header_dir=tmp_path, which=("Gap",))
     by = {r.target.name: r for r in results}
     assert by["windows-x64-msvc"].status == "error" and "no Windows here" in by["windows-x64-msvc"].reason
     assert by["linux-x86_64"].structs == {"Gap": "match"}
     assert matrix.exit_status(results) == exit_codes.MATRIX_ERROR
 
 
-def test_the_i386_cpython_target_is_skipped_for_a_users_structures() -> None:
-    everything = platforms.load()
-    from abi.verify import structs
+def test_the_i386_cpython_holds_a_users_structures_to_a_real_32_bit_ctypes() -> None:
+    """The real 32-bit CPython's ctypes against the i686 compiler (binding: Bits fails
+    as the model says it does on linux-i686) and against ctypes here (wire: Record and
+    Gap differ, Bits does not: both are ctypes)."""
+    results = _user_run(["cpython-i386", "linux-i686"], which=("Record", "Gap", "Bits"))
+    by = {r.target.name: r for r in results}
+    real, model = by["cpython-i386"], by["linux-i686"]
+    assert real.status == "mismatch" and "executed" in real.checked, real.reason
+    assert real.verdicts == {"wire_record": {"binding": "match", "wire": "MISMATCH"},
+                             "Gap": {"binding": "match", "wire": "MISMATCH"},
+                             "Bits": {"binding": "MISMATCH", "wire": "match"}}, real.verdicts
+    assert {s: v["binding"] for s, v in model.verdicts.items()} == \
+        {s: v["binding"] for s, v in real.verdicts.items()}
 
-    [r] = matrix.run(platforms.select(everything, ["cpython-i386"]), everything, STRUCTS_DIR,
-                     structs=structs.load(f"{STRUCTS_DIR / 'wire.py'}:Gap"), header="wire.h")
-    assert r.status == "skipped" and "compilers only" in r.reason
+
+def test_c_types_that_are_not_the_real_ctypes_are_an_error_not_a_verdict(monkeypatch) -> None:
+    """Fed a wrong table of C types (int64_t 8-aligned, as if the i686 compiler had
+    said so), the model's input is not the real i386 ctypes': the target is an error
+    of the tool (exit status 14), never a verdict on Gap."""
+    from abi.verify.ctypes_model import Scalars
+    from abi.verify.matrix import cpython
+
+    real = cpython.target_scalars
+
+    def wrong(ctx, t, spec):  # type: ignore[no-untyped-def]
+        sc = real(ctx, t, spec)
+        return Scalars({**sc.types, "int64_t": (8, 8)}, sc.byte_order, sc.ms_bitfields)
+
+    monkeypatch.setattr(cpython, "target_scalars", wrong)
+    [r] = _user_run(["cpython-i386"], which=("Gap",))
+    assert r.status == "error", r.reason
+    assert "the model's C types are not the i386 CPython's: int64_t" in r.reason, r.reason
+    assert matrix.exit_status([r]) == exit_codes.MATRIX_ERROR
+
+
+def test_a_model_that_lays_out_otherwise_than_the_real_ctypes_is_an_error(monkeypatch) -> None:
+    """A model that put one member elsewhere (a mutant of its rules) is caught by the
+    real i386 ctypes: an error of the tool, never a verdict."""
+    import dataclasses
+
+    from abi.verify import ctypes_model
+
+    real = ctypes_model.layout_on
+
+    def shifted(cls, sc):  # type: ignore[no-untyped-def]
+        lay = real(cls, sc)
+        last = dataclasses.replace(lay.members[-1], offset=lay.members[-1].offset + 4)
+        return dataclasses.replace(lay, members=lay.members[:-1] + [last])
+
+    monkeypatch.setattr(ctypes_model, "layout_on", shifted)
+    [r] = _user_run(["cpython-i386"], which=("Gap",))
+    assert r.status == "error" and "Gap: the model lays it out as" in r.reason, r.reason
 
 
 def test_the_command_line_takes_both_or_neither() -> None:

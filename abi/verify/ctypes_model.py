@@ -235,6 +235,16 @@ def real_layout(cls: Any) -> Layout:
     return Layout(layout.c_name(cls), ctypes.sizeof(cls), ctypes.alignment(cls), order, members)
 
 
+def _written(cls: Any) -> Dict[str, str]:
+    """Member -> its type as written, each from the class that declares it (a
+    derived structure's source holds its own members only)."""
+    out: Dict[str, str] = {}
+    for k in reversed(cls.__mro__):
+        if "_fields_" in vars(k):
+            out.update(source_names(k))
+    return out
+
+
 def image_on(cls: Any, sc: Scalars) -> bytes:
     """The byte image the target's ctypes would give after the binding probe's
     sentinel stores (:func:`abi.verify.binding.stores`), each in the byte order of
@@ -261,7 +271,7 @@ def image_on(cls: Any, sc: Scalars) -> bytes:
                 member = lay(owner).member(step)
                 at += member.offset
                 t = {f[0]: f[1] for f in all_fields(owner)}[step]
-                written = source_names(owner).get(step)
+                written = _written(owner).get(step)
         size = _type_of(t, written, sc)[0]
         bits = member if member is not None and member.bits and isinstance(s.path[-1], str) else None
         if bits is not None and bits.low_bit >= 8 * max(size, 4):

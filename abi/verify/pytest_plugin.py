@@ -6,10 +6,12 @@ Registered through the ``pytest11`` entry point, so wherever shm-signal is insta
 
 adds, for every structure of the SPEC, one test of the binding on this machine
 (``abi-binding::NAME``: ctypes against this machine's C compiler, byte images
-included, as ``shm-signal verify --header --structs``) and one per target of the
-platform matrix (``abi-wire::TARGET::NAME``, as ``shm-signal matrix --header
---structs``): a mismatch fails with both values, a target whose tools are missing is
-skipped with the reason, and one whose tools fail is an error.  pytest's own
+included, as ``shm-signal verify --header --structs``) and two per target of the
+platform matrix, its two verdicts (``abi-binding::TARGET::NAME``: that target's
+ctypes against its C compiler; ``abi-wire::TARGET::NAME``: its C compiler against
+ctypes here; as ``shm-signal matrix --header --structs``): a mismatch fails with
+both values, a target whose tools are missing is skipped with the reason, and one
+whose tools fail is an error.  pytest's own
 ``--junitxml`` reports them like any test.  Without ``--abi-structs`` the plugin adds
 nothing.  pytest is imported only inside the hooks.
 """
@@ -82,9 +84,10 @@ def _item_classes() -> Any:
         pass
 
     class AbiItem(pytest.Item):
-        def __init__(self, *, c_name: str, target: Optional[str], **kw: Any) -> None:
+        def __init__(self, *, c_name: str, target: Optional[str], verdict: str = "binding",
+                     **kw: Any) -> None:
             super().__init__(**kw)
-            self.c_name, self.target = c_name, target
+            self.c_name, self.target, self.verdict = c_name, target, verdict
 
         def runtest(self) -> None:
             if self.target is None:
@@ -97,8 +100,12 @@ def _item_classes() -> Any:
                 pytest.skip(f"{self.target}: {r.reason}")
             if r.status == "error":
                 raise AbiMismatch(f"{self.target}: the tools failed, no verdict: {r.reason}")
-            if r.structs.get(self.c_name) == "MISMATCH":
-                mine = [d for d in r.differences if f" {self.c_name}." in d or f" {self.c_name}:" in d]
+            said = r.verdicts.get(self.c_name, {}).get(self.verdict)
+            if said == "not modelled":
+                pytest.skip(f"{self.target}: " + "; ".join(n for n in r.notes if self.c_name in n))
+            if said == "MISMATCH":
+                mine = [d for d in r.differences if d.startswith(f"{self.verdict}:")
+                        and (f" {self.c_name}." in d or f" {self.c_name}:" in d or f" {self.c_name} " in d)]
                 raise AbiMismatch("\n".join(mine or r.differences))
 
         def repr_failure(self, excinfo: Any, style: Optional[str] = None) -> Any:
@@ -123,8 +130,9 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: List[Any]) -
         name = layout.c_name(cls)
         items.append(item_cls.from_parent(session, name=f"abi-binding::{name}", c_name=name, target=None))
         for t in _STATE["targets"]:
-            items.append(item_cls.from_parent(session, name=f"abi-wire::{t.name}::{name}", c_name=name,
-                                              target=t.name))
+            for verdict in ("binding", "wire"):
+                items.append(item_cls.from_parent(session, name=f"abi-{verdict}::{t.name}::{name}",
+                                                  c_name=name, target=t.name, verdict=verdict))
 
 
 def pytest_unconfigure(config: Any) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import ctypes
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -89,9 +90,10 @@ def load(spec: str) -> List[StructClass]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def source_names(cls: Any) -> Dict[str, str]:
     """Member -> the type as written in the class's ``_fields_`` (``{}`` when the
-    source cannot be read)."""
+    source cannot be read).  Cached: a caller must not change the dict."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     except (OSError, TypeError, SyntaxError):

@@ -186,8 +186,8 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
     for c_type, sized in theirs.items():
         if c_type in scalars.types and scalars.types[c_type] != sized:
             raise ctypes_model.ModelDisagrees(
-                f"{c_type}: (size, alignment) {scalars.types[c_type]} from {spec.label()}, {sized} in the "
-                "i386 CPython's ctypes")
+                f"the model's C types are not the i386 CPython's: {c_type} (size, alignment) "
+                f"{scalars.types[c_type]} from {spec.label()}, {sized} in its ctypes")
     for cls in ctx.structs:
         name = layout.c_name(cls)
         entry = data["structs"][cls.__qualname__]
@@ -199,8 +199,8 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
             res.notes.append(f"binding: {name}: {exc}")
         else:
             if model != real:
-                raise ctypes_model.ModelDisagrees(f"{name}: the model of ctypes lays it out as {model}, the "
-                                                  f"i386 CPython's ctypes as {real}")
+                raise ctypes_model.ModelDisagrees(f"{name}: the model lays it out as {model}, the i386 "
+                                                  f"CPython's ctypes as {real}")
         res.verdicts[name] = {"binding": "match", "wire": "match"}
         res.structs[name] = "match"
         c = result.structs.get(name)

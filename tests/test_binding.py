@@ -66,6 +66,28 @@ def test_bit_fields_in_another_order_show_in_the_image_alone(tmp_path: Path) -> 
     assert len(v["Flags"]) == 1 and "byte images differ" in v["Flags"][0], v
 
 
+def test_character_arrays_and_a_derived_structure_get_their_sentinels(tmp_path: Path) -> None:
+    """``c_char * N`` and ``c_wchar * N`` members read back as bytes and str in ctypes
+    (the image once crashed on them), and a derived structure's base members come
+    first (the image once left them zero): both match their C structure, and a
+    base member moved in the header is caught in the image."""
+    (tmp_path / "names.py").write_text(
+        "import ctypes\n"
+        "class Base(ctypes.Structure):\n"
+        "    _fields_ = [('tag', ctypes.c_uint32), ('name', ctypes.c_char * 6)]\n"
+        "class Named(Base):\n"
+        "    _c_name_ = 'named'\n"
+        "    _fields_ = [('wide', ctypes.c_wchar * 3), ('n', ctypes.c_uint16)]\n"
+        "STRUCTS = [Named]\n")
+    c = ("#include <stdint.h>\n#include <wchar.h>\n"
+         "struct named { uint32_t tag; char name[6]; wchar_t wide[3]; uint16_t n; };\n")
+    (tmp_path / "names.h").write_text(c)
+    assert _verdicts(tmp_path / "names.h", f"{tmp_path / 'names.py'}:STRUCTS") == {"named": []}
+    (tmp_path / "names.h").write_text(c.replace("uint32_t tag; char name[6];", "char name[6]; uint32_t tag;"))
+    v = _verdicts(tmp_path / "names.h", f"{tmp_path / 'names.py'}:STRUCTS")
+    assert any("byte images differ first at byte 0 (in tag)" in m for m in v["named"]), v
+
+
 def test_exit_status_and_errors() -> None:
     assert run_cli("verify", "--header", str(HEADER), "--structs", f"{WIRE}:Gap").returncode == exit_codes.OK
     assert run_cli("verify", "--header", str(HEADER), "--structs",

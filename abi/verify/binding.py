@@ -127,7 +127,7 @@ def probe_source(structs: Sequence[Any], header: str) -> str:
         st = f"{kw} {name}"
         lines.append(f'\tprintf("struct {name} %u %u\\n", (unsigned)sizeof({st}), '
                      f"(unsigned)PROBE_ALIGNOF({st}));")
-        for f in cls._fields_:
+        for f in all_fields(cls):
             if len(f) == 2:
                 lines.append(f'\tprintf("field {name} {f[0]} %u %u\\n", (unsigned)offsetof({st}, {f[0]}), '
                              f"(unsigned)sizeof((({st} *)0)->{f[0]}));")
@@ -150,7 +150,7 @@ class StructVerdict:
 
 def _member_at(cls: Any, offset: int) -> str:
     """The top-level member whose bytes include ``offset``, or "padding"."""
-    for f in cls._fields_:
+    for f in all_fields(cls):
         d = getattr(cls, f[0])
         size = ctypes.sizeof(f[1])
         if d.offset <= offset < d.offset + size:
@@ -165,7 +165,7 @@ def compare(cls: Any, c: probe.CStruct) -> StructVerdict:
         v.messages.append(f"{name}: C says sizeof {c.size}, ctypes says {ctypes.sizeof(cls)}")
     if c.align != ctypes.alignment(cls):
         v.messages.append(f"{name}: C says alignment {c.align}, ctypes says {ctypes.alignment(cls)}")
-    for f in cls._fields_:
+    for f in all_fields(cls):
         if len(f) > 2:
             continue
         d = getattr(cls, f[0])

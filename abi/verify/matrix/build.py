@@ -54,6 +54,12 @@ def check_compile(spec: CompilerSpec, text: str, header_dir: Path, workdir: Path
     compile_source(spec, text, header_dir, extra, out_name, workdir)
 
 
+def first_error(exc: CompileError) -> str:
+    """The compiler's first error line (or the exception's message)."""
+    errors = [ln.strip() for ln in exc.output.splitlines() if "error" in ln]
+    return errors[0] if errors else str(exc)
+
+
 def pick_compiler(t: Target) -> CompilerSpec:
     reasons = []
     for spec in t.compilers:

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from abi import layout
+from abi.toolchain import CompileError
 from abi.verify import binding, ctypes_model, i386_root, probe, structs
 from abi.verify import header as verify
-from abi.verify.matrix.build import build_probe, pick_compiler
+from abi.verify.matrix.build import build_probe, first_error, pick_compiler
 from abi.verify.matrix.compare import field_messages, normalize_alignment, starts
 from abi.verify.matrix.executed import run_probe, runner_missing
 from abi.verify.matrix.model import Context, Skip, Structs, TargetResult, load_layout
@@ -173,8 +174,13 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
     source = _source_file(ctx.structs)
     spec = pick_compiler(probe_target)
     text = ctx.probe_outputs.get(probe_target.name)
-    result = probe.parse(text) if text is not None else user_probe(ctx, probe_target, spec)
-    if result is None:
+    no_probe = ""  # why there is no C side to hold the real ctypes to
+    try:
+        result = probe.parse(text) if text is not None else user_probe(ctx, probe_target, spec)
+    except CompileError as exc:  # (see user_run_check: the stores, not the header)
+        result, no_probe = None, first_error(exc)
+        res.notes.append(f"binding not executed: the {probe_target.name} probe does not compile: {no_probe}")
+    if result is None and not no_probe:
         raise Skip(f"cannot run the {probe_target.name} probe: {runner_missing(probe_target)}")
     scalars = target_scalars(ctx, probe_target, spec)
     names = [cls.__qualname__ for cls in ctx.structs]
@@ -201,19 +207,21 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
             if model != real:
                 raise ctypes_model.ModelDisagrees(f"{name}: the model lays it out as {model}, the i386 "
                                                   f"CPython's ctypes as {real}")
-        res.verdicts[name] = {"binding": "match", "wire": "match"}
+        res.verdicts[name] = {"binding": "match" if result is not None else "not run", "wire": "match"}
         res.structs[name] = "match"
-        c = result.structs.get(name)
-        if c is None:
+        c = result.structs.get(name) if result is not None else None
+        if result is not None and c is None:
             raise probe.ProbeOutputError(f"the probe for {probe_target.name} did not report {name}")
-        compare_layout(res, "binding", name, c, real)
+        if c is not None:
+            compare_layout(res, "binding", name, c, real)
         if "error" in entry:
             res.notes.append(f"{name}: the i386 CPython's ctypes could not store the sentinels: "
                              f"{entry['error']}")
             continue
         image = bytes.fromhex(entry["image"])
         res.images[name] = entry["image"]
-        compare_images(res, "binding", name, c.image, image, real)
+        if c is not None:
+            compare_images(res, "binding", name, c.image, image, real)
         if len(image) != ctypes.sizeof(cls):
             res.differ("wire", name, f"sizeof {name}", len(image), ctypes.sizeof(cls))
         compare_images(res, "wire", name, image, binding.ctypes_image(cls), ctypes_model.real_layout(cls))

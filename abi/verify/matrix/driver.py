@@ -16,7 +16,7 @@ from abi import layout
 from abi.toolchain import CompileError, NoCompilerError
 from abi.verify import ctypes_model, i386_root, probe
 from abi.verify import header as verify
-from abi.verify.matrix.build import pick_compiler
+from abi.verify.matrix.build import first_error, pick_compiler
 from abi.verify.matrix.cache import Cache
 from abi.verify.matrix.compile_time import compile_check
 from abi.verify.matrix.cpython import cpython_check, cpython_user_check
@@ -58,9 +58,8 @@ def check_target(ctx: Context, t: Target, by_name: Dict[str, Target]) -> TargetR
         # error with its own exit status, never a mismatch.
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         detail = ""
-        if isinstance(exc, CompileError):
-            errs = [ln for ln in exc.output.splitlines() if "error" in ln]
-            detail = f": {errs[0].strip()}" if errs else ""
+        if isinstance(exc, CompileError) and first_error(exc) != str(exc):
+            detail = f": {first_error(exc)}"
         res.status = "error"
         res.reason = f"error: {first}{detail}"
         for cls in ctx.structs:

@@ -47,7 +47,7 @@ def _how(r: TargetResult) -> str:
     return r.target.how
 
 
-_SHORT = {"match": "ok", "MISMATCH": "DIFF", "not modelled": "n/a"}
+_SHORT = {"match": "ok", "MISMATCH": "DIFF", "not modelled": "n/a", "not run": "n/a"}
 
 
 def _cell(r: TargetResult, name: str) -> str:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from abi import layout
+from abi.toolchain import CompileError
 from abi.verify import binding, ctypes_model, probe
-from abi.verify.matrix.build import build_cached, exe_name
+from abi.verify.matrix.build import build_cached, exe_name, first_error
 from abi.verify.matrix.executed import run_probe, runner_missing
 from abi.verify.matrix.model import Context, TargetResult
 from abi.verify.platforms import CompilerSpec, Target
@@ -73,10 +74,18 @@ def compare_layout(res: TargetResult, verdict: str, name: str, c: probe.CStruct,
 def user_run_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult,
                    scalars: ctypes_model.Scalars) -> None:
     why = runner_missing(t)
-    result = user_probe(ctx, t, spec) if why is None else None
-    if result is None:
+    if why is not None:
         res.notes.append(f"not executed: {why}")
         return
+    try:
+        result = user_probe(ctx, t, spec)
+    except CompileError as exc:
+        # The header compiled (the compile-time check ran): the stores through ctypes'
+        # shape do not, e.g. a C union where ctypes has an integer of its size.  The
+        # compile-time verdicts stand; say why there are no images.
+        res.notes.append(f"not executed: the binding probe does not compile: {first_error(exc)}")
+        return
+    assert result is not None
     res.checked.append("executed")
     if result.byte_order != t.byte_order or 8 * result.pointer_bytes != t.word_bits:
         res.differences.append(

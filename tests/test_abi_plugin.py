@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, missing
 
 WIRE, HEADER = ROOT / "tests" / "structs" / "wire.py", ROOT / "tests" / "structs" / "wire.h"
@@ -41,6 +43,7 @@ def test_one_test_per_structure_and_target_with_junit(tmp_path: Path) -> None:
     assert all(cases[c].find("failure") is None for c in cases if c != "abi-wire.linux-i686::Gap")
 
 
+@pytest.mark.slow  # (a pytest run of its own)
 def test_a_binding_that_differs_on_a_target_fails_that_targets_binding_test(tmp_path: Path) -> None:
     """Bits: ctypes 3.9-3.13 packs bit-fields as MSVC does, so its binding fails on
     Linux and holds on Windows (MSVC's own rules)."""

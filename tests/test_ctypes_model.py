@@ -108,6 +108,7 @@ def _i386_root() -> None:
         missing(f"the i386 CPython: {why}")
 
 
+@pytest.mark.slow  # (the i386 root)
 def test_the_model_lays_out_as_the_i386_cpythons_ctypes(tmp_path: Path) -> None:
     """The same random structures under a real 32-bit CPython: the model, given that
     interpreter's own table of C types, lays every one out as its ctypes does, and
@@ -142,7 +143,8 @@ def _ctx(tmp_path: Path) -> Context:
     return Context(tmp_path, [], None, Cache(tmp_path / "cache", True), lambda s: None)
 
 
-@pytest.mark.parametrize("target, interpreter", [("linux-x86_64", "host"), ("linux-i686", "i386")])
+@pytest.mark.parametrize("target, interpreter", [("linux-x86_64", "host"),
+                                                 pytest.param("linux-i686", "i386", marks=pytest.mark.slow)])
 def test_each_targets_compiler_gives_the_c_types_of_its_cpython(tmp_path: Path, target: str,
                                                                interpreter: str) -> None:
     """The table the matrix takes from a target's compiler is the one that target's

@@ -140,6 +140,7 @@ def test_a_users_structures_differ_on_exactly_the_abis_that_lay_them_out_otherwi
     assert matrix.exit_status(results) == exit_codes.MATRIX_MISMATCH
 
 
+@pytest.mark.slow  # (runs targets under wine, qemu or the i386 root)
 def test_bit_fields_bind_where_ctypes_rules_are_the_compilers() -> None:
     """Bits (uint16 x:3, y:5 then uint32 z:7): CPython 3.9-3.13's ctypes starts a new
     unit for z as MSVC does, so its binding fails on System V targets (z at 4, gcc puts
@@ -154,6 +155,7 @@ def test_bit_fields_bind_where_ctypes_rules_are_the_compilers() -> None:
     assert "executed" in by["windows-x64-mingw"].checked  # (under wine: the images bind too)
 
 
+@pytest.mark.slow  # (runs targets under wine, qemu or the i386 root)
 def test_a_big_endian_mirror_binds_and_travels_where_the_target_is_big_endian() -> None:
     """Big is a BigEndianStructure mirroring a native C structure: on x86_64 its sizes
     and offsets agree and only the byte image shows the difference (in both verdicts);
@@ -177,6 +179,7 @@ def test_a_header_that_does_not_compile_on_a_target_is_an_error_there(tmp_path: 
     assert matrix.exit_status(results) == exit_codes.MATRIX_ERROR
 
 
+@pytest.mark.slow  # (runs targets under wine, qemu or the i386 root)
 def test_the_i386_cpython_holds_a_users_structures_to_a_real_32_bit_ctypes() -> None:
     """The real 32-bit CPython's ctypes against the i686 compiler (binding: Bits fails
     as the model says it does on linux-i686) and against ctypes here (wire: Record and
@@ -192,6 +195,7 @@ def test_the_i386_cpython_holds_a_users_structures_to_a_real_32_bit_ctypes() -> 
         {s: v["binding"] for s, v in real.verdicts.items()}
 
 
+@pytest.mark.slow  # (runs targets under wine, qemu or the i386 root)
 def test_c_types_that_are_not_the_real_ctypes_are_an_error_not_a_verdict(monkeypatch) -> None:
     """Fed a wrong table of C types (int64_t 8-aligned, as if the i686 compiler had
     said so), the model's input is not the real i386 ctypes': the target is an error
@@ -212,6 +216,7 @@ def test_c_types_that_are_not_the_real_ctypes_are_an_error_not_a_verdict(monkeyp
     assert matrix.exit_status([r]) == exit_codes.MATRIX_ERROR
 
 
+@pytest.mark.slow  # (runs targets under wine, qemu or the i386 root)
 def test_a_model_that_lays_out_otherwise_than_the_real_ctypes_is_an_error(monkeypatch) -> None:
     """A model that put one member elsewhere (a mutant of its rules) is caught by the
     real i386 ctypes: an error of the tool, never a verdict."""

@@ -248,3 +248,24 @@ def test_the_command_line_takes_both_or_neither() -> None:
                    "--target", "linux-x86_64", "--json")
     assert proc.returncode == exit_codes.OK, proc.stderr
     assert json.loads(proc.stdout)["targets"][0]["structs"] == {"Gap": "match"}
+
+
+@pytest.mark.slow  # (qemu and the i386 root)
+def test_the_example_in_docs_abi_suite_prints_what_it_shows() -> None:
+    """docs/abi-suite.md shows a run of `matrix --header --structs`: the same command
+    prints the same table and the differences it quotes."""
+    import shlex
+
+    from conftest import ROOT, run_cli
+
+    doc = (ROOT / "docs" / "abi-suite.md").read_text()
+    block = doc[doc.index("$ shm-signal matrix --header tests/structs/wire.h"):]
+    block = block[:block.index("```")]
+    command, _, shown = block.partition("\ncells:")
+    args = shlex.split(command.replace("\\\n", " "))[2:]
+    proc = run_cli(*args)  # (in the repository: the paths are relative to it)
+    assert proc.returncode == exit_codes.MATRIX_MISMATCH, proc.stderr
+    printed = [ln.rstrip() for ln in proc.stdout.splitlines()]
+    for line in ("cells:" + shown).splitlines():
+        if line.strip() and line.strip() != "..." and not line.startswith("---"):
+            assert line.rstrip() in printed, line

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -269,3 +270,25 @@ def test_the_example_in_docs_abi_suite_prints_what_it_shows() -> None:
     for line in ("cells:" + shown).splitlines():
         if line.strip() and line.strip() != "..." and not line.startswith("---"):
             assert line.rstrip() in printed, line
+
+
+@pytest.mark.slow  # (the i386 root)
+def test_structures_the_i386_cpython_cannot_import_skip_that_target_with_the_reason(tmp_path: Path) -> None:
+    from abi.verify import structs
+
+    (tmp_path / "helper_of_mine.py").write_text("import ctypes\nU32 = ctypes.c_uint32\n")
+    (tmp_path / "mine.py").write_text("import ctypes\nfrom helper_of_mine import U32\n"
+                                      "class Gap(ctypes.Structure):\n"
+                                      "    _fields_ = [('a', U32), ('b', ctypes.c_uint64)]\n")
+    (tmp_path / "wire.h").write_text((STRUCTS_DIR / "wire.h").read_text())
+    sys.path.insert(0, str(tmp_path))
+    try:
+        classes = structs.load(str(tmp_path / "mine.py"))
+    finally:
+        sys.path.remove(str(tmp_path))
+    everything = platforms.load()
+    [r] = matrix.run(platforms.select(everything, ["cpython-i386"]), everything, tmp_path, structs=classes,
+                     header="wire.h")
+    if "root" in r.reason and "import" not in r.reason:
+        missing(r.reason)
+    assert r.status == "skipped" and "cannot import" in r.reason and "helper_of_mine" in r.reason, r.reason

@@ -96,6 +96,8 @@ def cpython_check(ctx: Context, t: Target, res: TargetResult, probe_target: Targ
         layout_arg = "{d}/layout_under_test.py"
     data = in_root("print(matrix.cpython_side(open(sys.argv[2]).read(), sys.argv[3]))", files,
                    ["{d}/probe.txt", layout_arg])
+    if "import_error" in data:
+        raise Skip(f"the i386 CPython cannot import your structures' file: {data['import_error']}")
     res.compiler = f"CPython {data['python']} i386 ({8 * int(data['pointer_bytes'])}-bit ctypes)"
     res.checked.append("executed")
     if int(data["pointer_bytes"]) != t.word_bits // 8:
@@ -139,10 +141,13 @@ def cpython_user_side(structs_file: str, names: List[str]) -> str:
     """Runs INSIDE the i386 root's python3: this interpreter's own ctypes layout and
     byte image of each named class (qualified name) of ``structs_file``, and its own
     table of C types, as JSON."""
-    mod = structs.module(structs_file)
     out: Dict[str, Any] = {"python": sys.version.split()[0], "machine": _platform.machine(),
                            "pointer_bytes": ctypes.sizeof(ctypes.c_void_p),
                            "scalars": ctypes_model.host_scalars().types, "structs": {}}
+    try:
+        mod = structs.module(structs_file)
+    except structs.StructsSpecError as exc:
+        return json.dumps({**out, "import_error": str(exc)})
     for name in names:
         cls: Any = mod
         for part in name.split("."):
@@ -186,6 +191,8 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
     names = [cls.__qualname__ for cls in ctx.structs]
     data = in_root("print(matrix.cpython_user_side(sys.argv[2], sys.argv[3:]))",
                    {"structs_under_test.py": source.read_text()}, ["{d}/structs_under_test.py", *names])
+    if "import_error" in data:
+        raise Skip(f"the i386 CPython cannot import your structures' file: {data['import_error']}")
     res.compiler = f"CPython {data['python']} i386 ({8 * int(data['pointer_bytes'])}-bit ctypes)"
     res.checked.append("executed")
     theirs = {k: tuple(v) for k, v in data["scalars"].items()}

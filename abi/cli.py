@@ -163,7 +163,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                   f"{t.abi:<6} {t.how}")
         return exit_codes.OK
     header_dir, header = Path(args.header_dir), matrix.HEADER
-    if args.header or args.structs:  # a user's header and structures: binding and wire verdicts
+    user = bool(args.header or args.structs)  # (our own header too, given so: the public path)
+    if user:  # a user's header and structures: binding and wire verdicts
         from abi.verify import structs as user_structs
 
         if not (args.header and args.structs):
@@ -182,7 +183,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         _err(f"error: no shm_signal.h in {args.header_dir}")
         return exit_codes.USAGE
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    if args.prepare and header == matrix.HEADER and any(t.run_in == "i386-root" or t.mode == "cpython"
+    if args.prepare and any(t.run_in == "i386-root" or t.mode == "cpython"
                                                         for t in targets):
         try:
             i386_root.ensure(wine=True, log=log)
@@ -191,7 +192,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     try:
         results = matrix.run(targets, all_targets, header_dir, structs=structs,
                              layout_file=layout_file, use_cache=not args.no_cache, jobs=args.jobs,
-                             log=log, header=header)
+                             log=log, header=header, user=user)
     except OSError as exc:  # e.g. the cache directory is not writable
         _err(f"error: {exc}")
         return exit_codes.PROBE_FAILED

@@ -166,3 +166,35 @@ def test_each_targets_compiler_gives_the_c_types_of_its_cpython(tmp_path: Path, 
     assert len(common) >= len(ctypes_model.C_TYPES) - 1  # (time_t: ctypes has it from 3.12)
     assert {k: got.types[k] for k in common} == {k: want[k] for k in common}
     assert got.byte_order == "little" and got.ms_bitfields is False
+
+
+def _i386_like() -> ctypes_model.Scalars:
+    """A 32-bit System V table, written out (long 4 bytes, int64_t 4-aligned)."""
+    host = ctypes_model.host_scalars().types
+    return ctypes_model.Scalars({**host, "long": (4, 4), "void *": (4, 4), "size_t": (4, 4),
+                                 "int64_t": (8, 4), "long long": (8, 4), "double": (8, 4)})
+
+
+def test_a_modules_own_aliases_are_read_through(tmp_path: Path) -> None:
+    """``u64 = ctypes.c_uint64`` then ``('a', u64)``: the member is a uint64_t on every
+    target (on 64-bit Linux ctypes.c_uint64 *is* c_ulong, 4 bytes on i386)."""
+    f = tmp_path / "aliased.py"
+    f.write_text("import ctypes\nu64, u32 = ctypes.c_uint64, ctypes.c_uint32\nwide = u64\n"
+                 "class A(ctypes.Structure):\n"
+                 "    _fields_ = [('x', u32), ('a', wide * 2), ('n', ctypes.c_long)]\n")
+    cls = _load(f).A
+    lay = ctypes_model.layout_on(cls, _i386_like())
+    assert [(m.name, m.offset, m.size) for m in lay.members] == [("x", 0, 4), ("a", 4, 16), ("n", 20, 4)]
+    assert lay.guesses == []
+
+
+def test_integers_the_source_does_not_name_are_read_fixed_width_and_said(tmp_path: Path) -> None:
+    f = tmp_path / "built.py"
+    f.write_text("import ctypes\nFIELDS = [('a', ctypes.c_uint32), ('b', ctypes.c_uint64)]\n"
+                 "class B(ctypes.Structure):\n    _fields_ = list(FIELDS)\n")
+    cls = _load(f).B
+    lay = ctypes_model.layout_on(cls, _i386_like())
+    assert (lay.size, lay.member("b").size) == (12, 8)
+    if ctypes.sizeof(ctypes.c_long) == 8:  # (c_uint64 *is* c_ulong here: the class cannot say)
+        assert len(lay.guesses) == 1 and "B.b" in lay.guesses[0] and "long: 4" in lay.guesses[0], lay.guesses
+    assert ctypes_model.layout_on(cls, ctypes_model.host_scalars()).guesses == []  # (same size here)

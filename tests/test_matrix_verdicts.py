@@ -292,3 +292,31 @@ def test_structures_the_i386_cpython_cannot_import_skip_that_target_with_the_rea
     if "root" in r.reason and "import" not in r.reason:
         missing(r.reason)
     assert r.status == "skipped" and "cannot import" in r.reason and "helper_of_mine" in r.reason, r.reason
+
+
+@pytest.mark.slow  # (every target)
+def test_our_own_descriptor_through_the_public_path_binds_everywhere() -> None:
+    """shm_signal.h and abi.layout's ctypes mirror as a user's header and structures
+    (no shortcut of the project's own matrix): the mirror binds on all 28 targets, and
+    its bytes are this machine's on every little-endian one.  On big-endian targets that
+    run, the probe's native stores give big-endian bytes: the header's little-endian accessors,
+    which the project's own matrix exercises, are what make the wire the same there.
+    Its fields are built by a function, so the model reads its integers as fixed-width
+    types and says where that reading matters (a 4-byte long on 32-bit targets)."""
+    from abi import layout
+
+    everything = platforms.load()
+    results = matrix.run(everything, everything, HEADER_DIR, structs=layout.STRUCTS, header="shm_signal.h",
+                         user=True)
+    for r in results:
+        if r.status == "skipped":
+            missing(f"{r.target.name}: {r.reason}")
+        assert r.status != "error", (r.target.name, r.reason)
+        for name, v in r.verdicts.items():
+            assert v["binding"] == "match", (r.target.name, name, r.differences)
+            big_and_run = r.target.byte_order == "big" and "executed" in r.checked  # (only images show it)
+            assert v["wire"] == ("MISMATCH" if big_and_run else "match"), (r.target.name, name, r.differences)
+    by = {r.target.name: r for r in results}
+    assert any("shm_signal_irq.notify_count" in n and "long: 4" in n for n in by["linux-i686"].notes)
+    assert not any("notify_count" in n for n in by["linux-x86_64"].notes)
+    assert sum("executed" in r.checked for r in results) >= 14

@@ -113,6 +113,8 @@ class Layout:
     align: int
     byte_order: str
     members: List[Member] = field(default_factory=list)
+    # what the model had to guess (not part of the layout: equal layouts compare equal)
+    guesses: List[str] = field(default_factory=list, compare=False)
 
     def member(self, name: str) -> Member:
         return next(m for m in self.members if m.name == name)
@@ -126,14 +128,41 @@ def _big_endian(cls: Any, sc: Scalars) -> bool:
     return sc.byte_order == "big"
 
 
+def _named(written: Optional[str]) -> Optional[str]:
+    m = _WRITTEN.search(written or "")
+    return _BY_NAME[m.group(1)] if m and m.group(1) in _BY_NAME else None
+
+
+_INTS = {"b": ctypes.c_byte, "B": ctypes.c_ubyte, "h": ctypes.c_short, "H": ctypes.c_ushort,
+         "i": ctypes.c_int, "I": ctypes.c_uint, "l": ctypes.c_long, "L": ctypes.c_ulong,
+         "q": ctypes.c_longlong, "Q": ctypes.c_ulonglong}
+
+
+def unnamed_integer(t: Any, written: Optional[str]) -> Optional[Tuple[str, str]]:
+    """(fixed-width reading, native reading) of an integer member whose source does not
+    name its type: ctypes made ``c_int64`` *be* ``c_long`` (64-bit Linux) and
+    ``c_int32`` be ``c_int``, so the class cannot tell which was meant."""
+    while isinstance(t, type) and issubclass(t, ctypes.Array):
+        t = t._type_
+    code = getattr(t, "_type_", None)
+    if _named(written) is not None or not isinstance(code, str) or code not in _INTS:
+        return None
+    return f"int{8 * ctypes.sizeof(_INTS[code])}_t", _BY_CODE[code]
+
+
 def c_type(t: Any, written: Optional[str]) -> str:
-    """The C type of the simple (non-array, non-structure) ctypes type ``t``."""
-    if written:
-        m = _WRITTEN.search(written)
-        if m and m.group(1) in _BY_NAME:
-            return _BY_NAME[m.group(1)]
+    """The C type of the simple (non-array, non-structure) ctypes type ``t``.  An
+    integer the source does not name is read as the fixed-width type of its size
+    here (what a structure shared between ABIs has; :func:`layout_on` says where
+    that guess matters)."""
+    named = _named(written)
+    if named is not None:
+        return named
     if isinstance(t, type) and issubclass(t, (ctypes._Pointer, ctypes._CFuncPtr)):  # type: ignore[attr-defined]
         return "void *"
+    guess = unnamed_integer(t, None)
+    if guess is not None:
+        return guess[0]
     code = getattr(t, "_type_", None)
     if isinstance(code, str) and code in _BY_CODE:
         return _BY_CODE[code]
@@ -161,11 +190,13 @@ def layout_on(cls: Any, sc: Scalars) -> Layout:
     size = offset = 0
     total_align = 1
     members: List[Member] = []
+    guesses: List[str] = []
     if issubclass(base, (ctypes.Structure, ctypes.Union)) and hasattr(base, "_fields_"):
         inherited = layout_on(base, sc)  # a derived structure continues its base's
         size = offset = inherited.size
         total_align = inherited.align or 1
         members = list(inherited.members)
+        guesses = list(inherited.guesses)
     pack = int(getattr(cls, "_pack_", 0) or 0)
     written = source_names(cls)
     field_size = bitofs = 0  # the open bit-field unit, in bits, and the next free bit in it
@@ -175,6 +206,16 @@ def layout_on(cls: Any, sc: Scalars) -> Layout:
         name, t = f[0], f[1]
         bitsize = int(f[2]) if len(f) > 2 else 0
         tsize, talign = _type_of(t, written.get(name), sc)
+        guess = unnamed_integer(t, written.get(name))
+        if guess is not None and sc.of(guess[0]) != sc.of(guess[1]):
+            guesses.append(f"{layout.c_name(cls)}.{name}: the source does not name its integer type "
+                           f"(ctypes made {guess[0]} and {guess[1]} one type here): read as {guess[0]}, "
+                           f"{sc.of(guess[0])[0]} bytes on this target ({guess[1]}: {sc.of(guess[1])[0]})")
+        elem = t
+        while isinstance(elem, type) and issubclass(elem, ctypes.Array):
+            elem = elem._type_
+        if isinstance(elem, type) and issubclass(elem, (ctypes.Structure, ctypes.Union)):
+            guesses += [g for g in layout_on(elem, sc).guesses if g not in guesses]
         if not is_struct:
             size = offset = align = 0
         # cfield.c, PyCField_FromDesc: which kind of field this is
@@ -219,7 +260,7 @@ def layout_on(cls: Any, sc: Scalars) -> Layout:
     if not is_struct:
         size = union_size
     size = -(-size // total_align) * total_align
-    return Layout(layout.c_name(cls), size, total_align, "big" if big else "little", members)
+    return Layout(layout.c_name(cls), size, total_align, "big" if big else "little", members, guesses)
 
 
 def real_layout(cls: Any) -> Layout:

@@ -61,7 +61,7 @@ def _results() -> Dict[str, Any]:
 
         header: Path = _STATE["header"]
         runs = matrix.run(_STATE["targets"], _STATE["everything"], header.parent, structs=_STATE["classes"],
-                          header=header.name)
+                          header=header.name, user=True)
         _STATE["results"] = {r.target.name: r for r in runs}
     return dict(_STATE["results"])
 

@@ -16,6 +16,7 @@ import functools
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
 import textwrap
 import uuid
@@ -93,11 +94,14 @@ def load(spec: str) -> List[StructClass]:
 @functools.lru_cache(maxsize=4096)
 def source_names(cls: Any) -> Dict[str, str]:
     """Member -> the type as written in the class's ``_fields_`` (``{}`` when the
-    source cannot be read).  Cached: a caller must not change the dict."""
+    source cannot be read or ``_fields_`` is not a literal list), with the module's
+    own aliases written out (``u64 = ctypes.c_uint64``; ``u64 * 4`` reads as
+    ``ctypes.c_uint64 * 4``).  Cached: a caller must not change the dict."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     except (OSError, TypeError, SyntaxError):
         return {}
+    aliases = _module_aliases(getattr(cls, "__module__", ""))
     out: Dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_fields_"
@@ -105,8 +109,45 @@ def source_names(cls: Any) -> Dict[str, str]:
             for elt in getattr(node.value, "elts", []):
                 parts = getattr(elt, "elts", [])
                 if len(parts) >= 2 and isinstance(parts[0], ast.Constant):
-                    out[str(parts[0].value)] = ast.unparse(parts[1])
+                    out[str(parts[0].value)] = _unalias(ast.unparse(parts[1]), aliases, 0)
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _module_aliases(name: str) -> Dict[str, str]:
+    """Name -> expression of each plain top-level assignment of the module
+    (``a, b = x, y`` included)."""
+    try:
+        tree = ast.parse(inspect.getsource(sys.modules[name]))
+    except (KeyError, OSError, TypeError, SyntaxError):
+        return {}
+    out: Dict[str, str] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target, value = node.targets[0], node.value
+        if isinstance(target, ast.Name):
+            out[target.id] = ast.unparse(value)
+        elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+                and len(target.elts) == len(value.elts):
+            for t, v in zip(target.elts, value.elts):
+                if isinstance(t, ast.Name):
+                    out[t.id] = ast.unparse(v)
+    return out
+
+
+def _unalias(expr: str, aliases: Dict[str, str], depth: int) -> str:
+    if depth > 8:  # (an alias of an alias of ...: give up, as written)
+        return expr
+
+    def one(m: Any) -> str:
+        name = m.group(0)
+        if name not in aliases:
+            return name
+        value = _unalias(aliases[name], aliases, depth + 1)
+        return value if re.fullmatch(r"[\w.]+", value) else f"({value})"
+
+    return re.sub(r"(?<![\w.])[A-Za-z_]\w*", one, expr)
 
 
 def all_fields(cls: Any) -> List[Tuple[Any, ...]]:

@@ -30,9 +30,9 @@ def check_target(ctx: Context, t: Target, by_name: Dict[str, Target]) -> TargetR
     res = TargetResult(t, "match")
     started = time.monotonic()
     try:
-        if ctx.header != HEADER and t.mode == "cpython":
+        if ctx.user and t.mode == "cpython":
             cpython_user_check(ctx, t, res, by_name[t.probe_from])
-        elif ctx.header != HEADER:
+        elif ctx.user:
             spec = pick_compiler(t)
             res.compiler = spec.label()
             user_check(ctx, t, spec, res)
@@ -101,14 +101,18 @@ def cross_check_images(results: Sequence[TargetResult], reference: str = "linux-
 def run(targets: Sequence[Target], all_targets: Sequence[Target], header_dir: Path,
         structs: Optional[Structs] = None, layout_file: Optional[Path] = None,
         use_cache: bool = True, jobs: int = 0, log: Log = lambda s: None,
-        cache_root: Optional[Path] = None, header: str = HEADER) -> List[TargetResult]:
-    """Check ``targets``; results in the order given.  ``header``: another file of
-    ``header_dir`` than shm_signal.h, with ``structs`` a user's structures: the
-    binding and wire verdicts (abi.verify.matrix.user) on every target."""
+        cache_root: Optional[Path] = None, header: str = HEADER, user: Optional[bool] = None
+        ) -> List[TargetResult]:
+    """Check ``targets``; results in the order given.  ``user`` (by default: a
+    ``header`` other than shm_signal.h): ``structs`` are a user's structures, declared
+    in ``header_dir/header``, with the binding and wire verdicts
+    (abi.verify.matrix.user) on every target; else the project's own checks."""
     if structs is None:
         structs = load_layout(layout_file)
     header_dir = Path(header_dir).resolve()  # (the compilers run in directories of their own)
-    ctx = Context(header_dir, structs, layout_file, Cache(cache_root, use_cache), log, header=header)
+    user = header != HEADER if user is None else user
+    ctx = Context(header_dir, structs, layout_file, Cache(cache_root, use_cache), log, header=header,
+                  user=user)
     if not (Path(header_dir) / header).exists():
         raise FileNotFoundError(f"{Path(header_dir) / header} does not exist")
     by_name = {t.name: t for t in all_targets}
@@ -146,6 +150,6 @@ def run(targets: Sequence[Target], all_targets: Sequence[Target], header_dir: Pa
         if mounts is not None:
             mounts.__exit__(None, None, None)
     ordered = [results[t.name] for t in targets]
-    if header == HEADER:  # (a user's images are held to ctypes' own, abi.verify.matrix.user_run)
+    if not user:  # (a user's images are held to ctypes' own, abi.verify.matrix.user_run)
         cross_check_images(ordered)
     return ordered

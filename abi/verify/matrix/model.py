@@ -111,6 +111,7 @@ class Context:
     # A user's header (file name in header_dir) and structures: the binding and wire
     # verdicts (abi.verify.matrix.user); HEADER is the project's own, with every check.
     header: str = HEADER
+    user: bool = False  # a user's structures (even of our own header): the binding and wire verdicts
     images: Dict[str, Dict[str, str]] = field(default_factory=dict)  # target -> images
     probe_outputs: Dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

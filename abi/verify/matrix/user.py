@@ -161,6 +161,7 @@ def user_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult) -
         if isinstance(model[name], ctypes_model.Layout):
             expected["binding"].update(binding_values(model[name]))
             res.verdicts[name]["binding"] = "match"
+            res.notes += [f"binding: {g}" for g in model[name].guesses if f"binding: {g}" not in res.notes]
         else:
             res.verdicts[name]["binding"] = "not modelled"
             res.notes.append(f"binding: {name}: {model[name]}")

@@ -122,3 +122,28 @@ def test_without_an_attribute_every_structure_the_module_defines() -> None:
     assert names == ["Inner", "Mixed", "Record", "Packed", "Bits", "Big", "Gap", "Flags", "Odd"]
     with pytest.raises(cheader.HeaderError, match="Odd.x"):
         cheader.generate(structs.load(str(WIRE)))
+
+
+TAILS = ROOT / "tests" / "structs" / "tails.py"
+
+
+def test_flexible_tails_and_a_derived_structure(tmp_path: Path) -> None:
+    """``T * 0`` as the last member becomes C99's ``T x[]`` with nothing after it (C
+    rounds the size up as ctypes does; its assert holds), a derived structure holds
+    its base's members first, and a member written ``c_uint64`` carries no "size
+    depends on the ABI" note though ctypes made it ``c_ulong`` here.  The header
+    compiles strictly as C11 and as C++11, and ctypes binds to it."""
+    out = tmp_path / "tails.h"
+    proc = run_cli("header", "--structs", f"{TAILS}:STRUCTS", "-o", str(out))
+    assert proc.returncode == exit_codes.OK, proc.stderr
+    text = out.read_text()
+    assert "uint8_t data[];" in text and "uint64_t vals[];" in text, text
+    record = text[text.index("struct tails_record {"):]
+    record = record[:record.index("};")]
+    assert record.index("magic") < record.index("count") < record.index("stamp"), record
+    assert "depends on the ABI" not in text, text
+    for r in (_compile(out, [_cc("cc"), "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"]),
+              _compile(out, [_cc("c++"), "-std=c++11", "-Wall", "-Werror", "-fsyntax-only"], "c++")):
+        assert r.returncode == 0, r.stderr
+    proc = run_cli("verify", "--header", str(out), "--structs", f"{TAILS}:STRUCTS")
+    assert proc.returncode == exit_codes.OK, proc.stdout + proc.stderr

@@ -320,3 +320,23 @@ def test_our_own_descriptor_through_the_public_path_binds_everywhere() -> None:
     assert any("shm_signal_irq.notify_count" in n and "long: 4" in n for n in by["linux-i686"].notes)
     assert not any("notify_count" in n for n in by["linux-x86_64"].notes)
     assert sum("executed" in r.checked for r in results) >= 14
+
+
+def test_flexible_tails_and_a_derived_structure_in_the_matrix() -> None:
+    """A flexible tail has an offset and no size in C (it was once asserted as size
+    0 and misreported); a derived structure's base members are checked too: only
+    Tagged's tail moves, on i386 System V, and every binding holds."""
+    from abi.verify import structs
+
+    everything = platforms.load()
+    results = matrix.run(platforms.select(everything, ["linux-x86_64", "linux-i686", "windows-x64-msvc"]),
+                         everything, STRUCTS_DIR, structs=structs.load(f"{STRUCTS_DIR / 'tails.py'}:STRUCTS"),
+                         header="tails.h")
+    for r in results:
+        if r.status == "skipped":
+            missing(f"{r.target.name}: {r.reason}")
+    assert _differ(results, "binding") == set()
+    assert _differ(results, "wire") == {("linux-i686", "Tagged")}
+    by = {r.target.name: r for r in results}
+    assert "wire: offset of Tagged.vals: 4 on linux-i686, ctypes says 8 here" in by["linux-i686"].differences
+    assert "executed" in by["linux-x86_64"].checked and "executed" in by["linux-i686"].checked

@@ -24,7 +24,7 @@ from abi import layout
 from abi.toolchain import Compiler
 from abi.verify import probe
 from abi.verify.header import ProbeRunError
-from abi.verify.structs import all_fields
+from abi.verify.structs import all_fields, is_flexible
 
 
 def _keyword(cls: Any) -> str:
@@ -129,8 +129,10 @@ def probe_source(structs: Sequence[Any], header: str) -> str:
                      f"(unsigned)PROBE_ALIGNOF({st}));")
         for f in all_fields(cls):
             if len(f) == 2:
+                # (a flexible tail, ctypes' array of 0, has no sizeof in C: 0 is its size)
+                size = "0" if is_flexible(f[1]) else f"sizeof((({st} *)0)->{f[0]})"
                 lines.append(f'\tprintf("field {name} {f[0]} %u %u\\n", (unsigned)offsetof({st}, {f[0]}), '
-                             f"(unsigned)sizeof((({st} *)0)->{f[0]}));")
+                             f"(unsigned){size});")
         lines += ["\t{", f"\t\t{st} s;", "\t\tmemset(&s, 0, sizeof s);"]
         lines += [f"\t\ts.{s.designator} = {_c_value(s.value)};" for s in stores(cls)]
         lines += [f'\t\timage("{name}", &s, sizeof s);', "\t}"]

@@ -25,6 +25,8 @@ import re
 from typing import Any, Iterator, List, Sequence, Tuple
 
 from abi import layout
+from abi.verify import ctypes_model
+from abi.verify.structs import all_fields, is_flexible, source_names
 
 # ctypes type codes with a size that depends on the ABI (the header freezes this host's).
 _ABI_DEPENDENT = {"l": "long", "L": "unsigned long", "P": "void *", "z": "char *", "Z": "wchar_t *",
@@ -101,6 +103,14 @@ def _bit_place(desc: Any) -> Tuple[int, int]:
     return int(desc.size) & 0xFFFF, int(desc.size) >> 16  # before: (bits << 16) | first bit
 
 
+def _fixed_width(t: Any, written: Any) -> bool:
+    """Whether the source names a fixed-width type for ``t`` (``c_int64``, ``c_uint8``)."""
+    try:
+        return ctypes_model.c_type(t, written) in ctypes_model.FIXED_WIDTH if written else False
+    except ctypes_model.ModelError:
+        return False
+
+
 def members(cls: Any) -> Iterator[Tuple[str, int, str]]:
     """(C declaration, offset, comment) of each member, with the explicit padding
     ctypes left implicit.  Bit-fields that share a storage unit become that unit, a
@@ -110,7 +120,8 @@ def members(cls: Any) -> Iterator[Tuple[str, int, str]]:
     name = layout.c_name(cls)
     union = issubclass(cls, ctypes.Union)
     end, pads = 0, 0
-    fields = list(cls._fields_)
+    fields = all_fields(cls)
+    written = source_names(cls)
     i = 0
     while i < len(fields):
         fname, ftype = fields[i][0], fields[i][1]
@@ -140,12 +151,19 @@ def members(cls: Any) -> Iterator[Tuple[str, int, str]]:
                 ctype, note = f"{_keyword(elem)} {layout.c_name(elem)}", ""
             else:
                 ctype, note = _scalar(elem, where)
-            yield ctype + f" {fname}" + "".join(f"[{d}]" for d in dims) + ";", offset, note
+                if note and _fixed_width(elem, written.get(fname)):
+                    note = ""  # (written c_int64 etc.: ctypes aliased it to an ABI-sized type here)
+            shape = "".join(f"[{d}]" for d in dims)
+            if dims == [0] and i == len(fields) - 1 and not union:
+                shape = "[]"  # a flexible tail: C99's flexible array member, not GNU's [0]
+            yield ctype + f" {fname}" + shape + ";", offset, note
         if not union:
             end = max(end, offset + size)
         i += 1
     total = ctypes.sizeof(cls)
-    if not union and total > end:
+    # (after a flexible tail nothing may follow: C rounds the size up as ctypes does,
+    # and the size's assert says so)
+    if not union and total > end and not (fields and is_flexible(fields[-1][1])):
         yield f"uint8_t _pad{pads}[{total - end}];", end, "explicit tail padding"
 
 

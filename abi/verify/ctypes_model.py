@@ -35,6 +35,8 @@ from abi.verify.structs import all_fields, source_names
 # The C types whose sizes and member alignments a target's compiler is asked for.
 C_TYPES = ("char", "short", "int", "long", "long long", "float", "double", "long double", "_Bool",
            "wchar_t", "void *", "size_t", "int8_t", "int16_t", "int32_t", "int64_t", "time_t")
+# Those of one size on every target.
+FIXED_WIDTH = ("int8_t", "int16_t", "int32_t", "int64_t", "float", "double", "char")
 # Those a target without a C library may lack (then what uses them is not modelled there).
 OPTIONAL_TYPES = ("time_t",)
 

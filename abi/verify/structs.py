@@ -154,3 +154,8 @@ def all_fields(cls: Any) -> List[Tuple[Any, ...]]:
     """Every ``_fields_`` entry of ``cls``, its bases' first (as ctypes lays them out;
     ``cls._fields_`` of a derived structure holds its own only)."""
     return [f for k in reversed(cls.__mro__) for f in vars(k).get("_fields_", ())]
+
+
+def is_flexible(t: Any) -> bool:
+    """An array of length 0: ctypes' way of writing a flexible tail (C's ``x[]``)."""
+    return isinstance(t, type) and issubclass(t, ctypes.Array) and int(t._length_) == 0  # type: ignore[call-overload]

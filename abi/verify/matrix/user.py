@@ -33,7 +33,7 @@ from abi.verify.matrix.scalars import target_scalars
 from abi.verify.matrix.sources import revealed
 from abi.verify.matrix.user_run import user_run_check
 from abi.verify.platforms import CompilerSpec, Target
-from abi.verify.structs import all_fields
+from abi.verify.structs import all_fields, is_flexible
 
 VERDICTS = ("binding", "wire")
 _FAILED = re.compile(r"(wire|binding): (size|align|offset|msize) of ([\w.]+) \(ctypes says (-?\d+)\)")
@@ -52,7 +52,8 @@ def _exprs(cls: Any) -> List[Tuple[str, str, str]]:
     for f in all_fields(cls):
         if len(f) == 2:  # a bit-field has no offset or size in C
             out.append(("offset", f"{name}.{f[0]}", f"offsetof({st}, {f[0]})"))
-            out.append(("msize", f"{name}.{f[0]}", f"sizeof((({st} *)0)->{f[0]})"))
+            if not is_flexible(f[1]):  # (a flexible tail has no size in C)
+                out.append(("msize", f"{name}.{f[0]}", f"sizeof((({st} *)0)->{f[0]})"))
     return out
 
 

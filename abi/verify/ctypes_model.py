@@ -258,7 +258,8 @@ def layout_on(cls: Any, sc: Scalars) -> Layout:
         if not is_struct:
             union_size = max(size, union_size)
         total_align = max(align, total_align)
-    total_align = max(total_align, int(getattr(cls, "_align_", 0) or 0))
+    if sys.version_info >= (3, 13):  # (_align_ is 3.13's; earlier ctypes ignores it)
+        total_align = max(total_align, int(getattr(cls, "_align_", 0) or 0))
     if not is_struct:
         size = union_size
     size = -(-size // total_align) * total_align

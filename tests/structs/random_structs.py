@@ -45,6 +45,8 @@ def source(seed: int, count: int) -> str:
         pack = rng.choice([0, 0, 0, 1, 2, 4, 8])
         if pack:
             lines.append(f"    _pack_ = {pack}")
+        if rng.random() < 0.1:
+            lines.append(f"    _align_ = {rng.choice([8, 16, 32])}  # (3.13+; earlier ctypes ignores it)")
         lines.append("    _fields_ = [")
         for j in range(rng.randint(1, 7)):
             member = f"{name.lower()}_{j}"  # unique: a derived structure keeps its base's

@@ -234,7 +234,8 @@ def test_a_model_that_lays_out_otherwise_than_the_real_ctypes_is_an_error(monkey
 
     monkeypatch.setattr(ctypes_model, "layout_on", shifted)
     [r] = _user_run(["cpython-i386"], which=("Gap",))
-    assert r.status == "error" and "Gap: the model lays it out as" in r.reason, r.reason
+    assert r.status == "error" and "Gap: the model lays it out otherwise" in r.reason, r.reason
+    assert "Member(name='b', offset=8" in r.reason and "Member(name='b', offset=4" in r.reason, r.reason
 
 
 def test_the_command_line_takes_both_or_neither() -> None:

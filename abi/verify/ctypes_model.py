@@ -16,8 +16,9 @@ the 32-bit CPython of the i386 root).
 A member's C type on another target comes from how its class was *written*:
 ctypes resolves its aliases at import (``c_int64`` is ``c_long`` on 64-bit Linux and
 ``c_longlong`` on Windows), so the class alone cannot tell; the source of
-``_fields_`` can (:func:`abi.verify.structs.source_names`).  Without the source, a
-type is read by its ctypes code (``c_int64`` on 64-bit Linux then reads as ``long``).
+``_fields_`` can (:func:`abi.verify.structs.source_names`).  Where the source does not
+say, an integer is read as the fixed-width type of its size here, and
+:func:`layout_on` notes each member where the other reading differs on the target.
 """
 
 from __future__ import annotations
@@ -277,6 +278,17 @@ def real_layout(cls: Any) -> Layout:
             members.append(Member(f[0], int(d.offset), int(d.size)))
     order = "big" if _big_endian(cls, host_scalars()) else "little"
     return Layout(layout.c_name(cls), ctypes.sizeof(cls), ctypes.alignment(cls), order, members)
+
+
+def difference(mine: Layout, theirs: Layout) -> str:
+    """The first way two layouts of one structure differ, both values given."""
+    for what in ("size", "align", "byte_order"):
+        if getattr(mine, what) != getattr(theirs, what):
+            return f"{what} {getattr(mine, what)} against {getattr(theirs, what)}"
+    for a, b in zip(mine.members, theirs.members):
+        if a != b:
+            return f"{a} against {b}"
+    return f"{len(mine.members)} members against {len(theirs.members)}"
 
 
 def _written(cls: Any) -> Dict[str, str]:

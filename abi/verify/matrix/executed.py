@@ -95,6 +95,16 @@ def _check_proc(proc: subprocess.CompletedProcess, t: Target) -> str:
     return str(proc.stdout)
 
 
+def check_probe_target(res: TargetResult, t: Target, result: probe.ProbeResult) -> None:
+    """The probe ran: is it the target's word size and byte order (the right compiler)?"""
+    res.checked.append("executed")
+    if result.byte_order != t.byte_order or 8 * result.pointer_bytes != t.word_bits:
+        res.differences.append(
+            f"executed: the target data says {t.word_bits}-bit {t.byte_order}-endian, the probe "
+            f"says {8 * result.pointer_bytes}-bit {result.byte_order}-endian (wrong compiler target?)")
+        res.mismatches.append("(target)")
+
+
 def executed_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResult) -> None:
     exe, missing = build_probe(ctx, t, spec, res)
     why = runner_missing(t)
@@ -106,12 +116,7 @@ def executed_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResul
     with ctx.lock:
         ctx.probe_outputs[t.name] = out
     result = probe.parse(out)
-    res.checked.append("executed")
-    if result.byte_order != t.byte_order or 8 * result.pointer_bytes != t.word_bits:
-        res.differences.append(
-            f"executed: the target data says {t.word_bits}-bit {t.byte_order}-endian, the probe "
-            f"says {8 * result.pointer_bytes}-bit {result.byte_order}-endian (wrong compiler target?)")
-        res.mismatches.append("(target)")
+    check_probe_target(res, t, result)
     result = normalize_alignment(result, ctx.structs)
     for sr in verify.compare(result, ctx.structs, missing):
         res.images[sr.c_name] = result.structs[sr.c_name].image.hex()

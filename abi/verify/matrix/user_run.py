@@ -19,7 +19,7 @@ from abi import layout
 from abi.toolchain import CompileError
 from abi.verify import binding, ctypes_model, probe
 from abi.verify.matrix.build import build_cached, exe_name, first_error
-from abi.verify.matrix.executed import run_probe, runner_missing
+from abi.verify.matrix.executed import check_probe_target, run_probe, runner_missing
 from abi.verify.matrix.model import Context, TargetResult
 from abi.verify.platforms import CompilerSpec, Target
 
@@ -86,12 +86,7 @@ def user_run_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResul
         res.notes.append(f"not executed: the binding probe does not compile: {first_error(exc)}")
         return
     assert result is not None
-    res.checked.append("executed")
-    if result.byte_order != t.byte_order or 8 * result.pointer_bytes != t.word_bits:
-        res.differences.append(
-            f"executed: the target data says {t.word_bits}-bit {t.byte_order}-endian, the probe "
-            f"says {8 * result.pointer_bytes}-bit {result.byte_order}-endian (wrong compiler target?)")
-        res.mismatches.append("(target)")
+    check_probe_target(res, t, result)
     for cls in ctx.structs:
         name = layout.c_name(cls)
         c = result.structs.get(name)

@@ -121,7 +121,16 @@ def ctypes_image(cls: Any) -> bytes:
 
 
 def probe_source(structs: Sequence[Any], header: str) -> str:
+    return probe_unit(structs, header)[0]
+
+
+def probe_unit(structs: Sequence[Any], header: str, no_image: Sequence[str] = ()
+               ) -> Tuple[str, Dict[int, str]]:
+    """The probe's source, and line -> C name of the structure each store line is for;
+    the structures named in ``no_image`` get no image (their stores do not compile:
+    a C union where ctypes has an integer, say)."""
     lines = [f'#include "{header}"', *probe.PRELUDE]
+    owner: Dict[int, str] = {}
     for cls in structs:
         name, kw = layout.c_name(cls), _keyword(cls)
         st = f"{kw} {name}"
@@ -133,11 +142,15 @@ def probe_source(structs: Sequence[Any], header: str) -> str:
                 size = "0" if is_flexible(f[1]) else f"sizeof((({st} *)0)->{f[0]})"
                 lines.append(f'\tprintf("field {name} {f[0]} %u %u\\n", (unsigned)offsetof({st}, {f[0]}), '
                              f"(unsigned){size});")
+        if name in no_image:
+            continue
         lines += ["\t{", f"\t\t{st} s;", "\t\tmemset(&s, 0, sizeof s);"]
-        lines += [f"\t\ts.{s.designator} = {_c_value(s.value)};" for s in stores(cls)]
+        for store in stores(cls):
+            lines.append(f"\t\ts.{store.designator} = {_c_value(store.value)};")
+            owner[len(lines)] = name
         lines += [f'\t\timage("{name}", &s, sizeof s);', "\t}"]
     lines += ["\treturn 0;", "}", ""]
-    return "\n".join(lines)
+    return "\n".join(lines), owner
 
 
 @dataclass

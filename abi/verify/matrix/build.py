@@ -5,6 +5,7 @@ building (or taking from the cache) its executable probe.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import uuid
@@ -52,6 +53,14 @@ def check_compile(spec: CompilerSpec, text: str, header_dir: Path, workdir: Path
     ``reveal``: every error reported (the reveal unit has one per value)."""
     extra = [only_compile(spec), *(no_error_limit(spec) if reveal else []), *spec.check_flags]
     compile_source(spec, text, header_dir, extra, out_name, workdir)
+
+
+def error_lines(exc: CompileError) -> Dict[int, str]:
+    """Line -> the compiler's first error on it, of the compiled source (gcc, clang)."""
+    out: Dict[int, str] = {}
+    for m in re.finditer(r"^[^\n]*?\.c:(\d+):\d+: error: ([^\n]*)", exc.output, re.M):
+        out.setdefault(int(m.group(1)), m.group(2).strip())
+    return out
 
 
 def first_error(exc: CompileError) -> str:

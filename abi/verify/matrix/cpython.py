@@ -179,7 +179,7 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
     text = ctx.probe_outputs.get(probe_target.name)
     no_probe = ""  # why there is no C side to hold the real ctypes to
     try:
-        result = probe.parse(text) if text is not None else user_probe(ctx, probe_target, spec)
+        result = probe.parse(text) if text is not None else user_probe(ctx, probe_target, spec, res.notes)
     except CompileError as exc:  # (see user_run_check: the stores, not the header)
         result, no_probe = None, first_error(exc)
         res.notes.append(f"binding not executed: the {probe_target.name} probe does not compile: {no_probe}")
@@ -225,7 +225,7 @@ def cpython_user_check(ctx: Context, t: Target, res: TargetResult, probe_target:
             continue
         image = bytes.fromhex(entry["image"])
         res.images[name] = entry["image"]
-        if c is not None:
+        if c is not None and c.image:
             compare_images(res, "binding", name, c.image, image, real)
         if len(image) != ctypes.sizeof(cls):
             res.differ("wire", name, f"sizeof {name}", len(image), ctypes.sizeof(cls))

@@ -13,21 +13,38 @@ whose runner is missing keeps that verdict and says why it did not run.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from abi import layout
 from abi.toolchain import CompileError
 from abi.verify import binding, ctypes_model, probe
-from abi.verify.matrix.build import build_cached, exe_name, first_error
+from abi.verify.matrix.build import build_cached, error_lines, exe_name, first_error
 from abi.verify.matrix.executed import check_probe_target, run_probe, runner_missing
 from abi.verify.matrix.model import Context, TargetResult
 from abi.verify.platforms import CompilerSpec, Target
 
 
-def user_probe(ctx: Context, t: Target, spec: CompilerSpec) -> Optional[probe.ProbeResult]:
-    """Build and run the binding probe for ``t``; None when it cannot run here."""
-    exe, _cached = build_cached(ctx, spec, binding.probe_source(ctx.structs, ctx.header),
-                                exe_name(t, "binding_probe"))
+def user_probe(ctx: Context, t: Target, spec: CompilerSpec, notes: Optional[List[str]] = None
+               ) -> Optional[probe.ProbeResult]:
+    """Build and run the binding probe for ``t``; None when it cannot run here.  A
+    structure whose sentinel stores do not compile (the header compiled: the stores
+    follow ctypes' shape, and C has a union where ctypes has an integer, say) is
+    probed without its image, said in ``notes``; the others keep theirs."""
+    no_image: List[str] = []
+    while True:
+        text, owner = binding.probe_unit(ctx.structs, ctx.header, no_image)
+        try:
+            exe, _cached = build_cached(ctx, spec, text, exe_name(t, "binding_probe"))
+            break
+        except CompileError as exc:
+            bad = {owner[line]: why for line, why in sorted(error_lines(exc).items(), reverse=True)
+                   if line in owner}
+            if not bad:
+                raise
+            no_image += sorted(bad)
+            if notes is not None:
+                notes += [f"no byte image of {name}: its sentinel stores do not compile here: {why}"
+                          for name, why in sorted(bad.items())]
     if runner_missing(t):
         return None
     out = run_probe(ctx, t, exe)
@@ -78,7 +95,7 @@ def user_run_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResul
         res.notes.append(f"not executed: {why}")
         return
     try:
-        result = user_probe(ctx, t, spec)
+        result = user_probe(ctx, t, spec, res.notes)
     except CompileError as exc:
         # The header compiled (the compile-time check ran): the stores through ctypes'
         # shape do not, e.g. a C union where ctypes has an integer of its size.  The
@@ -92,6 +109,8 @@ def user_run_check(ctx: Context, t: Target, spec: CompilerSpec, res: TargetResul
         c = result.structs.get(name)
         if c is None:
             raise probe.ProbeOutputError(f"the probe for {t.name} did not report {name}")
+        if not c.image:
+            continue  # (its stores did not compile: said in the notes)
         res.images[name] = c.image.hex()
         model: Any = None
         try:

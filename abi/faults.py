@@ -29,6 +29,7 @@ class Fault(enum.IntEnum):
     PEER_DEAD = 15
     PEER_CLOSED = 16
     WAKE_OBJECT_FOREIGN = 17
+    BAD_RING = 18
 
 
 FAULT_DOCS = {
@@ -55,6 +56,9 @@ FAULT_DOCS = {
                                "already exists and is not this user's alone: its owner is not this "
                                "user, its DACL is NULL or grants another SID, or it denies this user "
                                "access.",
+    Fault.BAD_RING: "A message ring (section 15, draft) holds what its rules do not allow: a bad "
+                    "header, an index out of range or not a multiple of 8, or a record whose "
+                    "length or kind does not fit.",
 }
 
 
@@ -121,6 +125,11 @@ class WakeObjectForeign(ShmSignalFault):
     """A named wake-up object exists and is not this user's alone (17)."""
 
 
+class BadRing(ShmSignalFault):
+    """BAD_RING (18): a side of a message ring (spec 15, draft) found there what a
+    hostile or broken peer wrote; the ring is not used again."""
+
+
 # one class per validation fault, named after its code
 class BadMagic(ValidationFault):
     """BAD_MAGIC (1): see ``FAULT_DOCS``."""
@@ -174,6 +183,8 @@ class BadInstanceId(ValidationFault):
     """BAD_INSTANCE_ID (13): see ``FAULT_DOCS``."""
 
 
+
+
 _BY_CODE: Dict[Fault, Type[ShmSignalFault]] = {
     Fault.BAD_MAGIC: BadMagic,
     Fault.BYTE_SWAPPED: ByteSwapped,
@@ -190,6 +201,7 @@ _BY_CODE: Dict[Fault, Type[ShmSignalFault]] = {
     Fault.BAD_INSTANCE_ID: BadInstanceId,
     Fault.LOCALITY_BUSY: LocalityBusy, Fault.PEER_DEAD: PeerDead, Fault.PEER_CLOSED: PeerClosed,
     Fault.WAKE_OBJECT_FOREIGN: WakeObjectForeign,
+    Fault.BAD_RING: BadRing,
 }
 
 

@@ -70,6 +70,7 @@ extern "C" {
 #define SHM_SIGNAL_FAULT_PEER_DEAD 15
 #define SHM_SIGNAL_FAULT_PEER_CLOSED 16
 #define SHM_SIGNAL_FAULT_WAKE_OBJECT_FOREIGN 17
+#define SHM_SIGNAL_FAULT_BAD_RING 18
 /* @generated constants end */
 
 /* Little-endian field types: the value in memory is little-endian on every host. */

@@ -1,0 +1,368 @@
+"""Message rings (docs/spec.md section 15, a draft: not negotiated yet): one producer
+and one consumer move variable-length messages through a region of the mapping,
+and the channel carries the "look" (the producer injects after it publishes).
+
+* :func:`create` lays a ring out in a buffer (the mapping, at a 64-aligned offset);
+* :class:`Producer` and :class:`Consumer` are the two sides of it, each keeping its
+  own index and reading the other's from shared memory on every call, validated
+  (every value a peer controls is hostile: an index out of range, a length past
+  the end or a kind the spec does not know is a :class:`~abi.faults.BadRing`, and
+  the side is not used again);
+* :class:`RingSender` and :class:`RingReceiver` add the channel: blocking with
+  timeouts, the producer's inject, the consumer's wake of a producer that waits for
+  room.
+
+The bytes each call writes are the spec's, exactly, so that the C engine's ring
+(``shm_signal_ring.c``) writes the same ones.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+import sys
+import time
+from typing import Any, Optional
+
+from abi.engine import arguments as args
+from abi.engine.ordering import Ordering, get_ordering
+from abi.faults import Fault, PeerGone, ShmSignalFault
+
+MAGIC = 0x676E6972  # the bytes "ring"
+HEADER = 192  # three cache lines: the creator's, the producer's, the consumer's
+HEAD, TAIL = 64, 128  # offsets of the two indices
+MIN_CAPACITY, MAX_CAPACITY = 64, 1 << 30
+RECORD_HEADER = 8
+MESSAGE, PADDING = 0, 1
+_U32 = 0xFFFFFFFF
+_LE = struct.Struct("<II")
+_BIG = sys.byteorder == "big"
+
+
+def _round8(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def region_size(capacity: int) -> int:
+    """Bytes a ring of ``capacity`` data bytes occupies (its header included)."""
+    return HEADER + capacity
+
+
+def create(buf: Any, offset: int, capacity: int, max_message: Optional[int] = None,
+           ordering: Optional[Ordering] = None) -> None:
+    """Lay a ring out at ``offset`` of ``buf`` (a writable buffer: the mapping):
+    ``capacity`` data bytes (a power of two, 64 to 2**30), messages of at most
+    ``max_message`` bytes (default: the most the capacity allows).  Magic last
+    (spec 15.1, R15-2)."""
+    if not isinstance(capacity, int) or capacity < MIN_CAPACITY or capacity > MAX_CAPACITY \
+            or capacity & (capacity - 1):
+        raise ValueError(f"capacity {capacity!r}: a power of two from {MIN_CAPACITY} to {MAX_CAPACITY}")
+    max_message = capacity - RECORD_HEADER if max_message is None else max_message
+    if not isinstance(max_message, int) or not 1 <= max_message <= capacity - RECORD_HEADER:
+        raise ValueError(f"max_message {max_message!r}: 1 to capacity - 8 ({capacity - RECORD_HEADER})")
+    view = _region(buf, offset, capacity)
+    view[4:HEADER] = bytes(HEADER - 4)
+    struct.pack_into("<II", view, 4, capacity, max_message)
+    (ordering or get_ordering()).fence()
+    struct.pack_into("<I", view, 0, MAGIC)
+
+
+def _region(buf: Any, offset: int, capacity: int) -> memoryview:
+    view = memoryview(buf).cast("B")
+    offset = args.check_offset(offset, "ring offset")
+    if offset % 64:
+        raise ValueError(f"ring offset {offset}: a multiple of 64")
+    if offset + region_size(capacity) > len(view):
+        raise ValueError(f"a ring of {capacity} bytes at offset {offset} needs {region_size(capacity)} "
+                         f"bytes; the buffer has {len(view) - offset} there")
+    return view[offset:offset + region_size(capacity)]
+
+
+def _fault(field: str, offset: int, expected: Any, actual: Any, what: str) -> ShmSignalFault:
+    return ShmSignalFault(Fault.BAD_RING, what, field=field, offset=offset, expected=expected, actual=actual)
+
+
+class _Side:
+    """What both sides share: one snapshot of the header at open, the indices as
+    32-bit stores and loads (never torn), the fences."""
+
+    role = ""
+    own_at = other_at = 0
+
+    def __init__(self, buf: Any, offset: int = 0, ordering: Optional[Ordering] = None) -> None:
+        whole = memoryview(buf).cast("B")
+        offset = args.check_offset(offset, "ring offset")
+        if offset % 64:
+            raise ValueError(f"ring offset {offset}: a multiple of 64")
+        if offset + HEADER > len(whole):
+            raise _fault("magic", 0, f"{HEADER} bytes", f"{max(0, len(whole) - offset)}",
+                         "the buffer ends before the ring's header")
+        head = bytes(whole[offset:offset + HEADER])  # one snapshot of the header
+        magic, capacity, max_message = struct.unpack_from("<III", head, 0)
+        if magic != MAGIC:
+            raise _fault("magic", 0, hex(MAGIC), hex(magic), "not a ring (or not created yet)")
+        if capacity < MIN_CAPACITY or capacity > MAX_CAPACITY or capacity & (capacity - 1):
+            raise _fault("capacity", 4, f"a power of two, {MIN_CAPACITY} to {MAX_CAPACITY}", capacity,
+                         "bad capacity")
+        if not 1 <= max_message <= capacity - RECORD_HEADER:
+            raise _fault("max_message", 8, f"1 to {capacity - RECORD_HEADER}", max_message,
+                         "bad max_message")
+        for name, lo, hi in (("reserved0", 12, HEAD), ("reserved1", HEAD + 4, TAIL),
+                             ("reserved2", TAIL + 4, HEADER)):
+            if any(head[lo:hi]):
+                at = lo + next(i for i, b in enumerate(head[lo:hi]) if b)
+                raise _fault(name, at, 0, head[at], "a reserved byte is not zero")
+        if offset + region_size(capacity) > len(whole):
+            raise _fault("capacity", 4, f"at most {len(whole) - offset - HEADER}", capacity,
+                         "the ring's data area runs past the end of the buffer")
+        self.capacity, self.max_message = capacity, max_message
+        self._mask = capacity - 1
+        self._view = whole[offset:offset + region_size(capacity)]
+        self._data = self._view[HEADER:]
+        self._ordering = ordering or get_ordering()
+        self._fence = self._ordering.fence
+        # 32-bit views of the indices: one aligned load or store each, never torn
+        self._own = ctypes.c_uint32.from_buffer(self._view, self.own_at)
+        self._other = ctypes.c_uint32.from_buffer(self._view, self.other_at)
+        self.index = self._load(self._own)  # this side's own index, read once
+        self._broken: Optional[ShmSignalFault] = None
+        self._check_other(self.index, self._load(self._other))
+
+    @staticmethod
+    def _load(word: Any) -> int:
+        v = int(word.value)
+        return int.from_bytes(v.to_bytes(4, "big"), "little") if _BIG else v
+
+    def _store(self, value: int) -> None:
+        self._own.value = int.from_bytes(value.to_bytes(4, "big"), "little") if _BIG else value
+
+    def _check_other(self, own: int, other: int) -> int:
+        """Used bytes, from this side's index and the other's (R15-4, R15-6)."""
+        if self.role == "producer":
+            field, at, used = "tail", TAIL, (own - other) & _U32
+        else:
+            field, at, used = "head", HEAD, (other - own) & _U32
+        if other & 7 or used > self.capacity:
+            raise self._refuse(_fault(field, at, f"a multiple of 8 within {self.capacity} bytes of "
+                                      f"{'head' if field == 'tail' else 'tail'} {own}", other,
+                                      "an index out of range"))
+        return used
+
+    def _refuse(self, fault: ShmSignalFault) -> ShmSignalFault:
+        self._broken = fault
+        return fault
+
+    def _usable(self) -> None:
+        if self._broken is not None:
+            raise self._broken
+        if self._view is None:
+            raise ValueError("the ring side is closed")
+
+    def close(self) -> None:
+        """Release the views of the buffer (the mapping can close after this)."""
+        self._own = self._other = None  # type: ignore[assignment]
+        if self._view is not None:
+            self._data.release()
+            self._view.release()
+            self._view = None  # type: ignore[assignment]
+
+    def __enter__(self) -> _Side:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class Producer(_Side):
+    """The side that sends (spec 15.3)."""
+
+    role = "producer"
+    own_at, other_at = HEAD, TAIL
+
+    def send(self, data: Any) -> bool:
+        """Publish one message (bytes-like); False when the ring has no room for it
+        now (a padding record may have been published: the room it needs is at the
+        start)."""
+        self._usable()
+        payload = memoryview(data).cast("B")
+        n = len(payload)
+        if n > self.max_message:
+            raise ValueError(f"a message of {n} bytes: this ring takes at most {self.max_message}")
+        size = RECORD_HEADER + _round8(n)
+        head = self.index
+        used = self._check_other(head, self._load(self._other))
+        self._fence()  # acquire: the consumer's reads of what it released are done
+        p = head & self._mask
+        to_end = self.capacity - p
+        if size > to_end:
+            if self.capacity - used < to_end:
+                return False
+            _LE.pack_into(self._data, p, to_end - RECORD_HEADER, PADDING)  # the header only
+            head = (head + to_end) & _U32
+            self._fence()
+            self._store(head)
+            self.index = head
+            used += to_end
+            p = 0
+        if self.capacity - used < size:
+            return False
+        data_at = p + RECORD_HEADER
+        self._data[data_at:data_at + n] = payload
+        if size - RECORD_HEADER > n:
+            self._data[data_at + n:p + size] = bytes(size - RECORD_HEADER - n)
+        _LE.pack_into(self._data, p, n, MESSAGE)
+        head = (head + size) & _U32
+        self._fence()  # release: the record before the index (R15-5)
+        self._store(head)
+        self.index = head
+        return True
+
+
+class Message:
+    """A received message in place (zero copy): ``view`` until :meth:`release`,
+    which hands its bytes back to the producer.  A hostile producer can change them
+    meanwhile: copy what must stay as it was."""
+
+    def __init__(self, consumer: Consumer, view: memoryview, next_tail: int) -> None:
+        self.view = view
+        self._consumer, self._next = consumer, next_tail
+
+    def release(self) -> None:
+        if self._consumer is not None:
+            self.view.release()
+            self._consumer._release(self._next)
+            self._consumer = None  # type: ignore[assignment]
+
+    def __enter__(self) -> memoryview:
+        return self.view
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+class Consumer(_Side):
+    """The side that receives (spec 15.4)."""
+
+    role = "consumer"
+    own_at, other_at = TAIL, HEAD
+
+    def __init__(self, buf: Any, offset: int = 0, ordering: Optional[Ordering] = None) -> None:
+        super().__init__(buf, offset, ordering)
+        self._held = False
+
+    def recv(self) -> Optional[bytes]:
+        """The next message, copied; None when the ring is empty."""
+        m = self.recv_view()
+        if m is None:
+            return None
+        try:
+            return bytes(m.view)
+        finally:
+            m.release()
+
+    def recv_view(self) -> Optional[Message]:
+        """The next message in place, or None; release it before the next call."""
+        self._usable()
+        if self._held:
+            raise ValueError("release the message in hand first")
+        tail = self.index
+        for _ in range(2):  # at most one padding record before a message
+            used = self._check_other(tail, self._load(self._other))
+            self._fence()  # acquire: the records up to head are there
+            if used == 0:
+                return None
+            p = tail & self._mask
+            length, kind = _LE.unpack_from(self._data, p)  # one read, then only these
+            to_end = self.capacity - p
+            if kind == PADDING:
+                if p == 0 or length != to_end - RECORD_HEADER or used < to_end:
+                    raise self._refuse(_fault("length", HEADER + p, f"{to_end - RECORD_HEADER} (padding "
+                                              f"to the end, not at 0, within {used} used)", length,
+                                              "a padding record that does not fill to the end"))
+                tail = (tail + to_end) & _U32
+                self._release(tail)
+                continue
+            if kind != MESSAGE:
+                raise self._refuse(_fault("kind", HEADER + p + 4, f"{MESSAGE} or {PADDING}", kind,
+                                          "a record of an unknown kind"))
+            size = RECORD_HEADER + _round8(length)
+            if length > self.max_message or size > to_end or size > used:
+                raise self._refuse(_fault("length", HEADER + p, f"at most {self.max_message}, its record "
+                                          f"within {min(to_end, used)} bytes", length,
+                                          "a message that does not fit"))
+            self._held = True
+            view = self._data[p + RECORD_HEADER:p + RECORD_HEADER + length]
+            return Message(self, view, (tail + size) & _U32)
+        raise self._refuse(_fault("kind", HEADER, MESSAGE, PADDING, "padding after padding"))
+
+    def _release(self, tail: int) -> None:
+        self._held = False
+        self._fence()  # release: done reading before the producer may reuse (R15-8)
+        self._store(tail)
+        self.index = tail
+
+
+class RingSender:
+    """A :class:`Producer` on ``channel``'s mapping that injects after each message
+    and waits (on the channel) for room, up to ``timeout``."""
+
+    def __init__(self, channel: Any, offset: int) -> None:
+        self.channel = channel
+        self.producer = Producer(channel.buffer, offset)
+        channel.enable()  # the consumer's "room" injects wake this side (spec 7.3)
+
+    def send(self, data: Any, timeout: Optional[float] = None) -> bool:
+        """True once sent; False if the ring stayed full for ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.producer.send(data):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            self.channel.poll(left)  # the consumer injects when it frees room
+        self.channel.inject()
+        return True
+
+    def close(self) -> None:
+        self.producer.close()
+
+
+class RingReceiver:
+    """A :class:`Consumer` on ``channel``'s mapping that waits on the channel while
+    the ring is empty, and wakes a producer that may wait for room."""
+
+    def __init__(self, channel: Any, offset: int) -> None:
+        self.channel = channel
+        self.consumer = Consumer(channel.buffer, offset)
+        channel.enable()  # the producer's injects wake this side (spec 7.3)
+
+    def recv(self, timeout: Optional[float] = None) -> Optional[bytes]:
+        """The next message; None if none came within ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        c = self.consumer
+        # The producer can only have found no room while fewer bytes than its largest
+        # record were free; or it published a padding record since this recv looked
+        # (and then found no room behind it): either way it may be parked, and this
+        # release is the room it waits for.
+        room_for_any = c.capacity - (RECORD_HEADER + _round8(c.max_message))
+        while True:
+            tail, head = c.index, c._load(c._other)
+            msg = c.recv()
+            # (a padding record released without a message behind it is room too)
+            if c.index != tail and ((head - tail) & _U32 > room_for_any or c._load(c._other) != head):
+                self.channel.inject()  # the producer may be waiting for room
+            if msg is not None:
+                return msg
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return None
+            try:
+                self.channel.poll(left)
+            except PeerGone:
+                # What the producer published before it went is still the consumer's.
+                last = c.recv()
+                if last is None:
+                    raise
+                return last
+
+    def close(self) -> None:
+        self.consumer.close()

@@ -1,0 +1,339 @@
+"""Message rings (spec section 15, draft), the Python engine's: written from the
+spec's rules and from a hostile peer's side.  Every message arrives once, in order,
+unchanged, through any number of wrap-arounds; the bytes each call writes are the
+spec's; every value a peer controls that the rules do not allow is refused with
+BAD_RING naming the field, and the side is not used again; across two processes,
+over a real mapping, with the channel's wake-ups."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import struct
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import pytest
+
+from abi.engine import ring
+from abi.faults import BadRing, Fault, PeerClosed
+
+R = 128  # the ring's offset in the test buffers (64-aligned, not 0)
+
+
+def _ring(capacity: int = 256, max_message: int = 100) -> bytearray:
+    buf = bytearray(R + ring.region_size(capacity) + 64)
+    ring.create(buf, R, capacity, max_message)
+    return buf
+
+
+def _u32(buf: bytearray, at: int) -> int:
+    return int(struct.unpack_from("<I", buf, R + at)[0])
+
+
+def _put(buf: bytearray, at: int, value: int) -> None:
+    struct.pack_into("<I", buf, R + at, value)
+
+
+# --------------------------------------------------------------------------
+# What arrives
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_message_arrives_once_in_order_through_wrap_arounds(seed: int) -> None:
+    rng = random.Random(seed)
+    capacity, max_message = rng.choice([(64, 56), (256, 100), (1024, 1016), (4096, 300)])
+    buf = _ring(capacity, max_message)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    sent: List[bytes] = []
+    got: List[bytes] = []
+    for _ in range(4000):
+        if rng.random() < 0.55:
+            m = rng.randbytes(rng.choice([0, 1, 7, 8, 9, rng.randint(0, max_message)]))
+            if p.send(m):
+                sent.append(m)
+        else:
+            r = c.recv()
+            if r is not None:
+                got.append(r)
+    while (r := c.recv()) is not None:
+        got.append(r)
+    assert got == sent and len(sent) > 1000
+    assert p.index == c.index and p.index > 4 * capacity  # wrapped around many times
+
+
+def test_the_indices_wrap_at_2_to_the_32() -> None:
+    """Indices count bytes modulo 2**32: a ring whose indices start just below the
+    wrap works across it (the used-bytes arithmetic is modular)."""
+    buf = _ring(256, 100)
+    start = (1 << 32) - 3 * 256
+    _put(buf, ring.HEAD, start)
+    _put(buf, ring.TAIL, start)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    msgs = [bytes([i]) * (i % 90) for i in range(100)]
+    got = []
+    for m in msgs:
+        assert p.send(m)
+        got.append(c.recv())
+    assert got == msgs and p.index < start  # it wrapped
+
+
+def test_a_full_ring_says_so_and_takes_the_message_once_there_is_room() -> None:
+    buf = _ring(256, 100)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    n = 0
+    while p.send(bytes([n]) * 56):  # records of 64 bytes: four fill 256
+        n += 1
+    assert n == 4
+    assert not p.send(b"x")
+    assert c.recv() == bytes([0]) * 56
+    assert p.send(b"x") and not p.send(b"y" * 57)
+
+
+def test_a_message_longer_than_max_message_is_the_callers_error() -> None:
+    p = ring.Producer(_ring(256, 100), R)
+    with pytest.raises(ValueError, match="at most 100"):
+        p.send(bytes(101))
+
+
+def test_zero_copy_receive_hands_the_room_back_on_release() -> None:
+    buf = _ring(256, 100)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    assert p.send(b"hello")
+    m = c.recv_view()
+    assert m is not None and bytes(m.view) == b"hello"
+    assert _u32(buf, ring.TAIL) == 0  # not released yet: the producer may not reuse it
+    with pytest.raises(ValueError, match="release"):
+        c.recv_view()
+    m.release()
+    assert _u32(buf, ring.TAIL) == 16
+    with pytest.raises(ValueError):
+        bytes(m.view)  # released: the bytes are the producer's again
+
+
+# --------------------------------------------------------------------------
+# The bytes written (spec 15.1-15.3): what the C engine must write too
+
+
+def test_create_writes_the_header_and_nothing_else() -> None:
+    buf = bytearray(b"\xee" * (R + ring.region_size(64) + 8))
+    ring.create(buf, R, 64, 40)
+    assert buf[:R] == b"\xee" * R  # before the ring: untouched
+    assert struct.unpack_from("<III", buf, R) == (0x676E6972, 64, 40) and buf[R:R + 4] == b"ring"
+    assert buf[R + 12:R + 192] == bytes(180)  # reserved and both indices zero
+    assert buf[R + 192:] == b"\xee" * (64 + 8)  # the data area: untouched
+
+
+def test_a_message_record_and_a_padding_record_are_the_spec_s_bytes() -> None:
+    buf = _ring(64, 40)
+    data = R + ring.HEADER
+    buf[data:data + 64] = b"\xee" * 64
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    assert p.send(b"abc")  # 8 + 8: length 3, kind 0, payload, zero fill to 8
+    assert buf[data:data + 16] == struct.pack("<II", 3, 0) + b"abc" + bytes(5)
+    assert _u32(buf, ring.HEAD) == 16
+    assert p.send(bytes(range(30)))  # 8 + 32 at 16: ends at 56
+    assert c.recv() == b"abc" and c.recv() == bytes(range(30))
+    assert p.send(b"z" * 9)  # 24 bytes do not fit in the 8 left: padding (its header only), then at 0
+    assert buf[data + 56:data + 64] == struct.pack("<II", 0, 1)  # length = 64 - 56 - 8 = 0, kind 1
+    assert buf[data:data + 24] == struct.pack("<II", 9, 0) + b"z" * 9 + bytes(7)
+    assert _u32(buf, ring.HEAD) == 64 + 24
+    assert c.recv() == b"z" * 9 and _u32(buf, ring.TAIL) == 64 + 24
+
+
+def test_padding_leaves_its_body_alone() -> None:
+    buf = _ring(128, 100)
+    data = R + ring.HEADER
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    assert p.send(bytes(40)) and c.recv() == bytes(40)  # 48 bytes; tail at 48
+    buf[data + 48:data + 128] = b"\xee" * 80
+    # 88 > 80 left: a padding record of length 72 at 48 is published on its own; the
+    # message needs 88 at 0, where only 48 are free until the padding is consumed
+    assert not p.send(bytes(80))
+    assert buf[data + 48:data + 56] == struct.pack("<II", 72, 1)
+    assert buf[data + 56:data + 128] == b"\xee" * 72  # its body: untouched
+    assert _u32(buf, ring.HEAD) == 128
+    assert c.recv() is None and _u32(buf, ring.TAIL) == 128  # the padding, released
+    assert p.send(bytes(80)) and c.recv() == bytes(80)
+
+
+# --------------------------------------------------------------------------
+# A hostile peer (spec 15.3-15.4, R15-4, R15-6, R15-7, R15-9)
+
+
+def _consumer_after(capacity: int, max_message: int, *sends: bytes) -> Tuple[bytearray, ring.Consumer]:
+    buf = _ring(capacity, max_message)
+    p = ring.Producer(buf, R)
+    for m in sends:
+        assert p.send(m)
+    return buf, ring.Consumer(buf, R)
+
+
+HOSTILE_TO_THE_CONSUMER = {
+    # name: (what the producer side wrote, the field named)
+    "head not a multiple of 8": (lambda b: _put(b, ring.HEAD, 12), "head"),
+    "head more than capacity ahead": (lambda b: _put(b, ring.HEAD, 256 + 8), "head"),
+    "head behind tail": (lambda b: _put(b, ring.HEAD, (1 << 32) - 8), "head"),
+    "length over max_message": (lambda b: _put(b, ring.HEADER, 101), "length"),
+    "length past the published bytes": (lambda b: _put(b, ring.HEADER, 40), "length"),
+    "unknown kind": (lambda b: _put(b, ring.HEADER + 4, 2), "kind"),
+    "padding at 0": (lambda b: _put(b, ring.HEADER + 4, 1), "length"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TO_THE_CONSUMER))
+def test_the_consumer_refuses_what_the_rules_do_not_allow(name: str) -> None:
+    change, field = HOSTILE_TO_THE_CONSUMER[name]
+    buf, c = _consumer_after(256, 100, b"x" * 20)  # one record of 32 bytes at 0
+    change(buf)
+    with pytest.raises(BadRing) as info:
+        c.recv()
+    assert info.value.code == Fault.BAD_RING and info.value.field == field, (name, info.value)
+    assert _u32(buf, ring.TAIL) == 0  # nothing released
+    with pytest.raises(BadRing):  # and never used again
+        c.recv()
+
+
+def test_a_message_that_would_cross_the_end_of_the_data_area_is_refused() -> None:
+    buf = _ring(256, 100)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    for _ in range(7):  # 7 records of 32 bytes: the next starts at 224, 32 bytes from the end
+        assert p.send(bytes(24)) and c.recv() == bytes(24)
+    assert p.send(bytes(20))
+    _put(buf, ring.HEADER + 224, 40)  # 48 bytes: past the end
+    _put(buf, ring.HEAD, 224 + 48)  # (and published, so only the end is in the way)
+    with pytest.raises(BadRing) as info:
+        c.recv()
+    assert info.value.field == "length" and info.value.offset == ring.HEADER + 224
+
+
+def test_padding_that_does_not_reach_the_end_is_refused() -> None:
+    buf = _ring(128, 100)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    assert p.send(bytes(40)) and c.recv() == bytes(40)
+    assert not p.send(bytes(80))  # padding at 48 (length 72) published alone
+    _put(buf, ring.HEADER + 48, 64)
+    with pytest.raises(BadRing, match="padding"):
+        c.recv()
+
+
+@pytest.mark.parametrize("tail, why", [(12, "not a multiple of 8"), (64, "ahead of head"),
+                                       ((1 << 32) - 512, "more than capacity behind")])
+def test_the_producer_refuses_a_tail_out_of_range(tail: int, why: str) -> None:
+    buf = _ring(256, 100)
+    p = ring.Producer(buf, R)
+    assert p.send(b"x" * 20)  # head 32
+    _put(buf, ring.TAIL, tail)
+    with pytest.raises(BadRing) as info:
+        p.send(b"y")
+    assert info.value.field == "tail", why
+    assert _u32(buf, ring.HEAD) == 32  # nothing published
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda b: _put(b, 0, 0x676E6973), "magic"),
+    (lambda b: _put(b, 4, 100), "capacity"),
+    (lambda b: _put(b, 4, 1 << 31), "capacity"),
+    (lambda b: _put(b, 8, 0), "max_message"),
+    (lambda b: _put(b, 8, 249), "max_message"),
+    (lambda b: _put(b, 20, 1), "reserved0"),
+    (lambda b: _put(b, ring.HEAD + 8, 1), "reserved1"),
+    (lambda b: _put(b, ring.TAIL + 40, 1), "reserved2"),
+    (lambda b: _put(b, 4, 1 << 12), "capacity"),  # runs past the buffer
+])
+def test_opening_refuses_a_bad_header(change: Callable[[bytearray], None], field: str) -> None:
+    buf = _ring(256, 100)
+    change(buf)
+    for side in (ring.Producer, ring.Consumer):
+        with pytest.raises(BadRing) as info:
+            side(buf, R)
+        assert info.value.field == field
+
+
+def test_a_hostile_producer_never_makes_the_consumer_read_outside_the_data_area() -> None:
+    """Random garbage in every shared field, many times: the consumer returns
+    messages, None or BAD_RING, and every message it returns lies in the data area
+    (a Python slice past the end would be shorter, not an error: checked)."""
+    rng = random.Random(7)
+    for _ in range(3000):
+        buf = _ring(256, 100)
+        p = ring.Producer(buf, R)
+        for _ in range(rng.randint(0, 6)):
+            p.send(rng.randbytes(rng.randint(0, 100)))
+        c = ring.Consumer(buf, R) if rng.random() < 0.5 else None
+        for _ in range(rng.randint(1, 4)):
+            at = rng.choice([ring.HEAD, ring.HEADER + 8 * rng.randint(0, 31),
+                             ring.HEADER + 4 + 8 * rng.randint(0, 31)])
+            _put(buf, at, rng.choice([rng.getrandbits(32), rng.randint(0, 300), 8 * rng.randint(0, 40)]))
+        try:
+            c = c or ring.Consumer(buf, R)
+            for _ in range(10):
+                m = c.recv_view()
+                if m is None:
+                    break
+                size = 8 + (len(m.view) + 7) // 8 * 8
+                at = (m._next - size) & 255  # where the record was: wholly inside the data area
+                assert len(m.view) <= 100 and at + size <= 256
+                assert struct.unpack_from("<I", buf, R + ring.HEADER + at)[0] == len(m.view)
+                m.release()
+        except BadRing:
+            pass
+
+
+# --------------------------------------------------------------------------
+# Two processes, a real mapping, the channel's wake-ups
+
+
+_CHILD = textwrap.dedent("""
+    import hashlib, random, sys
+    from abi import Channel
+    from abi.engine.ring import RingSender
+    path, offset, count, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    ch = Channel.attach(path, timeout=10)
+    tx = RingSender(ch, offset)
+    rng = random.Random(seed)
+    h = hashlib.sha256()
+    for i in range(count):
+        m = rng.randbytes(rng.choice([0, 8, rng.randint(0, 2000)]))
+        h.update(len(m).to_bytes(4, "little") + m)
+        assert tx.send(m, timeout=30)
+    print(h.hexdigest(), flush=True)
+    tx.close()
+    ch.close()
+""")
+
+
+@pytest.mark.parametrize("capacity", [4096, 1 << 16])
+def test_two_processes_move_messages_through_a_mapping_with_wake_ups(tmp_path: Path, capacity: int) -> None:
+    """A child sends 3,000 messages of random sizes (up to 2,000 bytes, so a small
+    ring is full often and both sides wait on the channel); the parent receives them
+    all, in order: the checksums agree."""
+    from abi import Channel
+
+    count, offset = 3000, 1024
+    path = tmp_path / "ring.shm"
+    ch = Channel.create(path, size=offset + ring.region_size(capacity))
+    ring.create(ch.buffer, offset, capacity, 2000)
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(offset), str(count), "5"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        ch.wait_for_peer(10)
+        rx = ring.RingReceiver(ch, offset)
+        h = hashlib.sha256()
+        for i in range(count):
+            m = rx.recv(timeout=30)
+            assert m is not None, f"message {i} did not come"
+            h.update(len(m).to_bytes(4, "little") + m)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        assert out.strip() == h.hexdigest()
+        with pytest.raises(PeerClosed):  # nothing left, and nobody to send more
+            rx.recv(timeout=1)
+        rx.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        ch.close()

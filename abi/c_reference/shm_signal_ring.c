@@ -216,7 +216,7 @@ int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
 		return rc;
 	if (n > r->max_message) {
 		snprintf(want, sizeof want, "<= %lu (max_message)", (unsigned long)r->max_message);
-		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, want, NULL, "a message of %lu bytes is over %s",
+		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, want, NULL, "a message of %lu bytes: n must be %s",
 			       (unsigned long)n, want);
 	}
 	if (!msg && n)

@@ -12,6 +12,7 @@
  *   send N SEED       send N bytes, byte i = pattern(SEED, i)                -> RESULT
  *   recv [BUFLEN]     receive into a buffer of BUFLEN (default 2^30) bytes   -> RESULT n=N HEX
  *   poke OFF VAL      store le32 VAL at region offset OFF (a hostile peer)   -> ok
+ *   poke8 OFF VAL     store the byte VAL at region offset OFF                -> ok
  *   dump              the region in hex                                     -> HEX
  *   layout            sizeof and offsetof of struct shm_signal_ring's members
  *   stress CAP MAX COUNT SEED   one thread: COUNT messages of random sizes 0..MAX,
@@ -141,14 +142,16 @@ static int new_ring(uint32_t cap, uint32_t max)
 static int stress(uint32_t cap, uint32_t max, uint64_t count, uint64_t seed)
 {
 	unsigned char *m = malloc((size_t)max + 1), *got = malloc((size_t)max + 1);
-	uint64_t sent = 0, recvd = 0, rnd = seed, paddings = 0, fulls = 0, empties = 0;
+	uint64_t sent = 0, recvd = 0, rnd = seed, paddings = 0, fulls = 0, empties = 0, step = 0;
 	uint32_t head0 = 0;
 	struct shm_signal_error err;
 	if (!m || !got || new_ring(cap, max))
 		return fail("set-up", 0);
 	while (recvd < count) {
 		rnd = mix(rnd);
-		if (sent < count && (rnd & 3) != 0) { /* sends 3 in 4: the ring fills up */
+		step++;
+		/* phases of 64 steps: sends 3 in 4 (the ring fills up), then 1 in 4 (it drains) */
+		if (sent < count && ((rnd & 3) != 0) == ((step >> 6) % 2 == 0)) {
 			uint32_t n = msg_len(seed, sent, max), head = le32_at(SHM_SIGNAL_RING_OFF_HEAD);
 			uint32_t tail = le32_at(SHM_SIGNAL_RING_OFF_TAIL), used = head - tail, p = head & (cap - 1);
 			uint32_t size = 8 + ((n + 7) & ~7u), to_end = cap - p, pad = 0;
@@ -334,6 +337,9 @@ int main(void)
 					printf("%02x", rbuf[i]);
 			}
 			printf("\n");
+		} else if (sscanf(line, "poke8 %lu %lu", &a, &b) == 2) { /* before "poke": a prefix of it */
+			region[a] = (unsigned char)b;
+			printf("ok\n");
 		} else if (sscanf(line, "poke %lu %lu", &a, &b) == 2) {
 			uint32_t v = (uint32_t)b;
 			region[a] = (unsigned char)v;

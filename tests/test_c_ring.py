@@ -38,22 +38,24 @@ MAGIC = 0x676E6972
 HDR = 192
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:")
 
+_OPEN_TAIL = ('\t\treturn ring_fault(r, err, "tail", OFF_TAIL, "tail must be a multiple of 8", '
+              '"a multiple of 8",\n')
 # mutant -> (text, replacement) in shm_signal_ring.c; each text occurs exactly once
 MUTANTS: Dict[str, Tuple[str, str]] = {
     "send: no used <= capacity check": ("if (used > cap) { /* R15-4", "if (0) { /* R15-4"),
     "recv: no used <= capacity check": ("if (used > cap) { /* R15-6 */", "if (0) {"),
     "recv: no record-crosses-the-end check": ("if (size > cap - p) { /* R15-3 */", "if (0) {"),
     "recv: no max_message check": ("if (length > r->max_message) {", "if (0) {"),
-    "recv: padding at p == 0 allowed": ("if (p == 0)\n\t\t\t\treturn ring_fault", "if (0)\n\t\t\t\treturn ring_fault"),
+    "recv: padding at p == 0 allowed": ("if (p == 0)\n\t\t\t\treturn ring_fault",
+                                        "if (0)\n\t\t\t\treturn ring_fault"),
     "recv: no padding length check": ("if (length != cap - p - 8) {", "if (0) {"),
     "send: pads over unread bytes": ("if (cap - used < to_end)\n", "if (0)\n"),
     "send: writes the padding's body": ("st32(data + p, to_end - 8); /* only",
-                                        "memset(data + p + 8, 0, to_end - 8);\n\t\tst32(data + p, to_end - 8); /* only"),
+                                        "memset(data + p + 8, 0, to_end - 8);\n"
+                                        "\t\tst32(data + p, to_end - 8); /* only"),
     "open: reserved bytes not checked": ("\t\tif (h[i])\n", "\t\tif (0)\n"),
-    "open: tail's multiple of 8 not checked": ("if (tail % 8)\n\t\treturn ring_fault(r, err, \"tail\", OFF_TAIL, "
-                                               "\"tail must be a multiple of 8\", \"a multiple of 8\",\n",
-                                               "if (0)\n\t\treturn ring_fault(r, err, \"tail\", OFF_TAIL, "
-                                               "\"tail must be a multiple of 8\", \"a multiple of 8\",\n"),
+    # (the open's check only: the send's has its value on the same line)
+    "open: tail's multiple of 8 not checked": ("if (tail % 8)\n" + _OPEN_TAIL, "if (0)\n" + _OPEN_TAIL),
 }
 
 
@@ -312,7 +314,8 @@ CAP, MAX = 128, 64
 BASE = _ring(CAP, MAX, 0)
 # name -> (script after BASE, the refused call, the line it must print)
 HOSTILE: Dict[str, Tuple[List[str], str, str]] = {
-    "tail not a multiple of 8": (OPEN + ["poke 128 4"], "send 1 1", fault("tail", 128, "a multiple of 8", "0x4")),
+    "tail not a multiple of 8": (OPEN + ["poke 128 4"], "send 1 1",
+                                 fault("tail", 128, "a multiple of 8", "0x4")),
     "tail ahead of head": (OPEN + ["poke 128 8"], "send 1 1",
                            fault("tail", 128, "head - 0x80 to head (0x0)", "0x8")),
     "used > capacity at send": (OPEN + ["poke 128 4294967160"], "send 1 1",
@@ -335,7 +338,8 @@ HOSTILE: Dict[str, Tuple[List[str], str, str]] = {
     "padding beyond head": (["poke 128 64", "poke 64 96", "poke 256 56", "poke 260 1"] + OPEN, "recv",
                             fault("length", 256, "<= 0x18 (head - tail - 8)", "0x38")),
     "padding twice": (["poke 128 64", "poke 64 192", "poke 256 56", "poke 260 1", "poke 192 120",
-                       "poke 196 1"] + OPEN, "recv", fault("kind", 196, "0 (a message) at data offset 0", "0x1")),
+                       "poke 196 1"] + OPEN, "recv",
+                      fault("kind", 196, "0 (a message) at data offset 0", "0x1")),
     "kind 2": (["poke 64 8", "poke 196 2"] + OPEN, "recv", fault("kind", 196, "0 or 1", "0x2")),
     "kind 0xffffffff": (["poke 64 8", "poke 196 4294967295"] + OPEN, "recv", fault("kind", 196, "0 or 1",
                                                                                    "0xffffffff")),
@@ -352,8 +356,10 @@ HOSTILE: Dict[str, Tuple[List[str], str, str]] = {
                                    fault("capacity", 4, "<= 0x80 (region_len - 192)", "0x100")),
     "max_message 0": (["poke 8 0"], "open c", fault("max_message", 8, "0x1 to 0x78", "0x0")),
     "max_message capacity - 7": (["poke 8 121"], "open p", fault("max_message", 8, "0x1 to 0x78", "0x79")),
-    "head not a multiple of 8 at open": (["poke 64 4"], "open p", fault("head", 64, "a multiple of 8", "0x4")),
-    "tail not a multiple of 8 at open": (["poke 128 4"], "open c", fault("tail", 128, "a multiple of 8", "0x4")),
+    "head not a multiple of 8 at open": (["poke 64 4"], "open p",
+                                         fault("head", 64, "a multiple of 8", "0x4")),
+    "tail not a multiple of 8 at open": (["poke 128 4"], "open c",
+                                         fault("tail", 128, "a multiple of 8", "0x4")),
     "used > capacity at the producer's open": (["poke 64 136"], "open p",
                                                fault("tail", 128, "head - 0x80 to head (0x88)", "0x0")),
     "used > capacity at the consumer's open": (["poke 128 8"], "open c",
@@ -387,14 +393,15 @@ def test_the_hostile_table_is_checked_as_one_run(asan: Path) -> None:
     program did before (and the fast tier runs ASan once more over all of them)."""
     script: List[str] = []
     want: List[str] = []
-    for name, (pre, call, line) in HOSTILE.items():
+    for pre, call, line in HOSTILE.values():
         script += BASE + pre + [call]
         want += ["ok"] * (len(BASE) + len(pre)) + [line]
     assert run(asan, script) == want
 
 
 def test_a_message_over_max_message_is_refused_and_nothing_written(program: Path) -> None:
-    out = run(program, _ring(128, 64) + OPEN + ["dump", "send 65 1", "dump", "send 64 1", "recv 63", "recv 64"])
+    out = run(program, _ring(128, 64) + OPEN + ["dump", "send 65 1", "dump", "send 64 1", "recv 63",
+                                                "recv 64"])
     assert out[5] == "E_ARG field=n n=0" and out[4] == out[6]
     assert out[7:] == ["ok", "E_ARG field=buf_len n=64", f"ok n=64 {pattern(1, 64).hex()}"]
 
@@ -458,7 +465,8 @@ def test_cring_raises_badring_with_the_details_and_valueerror_for_arguments() ->
     assert ba == bytearray(len(ba))  # nothing written by a refused init
     with pytest.raises(BadRing) as e:
         CRing(ba, off, PRODUCER)
-    assert (e.value.code, e.value.field, e.value.offset, e.value.actual) == (Fault.BAD_RING, "magic", 0, "0x0")
+    assert (e.value.code, e.value.field, e.value.offset, e.value.actual) == (Fault.BAD_RING, "magic", 0,
+                                                                              "0x0")
     CRing.init(ba, off, 128, 64)
     with pytest.raises(ValueError, match="role"):
         CRing(ba, off, 2)
@@ -475,8 +483,8 @@ def test_cring_raises_badring_with_the_details_and_valueerror_for_arguments() ->
         with pytest.raises(ShmSignalFault) as e:
             c.recv()
         assert isinstance(e.value, BadRing)
-        assert (e.value.field, e.value.offset, e.value.expected, e.value.actual) == ("kind", HDR + 4, "0 or 1",
-                                                                                     "0x2")
+        got = (e.value.field, e.value.offset, e.value.expected, e.value.actual)
+        assert got == ("kind", HDR + 4, "0 or 1", "0x2")
     p.close()
     with pytest.raises(ValueError, match="closed"):
         p.send(b"")

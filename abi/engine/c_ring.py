@@ -58,7 +58,7 @@ def lib() -> ctypes.CDLL:
     return _lib
 
 
-def _view(buf: Any, offset: int) -> ctypes.Array:  # type: ignore[type-arg]
+def _view(buf: Any, offset: int) -> ctypes.Array:
     """The writable bytes of ``buf`` from ``offset`` on, as a ctypes array that holds
     the buffer (a bytearray cannot be resized, an mmap not closed, while it lives)."""
     size = memoryview(buf).nbytes
@@ -67,7 +67,8 @@ def _view(buf: Any, offset: int) -> ctypes.Array:  # type: ignore[type-arg]
     try:
         return (ctypes.c_char * (size - offset)).from_buffer(buf, offset)
     except TypeError as exc:
-        raise ValueError(f"the ring needs a writable buffer (bytearray, mmap), not {type(buf).__name__}") from exc
+        raise ValueError(f"the ring needs a writable buffer (bytearray, mmap), "
+                         f"not {type(buf).__name__}") from exc
 
 
 def _role(role: Union[int, str]) -> int:
@@ -99,7 +100,7 @@ class CRing:
             _raise(rc, err)
 
     def __init__(self, buf: Any, offset: int, role: Union[int, str]) -> None:
-        self._view: Optional[ctypes.Array] = None  # type: ignore[type-arg]
+        self._view: Optional[ctypes.Array] = None
         r = _role(role)
         view = _view(buf, offset)
         self._ring = Ring()

@@ -18,6 +18,7 @@
 #define SHM_SIGNAL_ENGINE_H
 
 #include <stdint.h>
+#include <stddef.h> /* size_t */
 
 #include "shm_signal.h"
 #include "shm_signal_atomic.h" /* SHM_SIGNAL_API, shm_signal_fence() */
@@ -33,6 +34,8 @@ extern "C" {
 #define SHM_SIGNAL_E_NOTIFIER (-3) /* the notifier returned non-zero; wakeup stopped */
 #define SHM_SIGNAL_E_EXISTS (-4)   /* create: the file exists and exist_ok was not given */
 #define SHM_SIGNAL_E_TIMEOUT (-5)  /* attach: no valid descriptor appeared in time */
+#define SHM_SIGNAL_E_FULL (-6)     /* ring send: no room now (retry once the consumer released) */
+#define SHM_SIGNAL_E_EMPTY (-7)    /* ring recv: no message now */
 
 /* Flags of shm_signal_create() / shm_signal_attach(). */
 #define SHM_SIGNAL_O_EXIST_OK 0x1u    /* create: reuse an existing file */
@@ -304,6 +307,87 @@ SHM_SIGNAL_API void *shm_signal_doorbell_word(shm_signal_chan *ch);
 SHM_SIGNAL_API void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_stats *out);
 /* Copy the descriptor's 192 bytes (one byte load each) to out[192]. */
 SHM_SIGNAL_API void shm_signal_descriptor_bytes(const shm_signal_chan *ch, uint8_t *out);
+
+/*
+ * Message rings (docs/spec.md section 15, draft; shm_signal_ring.c): variable-length
+ * messages from a producer to a consumer through `192 + capacity` bytes of shared
+ * memory at a 64-byte-aligned address.  The header: magic (le32 at 0), capacity (4),
+ * max_message (8), head (64, the producer's), tail (128, the consumer's), everything
+ * else up to 192 zero; the data area from 192.  Each side opens its own handle on
+ * the region; a handle is used by one thread at a time.  No call waits: after
+ * SHM_SIGNAL_E_FULL / SHM_SIGNAL_E_EMPTY the caller waits on the channel (15.3, 15.4).
+ *
+ * Every call returns 0 when done, SHM_SIGNAL_FAULT_BAD_RING (> 0) when the shared
+ * bytes break a rule of section 15 (err names the field, its offset from the start
+ * of the region, the value expected and the one found), or a negative code:
+ * SHM_SIGNAL_E_ARG for a bad argument (err->field names it), SHM_SIGNAL_E_FULL,
+ * SHM_SIGNAL_E_EMPTY.  After a fault the handle returns that fault again, with the
+ * same details, from every later call, and touches the region no more.  No call
+ * reads or writes outside [region, region + 192 + capacity), whatever the region
+ * holds.
+ */
+#define SHM_SIGNAL_RING_MAGIC 0x676e6972u /* the bytes "ring" */
+#define SHM_SIGNAL_RING_HEADER 192u       /* header bytes before the data area */
+#define SHM_SIGNAL_RING_ALIGN 64u         /* of the region's address */
+#define SHM_SIGNAL_RING_MIN_CAPACITY 64u
+#define SHM_SIGNAL_RING_MAX_CAPACITY (1u << 30)
+#define SHM_SIGNAL_RING_OFF_CAPACITY 4u
+#define SHM_SIGNAL_RING_OFF_MAX_MESSAGE 8u
+#define SHM_SIGNAL_RING_OFF_HEAD 64u
+#define SHM_SIGNAL_RING_OFF_TAIL 128u
+
+#define SHM_SIGNAL_RING_PRODUCER 0
+#define SHM_SIGNAL_RING_CONSUMER 1
+
+/* One side's handle: the caller allocates it, shm_signal_ring_open fills it. */
+struct shm_signal_ring {
+	unsigned char *base;  /* the region; NULL until opened (calls return E_ARG) */
+	uint32_t capacity;    /* read once at open (15.4), never again */
+	uint32_t max_message; /* likewise */
+	uint32_t pos;         /* producer: its head, consumer: its tail; its own copy,
+	                         stored to the region and never read back (15.3, 15.4) */
+	int32_t role;         /* SHM_SIGNAL_RING_PRODUCER or SHM_SIGNAL_RING_CONSUMER */
+	int32_t fault;        /* 0, or the fault every later call returns */
+	struct shm_signal_error fault_err; /* that fault's details */
+};
+
+/* Create a ring over region[0, region_len): store capacity and max_message, zero
+ * bytes 12 to 191, a release fence, then the magic (15.1).  No data byte is
+ * touched.  E_ARG (nothing written) unless region is 64-byte aligned, capacity a
+ * power of two from 64 to 2^30, 1 <= max_message <= capacity - 8, and region_len
+ * >= 192 + capacity. */
+SHM_SIGNAL_API int shm_signal_ring_init(void *region, size_t region_len, uint32_t capacity,
+					uint32_t max_message, struct shm_signal_error *err);
+
+/* Open one side of the ring in region[0, region_len): one snapshot of the header
+ * (the magic, an acquire fence, the rest), checked in this order: magic, capacity,
+ * max_message, reserved0, reserved1, reserved2 (the first non-zero byte is named),
+ * capacity against region_len, head and tail multiples of 8, then used = head - tail
+ * (mod 2^32) <= capacity (named: the other side's index).  The producer keeps head,
+ * the consumer tail, from that snapshot.  E_ARG for a NULL r or region, a region not
+ * 64-byte aligned or shorter than 192 bytes, or another role. */
+SHM_SIGNAL_API int shm_signal_ring_open(struct shm_signal_ring *r, void *region, size_t region_len, int role,
+					struct shm_signal_error *err);
+
+/* Producer, spec 15.3: publish the n bytes at msg as one message.  0: published;
+ * SHM_SIGNAL_E_FULL: not published (a padding record may have been, when the
+ * message did not fit before the end of the data area and the bytes up to the end
+ * were free); BAD_RING: `tail` is not a multiple of 8 or head - tail > capacity;
+ * E_ARG (nothing written): not the producer, n > max_message, or msg NULL with n >
+ * 0.  Never injects on the channel: that is the caller's step 5. */
+SHM_SIGNAL_API int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
+					struct shm_signal_error *err);
+
+/* Consumer, spec 15.4: take the next message (releasing a padding record before it
+ * on the way, with its own tail store).  0: its length in *n and its payload in
+ * buf; SHM_SIGNAL_E_EMPTY: none (*n = 0); E_ARG: not the consumer, n NULL, or
+ * buf_len (or a NULL buf) too small: *n = the length needed, the message stays;
+ * BAD_RING: `head` (not a multiple of 8, or head - tail > capacity) or the record
+ * at tail (`kind` not 0 or 1, padding at data offset 0; `length` above max_message,
+ * crossing the end of the data area, beyond head, or for padding not reaching the
+ * end exactly).  Never injects on the channel: that is the caller's step 4. */
+SHM_SIGNAL_API int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len, uint32_t *n,
+					struct shm_signal_error *err);
 
 #ifdef __cplusplus
 }

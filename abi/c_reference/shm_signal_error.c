@@ -51,7 +51,7 @@ static const char *const fault_names[] = {
 	"OK", "BAD_MAGIC", "BYTE_SWAPPED", "BAD_VERSION", "BAD_SIZE", "MAPPING_TOO_SMALL",
 	"BAD_OFFSET", "BAD_LOCALITY", "RESERVED_NONZERO", "BAD_FLAG", "BAD_STATE",
 	"BAD_FEATURES", "UNSUPPORTED_FEATURE", "BAD_INSTANCE_ID", "LOCALITY_BUSY",
-	"PEER_DEAD", "PEER_CLOSED", "WAKE_OBJECT_FOREIGN",
+	"PEER_DEAD", "PEER_CLOSED", "WAKE_OBJECT_FOREIGN", "BAD_RING",
 };
 
 const char *shm_signal_fault_name(int code)
@@ -64,6 +64,8 @@ const char *shm_signal_fault_name(int code)
 	case SHM_SIGNAL_E_NOTIFIER: return "E_NOTIFIER";
 	case SHM_SIGNAL_E_EXISTS: return "E_EXISTS";
 	case SHM_SIGNAL_E_TIMEOUT: return "E_TIMEOUT";
+	case SHM_SIGNAL_E_FULL: return "E_FULL";
+	case SHM_SIGNAL_E_EMPTY: return "E_EMPTY";
 	default: return "?";
 	}
 }

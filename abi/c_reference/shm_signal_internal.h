@@ -14,7 +14,8 @@
  * shm_signal_protocol.c (spec 7: inject, wakeup, enable, disable, wait, close, peer
  * checks), shm_signal_wake*.c (spec 8, behind shm_signal_wake.h), shm_signal_os.c
  * (sleep, pid, random bytes, the OS's last error), shm_signal_file.c (files,
- * mappings, lock bytes), shm_signal_guard.c (the truncation guard).
+ * mappings, lock bytes), shm_signal_guard.c (the truncation guard), shm_signal_ring.c
+ * (message rings: spec 15, draft).
  *
  * Shared bytes are touched only with C11 atomics (relaxed, ordered by explicit
  * fences), so a hostile or racing peer can give us odd values but never undefined

@@ -1,0 +1,162 @@
+"""ctypes binding of the C engine's message ring (docs/spec.md section 15, draft;
+``abi/c_reference/shm_signal_ring.c``): so that tests can run the C ring in-process
+over any writable buffer (a ``bytearray``, an ``mmap``) and compare it byte for byte
+with the Python ring.
+
+A fault (``BAD_RING``) raises the :class:`~abi.faults.ShmSignalFault` subclass of its
+code with the engine's field, offset (from the start of the ring), expected and actual
+values, as :mod:`abi.engine.c_channel` does; a bad argument raises ``ValueError``.
+After a fault the ring raises the same fault from every call.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any, Optional, Union
+
+from abi.engine.c_channel import Error, _raise
+from abi.engine.native import load
+
+# Mirrors of shm_signal_engine.h.
+E_FULL, E_EMPTY = -6, -7
+PRODUCER, CONSUMER = 0, 1
+HEADER = 192
+MAGIC = 0x676E6972
+
+
+class Ring(ctypes.Structure):
+    """``struct shm_signal_ring`` (tests compare it with the C compiler's layout)."""
+
+    _fields_ = [("base", ctypes.c_void_p), ("capacity", ctypes.c_uint32), ("max_message", ctypes.c_uint32),
+                ("pos", ctypes.c_uint32), ("role", ctypes.c_int32), ("fault", ctypes.c_int32),
+                ("fault_err", Error)]
+
+
+_ERR = ctypes.POINTER(Error)
+_RING = ctypes.POINTER(Ring)
+_SIGNATURES = {
+    "shm_signal_ring_init": ([ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint32, _ERR],
+                             ctypes.c_int),
+    "shm_signal_ring_open": ([_RING, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, _ERR], ctypes.c_int),
+    "shm_signal_ring_send": ([_RING, ctypes.c_char_p, ctypes.c_uint32, _ERR], ctypes.c_int),
+    "shm_signal_ring_recv": ([_RING, ctypes.c_void_p, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32), _ERR],
+                             ctypes.c_int),
+}
+_lib: Optional[ctypes.CDLL] = None
+
+
+def lib() -> ctypes.CDLL:
+    """The native library with the ring's functions declared (built on demand)."""
+    global _lib
+    if _lib is None:
+        loaded = load()
+        for name, (argtypes, restype) in _SIGNATURES.items():
+            fn = getattr(loaded, name)
+            fn.argtypes = argtypes
+            fn.restype = restype
+        _lib = loaded
+    return _lib
+
+
+def _view(buf: Any, offset: int) -> ctypes.Array:
+    """The writable bytes of ``buf`` from ``offset`` on, as a ctypes array that holds
+    the buffer (a bytearray cannot be resized, an mmap not closed, while it lives)."""
+    size = memoryview(buf).nbytes
+    if not 0 <= offset <= size:
+        raise ValueError(f"offset={offset!r}: must be 0 to len(buf) = {size}")
+    try:
+        return (ctypes.c_char * (size - offset)).from_buffer(buf, offset)
+    except TypeError as exc:
+        raise ValueError(f"the ring needs a writable buffer (bytearray, mmap), "
+                         f"not {type(buf).__name__}") from exc
+
+
+def _role(role: Union[int, str]) -> int:
+    named = {"producer": PRODUCER, "consumer": CONSUMER}
+    if isinstance(role, str) and role in named:
+        return named[role]
+    if role in (PRODUCER, CONSUMER) and not isinstance(role, bool):
+        return int(role)
+    raise ValueError(f"role={role!r}: must be 'producer' ({PRODUCER}) or 'consumer' ({CONSUMER})")
+
+
+class CRing:
+    """One side of a ring at ``buf[offset:]`` (64-byte aligned in memory), run by the
+    C engine.  ``role``: ``"producer"``/``PRODUCER`` or ``"consumer"``/``CONSUMER``."""
+
+    @staticmethod
+    def init(buf: Any, offset: int, capacity: int, max_message: int) -> None:
+        """Create a ring at ``buf[offset:]``: ``shm_signal_ring_init`` (ValueError for
+        a bad capacity, max_message, alignment or a buffer too short)."""
+        view = _view(buf, offset)
+        err = Error()
+        for name, v in (("capacity", capacity), ("max_message", max_message)):
+            if not 0 <= v < 2**32:
+                raise ValueError(f"{name}={v!r}: out of range")
+        rc = lib().shm_signal_ring_init(ctypes.addressof(view), len(view), capacity, max_message,
+                                        ctypes.byref(err))
+        del view  # releases the buffer
+        if rc:
+            _raise(rc, err)
+
+    def __init__(self, buf: Any, offset: int, role: Union[int, str]) -> None:
+        self._view: Optional[ctypes.Array] = None
+        r = _role(role)
+        view = _view(buf, offset)
+        self._ring = Ring()
+        err = Error()
+        rc = lib().shm_signal_ring_open(ctypes.byref(self._ring), ctypes.addressof(view), len(view), r,
+                                        ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        self._view = view
+        self.role = r
+        self.capacity = int(self._ring.capacity)
+        self.max_message = int(self._ring.max_message)
+        self._buf = ctypes.create_string_buffer(max(self.max_message, 1))
+        self._n = ctypes.c_uint32()
+
+    def _handle(self) -> Any:
+        if self._view is None:
+            raise ValueError("the ring is closed")
+        return ctypes.byref(self._ring)
+
+    def send(self, msg: bytes) -> bool:
+        """Publish ``msg`` (at most ``max_message`` bytes): True, or False when the ring
+        is full (a padding record may have been published)."""
+        data = bytes(msg)
+        if len(data) >= 2**32:  # ctypes would truncate the length
+            raise ValueError(f"a message of {len(data)} bytes is over max_message = {self.max_message}")
+        err = Error()
+        rc = lib().shm_signal_ring_send(self._handle(), data, len(data), ctypes.byref(err))
+        if rc == E_FULL:
+            return False
+        if rc:
+            _raise(rc, err)
+        return True
+
+    def recv(self) -> Optional[bytes]:
+        """The next message, or None when the ring is empty."""
+        err = Error()
+        rc = lib().shm_signal_ring_recv(self._handle(), self._buf, len(self._buf), ctypes.byref(self._n),
+                                        ctypes.byref(err))
+        if rc == E_EMPTY:
+            return None
+        if rc:
+            _raise(rc, err)
+        return ctypes.string_at(self._buf, self._n.value)
+
+    @property
+    def position(self) -> int:
+        """This side's own copy of head (producer) or tail (consumer)."""
+        return int(self._ring.pos)
+
+    def close(self) -> None:
+        """Release the buffer (the region is not touched)."""
+        self._view = None
+
+    def __enter__(self) -> CRing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -180,7 +180,7 @@ HOSTILE_TO_THE_CONSUMER = {
     "length over max_message": (lambda b: _put(b, ring.HEADER, 101), "length"),
     "length past the published bytes": (lambda b: _put(b, ring.HEADER, 40), "length"),
     "unknown kind": (lambda b: _put(b, ring.HEADER + 4, 2), "kind"),
-    "padding at 0": (lambda b: _put(b, ring.HEADER + 4, 1), "length"),
+    "padding at 0": (lambda b: _put(b, ring.HEADER + 4, 1), "kind"),
 }
 
 

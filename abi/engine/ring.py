@@ -275,9 +275,12 @@ class Consumer(_Side):
             length, kind = _LE.unpack_from(self._data, p)  # one read, then only these
             to_end = self.capacity - p
             if kind == PADDING:
-                if p == 0 or length != to_end - RECORD_HEADER or used < to_end:
+                if p == 0:
+                    raise self._refuse(_fault("kind", HEADER + p + 4, MESSAGE, kind,
+                                              "a padding record at the start of the data area"))
+                if length != to_end - RECORD_HEADER or used < to_end:
                     raise self._refuse(_fault("length", HEADER + p, f"{to_end - RECORD_HEADER} (padding "
-                                              f"to the end, not at 0, within {used} used)", length,
+                                              f"to the end, within {used} used)", length,
                                               "a padding record that does not fill to the end"))
                 tail = (tail + to_end) & _U32
                 self._release(tail)

@@ -378,6 +378,7 @@ def _hostile_lines(exe: Path, name: str) -> List[str]:
     return run(exe, BASE + pre + [call, call, *then])[len(BASE) + len(pre):]
 
 
+@pytest.mark.slow  # (an ASan build, then 33 runs; the Python ring's hostile cases stay fast)
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_every_hostile_value_is_refused_and_the_ring_stays_refused(asan: Path, name: str) -> None:
     """BAD_RING naming the field, its offset in the region and the values, with no

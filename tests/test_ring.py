@@ -165,11 +165,12 @@ def test_padding_leaves_its_body_alone() -> None:
 
 
 def _consumer_after(capacity: int, max_message: int, *sends: bytes) -> Tuple[bytearray, ring.Consumer]:
+    """A consumer opened on an empty ring, then the sends: its first recv loads head."""
     buf = _ring(capacity, max_message)
-    p = ring.Producer(buf, R)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
     for m in sends:
         assert p.send(m)
-    return buf, ring.Consumer(buf, R)
+    return buf, c
 
 
 HOSTILE_TO_THE_CONSUMER = {
@@ -220,17 +221,36 @@ def test_padding_that_does_not_reach_the_end_is_refused() -> None:
         c.recv()
 
 
-@pytest.mark.parametrize("tail, why", [(12, "not a multiple of 8"), (64, "ahead of head"),
+@pytest.mark.parametrize("tail, why", [(12, "not a multiple of 8"), (232, "ahead of head"),
                                        ((1 << 32) - 512, "more than capacity behind")])
 def test_the_producer_refuses_a_tail_out_of_range(tail: int, why: str) -> None:
+    """The producer loads tail when the tail it saw last leaves no room (it only ever
+    moves on): then a hostile one is refused, and nothing is published."""
     buf = _ring(256, 100)
     p = ring.Producer(buf, R)
-    assert p.send(b"x" * 20)  # head 32
+    for _ in range(7):
+        assert p.send(b"x" * 20)  # head 224: 32 bytes left
     _put(buf, ring.TAIL, tail)
     with pytest.raises(BadRing) as info:
-        p.send(b"y")
+        p.send(b"y" * 40)  # needs 48: the producer must look at tail
     assert info.value.field == "tail", why
-    assert _u32(buf, ring.HEAD) == 32  # nothing published
+    assert _u32(buf, ring.HEAD) == 224  # nothing published
+    with pytest.raises(BadRing):
+        p.send(b"")
+
+
+def test_a_side_loads_the_other_index_only_when_the_one_it_saw_says_no() -> None:
+    """One fence per call: the producer does not load tail while the last tail it saw
+    leaves room, the consumer does not load head while records it saw remain (an
+    index only moves on, so an old one never overstates)."""
+    buf = _ring(256, 100)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    assert p.send(b"a") and p.send(b"b")
+    assert c.recv() == b"a"  # loads head: 32
+    _put(buf, ring.HEAD, 12)  # hostile, but not looked at while b is unread
+    assert c.recv() == b"b"
+    with pytest.raises(BadRing):
+        c.recv()  # now it looks
 
 
 @pytest.mark.parametrize("change, field", [

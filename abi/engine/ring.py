@@ -126,7 +126,11 @@ class _Side:
         self._other = ctypes.c_uint32.from_buffer(self._view, self.other_at)
         self.index = self._load(self._own)  # this side's own index, read once
         self._broken: Optional[ShmSignalFault] = None
-        self._check_other(self.index, self._load(self._other))
+        # The other side's index as last loaded (validated, and followed by a fence):
+        # it only moves on, so an old one never overstates the room or the records,
+        # and it is loaded again only when it says "no" (one fence per call, not two).
+        self._seen = self._load(self._other)
+        self._check_other(self.index, self._seen)
 
     @staticmethod
     def _load(word: Any) -> int:
@@ -184,16 +188,19 @@ class Producer(_Side):
         now (a padding record may have been published: the room it needs is at the
         start)."""
         self._usable()
-        payload = memoryview(data).cast("B")
+        payload = data if type(data) is bytes else memoryview(data).cast("B")
         n = len(payload)
         if n > self.max_message:
             raise ValueError(f"a message of {n} bytes: this ring takes at most {self.max_message}")
         size = RECORD_HEADER + _round8(n)
         head = self.index
-        used = self._check_other(head, self._load(self._other))
-        self._fence()  # acquire: the consumer's reads of what it released are done
         p = head & self._mask
         to_end = self.capacity - p
+        used = (head - self._seen) & _U32
+        if self.capacity - used < (size if size <= to_end else to_end + size):
+            self._seen = self._load(self._other)
+            used = self._check_other(head, self._seen)
+            self._fence()  # acquire: the consumer's reads of what it released are done
         if size > to_end:
             if self.capacity - used < to_end:
                 return False
@@ -267,10 +274,13 @@ class Consumer(_Side):
             raise ValueError("release the message in hand first")
         tail = self.index
         for _ in range(2):  # at most one padding record before a message
-            used = self._check_other(tail, self._load(self._other))
-            self._fence()  # acquire: the records up to head are there
+            used = (self._seen - tail) & _U32
             if used == 0:
-                return None
+                self._seen = self._load(self._other)
+                used = self._check_other(tail, self._seen)
+                self._fence()  # acquire: the records up to head are there
+                if used == 0:
+                    return None
             p = tail & self._mask
             length, kind = _LE.unpack_from(self._data, p)  # one read, then only these
             to_end = self.capacity - p

@@ -1,0 +1,144 @@
+"""Message throughput between two Python processes: shm-signal's message ring (spec 15,
+draft) against multiprocessing.Queue and multiprocessing.Pipe, in the same run.
+
+    python benchmarks/ring.py [--sizes 8,64,4096,65536] [--repeat 3] [--json]
+
+A child process sends N messages of one size; the parent receives them all.  The
+time is from the child's first send to the parent's last receive (the child waits
+for the parent's "go" on the transport itself, so start-up is not counted); the
+table gives the median over ``--repeat`` runs of messages per second, and the
+ring's ratio to each alternative.  faster-fifo and iceoryx2 are not measured yet
+(issue 18 asks for them; they are not installed here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from abi import Channel  # noqa: E402
+from abi.engine import ring  # noqa: E402
+
+CAPACITY = 1 << 20
+OFFSET = 4096
+
+
+def _count(size: int) -> int:
+    return {8: 200_000, 64: 200_000, 4096: 40_000}.get(size, 4_000)
+
+
+def _ring_producer(path: str, n: int, size: int) -> None:
+    ch = Channel.attach(path, timeout=10)
+    tx = ring.RingSender(ch, OFFSET)
+    msg = bytes(size)
+    tx.send(b"ready")
+    for _ in range(n):
+        tx.send(msg)
+    tx.close()
+    ch.close()
+
+
+def run_ring(n: int, size: int) -> float:
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "ring.shm")
+        ch = Channel.create(path, size=OFFSET + ring.region_size(CAPACITY))
+        ring.create(ch.buffer, OFFSET, CAPACITY, 1 << 16)
+        child = mp.get_context("spawn").Process(target=_ring_producer, args=(path, n, size))
+        child.start()
+        rx = ring.RingReceiver(ch, OFFSET)
+        assert rx.recv(timeout=30) == b"ready"
+        start = time.perf_counter()
+        for _ in range(n):
+            rx.recv(timeout=30)
+        elapsed = time.perf_counter() - start
+        child.join(30)
+        rx.close()
+        ch.close()
+    return n / elapsed
+
+
+def _queue_producer(q: Any, n: int, size: int) -> None:
+    msg = bytes(size)
+    q.put(b"ready")
+    for _ in range(n):
+        q.put(msg)
+
+
+def run_queue(n: int, size: int) -> float:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    child = ctx.Process(target=_queue_producer, args=(q, n, size))
+    child.start()
+    assert q.get(timeout=30) == b"ready"
+    start = time.perf_counter()
+    for _ in range(n):
+        q.get(timeout=30)
+    elapsed = time.perf_counter() - start
+    child.join(30)
+    return n / elapsed
+
+
+def _pipe_producer(conn: Any, n: int, size: int) -> None:
+    msg = bytes(size)
+    conn.send_bytes(b"ready")
+    for _ in range(n):
+        conn.send_bytes(msg)
+
+
+def run_pipe(n: int, size: int) -> float:
+    ctx = mp.get_context("spawn")
+    rx, tx = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_pipe_producer, args=(tx, n, size))
+    child.start()
+    assert rx.recv_bytes() == b"ready"
+    start = time.perf_counter()
+    for _ in range(n):
+        rx.recv_bytes()
+    elapsed = time.perf_counter() - start
+    child.join(30)
+    return n / elapsed
+
+
+TRANSPORTS: Dict[str, Callable[[int, int], float]] = {
+    "shm-signal ring": run_ring, "mp.Queue": run_queue, "mp.Pipe": run_pipe}
+
+
+def main(argv: List[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="8,64,4096,65536", help="message sizes in bytes")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per cell (the median is shown)")
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of the default message counts")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    a = ap.parse_args(argv)
+    sizes = [int(s) for s in a.sizes.split(",")]
+    results: Dict[str, Dict[str, float]] = {}
+    for size in sizes:
+        n = max(100, int(_count(size) * a.scale))
+        row = {}
+        for name, run in TRANSPORTS.items():  # interleaved: the machine's noise hits all alike
+            row[name] = statistics.median(run(n, size) for _ in range(a.repeat))
+        results[str(size)] = row
+    if a.json:
+        print(json.dumps({"messages_per_second": results, "repeat": a.repeat, "scale": a.scale}, indent=2))
+        return 0
+    names = list(TRANSPORTS)
+    print(f"{'size':>7}  " + "  ".join(f"{n:>16}" for n in names) + "  ring/Queue  ring/Pipe")
+    for size, row in results.items():
+        cells = "  ".join(f"{row[n]:>12,.0f} m/s" for n in names)
+        print(f"{size:>7}  {cells}  {row[names[0]] / row['mp.Queue']:>9.2f}x  "
+              f"{row[names[0]] / row['mp.Pipe']:>8.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

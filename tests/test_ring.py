@@ -357,3 +357,21 @@ def test_two_processes_move_messages_through_a_mapping_with_wake_ups(tmp_path: P
         if proc.poll() is None:
             proc.kill()
         ch.close()
+
+
+@pytest.mark.slow  # (three transports, each a process)
+def test_the_benchmark_runs_and_measures_every_transport() -> None:
+    """benchmarks/ring.py at a small size: a rate for the ring and for each
+    alternative, in one run."""
+    import json
+
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ring.py"), "--sizes", "64,4096",
+                           "--repeat", "1", "--scale", "0.01", "--json"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rates = json.loads(proc.stdout)["messages_per_second"]
+    assert set(rates) == {"64", "4096"}
+    for row in rates.values():
+        assert set(row) == {"shm-signal ring", "mp.Queue", "mp.Pipe"} and all(v > 0 for v in row.values())

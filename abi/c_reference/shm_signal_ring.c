@@ -50,6 +50,29 @@ static int ring_fault(struct shm_signal_ring *r, struct shm_signal_error *err, c
 	return BAD_RING;
 }
 
+/* The other side's index (`field`, at `off`), loaded and fenced: a multiple of 8,
+ * with at most capacity bytes in use between it and ours (R15-4, R15-6). */
+static int check_other(struct shm_signal_ring *r, struct shm_signal_error *err, const char *field,
+		       uint32_t off, uint32_t other, uint32_t used)
+{
+	char want[64];
+	uint32_t mine = r->pos;
+	if (other % 8)
+		return ring_fault(r, err, field, off, off == OFF_TAIL ? "tail must be a multiple of 8"
+								  : "head must be a multiple of 8",
+				  "a multiple of 8", other);
+	if (used > r->capacity) {
+		if (off == OFF_TAIL)
+			snprintf(want, sizeof want, "head - 0x%lx to head (0x%lx)", (unsigned long)r->capacity,
+				 (unsigned long)mine);
+		else
+			snprintf(want, sizeof want, "tail to tail + 0x%lx (0x%lx)", (unsigned long)r->capacity,
+				 (unsigned long)mine);
+		return ring_fault(r, err, field, off, "more than capacity bytes in use", want, other);
+	}
+	return 0;
+}
+
 /* 0 if `r` is open as `role` and not refused; else what the call returns. */
 static int usable(struct shm_signal_ring *r, int role, struct shm_signal_error *err)
 {
@@ -229,13 +252,11 @@ int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
 	 * our writes over it. */
 	tail = ld32(b + OFF_TAIL);
 	atomic_thread_fence(memory_order_acquire);
-	if (tail % 8)
-		return ring_fault(r, err, "tail", OFF_TAIL, "tail must be a multiple of 8", "a multiple of 8", tail);
 	used = head - tail;
-	if (used > cap) { /* R15-4: else "free" below would wrap and we would write over unread data */
-		snprintf(want, sizeof want, "head - 0x%lx to head (0x%lx)", (unsigned long)cap, (unsigned long)head);
-		return ring_fault(r, err, "tail", OFF_TAIL, "more than capacity bytes in use", want, tail);
-	}
+	/* R15-4: else "free" below would wrap and we would write over unread data */
+	rc = check_other(r, err, "tail", OFF_TAIL, tail, used);
+	if (rc)
+		return rc;
 	size = record_size(n);
 	p = head & (cap - 1);
 	to_end = cap - p;
@@ -286,13 +307,10 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 	/* 1. head, then acquire: the records it publishes are visible below. */
 	head = ld32(b + OFF_HEAD);
 	atomic_thread_fence(memory_order_acquire);
-	if (head % 8)
-		return ring_fault(r, err, "head", OFF_HEAD, "head must be a multiple of 8", "a multiple of 8", head);
 	used = head - tail;
-	if (used > cap) { /* R15-6 */
-		snprintf(want, sizeof want, "tail to tail + 0x%lx (0x%lx)", (unsigned long)cap, (unsigned long)tail);
-		return ring_fault(r, err, "head", OFF_HEAD, "more than capacity bytes in use", want, head);
-	}
+	rc = check_other(r, err, "head", OFF_HEAD, head, used); /* R15-6 */
+	if (rc)
+		return rc;
 	/* 2-3.  At most a padding record, then a message at data offset 0 (where padding
 	 * is refused): two rounds. */
 	for (i = 0; i < 2 && used; i++) {

@@ -99,12 +99,7 @@ def lib() -> ctypes.CDLL:
     """The native library with the engine's functions declared (built on demand)."""
     global _lib
     if _lib is None:
-        loaded = native.load()
-        for name, (argtypes, restype) in _SIGNATURES.items():
-            fn = getattr(loaded, name)
-            fn.argtypes = argtypes
-            fn.restype = restype
-        _lib = loaded
+        _lib = native.declare(native.load(), _SIGNATURES)
     return _lib
 
 

@@ -15,7 +15,7 @@ import ctypes
 from typing import Any, Optional, Union
 
 from abi.engine.c_channel import Error, _raise
-from abi.engine.native import load
+from abi.engine.native import declare, load
 
 # Mirrors of shm_signal_engine.h.
 E_FULL, E_EMPTY = -6, -7
@@ -49,12 +49,7 @@ def lib() -> ctypes.CDLL:
     """The native library with the ring's functions declared (built on demand)."""
     global _lib
     if _lib is None:
-        loaded = load()
-        for name, (argtypes, restype) in _SIGNATURES.items():
-            fn = getattr(loaded, name)
-            fn.argtypes = argtypes
-            fn.restype = restype
-        _lib = loaded
+        _lib = declare(load(), _SIGNATURES)
     return _lib
 
 

@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from abi.toolchain import CompileError, NoCompilerError, find_c_compiler
 
@@ -151,6 +151,15 @@ def try_load_holding_gil() -> Optional[ctypes.PyDLL]:
             _declare(fast)
             _holding_gil = fast
         return _holding_gil
+
+
+def declare(lib: ctypes.CDLL, signatures: Dict[str, Tuple[List[Any], Any]]) -> ctypes.CDLL:
+    """Set the argument and result types of each named function of ``lib``."""
+    for name, (argtypes, restype) in signatures.items():
+        fn = getattr(lib, name)
+        fn.argtypes = argtypes
+        fn.restype = restype
+    return lib
 
 
 def _declare(lib: ctypes.CDLL) -> None:

@@ -42,8 +42,9 @@ _OPEN_TAIL = ('\t\treturn ring_fault(r, err, "tail", OFF_TAIL, "tail must be a m
               '"a multiple of 8",\n')
 # mutant -> (text, replacement) in shm_signal_ring.c; each text occurs exactly once
 MUTANTS: Dict[str, Tuple[str, str]] = {
-    "send: no used <= capacity check": ("if (used > cap) { /* R15-4", "if (0) { /* R15-4"),
-    "recv: no used <= capacity check": ("if (used > cap) { /* R15-6 */", "if (0) {"),
+    "send: no used <= capacity check": ('rc = check_other(r, err, "tail", OFF_TAIL, tail, used);', "rc = 0;"),
+    "recv: no used <= capacity check": ('rc = check_other(r, err, "head", OFF_HEAD, head, used);', "rc = 0;"),
+    "no used <= capacity check, both sides": ("if (used > r->capacity) {", "if (0) {"),
     "recv: no record-crosses-the-end check": ("if (size > cap - p) { /* R15-3 */", "if (0) {"),
     "recv: no max_message check": ("if (length > r->max_message) {", "if (0) {"),
     "recv: padding at p == 0 allowed": ("if (p == 0)\n\t\t\t\treturn ring_fault",
@@ -524,6 +525,7 @@ def _mutant_failures(exe: Path) -> List[str]:
 @pytest.mark.parametrize("mutant,caught_by", [
     ("send: no used <= capacity check", "used > capacity at send"),
     ("recv: no used <= capacity check", "used > capacity at recv"),
+    ("no used <= capacity check, both sides", "used > capacity at send"),
     ("recv: no record-crosses-the-end check", "a message crossing the end (crashed)"),
     ("recv: no max_message check", "length > max_message"),
     ("recv: padding at p == 0 allowed", "padding at p == 0"),

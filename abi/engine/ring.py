@@ -79,7 +79,8 @@ def _region(buf: Any, offset: int, capacity: int) -> memoryview:
 
 
 def _fault(field: str, offset: int, expected: Any, actual: Any, what: str) -> ShmSignalFault:
-    return ShmSignalFault(Fault.BAD_RING, what, field=field, offset=offset, expected=expected, actual=actual)
+    return ShmSignalFault(Fault.BAD_RING, f"{what}: expected {expected}, found {actual}", field=field,
+                          offset=offset, expected=expected, actual=actual)
 
 
 class _Side:
@@ -126,6 +127,9 @@ class _Side:
         self._other = ctypes.c_uint32.from_buffer(self._view, self.other_at)
         self.index = self._load(self._own)  # this side's own index, read once
         self._broken: Optional[ShmSignalFault] = None
+        if self.index & 7:
+            raise _fault("head" if self.role == "producer" else "tail", self.own_at, "a multiple of 8",
+                         self.index, "an index out of range")
         # The other side's index as last loaded (validated, and followed by a fence):
         # it only moves on, so an old one never overstates the room or the records,
         # and it is loaded again only when it says "no" (one fence per call, not two).

@@ -109,8 +109,36 @@ def run_pipe(n: int, size: int) -> float:
     return n / elapsed
 
 
+def _ff_producer(q: Any, n: int, size: int) -> None:
+    msg = bytes(size)
+    q.put(b"ready", timeout=30)
+    for _ in range(n):
+        q.put(msg, timeout=30)
+
+
+def run_faster_fifo(n: int, size: int) -> float:
+    from faster_fifo import Queue  # (pip install 'shm-signal[bench]': the benchmark's only)
+
+    q = Queue(max_size_bytes=CAPACITY)  # the ring's capacity
+    child = mp.get_context("spawn").Process(target=_ff_producer, args=(q, n, size))
+    child.start()
+    assert q.get(timeout=30) == b"ready"
+    start = time.perf_counter()
+    for _ in range(n):
+        q.get(timeout=30)
+    elapsed = time.perf_counter() - start
+    child.join(30)
+    return n / elapsed
+
+
 TRANSPORTS: Dict[str, Callable[[int, int], float]] = {
     "shm-signal ring": run_ring, "mp.Queue": run_queue, "mp.Pipe": run_pipe}
+try:
+    import faster_fifo  # noqa: F401
+
+    TRANSPORTS["faster-fifo"] = run_faster_fifo
+except ImportError:
+    pass
 
 
 def main(argv: List[str]) -> int:
@@ -132,11 +160,14 @@ def main(argv: List[str]) -> int:
         print(json.dumps({"messages_per_second": results, "repeat": a.repeat, "scale": a.scale}, indent=2))
         return 0
     names = list(TRANSPORTS)
-    print(f"{'size':>7}  " + "  ".join(f"{n:>16}" for n in names) + "  ring/Queue  ring/Pipe")
+    print(f"{'size':>7}  " + "  ".join(f"{n:>16}" for n in names) + "".join(
+        f"  ring/{n.split('.')[-1]:<6}" for n in names[1:]))
     for size, row in results.items():
         cells = "  ".join(f"{row[n]:>12,.0f} m/s" for n in names)
-        print(f"{size:>7}  {cells}  {row[names[0]] / row['mp.Queue']:>9.2f}x  "
-              f"{row[names[0]] / row['mp.Pipe']:>8.2f}x")
+        ratios = "".join(f"  {row[names[0]] / row[n]:>10.2f}x" for n in names[1:])
+        print(f"{size:>7}  {cells}{ratios}")
+    if "faster-fifo" not in TRANSPORTS:
+        print("faster-fifo: not installed (pip install 'shm-signal[bench]'); iceoryx2: not measured yet")
     return 0
 
 

@@ -26,6 +26,7 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
 
 
+@pytest.mark.slow  # (a pytest run of its own, about 1 s)
 def test_one_test_per_structure_and_target_with_junit(tmp_path: Path) -> None:
     xml = tmp_path / "abi.xml"
     proc = _pytest(tmp_path, "--abi-structs", f"{WIRE}:Gap", "--abi-header", str(HEADER),

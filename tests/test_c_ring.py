@@ -248,6 +248,7 @@ def test_random_sizes_through_many_wraps_arrive_in_order(program: Path, cap: int
     assert int(words["paddings"]) > 0, out  # (with max_message 1: of length 0, 8 bytes before the end)
 
 
+@pytest.mark.slow  # (220,000 messages between two threads)
 def test_two_threads_pass_every_message_in_order(program: Path) -> None:
     """A producer and a consumer thread, each spinning on full or empty: 200,000
     messages through a 256-byte ring, each checked by the consumer."""
@@ -390,6 +391,7 @@ def test_every_hostile_value_is_refused_and_the_ring_stays_refused(asan: Path, n
     assert got == [want] * len(got) and len(got) >= 2, got
 
 
+@pytest.mark.slow  # (an ASan build)
 def test_the_hostile_table_is_checked_as_one_run(asan: Path) -> None:
     """Every case in a row on fresh regions: the refusals do not depend on what the
     program did before (and the fast tier runs ASan once more over all of them)."""

@@ -80,6 +80,7 @@ MUTANTS = {
 }
 
 
+@pytest.mark.slow  # (six module loads over 160 structures each)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_the_host_comparison_catches_a_broken_model(tmp_path: Path, mutant: str) -> None:
     old, new = MUTANTS[mutant]

@@ -68,6 +68,7 @@ LINUX = sys.platform.startswith("linux")
 SUBSET = [] if LINUX else ["-k", "protocol"]
 
 
+@pytest.mark.slow  # (a pytest run of its own, over the whole quick suite: about 2 s)
 def test_reference_peer_passes_as_tests(tmp_path: Path) -> None:
     proc, root = _pytest(tmp_path, [*EXPLICIT, "--shm-signal-peer", f"{sys.executable} -m abi.peer",
                                     "--shm-signal-quick", "--shm-signal-engine", "py", *SUBSET])

@@ -187,7 +187,10 @@ def _ref_injects(ctx: Context, features: Optional[int] = None) -> None:
     if negotiated & layout.FEATURE_NOTIFY_COUNT and rec["notify_count"] != notifications:
         raise CaseFailure(f"notify_count {rec['notify_count']} != the reference's notifications "
                           f"{notifications} (stats {stats})")
-    if (rec["pending"], rec["dirty"]) != (0, 0):
+    # (Every inject was drained before the close: checked after the last burst.  The
+    # close itself sets the peer's dirty after its state (spec 9), so a peer that saw
+    # the state first may end with dirty 1 from it; pending it must not have.)
+    if rec["pending"] != 0:
         raise CaseFailure(f"the peer ended with pending/dirty {rec['pending']}/{rec['dirty']}")
 
 
@@ -202,7 +205,7 @@ def _stress_peer_injects(ctx: Context) -> None:
 
 @case("stress", "reference_injects", "The reference injects N times with random pauses into the peer "
                                      "serving (serve): after every 1000 the peer is drained within 1.5 s, "
-                                     "it ends drained, its notify_count equals the reference's "
+                                     "it ends with nothing pending, its notify_count equals the reference's "
                                      "notifications, and it reports no late wake-up.")
 def _stress_ref_injects(ctx: Context) -> None:
     _ref_injects(ctx)

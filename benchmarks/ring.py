@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,13 +37,33 @@ def _count(size: int) -> int:
     return {8: 200_000, 64: 200_000, 4096: 40_000}.get(size, 4_000)
 
 
+def _send_all(send: Callable[[bytes], Any], n: int, size: int) -> None:
+    """The producer's side of every transport: "ready", then ``n`` messages."""
+    msg = bytes(size)
+    send(b"ready")
+    for _ in range(n):
+        send(msg)
+
+
+def _receive_all(target: Callable[..., None], args: Tuple[Any, ...], recv: Callable[[], Any],
+                 n: int) -> float:
+    """Start the producer ``target(*args)`` in a process of its own, wait for its
+    "ready", then time ``n`` receives: messages per second."""
+    child = mp.get_context("spawn").Process(target=target, args=args)
+    child.start()
+    assert recv() == b"ready"
+    start = time.perf_counter()
+    for _ in range(n):
+        recv()
+    elapsed = time.perf_counter() - start
+    child.join(30)
+    return n / elapsed
+
+
 def _ring_producer(path: str, n: int, size: int) -> None:
     ch = Channel.attach(path, timeout=10)
     tx = ring.RingSender(ch, OFFSET)
-    msg = bytes(size)
-    tx.send(b"ready")
-    for _ in range(n):
-        tx.send(msg)
+    _send_all(tx.send, n, size)
     tx.close()
     ch.close()
 
@@ -53,82 +73,41 @@ def run_ring(n: int, size: int) -> float:
         path = os.path.join(d, "ring.shm")
         ch = Channel.create(path, size=OFFSET + ring.region_size(CAPACITY))
         ring.create(ch.buffer, OFFSET, CAPACITY, 1 << 16)
-        child = mp.get_context("spawn").Process(target=_ring_producer, args=(path, n, size))
-        child.start()
         rx = ring.RingReceiver(ch, OFFSET)
-        assert rx.recv(timeout=30) == b"ready"
-        start = time.perf_counter()
-        for _ in range(n):
-            rx.recv(timeout=30)
-        elapsed = time.perf_counter() - start
-        child.join(30)
-        rx.close()
-        ch.close()
-    return n / elapsed
+        try:
+            return _receive_all(_ring_producer, (path, n, size), lambda: rx.recv(timeout=30), n)
+        finally:
+            rx.close()
+            ch.close()
 
 
 def _queue_producer(q: Any, n: int, size: int) -> None:
-    msg = bytes(size)
-    q.put(b"ready")
-    for _ in range(n):
-        q.put(msg)
+    _send_all(q.put, n, size)
 
 
 def run_queue(n: int, size: int) -> float:
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    child = ctx.Process(target=_queue_producer, args=(q, n, size))
-    child.start()
-    assert q.get(timeout=30) == b"ready"
-    start = time.perf_counter()
-    for _ in range(n):
-        q.get(timeout=30)
-    elapsed = time.perf_counter() - start
-    child.join(30)
-    return n / elapsed
+    q = mp.get_context("spawn").Queue()
+    return _receive_all(_queue_producer, (q, n, size), lambda: q.get(timeout=30), n)
 
 
 def _pipe_producer(conn: Any, n: int, size: int) -> None:
-    msg = bytes(size)
-    conn.send_bytes(b"ready")
-    for _ in range(n):
-        conn.send_bytes(msg)
+    _send_all(conn.send_bytes, n, size)
 
 
 def run_pipe(n: int, size: int) -> float:
-    ctx = mp.get_context("spawn")
-    rx, tx = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_pipe_producer, args=(tx, n, size))
-    child.start()
-    assert rx.recv_bytes() == b"ready"
-    start = time.perf_counter()
-    for _ in range(n):
-        rx.recv_bytes()
-    elapsed = time.perf_counter() - start
-    child.join(30)
-    return n / elapsed
+    rx, tx = mp.get_context("spawn").Pipe(duplex=False)
+    return _receive_all(_pipe_producer, (tx, n, size), rx.recv_bytes, n)
 
 
 def _ff_producer(q: Any, n: int, size: int) -> None:
-    msg = bytes(size)
-    q.put(b"ready", timeout=30)
-    for _ in range(n):
-        q.put(msg, timeout=30)
+    _send_all(lambda m: q.put(m, timeout=30), n, size)
 
 
 def run_faster_fifo(n: int, size: int) -> float:
     from faster_fifo import Queue  # (pip install 'shm-signal[bench]': the benchmark's only)
 
     q = Queue(max_size_bytes=CAPACITY)  # the ring's capacity
-    child = mp.get_context("spawn").Process(target=_ff_producer, args=(q, n, size))
-    child.start()
-    assert q.get(timeout=30) == b"ready"
-    start = time.perf_counter()
-    for _ in range(n):
-        q.get(timeout=30)
-    elapsed = time.perf_counter() - start
-    child.join(30)
-    return n / elapsed
+    return _receive_all(_ff_producer, (q, n, size), lambda: q.get(timeout=30), n)
 
 
 TRANSPORTS: Dict[str, Callable[[int, int], float]] = {

@@ -42,9 +42,11 @@ _OPEN_TAIL = ('\t\treturn ring_fault(r, err, "tail", OFF_TAIL, "tail must be a m
               '"a multiple of 8",\n')
 # mutant -> (text, replacement) in shm_signal_ring.c; each text occurs exactly once
 MUTANTS: Dict[str, Tuple[str, str]] = {
-    "send: no used <= capacity check": ('rc = check_other(r, err, "tail", OFF_TAIL, tail, used);', "rc = 0;"),
-    "recv: no used <= capacity check": ('rc = check_other(r, err, "head", OFF_HEAD, head, used);', "rc = 0;"),
-    "no used <= capacity check, both sides": ("if (used > r->capacity) {", "if (0) {"),
+    "send: no used <= capacity check": ("if (*used > r->capacity) {",
+                                        "if (*used > r->capacity && !producer) {"),
+    "recv: no used <= capacity check": ("if (*used > r->capacity) {",
+                                        "if (*used > r->capacity && producer) {"),
+    "no used <= capacity check, both sides": ("if (*used > r->capacity) {", "if (0) {"),
     "recv: no record-crosses-the-end check": ("if (size > cap - p) { /* R15-3 */", "if (0) {"),
     "recv: no max_message check": ("if (length > r->max_message) {", "if (0) {"),
     "recv: padding at p == 0 allowed": ("if (p == 0)\n\t\t\t\treturn ring_fault",

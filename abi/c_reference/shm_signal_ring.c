@@ -50,19 +50,26 @@ static int ring_fault(struct shm_signal_ring *r, struct shm_signal_error *err, c
 	return BAD_RING;
 }
 
-/* The other side's index (`field`, at `off`), loaded and fenced: a multiple of 8,
- * with at most capacity bytes in use between it and ours (R15-4, R15-6). */
-static int check_other(struct shm_signal_ring *r, struct shm_signal_error *err, const char *field,
-		       uint32_t off, uint32_t other, uint32_t used)
+/* Step 1 of 15.3 and 15.4: load the other side's index (tail for the producer, head
+ * for the consumer), then acquire, so that what follows comes after the other side's
+ * stores before it: a multiple of 8, with at most capacity bytes in use between it
+ * and ours (R15-4, R15-6; else "free" would wrap and a producer would write over
+ * unread data, a consumer read past what is published).  The bytes in use in *used. */
+static int load_other(struct shm_signal_ring *r, struct shm_signal_error *err, uint32_t *used)
 {
 	char want[64];
-	uint32_t mine = r->pos;
+	int producer = r->role == SHM_SIGNAL_RING_PRODUCER;
+	uint32_t off = producer ? OFF_TAIL : OFF_HEAD, mine = r->pos, other;
+	const char *field = producer ? "tail" : "head";
+	other = ld32(r->base + off);
+	atomic_thread_fence(memory_order_acquire);
+	*used = producer ? mine - other : other - mine;
 	if (other % 8)
-		return ring_fault(r, err, field, off, off == OFF_TAIL ? "tail must be a multiple of 8"
-								  : "head must be a multiple of 8",
+		return ring_fault(r, err, field, off, producer ? "tail must be a multiple of 8"
+							       : "head must be a multiple of 8",
 				  "a multiple of 8", other);
-	if (used > r->capacity) {
-		if (off == OFF_TAIL)
+	if (*used > r->capacity) {
+		if (producer)
 			snprintf(want, sizeof want, "head - 0x%lx to head (0x%lx)", (unsigned long)r->capacity,
 				 (unsigned long)mine);
 		else
@@ -232,7 +239,7 @@ int shm_signal_ring_open(struct shm_signal_ring *r, void *region, size_t region_
 int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n, struct shm_signal_error *err)
 {
 	unsigned char *b, *data;
-	uint32_t cap, head, tail, used, p, size, to_end;
+	uint32_t cap, head, used, p, size, to_end;
 	char want[48];
 	int rc = usable(r, SHM_SIGNAL_RING_PRODUCER, err);
 	if (rc)
@@ -250,11 +257,7 @@ int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
 	head = r->pos;
 	/* 1. tail, then acquire: the consumer's reads of what it released come before
 	 * our writes over it. */
-	tail = ld32(b + OFF_TAIL);
-	atomic_thread_fence(memory_order_acquire);
-	used = head - tail;
-	/* R15-4: else "free" below would wrap and we would write over unread data */
-	rc = check_other(r, err, "tail", OFF_TAIL, tail, used);
+	rc = load_other(r, err, &used);
 	if (rc)
 		return rc;
 	size = record_size(n);
@@ -292,7 +295,7 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 			 struct shm_signal_error *err)
 {
 	unsigned char *b, *data;
-	uint32_t cap, head, tail, used, p, length, kind, size, at, i;
+	uint32_t cap, tail, used, p, length, kind, size, at, i;
 	char want[48];
 	int rc = usable(r, SHM_SIGNAL_RING_CONSUMER, err);
 	if (rc)
@@ -305,10 +308,7 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 	cap = r->capacity;
 	tail = r->pos;
 	/* 1. head, then acquire: the records it publishes are visible below. */
-	head = ld32(b + OFF_HEAD);
-	atomic_thread_fence(memory_order_acquire);
-	used = head - tail;
-	rc = check_other(r, err, "head", OFF_HEAD, head, used); /* R15-6 */
+	rc = load_other(r, err, &used);
 	if (rc)
 		return rc;
 	/* 2-3.  At most a padding record, then a message at data offset 0 (where padding

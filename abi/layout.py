@@ -10,6 +10,10 @@ definitions are written by hand and proven equal to this module by
 
 Every structure is a ``LittleEndianStructure``: multi-byte fields are little-endian
 in memory whatever the host, so a big-endian peer reads the same bytes.
+
+Over 400 lines: the field table of every shared structure (the descriptor, its
+records, a ring's header and record), each field documented once for the header,
+the spec and the checks, and the one description of them the tools walk.
 """
 
 from __future__ import annotations
@@ -181,8 +185,67 @@ class ShmSignalDesc(ctypes.LittleEndianStructure):
     _fields_ = _fields(DESC_FIELDS)
 
 
-STRUCTS: Tuple[Type[ctypes.Structure], ...] = (ShmSignalIrq, ShmSignalDesc)
+# Message rings (spec section 15): a 192-byte header of three cache lines (the
+# creator's, the producer's head, the consumer's tail), then `capacity` data bytes
+# of 8-aligned records.  32-bit indices, so that no 32-bit peer reads a torn one.
+RING_MAGIC = 0x676E6972  # the bytes "r i n g"
+RING_ALIGN = 64  # a ring's offset in the mapping is a multiple of this
+RING_MIN_CAPACITY = 64
+RING_MAX_CAPACITY = 1 << 30
+RING_KIND_MESSAGE = 0
+RING_KIND_PADDING = 1
+
+RING_HEADER_FIELDS: Tuple[FieldSpec, ...] = (
+    FieldSpec("magic", _u32, "shm_signal_le32", 1, "creator, last", "0x676e6972",
+              "Written last at creation (after a release fence): a side that reads it "
+              "sees the rest of the header."),
+    FieldSpec("capacity", _u32, "shm_signal_le32", 1, "creator", "a power of two, 64 to 2^30",
+              "Bytes in the data area, which starts at offset 192."),
+    FieldSpec("max_message", _u32, "shm_signal_le32", 1, "creator", "1 to capacity - 8",
+              "The largest payload a message record may carry."),
+    FieldSpec("reserved0", _u8, "uint8_t", 52, "nobody", "0", "Reserved for growth."),
+    FieldSpec("head", _u32, "shm_signal_le32", 1, "producer", "a multiple of 8",
+              "Bytes published since creation, modulo 2^32. On a cache line of its own."),
+    FieldSpec("reserved1", _u8, "uint8_t", 60, "nobody", "0", "Reserved for growth."),
+    FieldSpec("tail", _u32, "shm_signal_le32", 1, "consumer", "a multiple of 8",
+              "Bytes released since creation, modulo 2^32. On a cache line of its own."),
+    FieldSpec("reserved2", _u8, "uint8_t", 60, "nobody", "0", "Reserved for growth."),
+)
+
+
+class ShmSignalRingHeader(ctypes.LittleEndianStructure):
+    """``struct shm_signal_ring_header``: a message ring's header (192 bytes)."""
+
+    _c_name_ = "shm_signal_ring_header"
+    _specs_ = RING_HEADER_FIELDS
+    _fields_ = _fields(RING_HEADER_FIELDS)
+
+
+RING_RECORD_FIELDS: Tuple[FieldSpec, ...] = (
+    FieldSpec("length", _u32, "shm_signal_le32", 1, "producer",
+              "message: 0 to max_message; padding: to the end of the data area",
+              "Payload bytes after this header; the record takes 8 + length rounded up to 8."),
+    FieldSpec("kind", _u32, "shm_signal_le32", 1, "producer", "0 message, 1 padding",
+              "A message, or padding that fills the data area to its end."),
+)
+
+
+class ShmSignalRingRecord(ctypes.LittleEndianStructure):
+    """``struct shm_signal_ring_record``: the header of a record in a ring (8 bytes)."""
+
+    _c_name_ = "shm_signal_ring_record"
+    _growth_ = "kind"  # new kinds, which a consumer that does not know them refuses
+    _specs_ = RING_RECORD_FIELDS
+    _fields_ = _fields(RING_RECORD_FIELDS)
+
+
+STRUCTS: Tuple[Type[ctypes.Structure], ...] = (ShmSignalIrq, ShmSignalDesc, ShmSignalRingHeader,
+                                                ShmSignalRingRecord)
 DESC_SIZE = ctypes.sizeof(ShmSignalDesc)
+RING_HEADER_SIZE = ctypes.sizeof(ShmSignalRingHeader)
+RING_RECORD_SIZE = ctypes.sizeof(ShmSignalRingRecord)
+RING_HEAD_OFFSET = ShmSignalRingHeader.head.offset
+RING_TAIL_OFFSET = ShmSignalRingHeader.tail.offset
 IRQ_SIZE = ctypes.sizeof(ShmSignalIrq)
 IRQ_OFFSET = ShmSignalDesc.irq.offset
 

@@ -71,6 +71,12 @@ def test_bitfields_and_native_byte_order_are_caught():
 def test_missing_reserved_space_is_caught():
     assert rules.has_reserved(_le("full", [("x", ctypes.c_uint64)])) == [
         "struct full: has no reserved field for growth"]
+    # a structure may name the field it grows by, but only one it has
+    grows = _le("grows", [("x", ctypes.c_uint64)])
+    grows._growth_ = "x"
+    assert rules.has_reserved(grows) == []
+    grows._growth_ = "nonesuch"
+    assert rules.has_reserved(grows) == ["struct grows: has no reserved field for growth"]
 
 
 def test_reserved_bytes_are_zero_in_a_fresh_descriptor():

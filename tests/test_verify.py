@@ -40,7 +40,8 @@ def test_native_layout_matches(compiler):
     report = verify.verify(compiler=compiler)
     assert report.ok, verify.render(report)
     assert report.mismatches() == []
-    assert [s.c_name for s in report.structs] == ["shm_signal_irq", "shm_signal_desc"]
+    assert [s.c_name for s in report.structs] == ["shm_signal_irq", "shm_signal_desc",
+                                                  "shm_signal_ring_header", "shm_signal_ring_record"]
     desc = report.structs[1]
     assert (desc.size, desc.ctypes_size) == (192, 192)
     assert [f.status for f in desc.fields] == ["match"] * len(layout.DESC_FIELDS)
@@ -150,7 +151,7 @@ def test_missing_member_parser_reads_every_compiler():
 def test_cli_text_and_json(compiler):
     text = run_cli("verify")
     assert text.returncode == 0, text.stderr
-    assert "OK: 2 structs and 21 fields match, byte images identical" in text.stdout
+    assert "OK: 4 structs and 31 fields match, byte images identical" in text.stdout
     js = run_cli("verify", "--json")
     data = json.loads(js.stdout)
     assert data["status"] == "match"

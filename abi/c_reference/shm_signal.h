@@ -71,6 +71,14 @@ extern "C" {
 #define SHM_SIGNAL_FAULT_PEER_CLOSED 16
 #define SHM_SIGNAL_FAULT_WAKE_OBJECT_FOREIGN 17
 #define SHM_SIGNAL_FAULT_BAD_RING 18
+
+#define SHM_SIGNAL_RING_MAGIC 0x676e6972u
+#define SHM_SIGNAL_RING_HEADER 192u
+#define SHM_SIGNAL_RING_ALIGN 64u
+#define SHM_SIGNAL_RING_MIN_CAPACITY 64u
+#define SHM_SIGNAL_RING_MAX_CAPACITY (1u << 30)
+#define SHM_SIGNAL_RING_KIND_MESSAGE 0u
+#define SHM_SIGNAL_RING_KIND_PADDING 1u
 /* @generated constants end */
 
 /* Little-endian field types: the value in memory is little-endian on every host. */
@@ -121,6 +129,34 @@ struct shm_signal_desc {
 	uint8_t instance_id[16];           /*  40 creator: random, not all zero; names wake objects */
 	shm_signal_le64 reserved0;         /*  56 must be zero */
 	struct shm_signal_irq irq[2];      /*  64 irq[0] north, irq[1] south */
+};
+
+/*
+ * struct shm_signal_ring_header - a message ring's header (docs/spec.md section 15),
+ * 192 bytes at a 64-byte-aligned offset of the mapping, followed by `capacity` data
+ * bytes of records.  Three cache lines: the creator's constants, the producer's
+ * head, the consumer's tail, so the two sides never write one line.  head and tail
+ * count bytes modulo 2^32; a 32-bit peer loads and stores them whole.
+ */
+struct shm_signal_ring_header {
+	shm_signal_le32 magic;       /*   0 creator, written last: SHM_SIGNAL_RING_MAGIC */
+	shm_signal_le32 capacity;    /*   4 creator: data bytes, a power of two, 64 to 2^30 */
+	shm_signal_le32 max_message; /*   8 creator: largest payload, 1 to capacity - 8 */
+	uint8_t reserved0[52];       /*  12 must be zero */
+	shm_signal_le32 head;        /*  64 producer: bytes published, a multiple of 8 */
+	uint8_t reserved1[60];       /*  68 must be zero */
+	shm_signal_le32 tail;        /* 128 consumer: bytes released, a multiple of 8 */
+	uint8_t reserved2[60];       /* 132 must be zero */
+};
+
+/*
+ * struct shm_signal_ring_record - the 8-byte header of each record in a ring's data
+ * area, at an 8-aligned offset; `length` payload bytes and zeros up to the next
+ * multiple of 8 follow.  A record never crosses the end of the data area.
+ */
+struct shm_signal_ring_record {
+	shm_signal_le32 length; /* 0 producer: payload bytes (padding: to the data area's end) */
+	shm_signal_le32 kind;   /* 4 producer: SHM_SIGNAL_RING_KIND_MESSAGE or _PADDING */
 };
 
 /* Byte-order helpers: portable, no builtins, exact on any host byte order. */
@@ -224,6 +260,18 @@ SHM_SIGNAL_ASSERT_FIELD(shm_signal_desc, features_accepted, 32, 8);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_desc, instance_id, 40, 16);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_desc, reserved0, 56, 8);
 SHM_SIGNAL_ASSERT_FIELD(shm_signal_desc, irq, 64, 128);
+SHM_SIGNAL_ASSERT_SIZE(shm_signal_ring_header, 192);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, magic, 0, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, capacity, 4, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, max_message, 8, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, reserved0, 12, 52);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, head, 64, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, reserved1, 68, 60);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, tail, 128, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_header, reserved2, 132, 60);
+SHM_SIGNAL_ASSERT_SIZE(shm_signal_ring_record, 8);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_record, length, 0, 4);
+SHM_SIGNAL_ASSERT_FIELD(shm_signal_ring_record, kind, 4, 4);
 /* @generated asserts end */
 #ifdef SHM_SIGNAL_ALIGNOF
 /* Natural alignment: placing a descriptor at a multiple of SHM_SIGNAL_DESC_ALIGN
@@ -232,6 +280,8 @@ SHM_SIGNAL_STATIC_ASSERT(SHM_SIGNAL_DESC_ALIGN % SHM_SIGNAL_ALIGNOF(struct shm_s
 			 "descriptor alignment must divide SHM_SIGNAL_DESC_ALIGN");
 SHM_SIGNAL_STATIC_ASSERT(SHM_SIGNAL_ALIGNOF(struct shm_signal_irq) <= 8,
 			 "irq record alignment must be at most 8");
+SHM_SIGNAL_STATIC_ASSERT(SHM_SIGNAL_RING_ALIGN % SHM_SIGNAL_ALIGNOF(struct shm_signal_ring_header) == 0,
+			 "ring header alignment must divide SHM_SIGNAL_RING_ALIGN");
 #endif
 #endif /* SHM_SIGNAL_NO_LAYOUT_ASSERTS */
 

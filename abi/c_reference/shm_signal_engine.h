@@ -326,15 +326,12 @@ SHM_SIGNAL_API void shm_signal_descriptor_bytes(const shm_signal_chan *ch, uint8
  * reads or writes outside [region, region + 192 + capacity), whatever the region
  * holds.
  */
-#define SHM_SIGNAL_RING_MAGIC 0x676e6972u /* the bytes "ring" */
-#define SHM_SIGNAL_RING_HEADER 192u       /* header bytes before the data area */
-#define SHM_SIGNAL_RING_ALIGN 64u         /* of the region's address */
-#define SHM_SIGNAL_RING_MIN_CAPACITY 64u
-#define SHM_SIGNAL_RING_MAX_CAPACITY (1u << 30)
-#define SHM_SIGNAL_RING_OFF_CAPACITY 4u
-#define SHM_SIGNAL_RING_OFF_MAX_MESSAGE 8u
-#define SHM_SIGNAL_RING_OFF_HEAD 64u
-#define SHM_SIGNAL_RING_OFF_TAIL 128u
+/* The layout and constants (SHM_SIGNAL_RING_MAGIC, _HEADER, _ALIGN, ...) are the
+ * ABI's: struct shm_signal_ring_header in shm_signal.h. */
+#define SHM_SIGNAL_RING_OFF_CAPACITY ((uint32_t)offsetof(struct shm_signal_ring_header, capacity))
+#define SHM_SIGNAL_RING_OFF_MAX_MESSAGE ((uint32_t)offsetof(struct shm_signal_ring_header, max_message))
+#define SHM_SIGNAL_RING_OFF_HEAD ((uint32_t)offsetof(struct shm_signal_ring_header, head))
+#define SHM_SIGNAL_RING_OFF_TAIL ((uint32_t)offsetof(struct shm_signal_ring_header, tail))
 
 #define SHM_SIGNAL_RING_PRODUCER 0
 #define SHM_SIGNAL_RING_CONSUMER 1

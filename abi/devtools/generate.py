@@ -38,6 +38,16 @@ def header_constants() -> str:
     out.append(f"#define SHM_SIGNAL_F_KNOWN UINT64_C(0x{layout.FEATURES_KNOWN:x})")
     out.append("")
     out += [f"#define SHM_SIGNAL_FAULT_{f.name} {f.value}" for f in Fault]
+    out.append("")
+    out += [
+        f"#define SHM_SIGNAL_RING_MAGIC 0x{layout.RING_MAGIC:08x}u",
+        f"#define SHM_SIGNAL_RING_HEADER {layout.RING_HEADER_SIZE}u",
+        f"#define SHM_SIGNAL_RING_ALIGN {layout.RING_ALIGN}u",
+        f"#define SHM_SIGNAL_RING_MIN_CAPACITY {layout.RING_MIN_CAPACITY}u",
+        f"#define SHM_SIGNAL_RING_MAX_CAPACITY (1u << {layout.RING_MAX_CAPACITY.bit_length() - 1})",
+        f"#define SHM_SIGNAL_RING_KIND_MESSAGE {layout.RING_KIND_MESSAGE}u",
+        f"#define SHM_SIGNAL_RING_KIND_PADDING {layout.RING_KIND_PADDING}u",
+    ]
     return "\n".join(out)
 
 
@@ -86,6 +96,8 @@ BLOCKS: Dict[Path, Dict[str, Callable[[], str]]] = {
     SPEC: {
         "irq-table": lambda: _table(layout.ShmSignalIrq),
         "desc-table": lambda: _table(layout.ShmSignalDesc),
+        "ring-header-table": lambda: _table(layout.ShmSignalRingHeader),
+        "ring-record-table": lambda: _table(layout.ShmSignalRingRecord),
         "features": spec_features,
         "faults": spec_faults,
     },

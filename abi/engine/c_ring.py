@@ -14,14 +14,15 @@ from __future__ import annotations
 import ctypes
 from typing import Any, Optional, Union
 
+from abi import layout
 from abi.engine.c_channel import Error, _raise
 from abi.engine.native import declare, load
 
 # Mirrors of shm_signal_engine.h.
 E_FULL, E_EMPTY = -6, -7
 PRODUCER, CONSUMER = 0, 1
-HEADER = 192
-MAGIC = 0x676E6972
+HEADER = layout.RING_HEADER_SIZE
+MAGIC = layout.RING_MAGIC
 
 
 class Ring(ctypes.Structure):

@@ -24,16 +24,17 @@ import sys
 import time
 from typing import Any, Optional
 
+from abi import layout
 from abi.engine import arguments as args
 from abi.engine.ordering import Ordering, get_ordering
 from abi.faults import Fault, PeerGone, ShmSignalFault
 
-MAGIC = 0x676E6972  # the bytes "ring"
-HEADER = 192  # three cache lines: the creator's, the producer's, the consumer's
-HEAD, TAIL = 64, 128  # offsets of the two indices
-MIN_CAPACITY, MAX_CAPACITY = 64, 1 << 30
-RECORD_HEADER = 8
-MESSAGE, PADDING = 0, 1
+MAGIC = layout.RING_MAGIC
+HEADER = layout.RING_HEADER_SIZE  # three cache lines: the creator's, the producer's, the consumer's
+HEAD, TAIL = layout.RING_HEAD_OFFSET, layout.RING_TAIL_OFFSET
+MIN_CAPACITY, MAX_CAPACITY = layout.RING_MIN_CAPACITY, layout.RING_MAX_CAPACITY
+RECORD_HEADER = layout.RING_RECORD_SIZE
+MESSAGE, PADDING = layout.RING_KIND_MESSAGE, layout.RING_KIND_PADDING
 _U32 = 0xFFFFFFFF
 _LE = struct.Struct("<II")
 _BIG = sys.byteorder == "big"
@@ -127,13 +128,15 @@ class _Side:
         self._other = ctypes.c_uint32.from_buffer(self._view, self.other_at)
         self.index = self._load(self._own)  # this side's own index, read once
         self._broken: Optional[ShmSignalFault] = None
-        if self.index & 7:
-            raise _fault("head" if self.role == "producer" else "tail", self.own_at, "a multiple of 8",
-                         self.index, "an index out of range")
         # The other side's index as last loaded (validated, and followed by a fence):
         # it only moves on, so an old one never overstates the room or the records,
         # and it is loaded again only when it says "no" (one fence per call, not two).
         self._seen = self._load(self._other)
+        by_name = {"head": self.index, "tail": self._seen} if self.role == "producer" else \
+            {"head": self._seen, "tail": self.index}
+        for name, at in (("head", HEAD), ("tail", TAIL)):  # memory order, whichever side opens
+            if by_name[name] & 7:
+                raise _fault(name, at, "a multiple of 8", by_name[name], "an index out of range")
         self._check_other(self.index, self._seen)
 
     @staticmethod

@@ -151,6 +151,18 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "garbage_reply": "neither 'ok' nor 'err'",
     "reserved_first": "; peer: err 8 RESERVED_NONZERO",
     "desc_size_any": "reference: err 4 BAD_SIZE (desc_size)",
+    "ring_trusts_head": "should be refused with err 18 BAD_RING, the peer replied 'ok got=1",
+    "ring_kind_unchecked": "should be refused with err 18 BAD_RING, the peer replied 'ok got=1",
+    "ring_garbage_fill": "after step 7 (send): ring byte 201 (data offset 9) is 0xa5, expected 0x00",
+    "ring_no_inject": "the ring is empty and the peer did not wake the consumer within 1.0 s",
+    "ring_no_room_wake": "the ring is full and the peer did not wake the producer within 1.0 s",
+    "ring_trusts_tail": "should be refused with err 18 BAD_RING, the peer replied 'ok sent=0'",
+    "ring_ignores_tail": "step 5 (send): the peer's result is 'ok', expected 'full'",
+    "ring_header_garbage": "after ring_create: ring byte 20 (reserved0) is 0x01, expected 0x00",
+    "ring_short_padding": "after step 5 (send): ring byte 288 (data offset 96) is 0x10, expected 0x18",
+    "ring_lazy_tail": "after step 6 (recv): ring byte 128 (tail) is 0x00, expected 0x10",
+    "ring_fault_misnamed": "the fault should name 'field=kind offset=196'",
+    "ring_open_order": "the fault should name 'field=head offset=64'",
 }
 
 
@@ -164,7 +176,8 @@ def test_every_mistake_has_a_named_case() -> None:
 # The fast tier keeps three mistakes (a refusal, the liveness lock, a flag); the others,
 # up to seconds each (a peer that hangs, dies or wakes late), are the slow tier.
 ADVISORY = {"terse_faults", "unguarded"}
-FAST_MISTAKES = {"accepts_bad_magic", "no_liveness_lock", "never_clears_pending"}
+FAST_MISTAKES = {"accepts_bad_magic", "no_liveness_lock", "never_clears_pending", "ring_trusts_head",
+                 "ring_garbage_fill"}
 
 
 @pytest.mark.parametrize("mistake", [m if m in FAST_MISTAKES else pytest.param(m, marks=pytest.mark.slow)

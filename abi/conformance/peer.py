@@ -6,17 +6,23 @@
 One command per line on stdin, exactly one reply line on stdout: ``ok [key=value...]``
 or ``err CODE NAME message``.  Exit status 0 after ``quit`` or end of input, 2 for a
 bad command line.
+
+Over 400 lines: one method per command of spec 13.2, each a few lines over the
+engine's API.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, TextIO
+from typing import Any, Callable, Dict, List, Optional, TextIO, Tuple
 
+from abi.conformance import stream
+from abi.engine import ring
 from abi.engine.interface import ChannelInterface
 from abi.engine.native import NativeLibraryError
 from abi.faults import Fault, ShmSignalFault
@@ -25,7 +31,7 @@ PROTOCOL = 1
 MAX_LINE = 4096
 MAX_PING = 10_000_000
 
-# Protocol codes (spec 13.3); fault codes 1-17 pass through.
+# Protocol codes (spec 13.3); fault codes 1-18 pass through.
 USAGE, NO_CHANNEL, SYSTEM, EXISTS, TIMEOUT, NOTIFIER = 100, 101, 102, 103, 104, 105
 CODE_NAMES = {USAGE: "USAGE", NO_CHANNEL: "NO_CHANNEL", SYSTEM: "SYSTEM", EXISTS: "EXISTS",
               TIMEOUT: "TIMEOUT", NOTIFIER: "NOTIFIER"}
@@ -60,7 +66,10 @@ def _spin(text: str) -> Any:
 OPTION_TYPES: Dict[str, Callable[[str], Any]] = {
     "offset": _u64, "size": _u64, "features": _u64, "required": _u64, "pid": _u64, "max": _u64,
     "exist_ok": _u64, "echo": _u64, "timeout": float, "instance": bytes.fromhex, "spin": _spin,
+    "min": _u64, "pause": _u64,
 }
+RING_ROLES = ("producer", "consumer")
+RING_STREAM_TIMEOUT = 10.0  # ring_stream and ring_check: per message (spec 13.2)
 
 
 def parse_options(tokens: List[str]) -> Dict[str, Any]:
@@ -97,6 +106,8 @@ class Peer:
     def __init__(self, engine: str = "python") -> None:
         self.engine = engine
         self.ch: Any = None
+        self.path = ""
+        self.rings: Dict[str, Any] = {}  # role: RingSender or RingReceiver (spec 13.2)
         self.calls = 0
         self.rng = random.Random(0x5EED)
         if engine == "c":
@@ -136,6 +147,7 @@ class Peer:
                                    exist_ok=bool(o.get("exist_ok")), notifier=self._count,
                                    instance_id=o.get("instance"), pid=o.get("pid"),
                                    spin=o.get("spin", "auto"))
+        self.path = args[0]
         return f"locality={self.ch.locality}"
 
     def cmd_attach(self, args: List[str]) -> str:
@@ -148,6 +160,7 @@ class Peer:
         self.ch = self._cls.attach(args[0], offset=o.get("offset", 0), timeout=None if t < 0 else t,
                                    features=o.get("features"), notifier=self._count, pid=o.get("pid"),
                                    spin=o.get("spin", "auto"))
+        self.path = args[0]
         return f"locality={self.ch.locality} features=0x{self.ch.features or 0:x}"
 
     def cmd_features(self, args: List[str]) -> str:
@@ -272,13 +285,125 @@ class Peer:
     def cmd_dump(self, args: List[str]) -> str:
         return str(self._need().descriptor_bytes().hex())
 
+    # ----------------------------------------------------------- message rings (15)
+
+    def _file(self) -> Any:
+        """The channel's whole file as a writable buffer (a ring lies anywhere in it)."""
+        ch: Any = self._need()
+        if self.engine == "c":
+            return ch.data(0, os.stat(self.path).st_size)
+        return ch.buffer
+
+    def cmd_ring_create(self, args: List[str]) -> str:
+        usage = "ring_create OFFSET CAPACITY [max=N]"
+        offset, capacity = _num(args, 0, _u64, usage), _num(args, 1, _u64, usage)
+        o = parse_options(args[2:])
+        buf = self._file()
+        max_message = o.get("max", capacity - ring.RECORD_HEADER)
+        if self.engine == "c":
+            from abi.engine.c_ring import CRing
+
+            CRing.init(buf, offset, capacity, max_message)
+        else:
+            ring.create(buf, offset, capacity, max_message)
+        return ""
+
+    def cmd_ring_open(self, args: List[str]) -> str:
+        usage = "ring_open OFFSET producer|consumer"
+        offset = _num(args, 0, _u64, usage)
+        if len(args) != 2 or args[1] not in RING_ROLES:
+            raise PeerError(USAGE, usage)
+        role, buf, ch = args[1], self._file(), self._need()
+        if self.engine == "c":
+            from abi.engine.c_ring import CRing
+
+            side: Any = CRing(buf, offset, role)
+        else:
+            side = (ring.Producer if role == "producer" else ring.Consumer)(buf, offset)
+        old = self.rings.pop(role, None)
+        if old is not None:
+            old.close()
+        self.rings[role] = ring.RingSender(ch, side=side) if role == "producer" else \
+            ring.RingReceiver(ch, side=side)
+        return f"capacity={side.capacity} max={side.max_message}"
+
+    def _ring(self, role: str) -> Any:
+        self._need()
+        if role not in self.rings:
+            raise PeerError(USAGE, f"no {role} side open: ring_open OFFSET {role} first")
+        return self.rings[role]
+
+    @staticmethod
+    def _limit(o: Dict[str, Any], default: float) -> Optional[float]:
+        t = o.get("timeout", default)
+        return None if t < 0 else t  # negative: no limit (spec 13.1)
+
+    def cmd_ring_send(self, args: List[str]) -> str:
+        if not args:
+            raise PeerError(USAGE, "ring_send HEX|- [timeout=SECONDS]")
+        tx = self._ring("producer")
+        try:
+            data = b"" if args[0] == "-" else bytes.fromhex(args[0])
+        except ValueError:
+            raise PeerError(USAGE, f"not hex: '{args[0][:40]}'") from None
+        return f"sent={int(tx.send(data, self._limit(parse_options(args[1:]), 0.0)))}"
+
+    def cmd_ring_recv(self, args: List[str]) -> str:
+        rx = self._ring("consumer")
+        msg = rx.recv(self._limit(parse_options(args), 0.0))
+        return "got=0" if msg is None else f"got=1 data={msg.hex() or '-'}"
+
+    def _stream_args(self, args: List[str], usage: str,
+                     side: Any) -> Tuple[int, int, int, int, Dict[str, Any]]:
+        count, seed = _num(args, 0, _u64, usage), _num(args, 1, _u64, usage)
+        o = parse_options(args[2:])
+        largest = side.producer.max_message if hasattr(side, "producer") else side.consumer.max_message
+        lo, hi = o.get("min", 0), o.get("max", largest)
+        if not lo <= hi <= largest:
+            raise PeerError(USAGE, f"min={lo} max={hi}: 0 <= min <= max <= max_message ({largest})")
+        return count, seed, lo, hi, o
+
+    def cmd_ring_stream(self, args: List[str]) -> str:
+        tx = self._ring("producer")
+        count, seed, lo, hi, o = self._stream_args(args, "ring_stream N SEED [min=A] [max=B] "
+                                                    "[timeout=SECONDS] [pause=US]", tx)
+        limit, pause = self._limit(o, RING_STREAM_TIMEOUT), o.get("pause", 0)
+        for i in range(count):
+            if i and pause:
+                self._pause(pause)
+            if not tx.send(stream.message(seed, i, lo, hi), limit):
+                raise PeerError(TIMEOUT, f"message {i} of {count} not sent within {limit} s (the ring "
+                                         "stayed full)")
+        return f"sent={count}"
+
+    def cmd_ring_check(self, args: List[str]) -> str:
+        rx = self._ring("consumer")
+        count, seed, lo, hi, o = self._stream_args(args, "ring_check N SEED [min=A] [max=B] "
+                                                    "[timeout=SECONDS]", rx)
+        limit = self._limit(o, RING_STREAM_TIMEOUT)
+        for i in range(count):
+            msg = rx.recv(limit)
+            if msg is None:
+                raise PeerError(TIMEOUT, f"message {i} of {count} not received within {limit} s")
+            if msg != stream.message(seed, i, lo, hi):
+                return f"received={i} bad={i}"
+        return f"received={count}"
+
+    def _drop_rings(self) -> None:
+        for side in self.rings.values():
+            side.close()
+        self.rings.clear()
+
     def cmd_close(self, args: List[str]) -> str:
-        self._need().close()
+        ch = self._need()
+        self._drop_rings()
+        ch.close()
         self.ch = None
         return ""
 
     def cmd_quit(self, args: List[str]) -> str:
         if self.ch is not None:
+            self._drop_rings()
             self.ch.close()
             self.ch = None
         return ""
@@ -328,7 +453,7 @@ def serve(inp: TextIO, out: TextIO, engine: str = "python") -> int:
         if line.split()[:1] == ["quit"]:
             return 0
     if peer.ch is not None:
-        peer.ch.close()  # end of input: leave cleanly
+        peer.cmd_quit([])  # end of input: leave cleanly
     return 0
 
 

@@ -12,6 +12,7 @@ After a fault the ring raises the same fault from every call.
 from __future__ import annotations
 
 import ctypes
+import sys
 from typing import Any, Optional, Union
 
 from abi import layout
@@ -146,6 +147,17 @@ class CRing:
     def position(self) -> int:
         """This side's own copy of head (producer) or tail (consumer)."""
         return int(self._ring.pos)
+
+    index = position  # the name the Python ring's sides use
+
+    def peek_other(self) -> int:
+        """The other side's index as it is now (one aligned 32-bit load), unchecked:
+        only for deciding whether to wake the other side, never for an access."""
+        if self._view is None:
+            raise ValueError("the ring is closed")
+        at = layout.RING_TAIL_OFFSET if self.role == PRODUCER else layout.RING_HEAD_OFFSET
+        return int.from_bytes(ctypes.c_uint32.from_buffer(self._view, at).value.to_bytes(4, sys.byteorder),
+                              "little")
 
     def close(self) -> None:
         """Release the buffer (the region is not touched)."""

@@ -14,6 +14,9 @@ and the channel carries the "look" (the producer injects after it publishes).
 
 The bytes each call writes are the spec's, exactly, so that the C engine's ring
 (``shm_signal_ring.c``) writes the same ones.
+
+Over 400 lines: the format's two sides, each validating every value it reads, and
+the two blocking wrappers over a channel, which the C engine's sides share.
 """
 
 from __future__ import annotations
@@ -158,6 +161,11 @@ class _Side:
                                       f"{'head' if field == 'tail' else 'tail'} {own}", other,
                                       "an index out of range"))
         return used
+
+    def peek_other(self) -> int:
+        """The other side's index as it is now, unchecked: only for deciding whether
+        to wake the other side, never for an access."""
+        return self._load(self._other)
 
     def _refuse(self, fault: ShmSignalFault) -> ShmSignalFault:
         self._broken = fault
@@ -324,22 +332,30 @@ class Consumer(_Side):
 
 class RingSender:
     """A :class:`Producer` on ``channel``'s mapping that injects after each message
-    and waits (on the channel) for room, up to ``timeout``."""
+    and waits (on the channel) for room, up to ``timeout``.  ``side``: another
+    engine's producer of the same interface (``send``, ``close``) instead."""
 
-    def __init__(self, channel: Any, offset: int) -> None:
+    def __init__(self, channel: Any, offset: int = 0, *, side: Any = None) -> None:
         self.channel = channel
-        self.producer = Producer(channel.buffer, offset)
+        self.producer = Producer(channel.buffer, offset) if side is None else side
         channel.enable()  # the consumer's "room" injects wake this side (spec 7.3)
+
+    def try_send(self, data: Any) -> bool:
+        """Publish ``data`` and inject (15.3 step 5); False, without waiting, when
+        the ring has no room for it now."""
+        if not self.producer.send(data):
+            return False
+        self.channel.inject()
+        return True
 
     def send(self, data: Any, timeout: Optional[float] = None) -> bool:
         """True once sent; False if the ring stayed full for ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.producer.send(data):
+        while not self.try_send(data):
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return False
             self.channel.poll(left)  # the consumer injects when it frees room
-        self.channel.inject()
         return True
 
     def close(self) -> None:
@@ -348,28 +364,37 @@ class RingSender:
 
 class RingReceiver:
     """A :class:`Consumer` on ``channel``'s mapping that waits on the channel while
-    the ring is empty, and wakes a producer that may wait for room."""
+    the ring is empty, and wakes a producer that may wait for room.  ``side``:
+    another engine's consumer of the same interface (``recv``, ``index``,
+    ``peek_other``, ``capacity``, ``max_message``, ``close``) instead."""
 
-    def __init__(self, channel: Any, offset: int) -> None:
+    def __init__(self, channel: Any, offset: int = 0, *, side: Any = None) -> None:
         self.channel = channel
-        self.consumer = Consumer(channel.buffer, offset)
+        self.consumer = Consumer(channel.buffer, offset) if side is None else side
         channel.enable()  # the producer's injects wake this side (spec 7.3)
+        c = self.consumer
+        # The producer can only have found no room while fewer bytes than its largest
+        # record were free; or it published a padding record since this side looked
+        # (and then found no room behind it): either way it may be parked, and a
+        # release then is the room it waits for.
+        self._room_for_any = c.capacity - (RECORD_HEADER + _round8(c.max_message))
+
+    def try_recv(self) -> Optional[bytes]:
+        """The next message, or None (without waiting) when there is none now; wakes
+        the producer when it may be waiting for the room this frees (15.4 step 4)."""
+        c = self.consumer
+        tail, head = c.index, c.peek_other()
+        msg: Optional[bytes] = c.recv()
+        # (a padding record released without a message behind it is room too)
+        if c.index != tail and ((head - tail) & _U32 > self._room_for_any or c.peek_other() != head):
+            self.channel.inject()
+        return msg
 
     def recv(self, timeout: Optional[float] = None) -> Optional[bytes]:
         """The next message; None if none came within ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        c = self.consumer
-        # The producer can only have found no room while fewer bytes than its largest
-        # record were free; or it published a padding record since this recv looked
-        # (and then found no room behind it): either way it may be parked, and this
-        # release is the room it waits for.
-        room_for_any = c.capacity - (RECORD_HEADER + _round8(c.max_message))
         while True:
-            tail, head = c.index, c._load(c._other)
-            msg = c.recv()
-            # (a padding record released without a message behind it is room too)
-            if c.index != tail and ((head - tail) & _U32 > room_for_any or c._load(c._other) != head):
-                self.channel.inject()  # the producer may be waiting for room
+            msg = self.try_recv()
             if msg is not None:
                 return msg
             left = None if deadline is None else deadline - time.monotonic()
@@ -379,7 +404,7 @@ class RingReceiver:
                 self.channel.poll(left)
             except PeerGone:
                 # What the producer published before it went is still the consumer's.
-                last = c.recv()
+                last: Optional[bytes] = self.consumer.recv()
                 if last is None:
                     raise
                 return last

@@ -112,6 +112,26 @@ BREAKS: Dict[str, tuple] = {
     "reserved_first": ("fuzz.validator",
                        "checks the reserved bytes before everything else (spec 6.4 puts them 8th)"),
     "desc_size_any": ("fuzz.validator", "accepts a desc_size that is not a multiple of 64"),
+    "ring_trusts_head": ("ring.fault.recv_head_beyond_capacity",
+                         "its consumer takes any head the producer stores"),
+    "ring_kind_unchecked": ("ring.fault.recv_unknown_kind",
+                            "its consumer reads a record of any kind as a message"),
+    "ring_garbage_fill": ("ring.vector.fill_and_drain",
+                          "its producer leaves what was there in a record's fill bytes"),
+    "ring_no_inject": ("ring.stream_from_peer", "its producer publishes without injecting"),
+    "ring_trusts_tail": ("ring.fault.send_tail_ahead_of_head",
+                         "its producer takes any tail the consumer stores"),
+    "ring_ignores_tail": ("ring.vector.fill_and_drain",
+                          "its producer never looks at tail: it writes over what was not read"),
+    "ring_header_garbage": ("ring.vector.empty", "its ring_create leaves a byte of reserved0 set"),
+    "ring_short_padding": ("ring.vector.padding",
+                           "its padding record's length stops 8 bytes short of the end"),
+    "ring_lazy_tail": ("ring.vector.fill_and_drain",
+                       "its consumer stores tail after every second message only"),
+    "ring_fault_misnamed": ("ring.fault.recv_unknown_kind", "its ring faults name the wrong field"),
+    "ring_open_order": ("ring.fault.consumer_open_both_not_aligned",
+                        "its consumer checks its own tail before head at open"),
+    "ring_no_room_wake": ("ring.stream_to_peer", "its consumer never wakes a producer that waits for room"),
 }
 
 # mistake -> the requirement of docs/spec.md it breaks (abi/conformance/requirements.json);
@@ -132,7 +152,11 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "ignores_death": "R9-10", "read_lock_is_life": "R9-3", "magic_first": "R6.1-6",
     "renegotiates_on_reattach": "R6.3-3", "stale_waiting_byte": "R7.1-2", "unguarded": "R9-9",
     "doorbell_never_rung": "R7.8-3", "doorbell_in_own_descriptor": "R7.8-1",
-    "doorbell_without_head": "R6.3-4",
+    "doorbell_without_head": "R6.3-4", "ring_trusts_head": "R15-6", "ring_kind_unchecked": "R15-7",
+    "ring_garbage_fill": "R15-5", "ring_no_inject": "R15-11", "ring_no_room_wake": "R15-12",
+    "ring_trusts_tail": "R15-4", "ring_ignores_tail": "R15-1", "ring_header_garbage": "R15-2",
+    "ring_short_padding": "R15-3", "ring_lazy_tail": "R15-8", "ring_fault_misnamed": "R15-9",
+    "ring_open_order": "R15-10",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -155,6 +179,7 @@ class BrokenPeer(Peer):
         self.path = ""
         self.offset = 0
         self.closed_once = False
+        self.ring_offset = 0
         if mistake == "read_lock_is_life":
             from abi.engine import liveness
 
@@ -165,6 +190,9 @@ class BrokenPeer(Peer):
             liveness._FcntlLocks.probe = any_lock  # type: ignore[method-assign]
         if mistake.startswith("doorbell_"):
             self._break_doorbell(mistake)
+        if mistake in ("ring_trusts_head", "ring_trusts_tail", "ring_kind_unchecked", "ring_short_padding",
+                       "ring_ignores_tail", "ring_lazy_tail"):
+            self._break_ring(mistake)
         if mistake == "desc_size_any":
             from abi import descriptor
 
@@ -177,6 +205,73 @@ class BrokenPeer(Peer):
                 return real(d, *a, **kw)
 
             descriptor.check_snapshot = rounding
+
+    @staticmethod
+    def _break_ring(mistake: str) -> None:
+        from abi.engine import ring
+
+        if mistake in ("ring_trusts_head", "ring_trusts_tail"):
+            real = ring._Side._check_other
+            role = "consumer" if mistake == "ring_trusts_head" else "producer"
+
+            def trusting(side: Any, own: int, other: int) -> int:
+                if side.role == role:  # no range check
+                    return (other - own if role == "consumer" else own - other) & 0xFFFFFFFF
+                return int(real(side, own, other))
+
+            ring._Side._check_other = trusting  # type: ignore[method-assign]
+        elif mistake == "ring_ignores_tail":
+            send = ring.Producer.send
+
+            def blind_send(side: Any, data: Any) -> bool:
+                side._seen = side.index  # "the consumer has read everything"
+                return bool(send(side, data))
+
+            ring.Producer.send = blind_send  # type: ignore[method-assign]
+        elif mistake == "ring_lazy_tail":
+            release = ring.Consumer._release
+
+            def lazy(side: Any, tail: int) -> None:
+                side.lazy = not getattr(side, "lazy", False)
+                if side.lazy:
+                    side._held, side.index = False, tail  # (no store)
+                else:
+                    release(side, tail)
+
+            ring.Consumer._release = lazy  # type: ignore[method-assign]
+        else:
+            ring._LE = _RecordHeaders(ring._LE, mistake)  # type: ignore[assignment]
+
+    def cmd_ring_open(self, args: List[str]) -> str:
+        if self.mistake == "ring_open_order" and self.ch is not None and args[1:] == ["consumer"]:
+            at = int(args[0], 0) + layout.RING_TAIL_OFFSET
+            tail = int.from_bytes(self.ch.buffer[at:at + 4], "little")
+            if tail & 7:  # its own index first
+                raise ShmSignalFault(Fault.BAD_RING, "tail not a multiple of 8", field="tail",
+                                     offset=layout.RING_TAIL_OFFSET, expected="a multiple of 8", actual=tail)
+        out = super().cmd_ring_open(args)
+        mute = {"ring_no_inject": "producer", "ring_no_room_wake": "consumer"}.get(self.mistake)
+        if mute in self.rings:
+            self.rings[mute].channel = _NoInject(self.ch)
+        return out
+
+    def cmd_ring_send(self, args: List[str]) -> str:
+        out = super().cmd_ring_send(args)
+        tx = self.rings.get("producer")
+        if self.mistake == "ring_garbage_fill" and out == "sent=1" and tx is not None:
+            side = tx.producer
+            n = 0 if args[0] == "-" else len(args[0]) // 2
+            size = 8 + (n + 7) // 8 * 8
+            data_at = self.ring_offset + 192 + ((side.index - size) & (side.capacity - 1)) + 8
+            self.ch.buffer[data_at + n:data_at + size - 8] = b"\xa5" * (size - 8 - n)
+        return out
+
+    def cmd_ring_create(self, args: List[str]) -> str:
+        self.ring_offset = int(args[0], 0)
+        out = super().cmd_ring_create(args)
+        if self.mistake == "ring_header_garbage":
+            self.ch.buffer[self.ring_offset + 20] = 1
+        return out
 
     @staticmethod
     def _break_doorbell(mistake: str) -> None:
@@ -461,11 +556,45 @@ class BrokenPeer(Peer):
 
     def handle(self, line: str) -> str:
         reply = super().handle(line)
+        if self.mistake == "ring_fault_misnamed" and reply.startswith("err 18 "):
+            return reply.replace("field=", "field=ring_", 1)
         if self.mistake == "terse_faults" and reply.startswith("err ") and "field=" in reply:
             return " ".join(reply.split()[:3]) + " it went wrong"
         if self.mistake == "garbage_reply" and reply.startswith("ok \x01"):
             return reply[3:]
         return reply
+
+
+class _RecordHeaders:
+    """The ring's record-header struct with one mistake: a consumer that takes any
+    kind but padding for a message, or a producer whose padding stops short."""
+
+    def __init__(self, real: Any, mistake: str) -> None:
+        self.real, self.mistake = real, mistake
+
+    def unpack_from(self, buf: Any, at: int) -> Any:
+        length, kind = self.real.unpack_from(buf, at)
+        if self.mistake == "ring_kind_unchecked":
+            kind = kind if kind == 1 else 0
+        return length, kind
+
+    def pack_into(self, buf: Any, at: int, length: int, kind: int) -> None:
+        if self.mistake == "ring_short_padding" and kind == 1:
+            length -= 8
+        self.real.pack_into(buf, at, length, kind)
+
+
+class _NoInject:
+    """A channel whose inject does nothing: everything else passes through."""
+
+    def __init__(self, ch: Any) -> None:
+        self._ch = ch
+
+    def inject(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ch, name)
 
 
 def main(argv: Any = None) -> int:

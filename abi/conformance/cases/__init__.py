@@ -19,6 +19,7 @@ from abi.conformance.cases import (
     handshake,  # noqa: F401
     liveness,  # noqa: F401
     protocol,  # noqa: F401
+    ring,  # noqa: F401
     semantics,  # noqa: F401
     stress,  # noqa: F401
     vectors,  # noqa: F401

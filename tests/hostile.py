@@ -11,6 +11,9 @@ writes and exits 0.  Attacks:
 * ``flip-flags LOC``: record LOC's ``pending`` and ``dirty`` flip 0/1 at full speed.
 * ``hold-pending LOC``: record LOC's ``pending`` stays 1 (rewritten at full speed),
   with no wake-up ever sent.
+* ``scribble-ring SEED``: the message ring at OFFSET (spec 15) gets random values at
+  full speed: ``head``, ``tail``, record headers and payload bytes, anywhere in its
+  ``192 + capacity`` bytes.
 """
 
 from __future__ import annotations
@@ -47,6 +50,18 @@ def main(argv: list) -> int:
         else:
             def step(i: int) -> None:
                 mm[rec + 1] = 1
+    elif attack == "scribble-ring":
+        import random
+
+        rng = random.Random(arg)
+        capacity = struct.unpack_from("<I", mm, offset + 4)[0]
+        spots = [offset + 64, offset + 128] + [offset + 192 + 8 * k for k in range(capacity // 8)]
+        words = [0, 8, 12, 0xFFFFFFF8, capacity, capacity + 8, 1 << 31, 0xFFFFFFFF, 1, 2]
+
+        def step(i: int) -> None:
+            at = rng.choice(spots) + rng.choice((0, 4))
+            value = rng.choice(words) if i & 1 else rng.getrandbits(32)
+            struct.pack_into("<I", mm, at, value)
     else:
         print(f"unknown attack {attack!r}", file=sys.stderr)
         return 2

@@ -176,8 +176,7 @@ def test_every_mistake_has_a_named_case() -> None:
 # The fast tier keeps three mistakes (a refusal, the liveness lock, a flag); the others,
 # up to seconds each (a peer that hangs, dies or wakes late), are the slow tier.
 ADVISORY = {"terse_faults", "unguarded"}
-FAST_MISTAKES = {"accepts_bad_magic", "no_liveness_lock", "never_clears_pending", "ring_trusts_head",
-                 "ring_garbage_fill"}
+FAST_MISTAKES = {"accepts_bad_magic", "no_liveness_lock", "never_clears_pending", "ring_trusts_head"}
 
 
 @pytest.mark.parametrize("mistake", [m if m in FAST_MISTAKES else pytest.param(m, marks=pytest.mark.slow)

@@ -115,6 +115,65 @@ def test_zero_copy_receive_hands_the_room_back_on_release() -> None:
         bytes(m.view)  # released: the bytes are the producer's again
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_reserve_and_commit_write_the_bytes_send_writes(seed: int) -> None:
+    """A message written in place (reserve, fill the view, commit) leaves the ring
+    exactly as send of the same bytes does, through padding and wrap-arounds; a
+    commit of fewer bytes than reserved writes the shorter message's record."""
+    rng = random.Random(seed)
+    by_send, in_place = _ring(256, 100), _ring(256, 100)
+    sides = [(ring.Producer(b, R), ring.Consumer(b, R)) for b in (by_send, in_place)]
+    for _ in range(400):
+        msg = rng.randbytes(rng.randint(0, 100))
+        sent = sides[0][0].send(msg)
+        r = sides[1][0].reserve(len(msg))
+        assert (r is not None) == sent
+        if r is not None:
+            r.view[:] = msg
+            r.commit()
+        assert by_send == in_place
+        if rng.random() < 0.5:
+            assert sides[0][1].recv() == sides[1][1].recv()
+    shorter, longer = _ring(256, 100), _ring(256, 100)
+    assert ring.Producer(shorter, R).send(b"12345")
+    r = ring.Producer(longer, R).reserve(20)
+    assert r is not None
+    r.view[:5] = b"12345"
+    r.view[5:] = b"\xee" * 15
+    r.commit(5)
+    end = R + ring.HEADER + 16  # the header and the 16-byte record: the rest is free space
+    assert shorter[:end] == longer[:end]  # (the fill zeroed what the view held after 5 bytes)
+    assert longer[end:end + 12] == b"\xee" * 12  # free space: what the caller wrote stays
+
+
+def test_a_reservation_is_used_once_and_alone() -> None:
+    buf = _ring(64, 40)
+    p, c = ring.Producer(buf, R), ring.Consumer(buf, R)
+    r = p.reserve(8)
+    assert r is not None
+    with pytest.raises(ValueError, match="reservation in hand"):
+        p.send(b"x")
+    with pytest.raises(ValueError, match="reservation in hand"):
+        p.reserve(1)
+    with pytest.raises(ValueError, match="0 to the 8 bytes reserved"):
+        r.commit(9)
+    r.cancel()
+    assert c.recv() is None and _u32(buf, ring.HEAD) == 0  # nothing published
+    with pytest.raises(ValueError, match="already"):
+        r.commit()
+    with p.reserve(3) as view:  # committed on leaving the block
+        view[:] = b"abc"
+    with pytest.raises(RuntimeError), p.reserve(3) as view:  # cancelled on an exception
+        view[:] = b"xyz"
+        raise RuntimeError
+    assert c.recv() == b"abc" and c.recv() is None
+    with pytest.raises(ValueError, match="byte count"):
+        p.reserve(-1)
+    with pytest.raises(ValueError, match="at most 40"):
+        p.reserve(41)
+    assert p.reserve(40) is not None  # 48 bytes of 64: there is room
+
+
 # --------------------------------------------------------------------------
 # The bytes written (spec 15.1-15.3): what the C engine must write too
 
@@ -322,7 +381,13 @@ _CHILD = textwrap.dedent("""
     for i in range(count):
         m = rng.randbytes(rng.choice([0, 8, rng.randint(0, 2000)]))
         h.update(len(m).to_bytes(4, "little") + m)
-        assert tx.send(m, timeout=30)
+        if i % 2:
+            assert tx.send(m, timeout=30)
+        else:  # in place: reserve (waiting for room), write, commit (which injects)
+            r = tx.reserve(len(m) + 7, timeout=30)
+            assert r is not None
+            r.view[:len(m)] = m
+            r.commit(len(m))
     print(h.hexdigest(), flush=True)
     tx.close()
     ch.close()
@@ -332,14 +397,15 @@ _CHILD = textwrap.dedent("""
 @pytest.mark.parametrize("capacity", [4096, 1 << 16])
 def test_two_processes_move_messages_through_a_mapping_with_wake_ups(tmp_path: Path, capacity: int) -> None:
     """A child sends 3,000 messages of random sizes (up to 2,000 bytes, so a small
-    ring is full often and both sides wait on the channel); the parent receives them
-    all, in order: the checksums agree."""
+    ring is full often and both sides wait on the channel), every other one written
+    in place (reserve, commit); the parent receives them all, in order: the
+    checksums agree."""
     from abi import Channel
 
     count, offset = 3000, 1024
     path = tmp_path / "ring.shm"
     ch = Channel.create(path, size=offset + ring.region_size(capacity))
-    ring.create(ch.buffer, offset, capacity, 2000)
+    ring.create(ch.buffer, offset, capacity, 2008)
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(offset), str(count), "5"],
                             stdout=subprocess.PIPE, text=True)
     try:

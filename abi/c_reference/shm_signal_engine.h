@@ -345,6 +345,9 @@ struct shm_signal_ring {
 	                         stored to the region and never read back (15.3, 15.4) */
 	int32_t role;         /* SHM_SIGNAL_RING_PRODUCER or SHM_SIGNAL_RING_CONSUMER */
 	int32_t fault;        /* 0, or the fault every later call returns */
+	uint32_t holding;     /* a reservation (producer) or a peeked message (consumer) in hand */
+	uint32_t held_at;     /* producer: the reserved record's data offset */
+	uint32_t held_len;    /* the bytes reserved, or the peeked message's length */
 	struct shm_signal_error fault_err; /* that fault's details */
 };
 
@@ -385,6 +388,30 @@ SHM_SIGNAL_API int shm_signal_ring_send(struct shm_signal_ring *r, const void *m
  * end exactly).  Never injects on the channel: that is the caller's step 4. */
 SHM_SIGNAL_API int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len, uint32_t *n,
 					struct shm_signal_error *err);
+
+/* Producer, zero copy: room for a message of up to n bytes, for the caller to write
+ * in place: *out points at its payload in the ring.  0, SHM_SIGNAL_E_FULL (as send;
+ * *out NULL), BAD_RING, or E_ARG (as send, or a reservation already in hand).
+ * Nothing is published until shm_signal_ring_commit; until then no other send or
+ * reserve.  The payload is shared memory: write it, never read it back. */
+SHM_SIGNAL_API int shm_signal_ring_reserve(struct shm_signal_ring *r, uint32_t n, void **out,
+					   struct shm_signal_error *err);
+
+/* Publish the first n bytes of the reservation (n <= the bytes reserved), as send
+ * does (15.3 step 4), or with n = SHM_SIGNAL_RING_CANCEL nothing (a padding record
+ * the reservation needed stays published).  E_ARG without a reservation in hand or
+ * for an n above it. */
+#define SHM_SIGNAL_RING_CANCEL UINT32_MAX
+SHM_SIGNAL_API int shm_signal_ring_commit(struct shm_signal_ring *r, uint32_t n, struct shm_signal_error *err);
+
+/* Consumer, zero copy: the next message in place, *out and *n, valid until
+ * shm_signal_ring_release; the same checks and results as recv.  A hostile producer
+ * can change the bytes meanwhile: copy what must stay as it was. */
+SHM_SIGNAL_API int shm_signal_ring_peek(struct shm_signal_ring *r, const void **out, uint32_t *n,
+					struct shm_signal_error *err);
+
+/* Hand the peeked message back to the producer (15.4 step 3).  E_ARG without one. */
+SHM_SIGNAL_API int shm_signal_ring_release(struct shm_signal_ring *r, struct shm_signal_error *err);
 
 #ifdef __cplusplus
 }

@@ -236,7 +236,9 @@ int shm_signal_ring_open(struct shm_signal_ring *r, void *region, size_t region_
 	return 0;
 }
 
-int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n, struct shm_signal_error *err)
+/* 15.3 steps 1-3 for an n-byte message: the data offset of its record in *at, with
+ * the padding before it published if it needed one; E_FULL when there is no room. */
+static int room(struct shm_signal_ring *r, uint32_t n, struct shm_signal_error *err, uint32_t *at)
 {
 	unsigned char *b, *data;
 	uint32_t cap, head, used, p, size, to_end;
@@ -244,13 +246,14 @@ int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
 	int rc = usable(r, SHM_SIGNAL_RING_PRODUCER, err);
 	if (rc)
 		return rc;
+	if (r->holding)
+		return set_err(err, SHM_SIGNAL_E_ARG, "r", -1, NULL, NULL,
+			       "commit or cancel the reservation in hand first");
 	if (n > r->max_message) {
 		snprintf(want, sizeof want, "<= %lu (max_message)", (unsigned long)r->max_message);
 		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, want, NULL, "a message of %lu bytes: n must be %s",
 			       (unsigned long)n, want);
 	}
-	if (!msg && n)
-		return set_err(err, SHM_SIGNAL_E_ARG, "msg", -1, NULL, NULL, "no message bytes");
 	b = r->base;
 	data = b + HDR;
 	cap = r->capacity;
@@ -280,19 +283,79 @@ int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
 	/* 3. */
 	if (cap - used < size)
 		return set_err(err, SHM_SIGNAL_E_FULL, NULL, -1, NULL, NULL, "the ring is full");
-	/* 4. payload and zero fill, then length and kind, release, head (R15-5) */
-	copy_in(data + p + 8, (const unsigned char *)msg, n);
-	st32(data + p, n);
-	st32(data + p + 4, KIND_MESSAGE);
-	atomic_thread_fence(memory_order_release);
-	head += size;
-	st32(b + OFF_HEAD, head);
-	r->pos = head;
+	*at = p;
 	return 0;
 }
 
-int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len, uint32_t *n,
-			 struct shm_signal_error *err)
+/* 15.3 step 4 after the payload at data offset p: zeros to the next multiple of 8,
+ * length and kind, a release fence, the new head (R15-5). */
+static void publish(struct shm_signal_ring *r, uint32_t p, uint32_t n)
+{
+	unsigned char *data = r->base + HDR;
+	uint32_t i, size = record_size(n);
+	for (i = 8 + n; i < size; i++)
+		atomic_store_explicit((_Atomic unsigned char *)(data + p + i), 0, memory_order_relaxed);
+	st32(data + p, n);
+	st32(data + p + 4, KIND_MESSAGE);
+	atomic_thread_fence(memory_order_release);
+	r->pos += size;
+	st32(r->base + OFF_HEAD, r->pos);
+}
+
+int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n, struct shm_signal_error *err)
+{
+	uint32_t p;
+	int rc;
+	if (!msg && n)
+		return set_err(err, SHM_SIGNAL_E_ARG, "msg", -1, NULL, NULL, "no message bytes");
+	rc = room(r, n, err, &p);
+	if (rc)
+		return rc;
+	copy_in(r->base + HDR + p + 8, (const unsigned char *)msg, n);
+	publish(r, p, n);
+	return 0;
+}
+
+int shm_signal_ring_reserve(struct shm_signal_ring *r, uint32_t n, void **out, struct shm_signal_error *err)
+{
+	uint32_t p;
+	int rc;
+	if (!out)
+		return set_err(err, SHM_SIGNAL_E_ARG, "out", -1, NULL, NULL, "no place for the pointer");
+	*out = NULL;
+	rc = room(r, n, err, &p);
+	if (rc)
+		return rc;
+	r->holding = 1;
+	r->held_at = p;
+	r->held_len = n;
+	*out = r->base + HDR + p + 8;
+	return 0;
+}
+
+int shm_signal_ring_commit(struct shm_signal_ring *r, uint32_t n, struct shm_signal_error *err)
+{
+	char want[32];
+	int rc = usable(r, SHM_SIGNAL_RING_PRODUCER, err);
+	if (rc)
+		return rc;
+	if (!r->holding)
+		return set_err(err, SHM_SIGNAL_E_ARG, "r", -1, NULL, NULL, "no reservation in hand");
+	if (n != SHM_SIGNAL_RING_CANCEL && n > r->held_len) {
+		snprintf(want, sizeof want, "<= %lu (reserved)", (unsigned long)r->held_len);
+		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, want, NULL, "commit of %lu bytes: n must be %s",
+			       (unsigned long)n, want);
+	}
+	r->holding = 0;
+	if (n != SHM_SIGNAL_RING_CANCEL)
+		publish(r, r->held_at, n);
+	return 0;
+}
+
+/* 15.4 steps 1-2: the next message's data offset and length (releasing a padding
+ * record before it on the way, with its own tail store); E_EMPTY when none. */
+static int next_message(struct shm_signal_ring *r, struct shm_signal_error *err, uint32_t *at_p,
+			uint32_t *len)
 {
 	unsigned char *b, *data;
 	uint32_t cap, tail, used, p, length, kind, size, at, i;
@@ -300,9 +363,8 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 	int rc = usable(r, SHM_SIGNAL_RING_CONSUMER, err);
 	if (rc)
 		return rc;
-	if (!n)
-		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, NULL, NULL, "no place for the length");
-	*n = 0;
+	if (r->holding)
+		return set_err(err, SHM_SIGNAL_E_ARG, "r", -1, NULL, NULL, "release the message in hand first");
 	b = r->base;
 	data = b + HDR;
 	cap = r->capacity;
@@ -311,7 +373,7 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 	rc = load_other(r, err, &used);
 	if (rc)
 		return rc;
-	/* 2-3.  At most a padding record, then a message at data offset 0 (where padding
+	/* 2.  At most a padding record, then a message at data offset 0 (where padding
 	 * is refused): two rounds. */
 	for (i = 0; i < 2 && used; i++) {
 		p = tail & (cap - 1);
@@ -356,20 +418,72 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 			snprintf(want, sizeof want, "<= 0x%lx (head - tail - 8)", (unsigned long)(used - 8));
 			return ring_fault(r, err, "length", at, "a message reaching beyond head", want, length);
 		}
-		if (length > buf_len || (!buf && length)) {
-			*n = length; /* the message stays: call again with room for it */
-			snprintf(want, sizeof want, ">= %lu", (unsigned long)length);
-			return set_err(err, SHM_SIGNAL_E_ARG, "buf_len", -1, want, NULL,
-				       "the next message has %lu bytes, buf_len %lu", (unsigned long)length,
-				       (unsigned long)buf_len);
-		}
-		copy_out((unsigned char *)buf, data + p + 8, length);
-		atomic_thread_fence(memory_order_release); /* R15-8: our copy before the producer's reuse */
-		tail += size;
-		st32(b + OFF_TAIL, tail);
-		r->pos = tail;
-		*n = length;
+		*at_p = p;
+		*len = length;
 		return 0;
 	}
 	return set_err(err, SHM_SIGNAL_E_EMPTY, NULL, -1, NULL, NULL, "the ring is empty");
+}
+
+/* 15.4 step 3: a release fence (our reads of the record come first), the new tail. */
+static void release_record(struct shm_signal_ring *r, uint32_t length)
+{
+	atomic_thread_fence(memory_order_release); /* R15-8 */
+	r->pos += record_size(length);
+	st32(r->base + OFF_TAIL, r->pos);
+}
+
+int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len, uint32_t *n,
+			 struct shm_signal_error *err)
+{
+	uint32_t p, length;
+	char want[32];
+	int rc;
+	if (!n)
+		return set_err(err, SHM_SIGNAL_E_ARG, "n", -1, NULL, NULL, "no place for the length");
+	*n = 0;
+	rc = next_message(r, err, &p, &length);
+	if (rc)
+		return rc;
+	if (length > buf_len || (!buf && length)) {
+		*n = length; /* the message stays: call again with room for it */
+		snprintf(want, sizeof want, ">= %lu", (unsigned long)length);
+		return set_err(err, SHM_SIGNAL_E_ARG, "buf_len", -1, want, NULL,
+			       "the next message has %lu bytes, buf_len %lu", (unsigned long)length,
+			       (unsigned long)buf_len);
+	}
+	copy_out((unsigned char *)buf, r->base + HDR + p + 8, length);
+	release_record(r, length);
+	*n = length;
+	return 0;
+}
+
+int shm_signal_ring_peek(struct shm_signal_ring *r, const void **out, uint32_t *n, struct shm_signal_error *err)
+{
+	uint32_t p, length;
+	int rc;
+	if (!out || !n)
+		return set_err(err, SHM_SIGNAL_E_ARG, out ? "n" : "out", -1, NULL, NULL, "no place for the result");
+	*out = NULL;
+	*n = 0;
+	rc = next_message(r, err, &p, &length);
+	if (rc)
+		return rc;
+	r->holding = 1;
+	r->held_len = length;
+	*out = r->base + HDR + p + 8;
+	*n = length;
+	return 0;
+}
+
+int shm_signal_ring_release(struct shm_signal_ring *r, struct shm_signal_error *err)
+{
+	int rc = usable(r, SHM_SIGNAL_RING_CONSUMER, err);
+	if (rc)
+		return rc;
+	if (!r->holding)
+		return set_err(err, SHM_SIGNAL_E_ARG, "r", -1, NULL, NULL, "no message in hand");
+	r->holding = 0;
+	release_record(r, r->held_len);
+	return 0;
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from abi import layout
 from abi.engine.c_channel import Error, _raise
@@ -31,19 +31,27 @@ class Ring(ctypes.Structure):
 
     _fields_ = [("base", ctypes.c_void_p), ("capacity", ctypes.c_uint32), ("max_message", ctypes.c_uint32),
                 ("pos", ctypes.c_uint32), ("role", ctypes.c_int32), ("fault", ctypes.c_int32),
+                ("holding", ctypes.c_uint32), ("held_at", ctypes.c_uint32), ("held_len", ctypes.c_uint32),
                 ("fault_err", Error)]
 
 
 _ERR = ctypes.POINTER(Error)
 _RING = ctypes.POINTER(Ring)
-_SIGNATURES = {
+_SIGNATURES: Dict[str, Tuple[List[Any], Any]] = {
     "shm_signal_ring_init": ([ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint32, _ERR],
                              ctypes.c_int),
     "shm_signal_ring_open": ([_RING, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, _ERR], ctypes.c_int),
     "shm_signal_ring_send": ([_RING, ctypes.c_char_p, ctypes.c_uint32, _ERR], ctypes.c_int),
     "shm_signal_ring_recv": ([_RING, ctypes.c_void_p, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32), _ERR],
                              ctypes.c_int),
+    "shm_signal_ring_reserve": ([_RING, ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p), _ERR],
+                                ctypes.c_int),
+    "shm_signal_ring_commit": ([_RING, ctypes.c_uint32, _ERR], ctypes.c_int),
+    "shm_signal_ring_peek": ([_RING, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_uint32), _ERR],
+                             ctypes.c_int),
+    "shm_signal_ring_release": ([_RING, _ERR], ctypes.c_int),
 }
+CANCEL = 0xFFFFFFFF  # SHM_SIGNAL_RING_CANCEL
 _lib: Optional[ctypes.CDLL] = None
 
 
@@ -142,6 +150,45 @@ class CRing:
         if rc:
             _raise(rc, err)
         return ctypes.string_at(self._buf, self._n.value)
+
+    def reserve(self, n: int) -> Optional[ctypes.Array]:
+        """``shm_signal_ring_reserve``: a writable view of ``n`` payload bytes in the
+        ring, or None when it is full; publish with :meth:`commit`."""
+        if not 0 <= n < 2**32:
+            raise ValueError(f"n={n!r}: out of range")
+        err, out = Error(), ctypes.c_void_p()
+        rc = lib().shm_signal_ring_reserve(self._handle(), n, ctypes.byref(out), ctypes.byref(err))
+        if rc == E_FULL:
+            return None
+        if rc:
+            _raise(rc, err)
+        return (ctypes.c_char * n).from_address(out.value or 0) if n else (ctypes.c_char * 0)()
+
+    def commit(self, n: Optional[int] = None) -> None:
+        """``shm_signal_ring_commit``: publish ``n`` bytes of the reservation (None:
+        cancel it)."""
+        err = Error()
+        rc = lib().shm_signal_ring_commit(self._handle(), CANCEL if n is None else n, ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+
+    def peek(self) -> Optional[bytes]:
+        """``shm_signal_ring_peek``: the next message's bytes (copied here, for the
+        tests), left in the ring until :meth:`release`; None when it is empty."""
+        err, out, n = Error(), ctypes.c_void_p(), ctypes.c_uint32()
+        rc = lib().shm_signal_ring_peek(self._handle(), ctypes.byref(out), ctypes.byref(n), ctypes.byref(err))
+        if rc == E_EMPTY:
+            return None
+        if rc:
+            _raise(rc, err)
+        return ctypes.string_at(out.value or 0, n.value) if n.value else b""
+
+    def release(self) -> None:
+        """``shm_signal_ring_release``: hand the peeked message back."""
+        err = Error()
+        rc = lib().shm_signal_ring_release(self._handle(), ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
 
     @property
     def position(self) -> int:

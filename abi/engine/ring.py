@@ -25,7 +25,7 @@ import ctypes
 import struct
 import sys
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from abi import layout
 from abi.engine import arguments as args
@@ -131,6 +131,7 @@ class _Side:
         self._other = ctypes.c_uint32.from_buffer(self._view, self.other_at)
         self.index = self._load(self._own)  # this side's own index, read once
         self._broken: Optional[ShmSignalFault] = None
+        self._reserved = False  # the producer's reservation in hand (Producer.reserve)
         # The other side's index as last loaded (validated, and followed by a fence):
         # it only moves on, so an old one never overstates the room or the records,
         # and it is loaded again only when it says "no" (one fence per call, not two).
@@ -202,9 +203,33 @@ class Producer(_Side):
         """Publish one message (bytes-like); False when the ring has no room for it
         now (a padding record may have been published: the room it needs is at the
         start)."""
-        self._usable()
         payload = data if type(data) is bytes else memoryview(data).cast("B")
         n = len(payload)
+        p = self._room(n)
+        if p < 0:
+            return False
+        self._data[p + RECORD_HEADER:p + RECORD_HEADER + n] = payload
+        self._publish(p, n)
+        return True
+
+    def reserve(self, n: int) -> Optional[Reservation]:
+        """Room for a message of up to ``n`` bytes, to be written in place (zero
+        copy): a :class:`Reservation` whose ``view`` the caller fills and then
+        commits; None when the ring has no room for it now.  One at a time."""
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"reserve({n!r}): a byte count >= 0")
+        p = self._room(n)
+        if p < 0:
+            return None
+        self._reserved = True
+        return Reservation(self, p, self._data[p + RECORD_HEADER:p + RECORD_HEADER + n])
+
+    def _room(self, n: int) -> int:
+        """15.3 steps 1-3 for an n-byte message: the data offset of its record, with
+        the padding before it published if it needed one; -1 when there is no room."""
+        self._usable()
+        if self._reserved:
+            raise ValueError("commit or cancel the reservation in hand first")
         if n > self.max_message:
             raise ValueError(f"a message of {n} bytes: this ring takes at most {self.max_message}")
         size = RECORD_HEADER + _round8(n)
@@ -218,7 +243,7 @@ class Producer(_Side):
             self._fence()  # acquire: the consumer's reads of what it released are done
         if size > to_end:
             if self.capacity - used < to_end:
-                return False
+                return -1
             _LE.pack_into(self._data, p, to_end - RECORD_HEADER, PADDING)  # the header only
             head = (head + to_end) & _U32
             self._fence()
@@ -226,18 +251,61 @@ class Producer(_Side):
             self.index = head
             used += to_end
             p = 0
-        if self.capacity - used < size:
-            return False
-        data_at = p + RECORD_HEADER
-        self._data[data_at:data_at + n] = payload
+        return p if self.capacity - used >= size else -1
+
+    def _publish(self, p: int, n: int) -> None:
+        """15.3 step 4 after the payload: the zero fill, length and kind, a release
+        fence, the new head."""
+        size = RECORD_HEADER + _round8(n)
         if size - RECORD_HEADER > n:
-            self._data[data_at + n:p + size] = bytes(size - RECORD_HEADER - n)
+            self._data[p + RECORD_HEADER + n:p + size] = bytes(size - RECORD_HEADER - n)
         _LE.pack_into(self._data, p, n, MESSAGE)
-        head = (head + size) & _U32
+        head = (self.index + size) & _U32
         self._fence()  # release: the record before the index (R15-5)
         self._store(head)
         self.index = head
-        return True
+
+
+class Reservation:
+    """Room reserved in the ring for one message (:meth:`Producer.reserve`): write
+    the payload into ``view``, then :meth:`commit` it (or fewer bytes of it), or
+    :meth:`cancel` to publish nothing."""
+
+    def __init__(self, producer: Producer, at: int, view: memoryview,
+                 on_commit: Optional[Callable[[], Any]] = None) -> None:
+        self.view = view
+        self._producer, self._at, self._on_commit = producer, at, on_commit
+
+    def commit(self, length: Optional[int] = None) -> None:
+        """Publish the first ``length`` bytes of ``view`` (default: all of it)."""
+        if self._producer is None:
+            raise ValueError("the reservation is committed or cancelled already")
+        n = len(self.view) if length is None else length
+        if not 0 <= n <= len(self.view):
+            raise ValueError(f"commit({length!r}): 0 to the {len(self.view)} bytes reserved")
+        producer = self._end()
+        producer._publish(self._at, n)
+        if self._on_commit is not None:
+            self._on_commit()
+
+    def cancel(self) -> None:
+        """Publish nothing (a padding record the reservation needed stays published)."""
+        self._end()
+
+    def _end(self) -> Producer:
+        if self._producer is None:
+            raise ValueError("the reservation is committed or cancelled already")
+        producer, self._producer = self._producer, None  # type: ignore[assignment]
+        self.view.release()
+        producer._reserved = False
+        return producer
+
+    def __enter__(self) -> memoryview:
+        return self.view
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self._producer is not None:
+            self.commit() if exc_type is None else self.cancel()
 
 
 class Message:
@@ -352,10 +420,29 @@ class RingSender:
         """True once sent; False if the ring stayed full for ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.try_send(data):
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
+            if not self._wait(deadline):
                 return False
-            self.channel.poll(left)  # the consumer injects when it frees room
+        return True
+
+    def reserve(self, n: int, timeout: Optional[float] = None) -> Optional[Reservation]:
+        """Room for a message of up to ``n`` bytes, written in place (see
+        :meth:`Producer.reserve`); its commit injects.  None if the ring stayed
+        full for ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            r = self.producer.reserve(n)
+            if r is not None:
+                r._on_commit = self.channel.inject
+                return r
+            if not self._wait(deadline):
+                return None
+
+    def _wait(self, deadline: Optional[float]) -> bool:
+        """Wait on the channel for the consumer's "room" inject; False past the deadline."""
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return False
+        self.channel.poll(left)
         return True
 
     def close(self) -> None:

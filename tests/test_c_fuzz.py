@@ -1,9 +1,10 @@
-"""The libFuzzer target of the C engine (abi/c_reference/fuzz/shm_signal_fuzz.c), built
-and run through the Makefile's fuzz targets: a bounded campaign over the seed corpus
-finds nothing, every corpus file replays cleanly, and planted bugs (a validator that
-accepts any desc_size >= 192, an attach that writes its pid before refusing a busy
-locality) are caught: the first by fuzzing from one valid seed, both by replaying a
-reproducer."""
+"""The libFuzzer targets of the C engine (abi/c_reference/fuzz/shm_signal_fuzz.c, the
+descriptor; shm_signal_ring_fuzz.c, the message ring), built and run through the
+Makefile's fuzz targets: a bounded campaign over the seed corpus finds nothing,
+every corpus file replays cleanly, and planted bugs (a validator that accepts any
+desc_size >= 192, an attach that writes its pid before refusing a busy locality; a
+ring consumer that lets a record cross the end or takes padding at 0) are caught by
+fuzzing or by replaying a reproducer."""
 
 from __future__ import annotations
 
@@ -216,3 +217,67 @@ def test_planted_bug_is_caught_by_its_reproducer(fuzz_toolchain: str, build: Pat
     assert bad.returncode != 0, bad.stderr[-3000:]
     assert f"INVARIANT BROKEN: {message}" in bad.stderr, bad.stderr[-3000:]
     assert not list(tmp_path.glob("shm_signal_fuzz.*")), "the attach file was left behind"
+
+
+# ---------------------------------------------------------------- the ring's target
+
+RING_CORPUS = FUZZ_DIR / "ring_corpus"
+RING_PLANTS = {  # (the text in shm_signal_ring.c, what replaces it, what reports it)
+    "record-crossing-the-end": ("\t\tif (size > cap - p) { /* R15-3 */", "\t\tif (0) { /* R15-3 */",
+                                "AddressSanitizer"),
+    "padding-at-0": ("\t\t\tif (p == 0)\n\t\t\t\treturn ring_fault(r, err, \"kind\"",
+                     "\t\t\tif (0)\n\t\t\t\treturn ring_fault(r, err, \"kind\"", "INVARIANT BROKEN: recv"),
+}
+
+
+@pytest.fixture(scope="module")
+def ring_build(fuzz_toolchain: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    b = tmp_path_factory.mktemp("ring-fuzz-build") / "b"
+    proc = _make(HEADER_DIR, "fuzz-ring", f"BUILD={b}", f"FUZZ_CC={fuzz_toolchain}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return b
+
+
+def test_ring_campaign_over_its_corpus_finds_nothing(ring_build: Path, tmp_path: Path) -> None:
+    """`make fuzz-ring-run`: 10 seconds of the consumer's and the producer's checks
+    against the harness's transcription of spec 15 (millions of runs here)."""
+    before = _snapshot(RING_CORPUS)
+    proc = _make(HEADER_DIR, "fuzz-ring-run", f"BUILD={ring_build}", "FUZZ_TIME=10",
+                 f"FUZZ_RING_CORPUS={tmp_path / 'work'}", timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-5000:]
+    assert _runs(out) >= 100_000, out[-2000:]
+    assert _snapshot(RING_CORPUS) == before, "libFuzzer wrote into the repository's corpus"
+
+
+def test_ring_corpus_replays_and_is_what_the_generator_writes(ring_build: Path, tmp_path: Path) -> None:
+    proc = _make(HEADER_DIR, "fuzz-ring-replay", f"BUILD={ring_build}", timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-5000:]
+    assert len(re.findall(r"^Executed (\S+) in", out, re.M)) == len(list(RING_CORPUS.iterdir())) >= 100
+    check = [sys.executable, str(FUZZ_DIR / "make_ring_corpus.py"), "--check"]
+    assert subprocess.run([*check, str(RING_CORPUS)], capture_output=True, timeout=60).returncode == 0
+    stale = tmp_path / "corpus"
+    shutil.copytree(RING_CORPUS, stale)
+    next(stale.iterdir()).unlink()
+    assert subprocess.run([*check, str(stale)], capture_output=True, timeout=60).returncode == 1
+
+
+@pytest.mark.parametrize("plant", sorted(RING_PLANTS))
+def test_a_planted_ring_bug_is_found_by_fuzzing(plant: str, fuzz_toolchain: str, tmp_path: Path) -> None:
+    """A consumer that lets a record cross the end (ASan sees the read past the
+    region) or takes padding at data offset 0 (the harness's model sees the wrong
+    answer): found from the seed corpus within a bounded number of runs."""
+    c_dir = tmp_path / "c_reference"
+    shutil.copytree(HEADER_DIR, c_dir, ignore=shutil.ignore_patterns("build*"))
+    old, new, report = RING_PLANTS[plant]
+    src = c_dir / "shm_signal_ring.c"
+    text = src.read_text()
+    assert text.count(old) == 1, plant
+    src.write_text(text.replace(old, new))
+    proc = _make(c_dir, "fuzz-ring-run", f"BUILD={tmp_path / 'b'}", f"FUZZ_CC={fuzz_toolchain}",
+                 "FUZZ_TIME=60", f"FUZZ_RING_CORPUS={tmp_path / 'work'}",
+                 "FUZZ_OPTS=-timeout=10 -max_len=4300 -seed=1 -runs=2000000", timeout=180)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and report in out, out[-3000:]
+    assert list((tmp_path / "b-fuzz" / "ring-artifacts").glob("crash-*")), out[-3000:]

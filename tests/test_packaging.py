@@ -203,12 +203,19 @@ def test_sdist_and_tree_build_the_same_wheel(dist: Dist, tmp_path: Path) -> None
 
 def test_cmake_builds_the_same_sources_as_native() -> None:
     """The wheel's CMakeLists.txt and abi/engine/native.py's on-demand build compile the same
-    translation units, so a wheel and a checkout load the same library."""
+    translation units, so a wheel and a checkout load the same library; so do the
+    standalone builds of abi/c_reference (its CMakeLists.txt and Makefile)."""
     from abi.engine import native
 
     text = (ROOT / "CMakeLists.txt").read_text()
     in_cmake = sorted(set(re.findall(r"\$\{SHM_SIGNAL_C_DIR\}/(\w+\.c)", text)))
     assert in_cmake == sorted(native.LIB_SOURCES)
+    c_dir = ROOT / "abi" / "c_reference"
+    cmake = re.search(r"set\(SHM_SIGNAL_SOURCES([^)]*)\)", (c_dir / "CMakeLists.txt").read_text())
+    make = re.search(r"^LIB_SRC = ((?:.*\\\n)*.*)$", (c_dir / "Makefile").read_text(), re.M)
+    assert cmake and make
+    for name, listed in (("CMakeLists.txt", cmake.group(1)), ("Makefile", make.group(1))):
+        assert sorted(re.findall(r"\w+\.c", listed)) == sorted(native.LIB_SOURCES), name
 
 
 # ------------------------------------------------------------- checkers

@@ -309,6 +309,24 @@ SHM_SIGNAL_API void shm_signal_get_stats(shm_signal_chan *ch, struct shm_signal_
 SHM_SIGNAL_API void shm_signal_descriptor_bytes(const shm_signal_chan *ch, uint8_t *out);
 
 /*
+ * The application's own shared data in the channel's file (spec 5: rings, tables;
+ * shm_signal_data.c).  *out = the address of byte `offset` of the file, in a mapping
+ * that covers [offset, offset + len) and stays valid until shm_signal_close(ch) (the
+ * channel holds a reference to every mapping it handed out; other channels of the
+ * file in this process may share it).  The bytes are shared with the peer: access
+ * them with atomics or fences as the protocol they carry says; the descriptors'
+ * bytes belong to the protocol.  E_ARG for a NULL or closed channel, a NULL out, len
+ * 0, or offset + len beyond 2^63 - 1; MAPPING_TOO_SMALL (field "mapping length",
+ * offset `offset`, expected offset + len, actual the file's length) when the file is
+ * shorter; E_SYSTEM.  *out is NULL after a failure.
+ */
+SHM_SIGNAL_API int shm_signal_data(shm_signal_chan *ch, uint64_t offset, uint64_t len, void **out,
+				   struct shm_signal_error *err);
+/* The length of the channel's file now (*len; 0 after a failure): the most
+ * shm_signal_data can cover.  E_ARG for a NULL or closed channel or a NULL len. */
+SHM_SIGNAL_API int shm_signal_data_length(shm_signal_chan *ch, uint64_t *len, struct shm_signal_error *err);
+
+/*
  * Message rings (docs/spec.md section 15, draft; shm_signal_ring.c): variable-length
  * messages from a producer to a consumer through `192 + capacity` bytes of shared
  * memory at a 64-byte-aligned address.  The header: magic (le32 at 0), capacity (4),

@@ -108,6 +108,7 @@ void shm_signal_chan_free(shm_signal_chan *ch)
 	drop_lock(ch, 0);
 	drop_lock(ch, 1);
 	shm_signal_wake_close(ch);
+	shm_signal_data_release(ch);
 	shm_signal_map_release(ch->map);
 	shm_signal_file_release(ch->file);
 	free(ch);
@@ -341,7 +342,7 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 
 /* ------------------------------------------------------ attach (6.3) */
 
-/* An attach attempt's "not there yet, retry": not a fault code (those are 1-17, and
+/* An attach attempt's "not there yet, retry": not a fault code (those are 1-18, and
  * BAD_MAGIC is 1) nor an error (those are negative). */
 #define RETRY 1000
 

@@ -15,7 +15,8 @@
  * checks), shm_signal_wake*.c (spec 8, behind shm_signal_wake.h), shm_signal_os.c
  * (sleep, pid, random bytes, the OS's last error), shm_signal_file.c (files,
  * mappings, lock bytes), shm_signal_guard.c (the truncation guard), shm_signal_ring.c
- * (message rings: spec 15, draft).
+ * (message rings: spec 15, draft), shm_signal_data.c (the application's own bytes of
+ * the channel's file).
  *
  * Shared bytes are touched only with C11 atomics (relaxed, ordered by explicit
  * fences), so a hostile or racing peer can give us odd values but never undefined
@@ -122,6 +123,10 @@ struct shm_signal_chan {
 	int any_gone;       /* shm_signal_wait_any: its peer has gone (this call) */
 	int any_mark;       /* shm_signal_wait_any: seen in this call's list, at any_index */
 	uint32_t any_index;
+	/* Mappings shm_signal_data handed out beyond `map`, one reference each: the
+	 * pointers it returned stay valid until close (shm_signal_data.c). */
+	struct shm_signal_map **data_maps;
+	uint32_t n_data_maps;
 	/* The wake layer's objects, north and south (Windows: the named auto-reset events'
 	 * HANDLEs); NULL if unused, and always on other OSes. */
 	void *events[2];
@@ -246,6 +251,11 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 void shm_signal_chan_free(shm_signal_chan *ch);
 /* Creator: learn the negotiated set once the attacher reads attached (spec 6.2). */
 int shm_signal_refresh_features(shm_signal_chan *ch, struct shm_signal_error *err);
+
+/* ------------------------------------------------- data (shm_signal_data.c) */
+
+/* Release the mappings shm_signal_data handed out (chan_free). */
+void shm_signal_data_release(shm_signal_chan *ch);
 
 /* ------------------------------------------- protocol (shm_signal_protocol.c) */
 

@@ -4,11 +4,12 @@
  * section 13 on stdin/stdout, driving the C engine (shm_signal_engine.h).
  *
  * One command per line; exactly one reply line per command: "ok [key=value...]" or
- * "err CODE NAME message".  CODE is a fault code (1-17) or a protocol code (100+).
+ * "err CODE NAME message".  CODE is a fault code (1-18) or a protocol code (100+).
  * Exit status: 0 after quit or end of input, 2 for a bad command line.
  *
  * Over 600 lines on purpose: it is a program, not a part of the engine, and a peer
- * author reads it next to section 13 as one file (one small function per command).
+ * author reads it next to section 13 as one file (one small function per command;
+ * the message rings' commands, 13.2 and 13.6, at the end).
  */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -33,7 +34,7 @@
 #define MAX_TOKENS 16
 #define MAX_PING 10000000ul
 
-/* Protocol codes (docs/spec.md 13.3); fault codes 1-17 pass through. */
+/* Protocol codes (docs/spec.md 13.3); fault codes 1-18 pass through. */
 #define P_USAGE 100
 #define P_NO_CHANNEL 101
 #define P_SYSTEM 102
@@ -140,8 +141,8 @@ static int parse_hex16(const char *s, uint8_t out[16])
 
 /* key=value options after the positional arguments. */
 struct opts {
-	uint64_t offset, size, features, required, pid, max, exist_ok, echo;
-	int has_features, has_pid, has_instance;
+	uint64_t offset, size, features, required, pid, max, exist_ok, echo, min, pause;
+	int has_features, has_pid, has_instance, has_max, has_timeout;
 	double timeout;
 	double spin; /* seconds, or SHM_SIGNAL_SPIN_AUTO; the engine's default without has_spin */
 	int has_spin;
@@ -182,13 +183,17 @@ static int parse_opts(char **tok, int n, struct opts *o)
 		else if (!strcmp(tok[i], "pid"))
 			bad = parse_u64(v, &o->pid), o->has_pid = 1;
 		else if (!strcmp(tok[i], "max"))
-			bad = parse_u64(v, &o->max);
+			bad = parse_u64(v, &o->max), o->has_max = 1;
+		else if (!strcmp(tok[i], "min"))
+			bad = parse_u64(v, &o->min);
+		else if (!strcmp(tok[i], "pause"))
+			bad = parse_u64(v, &o->pause);
 		else if (!strcmp(tok[i], "exist_ok"))
 			bad = parse_u64(v, &o->exist_ok);
 		else if (!strcmp(tok[i], "echo"))
 			bad = parse_u64(v, &o->echo);
 		else if (!strcmp(tok[i], "timeout"))
-			bad = parse_double(v, &o->timeout);
+			bad = parse_double(v, &o->timeout) || isnan(o->timeout), o->has_timeout = 1;
 		else if (!strcmp(tok[i], "spin"))
 			bad = parse_spin(v, &o->spin), o->has_spin = 1;
 		else if (!strcmp(tok[i], "instance"))
@@ -535,6 +540,431 @@ static void cmd_dump(void)
 	reply_ok("%s", hex);
 }
 
+/* ------------------------------------------------------- message rings */
+
+/* The ring commands (docs/spec.md 13.2): at most one producer side and one consumer
+ * side, each over the mapping shm_signal_data hands out, valid while the channel is
+ * open (close forgets both).  The blocking steps are the Python engine's RingSender
+ * and RingReceiver (abi/engine/ring.py): the engine's ring never waits, the channel's
+ * wait does. */
+struct ring_side {
+	int open;
+	struct shm_signal_ring r;
+	unsigned char *region; /* the ring's first byte (the handle drops it after a fault) */
+	uint8_t *buf;          /* consumer: room for max_message bytes */
+};
+
+static struct ring_side sides[2]; /* [SHM_SIGNAL_RING_PRODUCER], [SHM_SIGNAL_RING_CONSUMER] */
+static const char *const role_names[2] = {"producer", "consumer"};
+
+static void ring_forget(int role)
+{
+	free(sides[role].buf);
+	memset(&sides[role], 0, sizeof sides[role]);
+}
+
+static void rings_forget(void)
+{
+	ring_forget(SHM_SIGNAL_RING_PRODUCER);
+	ring_forget(SHM_SIGNAL_RING_CONSUMER);
+}
+
+/* parse_opts for a command that takes only the options named in `allowed`
+ * (space-separated): 13.4, an unknown option is USAGE. */
+static int parse_opts_of(char **tok, int n, struct opts *o, const char *allowed)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		const char *a = allowed;
+		size_t k = strcspn(tok[i], "=");
+		int known = !tok[i][k]; /* no '=': parse_opts names that */
+		while (*a && !known) {
+			size_t w = strcspn(a, " ");
+			known = w == k && !strncmp(a, tok[i], k);
+			a += w;
+			a += *a == ' ';
+		}
+		if (!known) {
+			reply_err(P_USAGE, "USAGE", "unknown option '%.*s'", (int)k, tok[i]);
+			return -1;
+		}
+	}
+	return parse_opts(tok, n, o);
+}
+
+/* 0 if the channel is open and `role` is (else the reply is sent). */
+static int need_side(int role)
+{
+	if (need_chan())
+		return -1;
+	if (!sides[role].open) {
+		reply_err(P_USAGE, "USAGE", "no %s side: ring_open OFFSET %s first", role_names[role],
+			  role_names[role]);
+		return -1;
+	}
+	return 0;
+}
+
+/* SECONDS from now as a deadline on shm_signal_now_s(); -1.0 for no limit (13.1:
+ * negative). */
+static double deadline_in(double t)
+{
+	return t < 0 || isinf(t) ? -1.0 : shm_signal_now_s() + t;
+}
+
+static int past(double deadline)
+{
+	return deadline >= 0 && shm_signal_now_s() >= deadline;
+}
+
+/* One wait on the channel (7.5) up to the deadline, then the wakeup that consumes
+ * what ended it, so that the next wait parks again.  0 or the wait's fault. */
+static int ring_wait(double deadline, struct shm_signal_error *e)
+{
+	double left = deadline < 0 ? -1.0 : deadline - shm_signal_now_s();
+	int ready = 0, rc;
+	rc = shm_signal_wait(chan, deadline < 0 ? -1.0 : (left > 0 ? left : 0.0), &ready, e);
+	if (!rc && ready)
+		rc = shm_signal_wakeup(chan, 0, NULL, NULL, e);
+	return rc;
+}
+
+/* The producer's send (15.3) with its waits: while the ring is full, wait on the
+ * channel for the consumer's inject (it injects after releasing when we may wait),
+ * then try again; inject once published (step 5).  Each turn waits or ends, so the
+ * deadline bounds the loop (a negative timeout has none, 13.1).  1 sent, 0 not
+ * within the deadline, -1 when the error reply has been sent. */
+static int ring_send_one(const uint8_t *msg, uint32_t n, double deadline)
+{
+	struct shm_signal_ring *r = &sides[SHM_SIGNAL_RING_PRODUCER].r;
+	struct shm_signal_error e;
+	int rc;
+	for (;;) {
+		rc = shm_signal_ring_send(r, msg, n, &e);
+		if (rc == 0)
+			rc = shm_signal_inject(chan, NULL, &e);
+		if (rc == 0)
+			return 1;
+		if (rc != SHM_SIGNAL_E_FULL)
+			break;
+		if (past(deadline))
+			return 0;
+		rc = ring_wait(deadline, &e);
+		if (rc)
+			break;
+	}
+	reply_engine(rc, &e);
+	return -1;
+}
+
+static uint32_t ring_head(const struct ring_side *s)
+{
+	return shm_signal_load_word(s->region + SHM_SIGNAL_RING_OFF_HEAD);
+}
+
+/* The consumer's receive (15.4) into its buffer (*n bytes) with its waits: while
+ * the ring is empty, wait on the channel for the producer's inject.  After a
+ * release it injects when the producer may be waiting for room (step 4): it only
+ * waits when fewer bytes than its largest record were free, or when it published a
+ * padding record since our look (and then found no room behind it).  A producer
+ * that closed or died leaves its messages to be received: its fault comes after the
+ * last.  Bounded as ring_send_one.  1 received, 0 none within the deadline, -1
+ * when the error reply has been sent. */
+static int ring_recv_one(double deadline, uint32_t *n)
+{
+	struct ring_side *s = &sides[SHM_SIGNAL_RING_CONSUMER];
+	uint32_t room_for_any = s->r.capacity - (8u + ((s->r.max_message + 7u) & ~7u));
+	struct shm_signal_error e, ie, gone;
+	int rc, irc, gone_rc = 0;
+	for (;;) {
+		uint32_t tail = s->r.pos, head = ring_head(s);
+		rc = shm_signal_ring_recv(&s->r, s->buf, s->r.max_message, n, &e);
+		/* (a padding record released without a message behind it is room too) */
+		if (s->r.pos != tail && (head - tail > room_for_any || ring_head(s) != head)) {
+			irc = shm_signal_inject(chan, NULL, &ie);
+			if (irc) {
+				reply_engine(irc, &ie);
+				return -1;
+			}
+		}
+		if (rc == 0)
+			return 1;
+		if (rc != SHM_SIGNAL_E_EMPTY)
+			break;
+		if (gone_rc) { /* drained: now the producer's fault */
+			rc = gone_rc;
+			e = gone;
+			break;
+		}
+		if (past(deadline))
+			return 0;
+		rc = ring_wait(deadline, &e);
+		if (rc == SHM_SIGNAL_FAULT_PEER_CLOSED || rc == SHM_SIGNAL_FAULT_PEER_DEAD) {
+			gone_rc = rc; /* one more look: what it published before it went is ours */
+			gone = e;
+		} else if (rc) {
+			break;
+		}
+	}
+	reply_engine(rc, &e);
+	return -1;
+}
+
+/* Message i of the stream `seed` (13.6): SplitMix64's output x gives the length,
+ * A + x mod (B - A + 1), and the bytes, x's little-endian bytes plus j / 8. */
+static uint32_t stream_message(uint64_t seed, uint64_t i, uint32_t a, uint32_t b, uint8_t *out)
+{
+	uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ull, x;
+	uint32_t len, j;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	x = z ^ (z >> 31);
+	len = a + (uint32_t)(x % ((uint64_t)b - a + 1));
+	for (j = 0; j < len; j++)
+		out[j] = (uint8_t)((x >> (8 * (j % 8))) + j / 8);
+	return len;
+}
+
+/* ring_create OFFSET CAPACITY [max=N] */
+static void cmd_ring_create(char **tok, int n)
+{
+	struct opts o;
+	struct shm_signal_error e;
+	uint64_t off, cap, len = 0;
+	void *p;
+	int rc;
+	memset(&o, 0, sizeof o);
+	if (n < 3 || parse_u64(tok[1], &off) != 0 || parse_u64(tok[2], &cap) != 0) {
+		reply_err(P_USAGE, "USAGE", "ring_create OFFSET CAPACITY [max=N]");
+		return;
+	}
+	if (parse_opts_of(tok + 3, n - 3, &o, "max") != 0 || need_chan())
+		return;
+	if (!o.has_max)
+		o.max = cap >= 8 ? cap - 8 : 0;
+	if (cap > UINT32_MAX || o.max > UINT32_MAX) {
+		reply_err(P_USAGE, "USAGE", "capacity %llu, max %llu: a power of two from 64 to 2^30, 1 to "
+			  "capacity - 8", (unsigned long long)cap, (unsigned long long)o.max);
+		return;
+	}
+	rc = shm_signal_data(chan, off, SHM_SIGNAL_RING_HEADER + cap, &p, &e);
+	if (rc == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL) {
+		shm_signal_data_length(chan, &len, NULL);
+		reply_err(P_USAGE, "USAGE", "the file holds %llu bytes, OFFSET + 192 + CAPACITY = %llu: "
+			  "create the channel with size=", (unsigned long long)len,
+			  (unsigned long long)(off + SHM_SIGNAL_RING_HEADER + cap));
+		return;
+	}
+	if (!rc)
+		rc = shm_signal_ring_init(p, (size_t)(SHM_SIGNAL_RING_HEADER + cap), (uint32_t)cap,
+					  (uint32_t)o.max, &e);
+	if (rc)
+		reply_engine(rc, &e); /* E_ARG (alignment, capacity, max): USAGE */
+	else
+		reply_ok(NULL);
+}
+
+/* ring_open OFFSET ROLE: the ring from OFFSET to the end of the file (15.1 checks
+ * that it holds the data area), then enable. */
+static void cmd_ring_open(char **tok, int n)
+{
+	struct opts o;
+	struct shm_signal_error e;
+	struct ring_side *s;
+	uint64_t off, len, want;
+	void *p;
+	int role, rc;
+	memset(&o, 0, sizeof o);
+	if (n < 3 || parse_u64(tok[1], &off) != 0 ||
+	    (strcmp(tok[2], "producer") != 0 && strcmp(tok[2], "consumer") != 0)) {
+		reply_err(P_USAGE, "USAGE", "ring_open OFFSET producer|consumer");
+		return;
+	}
+	if (parse_opts_of(tok + 3, n - 3, &o, "") != 0 || need_chan())
+		return;
+	role = strcmp(tok[2], "producer") == 0 ? SHM_SIGNAL_RING_PRODUCER : SHM_SIGNAL_RING_CONSUMER;
+	s = &sides[role];
+	if (off % SHM_SIGNAL_RING_ALIGN) {
+		reply_err(P_USAGE, "USAGE", "OFFSET %llu is not a multiple of 64", (unsigned long long)off);
+		return;
+	}
+	ring_forget(role); /* opening a side again replaces it, whether or not this one opens */
+	rc = shm_signal_data_length(chan, &len, &e);
+	if (rc) {
+		reply_engine(rc, &e);
+		return;
+	}
+	/* The file is the other side's to size: too short for a header is the ring's
+	 * fault, named as the Python engine names it. */
+	if (len < off || len - off < SHM_SIGNAL_RING_HEADER) {
+		reply_err(SHM_SIGNAL_FAULT_BAD_RING, "BAD_RING",
+			  "field=magic offset=0 expected=%u bytes actual=%llu: the file ends before the ring's "
+			  "header", SHM_SIGNAL_RING_HEADER, (unsigned long long)(len < off ? 0 : len - off));
+		return;
+	}
+	want = len - off; /* no ring needs more than its largest region */
+	if (want > SHM_SIGNAL_RING_HEADER + (uint64_t)SHM_SIGNAL_RING_MAX_CAPACITY)
+		want = SHM_SIGNAL_RING_HEADER + (uint64_t)SHM_SIGNAL_RING_MAX_CAPACITY;
+	rc = shm_signal_data(chan, off, want, &p, &e);
+	if (!rc)
+		rc = shm_signal_ring_open(&s->r, p, (size_t)want, role, &e);
+	if (!rc && role == SHM_SIGNAL_RING_CONSUMER && !(s->buf = (uint8_t *)malloc(s->r.max_message))) {
+		reply_err(P_SYSTEM, "SYSTEM", "out of memory for messages of %lu bytes",
+			  (unsigned long)s->r.max_message);
+		ring_forget(role);
+		return;
+	}
+	if (!rc)
+		rc = shm_signal_enable(chan, NULL, &e); /* the other side's injects notify us (7.3) */
+	if (rc) {
+		ring_forget(role);
+		reply_engine(rc, &e);
+		return;
+	}
+	s->open = 1;
+	s->region = (unsigned char *)p;
+	reply_ok("capacity=%lu max=%lu", (unsigned long)s->r.capacity, (unsigned long)s->r.max_message);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A payload as ring_send takes it: "-" (empty) or pairs of hex digits; at most
+ * `room` bytes to out, their number to *n.  0, or -1 when malformed. */
+static int parse_payload(const char *s, uint8_t *out, size_t room, uint32_t *n)
+{
+	size_t len = strlen(s), i;
+	*n = 0;
+	if (!strcmp(s, "-"))
+		return 0;
+	if (len % 2 || len / 2 > room)
+		return -1;
+	for (i = 0; i < len / 2; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*n = (uint32_t)(len / 2);
+	return 0;
+}
+
+/* ring_send HEX [timeout=SECONDS] */
+static void cmd_ring_send(char **tok, int n)
+{
+	static uint8_t msg[MAX_LINE / 2]; /* the line limit bounds the message */
+	struct opts o;
+	uint32_t len;
+	int sent;
+	memset(&o, 0, sizeof o);
+	if (n < 2 || parse_payload(tok[1], msg, sizeof msg, &len) != 0) {
+		reply_err(P_USAGE, "USAGE", "ring_send HEX [timeout=SECONDS] (HEX: an even number of hex "
+			  "digits, or - for an empty message)");
+		return;
+	}
+	if (parse_opts_of(tok + 2, n - 2, &o, "timeout") != 0 || need_side(SHM_SIGNAL_RING_PRODUCER))
+		return;
+	sent = ring_send_one(msg, len, deadline_in(o.has_timeout ? o.timeout : 0.0));
+	if (sent >= 0)
+		reply_ok("sent=%d", sent);
+}
+
+/* ring_recv [timeout=SECONDS] */
+static void cmd_ring_recv(char **tok, int n)
+{
+	struct ring_side *s = &sides[SHM_SIGNAL_RING_CONSUMER];
+	struct opts o;
+	uint32_t len = 0, i;
+	int got;
+	memset(&o, 0, sizeof o);
+	if (parse_opts_of(tok + 1, n - 1, &o, "timeout") != 0 || need_side(SHM_SIGNAL_RING_CONSUMER))
+		return;
+	got = ring_recv_one(deadline_in(o.has_timeout ? o.timeout : 0.0), &len);
+	if (got < 0)
+		return;
+	if (!got) {
+		reply_ok("got=0");
+		return;
+	}
+	fputs("ok got=1 data=", stdout);
+	if (!len)
+		fputc('-', stdout);
+	for (i = 0; i < len; i++)
+		printf("%02x", s->buf[i]);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* ring_stream N SEED [min=A] [max=B] [timeout=SECONDS] [pause=US] (send = 1),
+ * ring_check N SEED [min=A] [max=B] [timeout=SECONDS] (send = 0): the messages of
+ * 13.6, each sent or received as ring_send / ring_recv would. */
+static void cmd_ring_stream(char **tok, int n, int send)
+{
+	int role = send ? SHM_SIGNAL_RING_PRODUCER : SHM_SIGNAL_RING_CONSUMER;
+	struct opts o;
+	uint64_t count, seed, i, b;
+	uint32_t len, got = 0;
+	uint8_t *msg;
+	double t;
+	int rc = 1;
+	memset(&o, 0, sizeof o);
+	if (n < 3 || parse_u64(tok[1], &count) != 0 || parse_u64(tok[2], &seed) != 0) {
+		reply_err(P_USAGE, "USAGE", "%s", send ? "ring_stream N SEED [min=A] [max=B] [timeout=SECONDS] "
+			  "[pause=US]" : "ring_check N SEED [min=A] [max=B] [timeout=SECONDS]");
+		return;
+	}
+	if (parse_opts_of(tok + 3, n - 3, &o, send ? "min max timeout pause" : "min max timeout") != 0 ||
+	    need_side(role))
+		return;
+	b = o.has_max ? o.max : sides[role].r.max_message;
+	if (o.min > b || b > sides[role].r.max_message) {
+		reply_err(P_USAGE, "USAGE", "min %llu, max %llu: need min <= max <= max_message (%lu)",
+			  (unsigned long long)o.min, (unsigned long long)b,
+			  (unsigned long)sides[role].r.max_message);
+		return;
+	}
+	t = o.has_timeout ? o.timeout : 10.0;
+	msg = (uint8_t *)malloc(b ? (size_t)b : 1);
+	if (!msg) {
+		reply_err(P_SYSTEM, "SYSTEM", "out of memory for messages of %llu bytes", (unsigned long long)b);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		len = stream_message(seed, i, (uint32_t)o.min, (uint32_t)b, msg);
+		if (send) {
+			if (i)
+				random_pause(o.pause);
+			rc = ring_send_one(msg, len, deadline_in(t));
+		} else {
+			rc = ring_recv_one(deadline_in(t), &got);
+		}
+		if (rc <= 0)
+			break;
+		if (!send && (got != len || memcmp(sides[role].buf, msg, len) != 0))
+			break; /* lost, duplicated, reordered or altered: the first is enough */
+	}
+	free(msg);
+	if (rc < 0)
+		return;
+	if (rc == 0)
+		reply_err(P_TIMEOUT, "TIMEOUT", "message %llu not %s within %g s", (unsigned long long)i,
+			  send ? "sent" : "received", t);
+	else if (i < count)
+		reply_ok("received=%llu bad=%llu", (unsigned long long)i, (unsigned long long)i);
+	else if (send)
+		reply_ok("sent=%llu", (unsigned long long)count);
+	else
+		reply_ok("received=%llu", (unsigned long long)count);
+}
+
 /* Returns 1 when the peer should exit. */
 static int dispatch(char *line)
 {
@@ -615,13 +1045,27 @@ static int dispatch(char *line)
 		cmd_stats();
 	} else if (!strcmp(tok[0], "dump")) {
 		cmd_dump();
+	} else if (!strcmp(tok[0], "ring_create")) {
+		cmd_ring_create(tok, n);
+	} else if (!strcmp(tok[0], "ring_open")) {
+		cmd_ring_open(tok, n);
+	} else if (!strcmp(tok[0], "ring_send")) {
+		cmd_ring_send(tok, n);
+	} else if (!strcmp(tok[0], "ring_recv")) {
+		cmd_ring_recv(tok, n);
+	} else if (!strcmp(tok[0], "ring_stream")) {
+		cmd_ring_stream(tok, n, 1);
+	} else if (!strcmp(tok[0], "ring_check")) {
+		cmd_ring_stream(tok, n, 0);
 	} else if (!strcmp(tok[0], "close")) {
 		if (need_chan())
 			return 0;
+		rings_forget(); /* their mappings go with the channel */
 		shm_signal_close(chan);
 		chan = NULL;
 		reply_ok(NULL);
 	} else if (!strcmp(tok[0], "quit")) {
+		rings_forget();
 		shm_signal_close(chan);
 		chan = NULL;
 		reply_ok(NULL);
@@ -650,6 +1094,7 @@ int main(int argc, char **argv)
 		if (dispatch(line))
 			return 0;
 	}
+	rings_forget();
 	shm_signal_close(chan); /* end of input: leave cleanly */
 	return 0;
 }

@@ -3,8 +3,8 @@
  * shm_signal_test.c - a self-contained test of the C engine for C users (make test,
  * ctest): the protocol in one process over a real file, the validation order on
  * broken bytes, both sides and several channels of one file in one process (build
- * with -DSHM_SIGNAL_CLASSIC_LOCKS too: process-owned locks), and (POSIX) a ping-pong
- * between two processes.
+ * with -DSHM_SIGNAL_CLASSIC_LOCKS too: process-owned locks), the application's data
+ * (shm_signal_data), and (POSIX) a ping-pong between two processes.
  *
  * usage: shm_signal_test [DIR]   (DIR for the temporary files, default "."); exit 0 = pass.
  */
@@ -245,6 +245,63 @@ static void test_one_process(const char *dir)
 	remove(path);
 }
 
+/* shm_signal_data: the file's bytes beyond the descriptors, through both sides; a
+ * mapping handed out outlives the other channel's close (each holds a reference);
+ * every bad argument and a short file refused.  Under ASan a mapping unmapped too
+ * early faults, one never released leaks. */
+static void test_data(const char *dir)
+{
+	char path[512];
+	shm_signal_chan *n = NULL, *s = NULL, *x = NULL;
+	struct shm_signal_error e;
+	void *p = NULL, *q = NULL, *p2 = NULL;
+	uint64_t len = 0;
+	path_in(path, sizeof path, dir, "data.shm");
+	CHECK(shm_signal_create(&n, path, 0, 0, 4096, 0, 0, 0600, 0, NULL, 0, &e) == 0);
+	CHECK(shm_signal_attach(&s, path, 0, 0, 0, 0, 1.0, &e) == 0);
+	if (!n || !s) {
+		failures++;
+		return;
+	}
+	CHECK(shm_signal_data_length(n, &len, &e) == 0 && len == 4096);
+	/* within the channels' first mapping: the same bytes from either side */
+	CHECK(shm_signal_data(n, 1024, 64, &p, &e) == 0 && p != NULL);
+	CHECK(shm_signal_data(s, 1024, 64, &q, &e) == 0 && q != NULL);
+	CHECK(shm_signal_data(n, 1024, 64, &p2, &e) == 0 && p2 == p); /* asked again: one mapping */
+	if (p && q) {
+		memcpy(p, "north", 6);
+		CHECK(memcmp(q, "north", 6) == 0);
+	}
+	/* refused: the file is 4096 bytes */
+	CHECK(shm_signal_data(n, 4000, 97, &p2, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL && p2 == NULL);
+	CHECK(e.code == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL && !strcmp(e.field, "mapping length") &&
+	      e.offset == 4000 && !strcmp(e.expected, "0x1001") && !strcmp(e.actual, "0x1000"));
+	CHECK(shm_signal_data(n, 4096, 1, &p2, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL);
+	CHECK(shm_signal_data(n, 4095, 1, &p2, &e) == 0 && p2 != NULL);
+	CHECK(shm_signal_data(n, 0, 0, &p2, &e) == SHM_SIGNAL_E_ARG && !strcmp(e.field, "len") && p2 == NULL);
+	CHECK(shm_signal_data(n, 0, 1, NULL, &e) == SHM_SIGNAL_E_ARG && !strcmp(e.field, "out"));
+	CHECK(shm_signal_data(NULL, 0, 1, &p2, &e) == SHM_SIGNAL_E_ARG);
+	CHECK(shm_signal_data(n, UINT64_MAX, 2, &p2, &e) == SHM_SIGNAL_E_ARG && !strcmp(e.field, "len"));
+	CHECK(shm_signal_data(n, 1, UINT64_MAX, &p2, &e) == SHM_SIGNAL_E_ARG && !strcmp(e.field, "len"));
+	CHECK(shm_signal_data(n, (uint64_t)INT64_MAX, 1, &p2, &e) == SHM_SIGNAL_E_ARG);
+	CHECK(shm_signal_data_length(n, NULL, &e) == SHM_SIGNAL_E_ARG);
+	CHECK(shm_signal_data_length(NULL, &len, &e) == SHM_SIGNAL_E_ARG && len == 0);
+	/* the file grows (a second channel's create): a new mapping, one per side */
+	CHECK(shm_signal_create(&x, path, 0, 192, 65536, 0, 0, 0600, SHM_SIGNAL_O_EXIST_OK, NULL, 0, &e) == 0);
+	shm_signal_close(x);
+	CHECK(shm_signal_data(n, 61440, 4096, &p, &e) == 0 && p != NULL);
+	CHECK(shm_signal_data(s, 61440, 4096, &q, &e) == 0 && q != NULL);
+	if (p && q) {
+		memcpy((char *)p + 4090, "south", 6);
+		CHECK(memcmp((char *)q + 4090, "south", 6) == 0);
+	}
+	shm_signal_close(n);
+	if (q) /* still mapped: s holds its own reference */
+		CHECK(memcmp((char *)q + 4090, "south", 6) == 0);
+	shm_signal_close(s);
+	remove(path);
+}
+
 static void test_validation(void)
 {
 	static uint8_t buf[256];
@@ -344,6 +401,7 @@ int main(int argc, char **argv)
 	test_protocol(dir);
 	test_validation();
 	test_one_process(dir);
+	test_data(dir);
 	test_doorbell(dir);
 #if !defined(_WIN32)
 	test_two_processes(dir);

@@ -84,6 +84,8 @@ _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_wait": ([_P, ctypes.c_double, ctypes.POINTER(ctypes.c_int), _ERR], ctypes.c_int),
     "shm_signal_get_stats": ([_P, ctypes.POINTER(Stats)], None),
     "shm_signal_descriptor_bytes": ([_P, ctypes.c_char_p], None),
+    "shm_signal_data": ([_P, ctypes.c_uint64, ctypes.c_uint64, ctypes.POINTER(_P), _ERR], ctypes.c_int),
+    "shm_signal_data_length": ([_P, ctypes.POINTER(ctypes.c_uint64), _ERR], ctypes.c_int),
     "shm_signal_wait_word": ([_P], _P),
     "shm_signal_doorbell_word": ([_P], _P),
     "shm_signal_wait_any": ([ctypes.POINTER(_P), ctypes.c_uint32, ctypes.c_double, _U32P, _U32P, _ERR],
@@ -381,6 +383,35 @@ class CChannel(Awaitable):
         s = Stats()
         lib().shm_signal_get_stats(self._handle, ctypes.byref(s))
         return MappingProxyType({name: int(getattr(s, name)) for name, *_ in Stats._fields_})
+
+    def data(self, offset: int, length: int) -> ctypes.Array:
+        """Bytes ``[offset, offset + length)`` of the channel's file, for the application's
+        own shared data (``shm_signal_data``): a writable ``ctypes.c_char`` array over the
+        mapping, shared with the peer (the descriptors' bytes belong to the protocol).
+        Valid while the channel is open: the array keeps the channel from being
+        collected, but after :meth:`close` any access to it is a use after unmap.
+        ``MAPPING_TOO_SMALL`` when the file is shorter; ``ValueError`` for an empty or
+        out-of-range range."""
+        offset = arguments.check_u64("offset", offset)
+        length = arguments.check_u64("length", length)
+        if length > arguments.FILE_OFFSET_MAX:  # before ctypes builds a type that large
+            raise ValueError(f"length={length!r}: must be at most {arguments.FILE_OFFSET_MAX}")
+        addr, err = ctypes.c_void_p(), Error()
+        rc = lib().shm_signal_data(self._handle, offset, length, ctypes.byref(addr), ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        assert addr.value is not None
+        view = (ctypes.c_char * length).from_address(addr.value)
+        view._channel = self  # type: ignore[attr-defined]  # no close by the collector while in use
+        return view
+
+    def data_length(self) -> int:
+        """The length of the channel's file now: the most :meth:`data` can cover."""
+        n, err = ctypes.c_uint64(), Error()
+        rc = lib().shm_signal_data_length(self._handle, ctypes.byref(n), ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        return int(n.value)
 
     def unlink(self) -> None:
         """Remove the file's name, as :meth:`abi.engine.channel.Channel.unlink`."""

@@ -53,6 +53,14 @@ def _u64(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    """SECONDS (spec 13.1): a decimal fraction, negative for no limit; never NaN."""
+    value = float(text)
+    if math.isnan(value):
+        raise ValueError(text)
+    return value
+
+
 def _spin(text: str) -> Any:
     """spin=auto, or finite seconds >= 0."""
     if text == "auto":
@@ -65,7 +73,7 @@ def _spin(text: str) -> Any:
 
 OPTION_TYPES: Dict[str, Callable[[str], Any]] = {
     "offset": _u64, "size": _u64, "features": _u64, "required": _u64, "pid": _u64, "max": _u64,
-    "exist_ok": _u64, "echo": _u64, "timeout": float, "instance": bytes.fromhex, "spin": _spin,
+    "exist_ok": _u64, "echo": _u64, "timeout": _seconds, "instance": bytes.fromhex, "spin": _spin,
     "min": _u64, "pause": _u64,
 }
 RING_ROLES = ("producer", "consumer")
@@ -314,15 +322,15 @@ class Peer:
         if len(args) != 2 or args[1] not in RING_ROLES:
             raise PeerError(USAGE, usage)
         role, buf, ch = args[1], self._file(), self._need()
+        old = self.rings.pop(role, None)  # replaced, even when the new one is refused
+        if old is not None:
+            old.close()
         if self.engine == "c":
             from abi.engine.c_ring import CRing
 
             side: Any = CRing(buf, offset, role)
         else:
             side = (ring.Producer if role == "producer" else ring.Consumer)(buf, offset)
-        old = self.rings.pop(role, None)
-        if old is not None:
-            old.close()
         self.rings[role] = ring.RingSender(ch, side=side) if role == "producer" else \
             ring.RingReceiver(ch, side=side)
         return f"capacity={side.capacity} max={side.max_message}"

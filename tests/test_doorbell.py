@@ -211,6 +211,7 @@ class Owner:
         self.proc.wait(10)
 
 
+@pytest.mark.slow  # two processes, about a second (the fast tier's budget is a minute)
 def test_owners_in_two_processes_share_one_doorbell(tmp_path: Path) -> None:
     """Channels 0-1 owned (south) by one process, 2-3 by another: one doorbell.  An
     inject for one owner wakes the other too, which finds nothing of its own and
@@ -313,6 +314,7 @@ def test_a_doorbell_wait_announces_on_every_channel_and_clears_after(group: Any)
         assert _waiting_bytes(north) == [0, 0, 0]
 
 
+@pytest.mark.slow  # a thousand channels, 1.5 s (the fast tier's budget is a minute)
 def test_a_thousand_channels_park_on_one_word_with_no_helper_thread(tmp_path: Path) -> None:
     """1,024 channels of one file: the set parks on the doorbell (no helper thread,
     where futex_waitv needed one per 127), idles without CPU, and an inject on any

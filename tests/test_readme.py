@@ -14,6 +14,8 @@ import textwrap
 from pathlib import Path
 from typing import List
 
+import pytest
+
 from conftest import ROOT
 
 BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.S | re.M)
@@ -59,6 +61,7 @@ def test_the_two_process_example_signals_both_ways(tmp_path):
     assert "A signalled" in out_a.splitlines(), shown
 
 
+@pytest.mark.slow  # two processes, about a second (the fast tier's budget is a minute)
 def test_the_many_channel_example_runs(tmp_path):
     """Nobody signals: a second of silence, then [] and a clean exit."""
     p = run(readme_block("from abi import Channel, PeerGone, WaitSet"), tmp_path / "many", "/dev/shm/many")
@@ -66,6 +69,7 @@ def test_the_many_channel_example_runs(tmp_path):
     assert (p.returncode, out, err) == (0, "", "")
 
 
+@pytest.mark.slow  # two processes, about a second (the fast tier's budget is a minute)
 def test_the_group_example_runs(tmp_path):
     p = run(readme_block("from abi import ChannelGroup"), tmp_path / "svc", "/dev/shm/svc")
     out, err = p.communicate(timeout=60)

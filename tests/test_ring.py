@@ -428,6 +428,93 @@ def test_two_processes_move_messages_through_a_mapping_with_wake_ups(tmp_path: P
         ch.close()
 
 
+_CONSUMER = textwrap.dedent("""
+    import hashlib, sys
+    from abi import Channel
+    from abi.engine.ring import RingReceiver
+    path, offset, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    ch = Channel.attach(path, timeout=10)
+    rx = RingReceiver(ch, offset)
+    h = hashlib.sha256()
+    for i in range(count):
+        m = rx.recv(timeout=30)
+        assert m is not None, i
+        h.update(len(m).to_bytes(4, "little") + m)
+    print(h.hexdigest(), flush=True)
+    rx.close()
+    ch.close()
+""")
+
+
+def test_asyncio_sends_and_receives_without_blocking_the_loop(tmp_path: Path) -> None:
+    """recv_async from a producer process and send_async to a consumer process, in
+    one event loop, each through a 4 KiB ring (both wait for the other often), with
+    a third task ticking meanwhile: every message arrives, and the loop keeps
+    running while they wait."""
+    import asyncio
+
+    from abi import Channel
+
+    count, offset, capacity = 1500, 1024, 4096
+    paths = tmp_path / "in.shm", tmp_path / "out.shm"
+    chans = [Channel.create(p, size=offset + ring.region_size(capacity)) for p in paths]
+    for ch in chans:
+        ring.create(ch.buffer, offset, capacity, 2008)
+    producer = subprocess.Popen([sys.executable, "-c", _CHILD, str(paths[0]), str(offset), str(count), "9"],
+                                stdout=subprocess.PIPE, text=True)
+    consumer = subprocess.Popen([sys.executable, "-c", _CONSUMER, str(paths[1]), str(offset), str(count)],
+                                stdout=subprocess.PIPE, text=True)
+    ticks = 0
+
+    async def receive() -> str:
+        assert chans[0].wait_for_peer(10)
+        rx = ring.RingReceiver(chans[0], offset)
+        h = hashlib.sha256()
+        for i in range(count):
+            m = await rx.recv_async(timeout=30)
+            assert m is not None, f"message {i} did not come"
+            h.update(len(m).to_bytes(4, "little") + m)
+        rx.close()
+        return h.hexdigest()
+
+    async def send() -> str:
+        assert chans[1].wait_for_peer(10)
+        tx = ring.RingSender(chans[1], offset)
+        rng, h = random.Random(4), hashlib.sha256()
+        for i in range(count):
+            m = rng.randbytes(rng.randint(0, 2000))
+            h.update(len(m).to_bytes(4, "little") + m)
+            assert await tx.send_async(m, timeout=30), f"message {i} found no room"
+        tx.close()
+        return h.hexdigest()
+
+    async def tick(done: asyncio.Event) -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    async def main() -> tuple:
+        done = asyncio.Event()
+        ticker = asyncio.ensure_future(tick(done))
+        got = await asyncio.gather(receive(), send())
+        done.set()
+        await ticker
+        return tuple(got)
+
+    try:
+        received, sent = asyncio.run(main())
+        assert received == producer.communicate(timeout=60)[0].strip()
+        assert sent == consumer.communicate(timeout=60)[0].strip()
+        assert ticks > 10  # the loop ran other tasks while the ring calls waited
+    finally:
+        for proc in (producer, consumer):
+            if proc.poll() is None:
+                proc.kill()
+        for ch in chans:
+            ch.close()
+
+
 @pytest.mark.slow  # (three transports, each a process)
 def test_the_benchmark_runs_and_measures_every_transport() -> None:
     """benchmarks/ring.py at a small size: a rate for the ring and for each

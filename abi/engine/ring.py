@@ -424,6 +424,16 @@ class RingSender:
                 return False
         return True
 
+    async def send_async(self, data: Any, timeout: Optional[float] = None) -> bool:
+        """:meth:`send` for asyncio: the wait for room parks no thread of the loop."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.try_send(data):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            await self.channel.poll_async(left)
+        return True
+
     def reserve(self, n: int, timeout: Optional[float] = None) -> Optional[Reservation]:
         """Room for a message of up to ``n`` bytes, written in place (see
         :meth:`Producer.reserve`); its commit injects.  None if the ring stayed
@@ -489,12 +499,31 @@ class RingReceiver:
                 return None
             try:
                 self.channel.poll(left)
-            except PeerGone:
-                # What the producer published before it went is still the consumer's.
-                last: Optional[bytes] = self.consumer.recv()
-                if last is None:
-                    raise
-                return last
+            except PeerGone as gone:
+                return self._last(gone)
+
+    async def recv_async(self, timeout: Optional[float] = None) -> Optional[bytes]:
+        """:meth:`recv` for asyncio: the wait parks no thread of the loop."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            msg = self.try_recv()
+            if msg is not None:
+                return msg
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return None
+            try:
+                await self.channel.poll_async(left)
+            except PeerGone as gone:
+                return self._last(gone)
+
+    def _last(self, gone: PeerGone) -> bytes:
+        """What the producer published before it went is still the consumer's; the
+        fault once there is nothing left."""
+        last: Optional[bytes] = self.consumer.recv()
+        if last is None:
+            raise gone
+        return last
 
     def close(self) -> None:
         self.consumer.close()

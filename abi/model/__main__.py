@@ -1,4 +1,5 @@
-"""``shm-signal model`` (``python -m abi.model``): model-check spec section 7 with SPIN.
+"""``shm-signal model`` (``python -m abi.model``): model-check spec section 7, and the
+message ring's ordering (15.3, 15.4: ``ring.pml``), with SPIN.
 
 Without a configuration it runs the whole table of ``expectations.json`` (every
 memory model, wake channel and shape must verify; every mistake must fail in its
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from abi import exit_codes
+from abi.model import ring
 from abi.model.check import MEMORY_MODELS, MISTAKES, PROBES, WAKES, Config, ModelError, Result, check
 from abi.toolchain import NoCompilerError
 
@@ -129,6 +131,20 @@ def _run_table(work: Path, as_json: bool) -> int:
                   f"{res.seconds:6.2f} s", flush=True)
             if not good and not res.ok:
                 print("\n".join(res.steps))
+    for what, run, must_hold in ring.planned():  # the message ring's ordering (15.3, 15.4)
+        r = ring.check_ring(run, work)
+        good = r.ok == must_hold
+        bad += not good
+        rows.append({"what": what, "config": run.label(),
+                     "expected": "verified" if must_hold else "counterexample",
+                     "got": "verified" if r.ok else "counterexample", "as_expected": good,
+                     "states": r.states, "seconds": round(r.seconds, 2)})
+        if not as_json:
+            mark = "ok  " if good else "FAIL"
+            print(f"{mark} {what:<45} {run.label():<44} {rows[-1]['got']:<15} {r.states:>10} states "
+                  f"{r.seconds:6.2f} s", flush=True)
+            if not good and not r.ok:
+                print("\n".join(r.steps))
     if as_json:
         print(json.dumps({"ok": bad == 0, "runs": rows}, indent=1))
     else:

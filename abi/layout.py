@@ -50,6 +50,7 @@ FEATURE_LIVENESS_LOCK = 1 << 2  # each attached side holds a lock on its record'
 FEATURE_NOTIFY_COUNT = 1 << 3  # irq.notify_count counts cross-boundary notifications
 FEATURE_WAITER_FLAG = 1 << 4  # irq.pad0 is the owner's "waiting" flag: wake only a parked owner
 FEATURE_GROUP_DOORBELL = 1 << 5  # a word per locality in the file's head wakes a many-channel wait
+FEATURE_MESSAGE_RINGS = 1 << 6  # two message rings, one per direction, in the descriptor's desc_size tail
 FEATURE_NAMES: Dict[int, str] = {
     FEATURE_WAKE_ADDRESS: "WAKE_ADDRESS",
     FEATURE_WAKE_NAMED_EVENT: "WAKE_NAMED_EVENT",
@@ -57,6 +58,7 @@ FEATURE_NAMES: Dict[int, str] = {
     FEATURE_NOTIFY_COUNT: "NOTIFY_COUNT",
     FEATURE_WAITER_FLAG: "WAITER_FLAG",
     FEATURE_GROUP_DOORBELL: "GROUP_DOORBELL",
+    FEATURE_MESSAGE_RINGS: "MESSAGE_RINGS",
 }
 FEATURE_DOCS: Dict[int, str] = {
     FEATURE_WAKE_ADDRESS: "Wake-ups by compare-and-wait on the owner's 32-bit wait word "
@@ -75,8 +77,13 @@ FEATURE_DOCS: Dict[int, str] = {
                             "counter each remote adds 1 to and wakes when the owner's waiting "
                             "byte has bit 1 set, so one park covers every channel of the file "
                             "(section 7.8). Needs WAKE_ADDRESS and WAITER_FLAG; never required.",
+    FEATURE_MESSAGE_RINGS: "The descriptor's desc_size tail holds two message rings (section 15), one per "
+                           "direction, at offsets fixed by the spec (15.6): offered only by a creator that "
+                           "laid them out, with a desc_size that holds both.",
 }
 FEATURES_KNOWN = sum(FEATURE_NAMES)
+# The smallest desc_size that holds two rings (15.6): the descriptor and two of 64 data bytes.
+RINGS_MIN_DESC_SIZE = 192 + 2 * (192 + 64)
 # GROUP_DOORBELL is offered and accepted only with both of these (spec 6.4 rule 12).
 FEATURE_GROUP_DOORBELL_NEEDS = FEATURE_WAKE_ADDRESS | FEATURE_WAITER_FLAG
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 from abi import layout
 from abi.faults import BadMagic, Fault, ShmSignalFault
@@ -44,9 +44,12 @@ Fence = Optional[Callable[[], Any]]
 
 def initialize(buf: Any, offset: int, creator: int, offered: int, required: int = 0,
                instance_id: Optional[bytes] = None, pid: int = 0, fence: Fence = None,
-               before_publish: Optional[Callable[[], None]] = None) -> ShmSignalDesc:
+               before_publish: Optional[Callable[[], None]] = None,
+               rings: Optional[Sequence[Tuple[int, int]]] = None) -> ShmSignalDesc:
     """Write a fresh descriptor at ``buf[offset:]`` as locality ``creator`` (spec 6.1
-    steps 5-8).
+    steps 5-8); with ``rings`` ((capacity, max_message) of north's ring, then of
+    south's: checked by the caller), the channel's two message rings after it, and a
+    ``desc_size`` that holds them (15.6).
 
     ``magic`` is cleared first and stored last: a peer that sees the magic sees a
     complete descriptor.  ``before_publish`` runs just before the last fence and the
@@ -64,9 +67,14 @@ def initialize(buf: Any, offset: int, creator: int, offered: int, required: int 
                      "features_required", _DESC_FIELD["features_required"].offset,
                      f"subset of 0x{offered:x}", f"0x{required:x}")
     _check_doorbell_features(offered, required, 0, layout.STATE_EMPTY)
-    if len(buf) < offset + layout.DESC_SIZE:
+    size = layout.rings_desc_size(rings[0][0], rings[1][0]) if rings else layout.DESC_SIZE
+    if offered & layout.FEATURE_MESSAGE_RINGS and not rings:
+        raise _fault(Fault.BAD_SIZE, "MESSAGE_RINGS is offered only with the rings laid out (15.6)",
+                     "desc_size", _DESC_FIELD["desc_size"].offset,
+                     f">= {layout.RINGS_MIN_DESC_SIZE} with MESSAGE_RINGS", size)
+    if len(buf) < offset + size:
         raise _fault(Fault.MAPPING_TOO_SMALL, "the buffer ends before the descriptor does",
-                     "mapping length", offset, offset + layout.DESC_SIZE, len(buf))
+                     "mapping length", offset, offset + size, len(buf))
     if instance_id is None:
         instance_id = os.urandom(16)
         while not any(instance_id):
@@ -78,16 +86,25 @@ def initialize(buf: Any, offset: int, creator: int, offered: int, required: int 
     struct.pack_into("<I", buf, offset, 0)  # unpublish before anything else changes
     if fence is not None:
         fence()
-    buf[offset + 4:offset + layout.DESC_SIZE] = bytes(layout.DESC_SIZE - 4)
+    buf[offset + 4:offset + size] = bytes(size - 4)
     d = ShmSignalDesc.from_buffer(buf, offset)
     d.version = layout.VERSION
-    d.desc_size = layout.DESC_SIZE
+    d.desc_size = size
     d.creator = creator
     d.features_offered = offered
     d.features_required = required
     d.instance_id[:] = list(instance_id)
     d.irq[creator].pid = pid & 0xFFFFFFFF
     d.irq[creator].state = layout.STATE_ATTACHED
+    north_capacity = rings[0][0] if rings else 0
+    for producer, (capacity, max_message) in enumerate(rings or ()):
+        at = offset + layout.ring_offset(producer, north_capacity)
+        ring = layout.ShmSignalRingHeader.from_buffer(buf, at)
+        ring.capacity, ring.max_message = capacity, max_message
+        if fence is not None:
+            fence()  # 15.1: the ring's magic last (R15-2)
+        ring.magic = layout.RING_MAGIC
+        del ring  # (a view of buf: it must not outlive this call)
     if before_publish is not None:
         before_publish()
     if fence is not None:
@@ -106,13 +123,18 @@ def snapshot(buf: Any, offset: int = 0, fence: Fence = None) -> ShmSignalDesc:
     return ShmSignalDesc.from_buffer_copy(magic + bytes(buf[offset + 4:offset + layout.DESC_SIZE]))
 
 
-def check_room(raw: bytes, offset: int) -> None:
-    """May a creator that holds both records' locks write a descriptor over ``raw``,
-    the bytes now at ``offset`` (shorter at the end of the file)?  Spec 6.1 step 3:
-    only over zeros, or over a descriptor none of whose records is live.  Raises the
-    fault otherwise (``BAD_MAGIC``/``BYTE_SWAPPED``, ``LOCALITY_BUSY``)."""
+def check_room(raw: bytes, offset: int, desc_size: int = layout.DESC_SIZE) -> None:
+    """May a creator that holds both records' locks write a descriptor of
+    ``desc_size`` bytes over ``raw``, the bytes now at ``offset`` (shorter at the end
+    of the file)?  Spec 6.1 step 3: only over zeros, or over a descriptor none of
+    whose records is live; and the bytes past 192 that its rings take (15.6) only
+    when they are zero or that old descriptor's own, of the same ``desc_size``.
+    Raises the fault otherwise (``BAD_MAGIC``/``BYTE_SWAPPED``, ``LOCALITY_BUSY``,
+    ``BAD_RING``)."""
+    tail = bytes(raw[layout.DESC_SIZE:desc_size])
     raw = bytes(raw[:layout.DESC_SIZE]).ljust(layout.DESC_SIZE, b"\0")
     if not any(raw):
+        _check_ring_room(tail, 0)
         return
     d = ShmSignalDesc.from_buffer_copy(raw)
     if d.magic != layout.MAGIC:
@@ -132,6 +154,17 @@ def check_room(raw: bytes, offset: int) -> None:
                          "without a liveness lock that could prove it dead): refused to write over it",
                          f"irq[{loc}].state", irq_field_offset(loc, "state"),
                          "empty, closed, or a dead lock holder", layout.STATE_ATTACHED)
+    _check_ring_room(tail, d.desc_size)
+
+
+def _check_ring_room(tail: bytes, old_size: int) -> None:
+    """6.1 step 3 for the rings' bytes (R6.1-7): zero, or the old descriptor's own
+    (it had this very size)."""
+    if any(tail) and old_size != layout.DESC_SIZE + len(tail):
+        at = layout.DESC_SIZE + next(i for i, b in enumerate(tail) if b)
+        raise _fault(Fault.BAD_RING, "the bytes where the channel's rings go are not free: refused to "
+                     "write over them", "ring", at, "zero, or an old descriptor's own rings",
+                     f"0x{tail[at - layout.DESC_SIZE]:02x}")
 
 
 def validate(buf: Any, offset: int = 0, length: Optional[int] = None,
@@ -171,6 +204,10 @@ def check_snapshot(d: ShmSignalDesc, offset: int, length: int,
     if d.desc_size < layout.DESC_SIZE or d.desc_size % layout.DESC_ALIGN:
         raise _fault(Fault.BAD_SIZE, "desc_size must be >= 192 and a multiple of 64",
                      "desc_size", f["desc_size"].offset, ">= 192, multiple of 64", d.desc_size)
+    if d.features_offered & layout.FEATURE_MESSAGE_RINGS and d.desc_size < layout.RINGS_MIN_DESC_SIZE:
+        raise _fault(Fault.BAD_SIZE, "MESSAGE_RINGS is offered, and desc_size cannot hold two rings",
+                     "desc_size", f["desc_size"].offset,
+                     f">= {layout.RINGS_MIN_DESC_SIZE} with MESSAGE_RINGS", d.desc_size)
     if length < offset + d.desc_size:
         raise _fault(Fault.MAPPING_TOO_SMALL, "the mapping ends before offset + desc_size",
                      "mapping length", offset, offset + d.desc_size, length)

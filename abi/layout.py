@@ -82,6 +82,8 @@ FEATURE_DOCS: Dict[int, str] = {
                            "laid them out, with a desc_size that holds both.",
 }
 FEATURES_KNOWN = sum(FEATURE_NAMES)
+# What a descriptor of 192 bytes may offer: all but MESSAGE_RINGS, which needs its rings.
+FEATURES_PLAIN = FEATURES_KNOWN & ~FEATURE_MESSAGE_RINGS
 # The smallest desc_size that holds two rings (15.6): the descriptor and two of 64 data bytes.
 RINGS_MIN_DESC_SIZE = 192 + 2 * (192 + 64)
 # GROUP_DOORBELL is offered and accepted only with both of these (spec 6.4 rule 12).
@@ -255,6 +257,17 @@ RING_HEAD_OFFSET = ShmSignalRingHeader.head.offset
 RING_TAIL_OFFSET = ShmSignalRingHeader.tail.offset
 IRQ_SIZE = ctypes.sizeof(ShmSignalIrq)
 IRQ_OFFSET = ShmSignalDesc.irq.offset
+
+
+def rings_desc_size(north_capacity: int, south_capacity: int) -> int:
+    """desc_size of a descriptor with the channel's two rings (spec 15.6)."""
+    return DESC_SIZE + 2 * RING_HEADER_SIZE + north_capacity + south_capacity
+
+
+def ring_offset(producer: int, north_capacity: int) -> int:
+    """Descriptor offset of the ring locality ``producer`` produces into (spec 15.6):
+    north's right after the descriptor, south's after north's."""
+    return DESC_SIZE + (RING_HEADER_SIZE + north_capacity if producer == LOCALITY_SOUTH else 0)
 
 
 def doorbell_offset(locality: int) -> int:

@@ -163,6 +163,7 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "ring_lazy_tail": "after step 6 (recv): ring byte 128 (tail) is 0x00, expected 0x10",
     "ring_fault_misnamed": "the fault should name 'field=kind offset=196'",
     "ring_open_order": "the fault should name 'field=head offset=64'",
+    "ring_padding_silent": "the ring is empty and the peer did not wake the consumer within 1.0 s",
 }
 
 

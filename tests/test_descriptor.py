@@ -12,7 +12,7 @@ from abi.faults import Fault, ShmSignalFault
 F = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 
 
-def fresh(creator: int = layout.LOCALITY_NORTH, offered: int = layout.FEATURES_KNOWN,
+def fresh(creator: int = layout.LOCALITY_NORTH, offered: int = layout.FEATURES_PLAIN,
           required: int = 0, size: int = 256) -> bytearray:
     buf = bytearray(size)
     descriptor.initialize(buf, 0, creator, offered, required, instance_id=bytes(range(1, 17)), pid=77)
@@ -54,14 +54,14 @@ CASES = [
     (Fault.BAD_LOCALITY, "creator", lambda b: put(b, F["creator"], 2, 4)),
     (Fault.RESERVED_NONZERO, "reserved0", lambda b: put(b, F["reserved0"] + 7, 1, 1)),
     (Fault.RESERVED_NONZERO, "irq[0].pad0",
-     lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8),
+     lambda b: (put(b, F["features_offered"], layout.FEATURES_PLAIN & ~layout.FEATURE_WAITER_FLAG, 8),
                 put(b, _irq(0, "pad0"), 1, 1))),
     (Fault.BAD_FLAG, "irq[0].pad0", lambda b: put(b, _irq(0, "pad0"), 4, 1)),  # WAITER_FLAG, GROUP_DOORBELL
     (Fault.BAD_FLAG, "irq[1].pad0",  # WAITER_FLAG without GROUP_DOORBELL: 0 or 1
-     lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_GROUP_DOORBELL, 8),
+     lambda b: (put(b, F["features_offered"], layout.FEATURES_PLAIN & ~layout.FEATURE_GROUP_DOORBELL, 8),
                 put(b, _irq(1, "pad0"), 2, 1))),
     (Fault.RESERVED_NONZERO, "irq[0].doorbell",  # a counter only with GROUP_DOORBELL offered
-     lambda b: (put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_GROUP_DOORBELL, 8),
+     lambda b: (put(b, F["features_offered"], layout.FEATURES_PLAIN & ~layout.FEATURE_GROUP_DOORBELL, 8),
                 put(b, _irq(0, "doorbell") + 3, 1, 1))),
     (Fault.RESERVED_NONZERO, "irq[0].reserved2", lambda b: put(b, _irq(0, "reserved2"), 1, 1)),
     (Fault.RESERVED_NONZERO, "irq[1].reserved0", lambda b: put(b, _irq(1, "reserved0"), 5, 4)),
@@ -76,12 +76,12 @@ CASES = [
     (Fault.BAD_FEATURES, "features_required",  # GROUP_DOORBELL is never required
      lambda b: put(b, F["features_required"], layout.FEATURE_GROUP_DOORBELL, 8)),
     (Fault.BAD_FEATURES, "features_offered",  # GROUP_DOORBELL needs WAITER_FLAG offered
-     lambda b: put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8)),
+     lambda b: put(b, F["features_offered"], layout.FEATURES_PLAIN & ~layout.FEATURE_WAITER_FLAG, 8)),
     (Fault.BAD_FEATURES, "features_offered",  # ... and WAKE_ADDRESS
-     lambda b: put(b, F["features_offered"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAKE_ADDRESS, 8)),
+     lambda b: put(b, F["features_offered"], layout.FEATURES_PLAIN & ~layout.FEATURE_WAKE_ADDRESS, 8)),
     (Fault.BAD_FEATURES, "features_accepted",  # accepted without WAITER_FLAG by an attached side
      lambda b: (put(b, _irq(1, "state"), 1, 4),
-                put(b, F["features_accepted"], layout.FEATURES_KNOWN & ~layout.FEATURE_WAITER_FLAG, 8))),
+                put(b, F["features_accepted"], layout.FEATURES_PLAIN & ~layout.FEATURE_WAITER_FLAG, 8))),
     (Fault.UNSUPPORTED_FEATURE, "features_required",
      lambda b: (put(b, F["features_offered"], 1 << 40, 8), put(b, F["features_required"], 1 << 40, 8))),
 ]

@@ -113,7 +113,8 @@ def test_a_descriptor_overlapping_the_head_neither_offers_nor_accepts_it(tmp_pat
     raw = bytearray(1024)
     from abi.descriptor import initialize
 
-    initialize(raw, offset, layout.LOCALITY_NORTH, supported_features(), 0, bytes(range(1, 17)), 4242)
+    initialize(raw, offset, layout.LOCALITY_NORTH, supported_features() & layout.FEATURES_PLAIN, 0,
+               bytes(range(1, 17)), 4242)
     raw[0:4] = layout.MAGIC.to_bytes(4, "little")  # bytes that look like a head offering it
     raw[16:24] = supported_features().to_bytes(8, "little") if offset > 24 else raw[16:24]
     path2.write_bytes(bytes(raw))

@@ -349,7 +349,7 @@ def test_a_snapshot_loads_the_magic_then_fences_then_the_rest():
             return bytes(self.data[s])
 
     buf = bytearray(DESC)
-    descriptor.initialize(buf, 0, NORTH, layout.FEATURES_KNOWN, instance_id=bytes(range(1, 17)))
+    descriptor.initialize(buf, 0, NORTH, layout.FEATURES_PLAIN, instance_id=bytes(range(1, 17)))
     descriptor.validate(Buf(buf), 0, DESC, fence=lambda: events.append("fence"))
     assert events == ["load 0:4", "fence", f"load 4:{DESC}"]
 

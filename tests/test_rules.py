@@ -81,7 +81,7 @@ def test_missing_reserved_space_is_caught():
 
 def test_reserved_bytes_are_zero_in_a_fresh_descriptor():
     buf = bytearray(layout.DESC_SIZE)
-    initialize(buf, 0, layout.LOCALITY_SOUTH, offered=layout.FEATURES_KNOWN, pid=4242)
+    initialize(buf, 0, layout.LOCALITY_SOUTH, offered=layout.FEATURES_PLAIN, pid=4242)
     zero_leaves = [leaf for leaf in layout.leaves(layout.ShmSignalDesc)
                    if any(m.startswith(("reserved", "pad"))
                           for _s, m in layout.path_members(layout.ShmSignalDesc, leaf.path))]

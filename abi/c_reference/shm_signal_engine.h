@@ -390,7 +390,8 @@ SHM_SIGNAL_API int shm_signal_ring_open(struct shm_signal_ring *r, void *region,
 /* Producer, spec 15.3: publish the n bytes at msg as one message.  0: published;
  * SHM_SIGNAL_E_FULL: not published (a padding record may have been, when the
  * message did not fit before the end of the data area and the bytes up to the end
- * were free); BAD_RING: `tail` is not a multiple of 8 or head - tail > capacity;
+ * were free: r->pos moved, and the caller must inject before it waits, R15-16);
+ * BAD_RING: `tail` is not a multiple of 8 or head - tail > capacity;
  * E_ARG (nothing written): not the producer, n > max_message, or msg NULL with n >
  * 0.  Never injects on the channel: that is the caller's step 5. */
 SHM_SIGNAL_API int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,

@@ -61,6 +61,14 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _pair(text: str, conv: Callable[[str], int]) -> Tuple[int, int]:
+    """Two comma-separated numbers: north's, then south's."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(text)
+    return conv(parts[0]), conv(parts[1])
+
+
 def _spin(text: str) -> Any:
     """spin=auto, or finite seconds >= 0."""
     if text == "auto":
@@ -74,7 +82,7 @@ def _spin(text: str) -> Any:
 OPTION_TYPES: Dict[str, Callable[[str], Any]] = {
     "offset": _u64, "size": _u64, "features": _u64, "required": _u64, "pid": _u64, "max": _u64,
     "exist_ok": _u64, "echo": _u64, "timeout": _seconds, "instance": bytes.fromhex, "spin": _spin,
-    "min": _u64, "pause": _u64,
+    "min": _u64, "pause": _u64, "rings": lambda t: _pair(t, _u64), "ring_max": lambda t: _pair(t, _u64),
 }
 RING_ROLES = ("producer", "consumer")
 RING_STREAM_TIMEOUT = 10.0  # ring_stream and ring_check: per message (spec 13.2)
@@ -154,7 +162,8 @@ class Peer:
                                    features=o.get("features"), required=o.get("required", 0),
                                    exist_ok=bool(o.get("exist_ok")), notifier=self._count,
                                    instance_id=o.get("instance"), pid=o.get("pid"),
-                                   spin=o.get("spin", "auto"))
+                                   spin=o.get("spin", "auto"),
+                                   **{k: o[k] for k in ("rings", "ring_max") if k in o})
         self.path = args[0]
         return f"locality={self.ch.locality}"
 
@@ -317,20 +326,23 @@ class Peer:
         return ""
 
     def cmd_ring_open(self, args: List[str]) -> str:
-        usage = "ring_open OFFSET producer|consumer"
-        offset = _num(args, 0, _u64, usage)
+        usage = "ring_open OFFSET|channel producer|consumer"
+        offset = 0 if args[:1] == ["channel"] else _num(args, 0, _u64, usage)
         if len(args) != 2 or args[1] not in RING_ROLES:
             raise PeerError(USAGE, usage)
-        role, buf, ch = args[1], self._file(), self._need()
+        role, ch = args[1], self._need()
+        ch_any: Any = ch  # (ring: both engines' channels have it; see abi.engine.interface)
         old = self.rings.pop(role, None)  # replaced, even when the new one is refused
         if old is not None:
             old.close()
-        if self.engine == "c":
+        if args[0] == "channel":  # the channel's own ring of that role (15.6)
+            side: Any = ch_any.ring(role)
+        elif self.engine == "c":
             from abi.engine.c_ring import CRing
 
-            side: Any = CRing(buf, offset, role)
+            side = CRing(self._file(), offset, role)
         else:
-            side = (ring.Producer if role == "producer" else ring.Consumer)(buf, offset)
+            side = (ring.Producer if role == "producer" else ring.Consumer)(self._file(), offset)
         self.rings[role] = ring.RingSender(ch, side=side) if role == "producer" else \
             ring.RingReceiver(ch, side=side)
         return f"capacity={side.capacity} max={side.max_message}"

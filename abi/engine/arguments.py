@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional, Union
+from typing import Any, Optional, Tuple, Union
 
 from abi import layout
 from abi.faults import Fault, ShmSignalFault
@@ -76,6 +76,33 @@ def check_offset(value: Any, name: str = "offset") -> int:
     if not 0 <= v <= OFFSET_MAX:
         raise _refuse(name, value, allowed)
     return v
+
+
+def check_rings(rings: Any, ring_max: Any) -> Optional[Tuple[Tuple[int, int], Tuple[int, int]]]:
+    """The channel's two rings (spec 15.6): ((capacity, max_message) of north's, of
+    south's), or None; capacities powers of two from 64 to 2**30, ``ring_max``
+    (default: each capacity - 8) from 1 to capacity - 8."""
+    if rings is None:
+        if ring_max is not None:
+            raise ValueError("ring_max without rings")
+        return None
+    if not isinstance(rings, (tuple, list)) or len(rings) != 2:
+        raise ValueError(f"rings={rings!r}: (north's capacity, south's capacity)")
+    caps = []
+    for name, c in zip(("north", "south"), rings):
+        ok = isinstance(c, int) and not isinstance(c, bool) and layout.RING_MIN_CAPACITY <= c <= \
+            layout.RING_MAX_CAPACITY and not c & (c - 1)
+        if not ok:
+            raise ValueError(f"rings: {name}'s capacity {c!r} must be a power of two from "
+                             f"{layout.RING_MIN_CAPACITY} to {layout.RING_MAX_CAPACITY}")
+        caps.append(c)
+    maxes = [c - layout.RING_RECORD_SIZE for c in caps] if ring_max is None else ring_max
+    if not isinstance(maxes, (tuple, list)) or len(maxes) != 2:
+        raise ValueError(f"ring_max={ring_max!r}: (north's largest message, south's)")
+    for name, c, m in zip(("north", "south"), caps, maxes):
+        if not isinstance(m, int) or isinstance(m, bool) or not 1 <= m <= c - layout.RING_RECORD_SIZE:
+            raise ValueError(f"ring_max: {name}'s {m!r} must be from 1 to {c - layout.RING_RECORD_SIZE}")
+    return (caps[0], maxes[0]), (caps[1], maxes[1])
 
 
 def check_size(value: Any, name: str = "size") -> Optional[int]:

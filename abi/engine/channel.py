@@ -43,6 +43,7 @@ from abi.engine.interface import STATS
 from abi.engine.liveness import lock_offset
 from abi.engine.mapping import Map, PathLike, SharedFile
 from abi.engine.ordering import SIDE_FAULT, STEP_AGAIN, STEP_IDLE, STEP_NOTIFY, Ordering, Side, get_ordering
+from abi.engine.ring import RingReceiver, RingSender, channel_side
 from abi.engine.wake import WakeBackend, make_backend, supported_features
 from abi.faults import Fault, ShmSignalFault
 from abi.features import Features, as_features
@@ -167,7 +168,8 @@ class Channel(Awaitable):
 
     def __init__(self, file: SharedFile, mapping: Map, offset: int, locality: int, *, creator: bool,
                  offered: int, required: int, instance_id: bytes, notifier: Optional[Notifier],
-                 budget: int, spin: Union[float, str], liveness_interval: float, ordering: Ordering) -> None:
+                 budget: int, spin: Union[float, str], liveness_interval: float, ordering: Ordering,
+                 desc_size: int = layout.DESC_SIZE) -> None:
         """Takes over ``file`` (one user) and ``mapping`` (one user) and the lock of
         record ``locality``, which the caller has taken; reads nothing shared.
         The tuning arguments are checked already."""
@@ -176,6 +178,7 @@ class Channel(Awaitable):
         self._file = file
         self._map = mapping
         self.offset = offset
+        self.desc_size = desc_size  # the creator's, or the attach's validated snapshot's
         self.locality = locality
         self.remote_locality = 1 - locality
         self.is_creator = creator
@@ -236,10 +239,14 @@ class Channel(Awaitable):
                instance_id: Optional[bytes] = None, pid: Optional[int] = None,
                budget: int = DEFAULT_BUDGET, spin: Union[float, str] = DEFAULT_SPIN,
                liveness_interval: float = DEFAULT_LIVENESS_INTERVAL,
-               ordering: Optional[Ordering] = None) -> Channel:
+               ordering: Optional[Ordering] = None, rings: Optional[Tuple[int, int]] = None,
+               ring_max: Optional[Tuple[int, int]] = None) -> Channel:
         """Create the mapping file (mode 0600 by default; ``exist_ok`` to add a
         channel to an existing file) and initialise a descriptor at ``offset`` as
         ``locality``, offering ``features`` (default: all this engine supports).
+        ``rings``: the capacities of the channel's two message rings, north's and
+        south's (spec 15.6; ``ring_max`` their largest messages), and the offer of
+        ``MESSAGE_RINGS``; without them it is never offered.
 
         Spec 6.1: both records' locks are taken before anything is written, and
         with ``exist_ok`` only zeros or a descriptor without a live record are
@@ -258,8 +265,9 @@ class Channel(Awaitable):
         own_pid = os.getpid() & 0xFFFFFFFF if pid is None else args.check_u32("pid", pid)
         budget, spin = args.check_budget(budget), args.check_spin(spin)
         liveness_interval = args.check_liveness_interval(liveness_interval)
+        laid_out = args.check_rings(rings, ring_max)
         return handshake.create(cls, path, loc, offset, size, offered, required, mode, exist_ok,
-                                instance_id, own_pid, ordering, notifier=notifier,
+                                instance_id, own_pid, ordering, rings=laid_out, notifier=notifier,
                                 budget=budget, spin=spin, liveness_interval=liveness_interval)
 
     @classmethod
@@ -536,6 +544,21 @@ class Channel(Awaitable):
         loc = self.locality if locality is None else args.check_locality(locality)
         w = self._ordering.load_word(self._words[loc])
         return {"enabled": w & 0xFF, "pending": (w >> 8) & 0xFF, "dirty": (w >> 16) & 0xFF}
+
+    def ring(self, role: str) -> Any:
+        """This side's ``"producer"`` or ``"consumer"`` of the channel's message
+        rings (MESSAGE_RINGS negotiated; spec 15.6): a :class:`~abi.engine.ring.Producer`
+        or :class:`~abi.engine.ring.Consumer`."""
+        self._require_open()
+        return channel_side(self, role)
+
+    def ring_sender(self) -> RingSender:
+        """The channel's ring this side produces into, with waits and injects."""
+        return RingSender(self, side=self.ring("producer"))
+
+    def ring_receiver(self) -> RingReceiver:
+        """The channel's ring this side consumes, with waits and injects."""
+        return RingReceiver(self, side=self.ring("consumer"))
 
     @property
     def buffer(self) -> mmap.mmap:

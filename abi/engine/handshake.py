@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import time
-from typing import TYPE_CHECKING, Any, Optional, Type
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Type
 
 from abi import descriptor, layout
 from abi.engine.liveness import lock_offset
@@ -39,9 +39,18 @@ class Changed(BadLocality):
 
 def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Optional[int], offered: int,
            required: int, mode: int, exist_ok: bool, instance_id: Optional[bytes], own_pid: int,
-           ordering: Ordering, **tuning: Any) -> Channel:
+           ordering: Ordering, rings: Optional[Tuple[Tuple[int, int], Tuple[int, int]]] = None,
+           **tuning: Any) -> Channel:
     """Spec 6.1, with every argument checked already: take both records' locks,
-    check the room, write the descriptor, publish it."""
+    check the room, write the descriptor (and with ``rings``, the channel's two
+    rings, 15.6), publish it."""
+    if rings:
+        offered |= layout.FEATURE_MESSAGE_RINGS
+    elif required & layout.FEATURE_MESSAGE_RINGS:
+        raise ValueError("MESSAGE_RINGS required, and no rings laid out (rings=...)")
+    else:
+        offered &= ~layout.FEATURE_MESSAGE_RINGS  # offered only with rings laid out (15.6)
+    desc_size = layout.rings_desc_size(rings[0][0], rings[1][0]) if rings else layout.DESC_SIZE
     if not doorbell_fits(offered, offset):
         offered &= ~layout.FEATURE_GROUP_DOORBELL  # never required: it just goes
     if instance_id is None:
@@ -49,7 +58,7 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
         while not any(instance_id):
             instance_id = os.urandom(16)
     # The descriptor's own checks (faults), on a scratch buffer.
-    descriptor.initialize(bytearray(layout.DESC_SIZE), 0, loc, offered, required, instance_id)
+    descriptor.initialize(bytearray(desc_size), 0, loc, offered, required, instance_id, rings=rings)
     # A creator offers only what it implements (6.2): an attacher may accept any offered bit.
     if offered & ~supported_features(ordering.can_ring):
         raise ShmSignalFault(Fault.UNSUPPORTED_FEATURE, "offered features must be implemented here",
@@ -69,8 +78,8 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
                                      offset=descriptor.irq_field_offset(holder, "state"),
                                      expected="a free liveness lock", actual="held")
             taken.append(lk)
-        descriptor.check_room(file.read_at(offset, layout.DESC_SIZE), offset)
-        file.grow(max(size or 0, offset + layout.DESC_SIZE))
+        descriptor.check_room(file.read_at(offset, desc_size), offset, desc_size)
+        file.grow(max(size or 0, offset + desc_size))
         mapping = file.map()
         if offset and _head_offers_doorbell(mapping, ordering) is False:
             offered &= ~layout.FEATURE_GROUP_DOORBELL  # no attacher could accept it (7.8)
@@ -81,7 +90,7 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
         raise
     try:
         ch = cls(file, mapping, offset, loc, creator=True, offered=offered, required=required,
-                 instance_id=instance_id, ordering=ordering, **tuning)
+                 instance_id=instance_id, ordering=ordering, desc_size=desc_size, **tuning)
     except BaseException:
         for lk in taken:
             file.unlock(lk)
@@ -91,7 +100,8 @@ def create(cls: Type[Channel], path: PathLike, loc: int, offset: int, size: Opti
     other = lock_offset(offset, 1 - loc)
     try:
         descriptor.initialize(mapping.mm, offset, loc, offered, required, instance_id, own_pid,
-                              fence=ch._ordering.fence, before_publish=lambda: file.unlock(other))
+                              fence=ch._ordering.fence, before_publish=lambda: file.unlock(other),
+                              rings=rings)
     except BaseException:
         file.unlock(other)
         ch._abandon(published=True)
@@ -190,7 +200,7 @@ def _attach_once(cls: Type[Channel], path: PathLike, offset: int, supported: int
                                  expected="empty or closed", actual=state)
         ch = cls(file, mapping, offset, loc, creator=False, offered=snap.features_offered,
                  required=snap.features_required, instance_id=bytes(snap.instance_id),
-                 ordering=ordering, **tuning)
+                 ordering=ordering, desc_size=snap.desc_size, **tuning)
     except BaseException:
         if lock is not None:
             file.unlock(lock)

@@ -398,6 +398,45 @@ class Consumer(_Side):
         self.index = tail
 
 
+def channel_side(channel: Any, role: str) -> _Side:
+    """Open this side's ``"producer"`` or ``"consumer"`` of the channel's rings (spec
+    15.6): the producer's ring is the one its locality produces into.  North's ring
+    is right after the descriptor, south's where north's ``capacity`` (read once,
+    checked) puts it; the two must fill the validated ``desc_size`` exactly, and
+    neither side reaches past it."""
+    if role not in ("producer", "consumer"):
+        raise ValueError(f"role={role!r}: 'producer' or 'consumer'")
+    features = channel.features
+    if features is None or not features & layout.FEATURE_MESSAGE_RINGS:
+        raise ShmSignalFault(Fault.UNSUPPORTED_FEATURE, "the channel's rings need MESSAGE_RINGS negotiated",
+                             field="features_accepted", offset=layout.ShmSignalDesc.features_accepted.offset,
+                             expected="MESSAGE_RINGS", actual=f"0x{features or 0:x}")
+    size, base = channel.desc_size, channel.offset
+    tail = memoryview(channel.buffer)[base:base + size]  # no ring reaches past desc_size
+    try:
+        north, south = layout.DESC_SIZE, None
+        c0 = _capacity_at(tail, north, size - layout.RINGS_MIN_DESC_SIZE + layout.RING_MIN_CAPACITY)
+        south = layout.ring_offset(layout.LOCALITY_SOUTH, c0)
+        c1 = _capacity_at(tail, south, size - south - HEADER)
+        if layout.rings_desc_size(c0, c1) != size:
+            raise _fault("capacity", 4, f"{size - south - HEADER} (the rest of desc_size {size})", c1,
+                         "south's ring does not end where desc_size does")
+        producer = channel.locality if role == "producer" else channel.remote_locality
+        at = north if producer == layout.LOCALITY_NORTH else south
+        return (Producer if role == "producer" else Consumer)(tail, at, channel._ordering)
+    finally:
+        tail.release()
+
+
+def _capacity_at(tail: memoryview, at: int, most: int) -> int:
+    """A channel ring's capacity, read once: one 15.1 allows, and at most ``most``."""
+    c = int.from_bytes(bytes(tail[at + 4:at + 8]), "little")
+    if c < MIN_CAPACITY or c > min(MAX_CAPACITY, most) or c & (c - 1):
+        raise _fault("capacity", 4, f"a power of two, {MIN_CAPACITY} to {min(MAX_CAPACITY, most)}", c,
+                     "the channel's ring has a capacity that does not fit its desc_size")
+    return c
+
+
 class RingSender:
     """A :class:`Producer` on ``channel``'s mapping that injects after each message
     and waits (on the channel) for room, up to ``timeout``.  ``side``: another
@@ -410,11 +449,13 @@ class RingSender:
 
     def try_send(self, data: Any) -> bool:
         """Publish ``data`` and inject (15.3 step 5); False, without waiting, when
-        the ring has no room for it now."""
-        if not self.producer.send(data):
-            return False
-        self.channel.inject()
-        return True
+        the ring has no room for it now (having injected if it published a padding
+        record on the way: only the consumer's release of it makes the room)."""
+        before = self.producer.index
+        sent = bool(self.producer.send(data))
+        if sent or self.producer.index != before:
+            self.channel.inject()
+        return sent
 
     def send(self, data: Any, timeout: Optional[float] = None) -> bool:
         """True once sent; False if the ring stayed full for ``timeout`` seconds."""
@@ -440,10 +481,13 @@ class RingSender:
         full for ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            before = self.producer.index
             r = self.producer.reserve(n)
             if r is not None:
                 r._on_commit = self.channel.inject
                 return r
+            if self.producer.index != before:
+                self.channel.inject()  # a padding record: the consumer must release it (15.3 step 3)
             if not self._wait(deadline):
                 return None
 

@@ -119,6 +119,9 @@ BREAKS: Dict[str, tuple] = {
     "ring_garbage_fill": ("ring.vector.fill_and_drain",
                           "its producer leaves what was there in a record's fill bytes"),
     "ring_no_inject": ("ring.stream_from_peer", "its producer publishes without injecting"),
+    "ring_padding_silent": ("ring.stream_from_peer_small_ring",
+                            "its producer does not inject when a padding record it published leaves it no "
+                            "room"),
     "ring_trusts_tail": ("ring.fault.send_tail_ahead_of_head",
                          "its producer takes any tail the consumer stores"),
     "ring_ignores_tail": ("ring.vector.fill_and_drain",
@@ -156,7 +159,7 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "ring_garbage_fill": "R15-5", "ring_no_inject": "R15-11", "ring_no_room_wake": "R15-12",
     "ring_trusts_tail": "R15-4", "ring_ignores_tail": "R15-1", "ring_header_garbage": "R15-2",
     "ring_short_padding": "R15-3", "ring_lazy_tail": "R15-8", "ring_fault_misnamed": "R15-9",
-    "ring_open_order": "R15-10",
+    "ring_open_order": "R15-10", "ring_padding_silent": "R15-16",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -191,7 +194,7 @@ class BrokenPeer(Peer):
         if mistake.startswith("doorbell_"):
             self._break_doorbell(mistake)
         if mistake in ("ring_trusts_head", "ring_trusts_tail", "ring_kind_unchecked", "ring_short_padding",
-                       "ring_ignores_tail", "ring_lazy_tail"):
+                       "ring_ignores_tail", "ring_lazy_tail", "ring_padding_silent"):
             self._break_ring(mistake)
         if mistake == "desc_size_any":
             from abi import descriptor
@@ -228,6 +231,14 @@ class BrokenPeer(Peer):
                 return bool(send(side, data))
 
             ring.Producer.send = blind_send  # type: ignore[method-assign]
+        elif mistake == "ring_padding_silent":
+            def try_send(sender: Any, data: Any) -> bool:  # injects only once the message is out
+                if not sender.producer.send(data):
+                    return False
+                sender.channel.inject()
+                return True
+
+            ring.RingSender.try_send = try_send  # type: ignore[method-assign]
         elif mistake == "ring_lazy_tail":
             release = ring.Consumer._release
 

@@ -24,7 +24,11 @@ from abi.faults import Fault, ShmSignalFault
 
 RING_VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "ring.json"
 AT = 256  # the ring's file offset: 64-aligned, after the descriptor at 0
-STREAM_CAPACITY, STREAM_LARGEST = 1024, 200  # a ring that wraps and fills many times over
+STREAM_LARGEST = 200
+# 1 KiB: a ring that wraps and fills many times over; 256 bytes: one where a message
+# may find no room even in an empty ring, after its padding, until the consumer
+# releases that padding (15.3 step 3, R15-16)
+STREAM_RINGS = {"": 1024, "_small_ring": 256}
 HEAD, TAIL = layout.RING_HEAD_OFFSET, layout.RING_TAIL_OFFSET
 
 
@@ -154,19 +158,19 @@ _ring_cases()
 # ---------------------------------------------------------------- streams against the reference
 
 
-def _ring_channel(ctx: Context) -> Any:
+def _ring_channel(ctx: Context, capacity: int) -> Any:
     """The reference creates a channel whose file holds a ring at AT; the peer attaches."""
     p = ctx.tmp / "chan"
     feats = (layout.FEATURE_WAKE_ADDRESS | layout.FEATURE_WAKE_NAMED_EVENT | layout.FEATURE_LIVENESS_LOCK
              | layout.FEATURE_WAITER_FLAG) & ctx.peer_features & ctx.ref_features()
-    ch = ctx.ref_create(p, 0, features=feats, size=AT + layout.RING_HEADER_SIZE + STREAM_CAPACITY)
+    ch = ctx.ref_create(p, 0, features=feats, size=AT + layout.RING_HEADER_SIZE + capacity)
     ctx.ok(f"attach {p}", locality=1)
     if not ch.wait_for_peer(2.0):
         raise CaseFailure("the reference creator does not see the peer's attach")
     return ch
 
 
-def _ref_side(ctx: Context, ch: Any, role: str, create: bool = False) -> Any:
+def _ref_side(ctx: Context, ch: Any, role: str, capacity: int, create: bool = False) -> Any:
     """A reference ring side at AT of the channel's file, in the case's engine (that
     creates the ring first with ``create``), with the channel's waits and injects."""
     from abi.engine import ring
@@ -174,14 +178,14 @@ def _ref_side(ctx: Context, ch: Any, role: str, create: bool = False) -> Any:
     if ctx.engine == "py":
         buf, at = ch.buffer, AT
         if create:
-            ring.create(buf, at, STREAM_CAPACITY, STREAM_LARGEST)
+            ring.create(buf, at, capacity, STREAM_LARGEST)
         side: Any = (ring.Producer if role == "producer" else ring.Consumer)(buf, at)
     else:
         from abi.engine.c_ring import CRing
 
-        buf, at = ch.data(AT, layout.RING_HEADER_SIZE + STREAM_CAPACITY), 0
+        buf, at = ch.data(AT, layout.RING_HEADER_SIZE + capacity), 0
         if create:
-            CRing.init(buf, at, STREAM_CAPACITY, STREAM_LARGEST)
+            CRing.init(buf, at, capacity, STREAM_LARGEST)
         side = CRing(buf, at, role)
     return ring.RingSender(ch, side=side) if role == "producer" else ring.RingReceiver(ch, side=side)
 
@@ -221,15 +225,11 @@ class _Worker(threading.Thread):
             self.error = f"{type(exc).__name__}: {exc}"
 
 
-@case("ring", "stream_to_peer", "The reference sends a stream of messages (random sizes, a 1 KiB ring "
-                                "that wraps and fills over and over) and the peer's consumer receives "
-                                "every one once, in order, unaltered; the producer waits for room, so "
-                                "the peer's releases must wake it (15.3, 15.4).")
-def _stream_to_peer(ctx: Context) -> None:
-    ch = _ring_channel(ctx)
-    tx = _ref_side(ctx, ch, "producer", create=True)
+def _stream_to_peer(ctx: Context, capacity: int) -> None:
+    ch = _ring_channel(ctx, capacity)
+    tx = _ref_side(ctx, ch, "producer", capacity, create=True)
     n, wait = _messages(ctx), ctx.opts.timeout
-    _ok(ctx, f"ring_open {AT} consumer", capacity=STREAM_CAPACITY)
+    _ok(ctx, f"ring_open {AT} consumer", capacity=capacity)
 
     def produce(stop: threading.Event) -> None:
         for i in range(n):
@@ -255,15 +255,11 @@ def _stream_to_peer(ctx: Context) -> None:
         raise CaseFailure(f"the peer received {r.values.get('received')} messages of {n}")
 
 
-@case("ring", "stream_from_peer", "The peer's producer sends a stream of messages (random sizes, a 1 KiB "
-                                  "ring the peer created) and the reference receives every one once, in "
-                                  "order, unaltered, every record valid; it waits on the channel, so the "
-                                  "peer's injects must wake it (15.2-15.4).")
-def _stream_from_peer(ctx: Context) -> None:
-    ch = _ring_channel(ctx)
-    _ok(ctx, f"ring_create {AT} {STREAM_CAPACITY} max={STREAM_LARGEST}")
-    _ok(ctx, f"ring_open {AT} producer", capacity=STREAM_CAPACITY, max=STREAM_LARGEST)
-    rx = _ref_side(ctx, ch, "consumer")
+def _stream_from_peer(ctx: Context, capacity: int) -> None:
+    ch = _ring_channel(ctx, capacity)
+    _ok(ctx, f"ring_create {AT} {capacity} max={STREAM_LARGEST}")
+    _ok(ctx, f"ring_open {AT} producer", capacity=capacity, max=STREAM_LARGEST)
+    rx = _ref_side(ctx, ch, "consumer", capacity)
     n, wait = _messages(ctx), ctx.opts.timeout
     got: List[int] = []
 
@@ -273,7 +269,8 @@ def _stream_from_peer(ctx: Context) -> None:
             while msg is None:  # empty: only the peer's inject may send us back to look
                 _woken(ch, wait, stop, f"message {i}: the ring is empty and the peer did not wake the "
                                        f"consumer within {wait} s (it published nothing, or never injects "
-                                       "after publishing: 15.3 step 5)")
+                                       "after publishing: 15.3 step 5; or after a padding record that "
+                                       "left it no room: step 3)")
                 msg = rx.try_recv()
             if msg != stream.message(22, i, 0, STREAM_LARGEST):
                 raise CaseFailure(f"message {i} from the peer is not message {i} of the stream: lost, "
@@ -295,6 +292,22 @@ def _stream_from_peer(ctx: Context) -> None:
     extra = rx.recv(0)
     if extra is not None:
         raise CaseFailure(f"after {n} messages the ring holds one more ({len(extra)} bytes)")
+
+
+for _suffix, _capacity in STREAM_RINGS.items():
+    _size = f"{_capacity} B" if _capacity < 1024 else f"{_capacity // 1024} KiB"
+    CASES.append(Case(f"ring.stream_to_peer{_suffix}", "ring",
+                      f"The reference sends a stream of messages (0 to {STREAM_LARGEST} bytes, a {_size} "
+                      "ring that wraps and fills over and over) and the peer's consumer receives every one "
+                      "once, in order, unaltered; the producer waits for room, and only the peer's injects "
+                      "send it back to look (15.3, 15.4).",
+                      functools.partial(_stream_to_peer, capacity=_capacity)))
+    CASES.append(Case(f"ring.stream_from_peer{_suffix}", "ring",
+                      f"The peer's producer sends a stream of messages (0 to {STREAM_LARGEST} bytes, a "
+                      f"{_size} ring the peer created) and the reference receives every one once, in order, "
+                      "unaltered, every record valid; it waits on the channel, and only the peer's injects "
+                      "send it back to look (15.2-15.4).",
+                      functools.partial(_stream_from_peer, capacity=_capacity)))
 
 
 @case("ring", "usage", "Ring commands without a channel, without ring_open of their role, or with a bad "

@@ -74,7 +74,7 @@ def seed_descriptors(rng: random.Random) -> List[Tuple[bytes, str]]:
         out.append((data[f["offset"]:f["offset"] + layout.DESC_SIZE] if f["offset"] % 64 == 0 else data,
                     f"golden fault {f['name']}"))
     for creator in (0, 1):
-        for offered in (0, layout.FEATURES_KNOWN, 0x0D, 0x1D, layout.FEATURE_WAITER_FLAG):
+        for offered in (0, layout.FEATURES_PLAIN, 0x0D, 0x1D, layout.FEATURE_WAITER_FLAG):
             buf = bytearray(layout.DESC_SIZE)
             iid = bytes(rng.randrange(1, 256) for _ in range(16))
             required = offered & rng.choice([0, 0x4, 0x8])

@@ -32,7 +32,7 @@ def supported_features(can_ring: bool = True) -> int:
     wake = platform_wake_features()
     bell = layout.FEATURE_GROUP_DOORBELL if can_ring and wake & layout.FEATURE_WAKE_ADDRESS else 0
     return (wake | layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT | layout.FEATURE_WAITER_FLAG
-            | bell)
+            | bell | layout.FEATURE_MESSAGE_RINGS)
 
 
 def make_backend(features: int, words: Sequence[int], instance_id: bytes) -> WakeBackend:

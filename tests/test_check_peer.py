@@ -164,6 +164,10 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "ring_fault_misnamed": "the fault should name 'field=kind offset=196'",
     "ring_open_order": "the fault should name 'field=head offset=64'",
     "ring_padding_silent": "the ring is empty and the peer did not wake the consumer within 1.0 s",
+    "rings_swapped": "north's ring at descriptor offset 192: byte 5 is 0x04, expected 0x01",
+    "rings_offered_anyway": "has MESSAGE_RINGS, and there are no rings",
+    "rings_over_foreign_bytes": "should be refused with err 18 BAD_RING, the peer replied 'ok locality=0'",
+    "rings_unchecked_fit": "should be refused with err 18 BAD_RING, the peer replied 'ok capacity=512",
 }
 
 

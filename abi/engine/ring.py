@@ -418,14 +418,20 @@ def channel_side(channel: Any, role: str) -> _Side:
         c0 = _capacity_at(tail, north, size - layout.RINGS_MIN_DESC_SIZE + layout.RING_MIN_CAPACITY)
         south = layout.ring_offset(layout.LOCALITY_SOUTH, c0)
         c1 = _capacity_at(tail, south, size - south - HEADER)
-        if layout.rings_desc_size(c0, c1) != size:
-            raise _fault("capacity", 4, f"{size - south - HEADER} (the rest of desc_size {size})", c1,
-                         "south's ring does not end where desc_size does")
+        _check_fill(size, c0, c1)
         producer = channel.locality if role == "producer" else channel.remote_locality
         at = north if producer == layout.LOCALITY_NORTH else south
         return (Producer if role == "producer" else Consumer)(tail, at, channel._ordering)
     finally:
         tail.release()
+
+
+def _check_fill(size: int, c0: int, c1: int) -> None:
+    """15.6 (R15-15): the two rings end where desc_size does."""
+    if layout.rings_desc_size(c0, c1) != size:
+        rest = size - layout.rings_desc_size(c0, 0)
+        raise _fault("capacity", 4, f"{rest} (the rest of desc_size {size})", c1,
+                     "south's ring does not end where desc_size does")
 
 
 def _capacity_at(tail: memoryview, at: int, most: int) -> int:

@@ -30,6 +30,7 @@ GOLDEN = HERE / "golden.json"
 MAGIC, VERSION, DESC_SIZE = 0x58FA39DF, 1, 192
 WAKE_ADDRESS, WAKE_NAMED_EVENT, LIVENESS_LOCK, NOTIFY_COUNT, WAITER_FLAG = 1, 2, 4, 8, 16
 GROUP_DOORBELL = 32
+MESSAGE_RINGS = 64
 NORTH, SOUTH = 0, 1
 SIDES = {"north": NORTH, "south": SOUTH}
 EMPTY, ATTACHED, CLOSED = 0, 1, 2
@@ -321,6 +322,11 @@ def faults() -> List[Dict[str, Any]]:
     m = _base()
     m.u32(8, 256)
     add("desc_size_beyond_mapping", m, 5, "MAPPING_TOO_SMALL", "mapping length", 0)
+    # MESSAGE_RINGS (15.6) needs a desc_size that holds two rings: 704 at least (rule 5)
+    m = _base(offered=0xD | MESSAGE_RINGS)
+    m.u32(8, 640)
+    add("message_rings_in_640_bytes", m, 4, "BAD_SIZE", "desc_size", 8, length=640,
+        supported=0xD | MESSAGE_RINGS)
     m = _base()
     m.u32(12, 2)
     add("bad_creator", m, 7, "BAD_LOCALITY", "creator", 12)

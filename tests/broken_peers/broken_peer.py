@@ -119,6 +119,12 @@ BREAKS: Dict[str, tuple] = {
     "ring_garbage_fill": ("ring.vector.fill_and_drain",
                           "its producer leaves what was there in a record's fill bytes"),
     "ring_no_inject": ("ring.stream_from_peer", "its producer publishes without injecting"),
+    "rings_swapped": ("ring.channel_peer_creates", "lays south's ring out first, where north's goes"),
+    "rings_offered_anyway": ("ring.channel_no_rings_no_offer", "offers MESSAGE_RINGS with no rings laid out"),
+    "rings_over_foreign_bytes": ("ring.channel_rings_spare_foreign_bytes",
+                                 "lays its rings out over whatever bytes are there"),
+    "rings_unchecked_fit": ("ring.channel_rings_must_fill_desc_size",
+                            "opens the channel's rings without checking that they fill desc_size"),
     "ring_padding_silent": ("ring.stream_from_peer_small_ring",
                             "its producer does not inject when a padding record it published leaves it no "
                             "room"),
@@ -159,7 +165,8 @@ BREAKS_REQUIREMENT: Dict[str, str] = {
     "ring_garbage_fill": "R15-5", "ring_no_inject": "R15-11", "ring_no_room_wake": "R15-12",
     "ring_trusts_tail": "R15-4", "ring_ignores_tail": "R15-1", "ring_header_garbage": "R15-2",
     "ring_short_padding": "R15-3", "ring_lazy_tail": "R15-8", "ring_fault_misnamed": "R15-9",
-    "ring_open_order": "R15-10", "ring_padding_silent": "R15-16",
+    "ring_open_order": "R15-10", "ring_padding_silent": "R15-16", "rings_swapped": "R15-13",
+    "rings_offered_anyway": "R15-14", "rings_over_foreign_bytes": "R6.1-7", "rings_unchecked_fit": "R15-15",
 }
 
 _RESERVED = [(leaf.path, leaf.offset, leaf.size) for leaf in layout.leaves(layout.ShmSignalDesc)
@@ -196,6 +203,14 @@ class BrokenPeer(Peer):
         if mistake in ("ring_trusts_head", "ring_trusts_tail", "ring_kind_unchecked", "ring_short_padding",
                        "ring_ignores_tail", "ring_lazy_tail", "ring_padding_silent"):
             self._break_ring(mistake)
+        if mistake == "rings_over_foreign_bytes":
+            from abi import descriptor
+
+            descriptor._check_ring_room = lambda tail, old_size: None
+        if mistake == "rings_unchecked_fit":
+            from abi.engine import ring
+
+            ring._check_fill = lambda size, c0, c1: None
         if mistake == "desc_size_any":
             from abi import descriptor
 
@@ -316,6 +331,15 @@ class BrokenPeer(Peer):
     def cmd_create(self, args: List[str]) -> str:
         self._single_use()
         args = self._resolve(args)
+        if self.mistake == "rings_swapped":
+            args = [",".join(reversed(a[6:].split(","))).join(("rings=", "")) if a.startswith("rings=") else a
+                    for a in args]
+        if self.mistake == "rings_offered_anyway" and not any(a.startswith("rings=") for a in args):
+            out = super().cmd_create(args)
+            at = self.offset + layout.ShmSignalDesc.features_offered.offset
+            offered = int.from_bytes(self.ch.buffer[at:at + 8], "little")
+            _patch(args[0], at, (offered | layout.FEATURE_MESSAGE_RINGS).to_bytes(8, "little"))
+            return out
         if self.mistake == "creates_over_live" and "exist_ok=1" in args:
             try:
                 return super().cmd_create(args)

@@ -20,6 +20,7 @@ from abi.conformance.cases import (
     liveness,  # noqa: F401
     protocol,  # noqa: F401
     ring,  # noqa: F401
+    ring_channel,  # noqa: F401
     semantics,  # noqa: F401
     stress,  # noqa: F401
     vectors,  # noqa: F401

@@ -76,6 +76,12 @@ def test_the_group_example_runs(tmp_path):
     assert (p.returncode, out, err) == (0, "", "")
 
 
+def test_the_ring_example_runs(tmp_path):
+    p = run(readme_block("# message rings"), tmp_path / "rings", "/dev/shm/rings")
+    out, err = p.communicate(timeout=60)
+    assert (p.returncode, out, err) == (0, "", "")
+
+
 def test_the_checks_catch_a_broken_example(tmp_path):
     """The runner reports an example that fails, and the extractor finds blocks."""
     p = run("import sys; sys.exit('boom /x')", tmp_path / "y", "/x")

@@ -17,11 +17,12 @@ Exit status: 0 when everything is as expected, 13 when not, 2 for a usage error,
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from abi import exit_codes
 from abi.model import ring
@@ -115,36 +116,28 @@ def _show_one(res: Result, as_json: bool) -> None:
 
 
 def _run_table(work: Path, as_json: bool) -> int:
+    """Section 7's table, then the ring's (15.3, 15.4): one line per run."""
+    runs: List[Tuple[str, str, bool, Callable[[], Any]]] = [
+        (what, cfg.label(), must_hold, functools.partial(check, cfg, work))
+        for what, cfg, must_hold in planned()]
+    runs += [(what, run.label(), must_hold, functools.partial(ring.check_ring, run, work))
+             for what, run, must_hold in ring.planned()]
     rows = []
     bad = 0
-    for what, cfg, must_hold in planned():
-        res = check(cfg, work)
+    for what, label, must_hold, go in runs:
+        res = go()
         good = res.ok == must_hold
         bad += not good
-        rows.append({"what": what, "config": cfg.label(),
+        rows.append({"what": what, "config": label,
                      "expected": "verified" if must_hold else "counterexample",
                      "got": "verified" if res.ok else "counterexample", "as_expected": good,
                      "states": res.states, "seconds": round(res.seconds, 2)})
         if not as_json:
             mark = "ok  " if good else "FAIL"
-            print(f"{mark} {what:<45} {cfg.label():<44} {rows[-1]['got']:<15} {res.states:>10} states "
+            print(f"{mark} {what:<45} {label:<44} {rows[-1]['got']:<15} {res.states:>10} states "
                   f"{res.seconds:6.2f} s", flush=True)
             if not good and not res.ok:
                 print("\n".join(res.steps))
-    for what, run, must_hold in ring.planned():  # the message ring's ordering (15.3, 15.4)
-        r = ring.check_ring(run, work)
-        good = r.ok == must_hold
-        bad += not good
-        rows.append({"what": what, "config": run.label(),
-                     "expected": "verified" if must_hold else "counterexample",
-                     "got": "verified" if r.ok else "counterexample", "as_expected": good,
-                     "states": r.states, "seconds": round(r.seconds, 2)})
-        if not as_json:
-            mark = "ok  " if good else "FAIL"
-            print(f"{mark} {what:<45} {run.label():<44} {rows[-1]['got']:<15} {r.states:>10} states "
-                  f"{r.seconds:6.2f} s", flush=True)
-            if not good and not r.ok:
-                print("\n".join(r.steps))
     if as_json:
         print(json.dumps({"ok": bad == 0, "runs": rows}, indent=1))
     else:

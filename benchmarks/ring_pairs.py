@@ -83,7 +83,8 @@ def c_peer(out_dir: Path) -> List[str]:
 
 
 def peers(work: Path, kinds: Sequence[str]) -> Dict[str, List[str]]:
-    out = {"py": [sys.executable, "-m", "abi.peer"], "pyc": [sys.executable, "-m", "abi.peer", "--engine", "c"]}
+    out = {"py": [sys.executable, "-m", "abi.peer"],
+           "pyc": [sys.executable, "-m", "abi.peer", "--engine", "c"]}
     if "c" in kinds:
         out["c"] = c_peer(work)
     return out
@@ -104,7 +105,8 @@ def pairing(producer: Sequence[str], consumer: Sequence[str], work: Path, messag
         tx.cmd(f"ring_open {RING_AT} producer")
         t0 = time.perf_counter()
         rx.send(f"ring_check {messages} {SEED} max={largest} timeout=30")
-        tx.send(f"ring_stream {messages} {SEED} max={largest} timeout=30" + (f" pause={pause}" if pause else ""))
+        tx.send(f"ring_stream {messages} {SEED} max={largest} timeout=30"
+                + (f" pause={pause}" if pause else ""))
         sent, got = tx.reply(), rx.reply()
         seconds = time.perf_counter() - t0
         ok = sent == f"ok sent={messages}" and got == f"ok received={messages}"

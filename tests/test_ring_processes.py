@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from conftest import ROOT, missing
 from peer_harness import SANITIZE, build_c_peer
 
 from abi.faults import Fault
+from conftest import ROOT, missing
 
 RING_AT, CAPACITY, LARGEST = 256, 4096, 300
 
@@ -36,8 +36,8 @@ def argv(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[str]]:
     except (RuntimeError, OSError) as exc:
         missing(f"the C peer with ASan: {exc}")
         raise
-    return {"py": [sys.executable, "-m", "abi.peer"], "pyc": [sys.executable, "-m", "abi.peer", "--engine", "c"],
-            "c": [str(asan)]}
+    return {"py": [sys.executable, "-m", "abi.peer"],
+            "pyc": [sys.executable, "-m", "abi.peer", "--engine", "c"], "c": [str(asan)]}
 
 
 class Peer:
@@ -59,7 +59,8 @@ class Peer:
         line = self.p.stdout.readline().strip()
         if not line:
             self.p.wait(5)
-            raise AssertionError(f"the peer died (status {self.p.returncode}): {self.p.stderr.read()[-3000:]}")
+            raise AssertionError(f"the peer died (status {self.p.returncode}): "
+                                 f"{self.p.stderr.read()[-3000:]}")
         return line
 
     def cmd(self, line: str) -> str:

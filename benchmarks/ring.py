@@ -4,7 +4,7 @@ faster-fifo and iceoryx2 publish-subscribe, in the same run (issue 18).
 
     python benchmarks/ring.py [--sizes 8,64,4096,65536] [--repeat 3] [--scale 1] [--json]
 
-Two tables, every cell the median over ``--repeat`` runs, the runs of a size
+Three tables, every cell the median over ``--repeat`` runs, the runs of a size
 interleaved across transports (this machine's noise then hits all alike):
 
 * throughput, Python to Python: a child process sends N messages of one size, the
@@ -16,6 +16,15 @@ interleaved across transports (this machine's noise then hits all alike):
   (fewer rounds than above; the first 20 are a warm-up).  Median and p99 in
   microseconds.  The ring: two rings on one channel file, one per direction, each
   side blocking on its receive (RingReceiver.recv).
+* C (POSIX with fork; skipped elsewhere with the reason): ``benchmarks/ring_c.c``,
+  built with the machine's C compiler and the C engine's sources.  C to C: a
+  producer and a consumer process (fork) over one MAP_SHARED mapping, each
+  busy-polling the C ring on SHM_SIGNAL_E_FULL / _EMPTY; the floor: the same bytes
+  copied into a ring-sized buffer and out again (two memcpys per message, as the
+  ring does), in one process; the ratio floor / C to C.  Python to C: a RingSender
+  in this process, the C program the consumer over the same file (waiting on the
+  channel, as RingReceiver does).  Messages per second and payload GB/s, timed by
+  the consumer from its start signal to its last message.
 
 Every ring has 1 MiB of data (messages up to 64 KiB), in a file on /dev/shm where
 there is one.  faster-fifo's queue holds the same 1 MiB.  iceoryx2 (0.10): a
@@ -33,8 +42,8 @@ must reach the subscriber, else the run fails: no message is lost unnoticed.
 The alternatives are not the runtime's dependencies (``pip install
 'shm-signal[bench]'``); one that is not installed is reported as missing, with the
 reason, in the text and in ``--json``, which prints every table, the targets of
-issue 18 for Python to Python (at 64 B: the ring at least 3x mp.Queue and at least
-faster-fifo) and what is missing.
+issue 18 (Python to Python at 64 B: the ring at least 3x mp.Queue and at least
+faster-fifo; C to C at 64 KiB within 2x of the memcpy floor) and what is missing.
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ import json
 import multiprocessing as mp
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,10 +63,13 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
+C_DIR = ROOT / "abi" / "c_reference"
 sys.path.insert(0, str(ROOT))
 
 from abi import Channel  # noqa: E402
 from abi.engine import ring  # noqa: E402
+from abi.engine.native import lib_source_paths  # noqa: E402
+from abi.toolchain import NoCompilerError, find_c_compiler  # noqa: E402
 
 CAPACITY = 1 << 20
 MAX_MESSAGE = 1 << 16
@@ -88,6 +101,10 @@ def _count(size: int) -> int:
 
 def _rounds(size: int) -> int:
     return 2_000 if size >= 65536 else 5_000
+
+
+def _c_count(size: int) -> int:
+    return {8: 4_000_000, 64: 4_000_000, 4096: 400_000}.get(size, 40_000)
 
 
 def _round8(n: int) -> int:
@@ -390,10 +407,109 @@ if iox2 is not None:
     TRANSPORTS["iceoryx2"] = (run_iceoryx2, ping_iceoryx2)
 
 
+# -- C ------------------------------------------------------------------------------
+
+def build_c(out_dir: Path) -> Path:
+    exe = out_dir / "ring_c"
+    find_c_compiler().build(ROOT / "benchmarks" / "ring_c.c", exe, include_dirs=[C_DIR],
+                            extra=["-O2", *map(str, lib_source_paths())])
+    return exe
+
+
+def _c_rate(argv: List[str]) -> float:
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[1:3])}: {out.stderr.strip() or out.stdout.strip()}")
+    kv = dict(tok.split("=", 1) for tok in out.stdout.split() if "=" in tok)
+    return int(kv["messages"]) / float(kv["seconds"])
+
+
+def c_to_c(exe: Path, n: int, size: int) -> float:
+    return _c_rate([str(exe), "c2c", str(size), str(n), str(CAPACITY)])
+
+
+def memcpy_floor(exe: Path, n: int, size: int) -> float:
+    return _c_rate([str(exe), "memcpy", str(size), str(n), str(CAPACITY)])
+
+
+def python_to_c(exe: Path, n: int, size: int) -> float:
+    """A RingSender here, the C program the consumer: it times from "ready" to its
+    last message."""
+    with tempfile.TemporaryDirectory(dir=TMP) as d:
+        path, ch = _new_ring_file(d, (OFFSET,))
+        proc = subprocess.Popen([str(exe), "consume", path, str(OFFSET), str(size), str(n)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            if not ch.wait_for_peer(10):
+                raise RuntimeError("the C consumer did not attach")
+            tx = ring.RingSender(ch, OFFSET)
+            msg, send = bytes(size), tx.send
+            if not send(b"ready", TIMEOUT) or not all(send(msg, TIMEOUT) for _ in range(n)):
+                raise RuntimeError(f"the ring stayed full for {TIMEOUT} s")
+            tx.close()
+            out, err = proc.communicate(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            ch.close()
+        if proc.returncode != 0:
+            raise RuntimeError(f"the C consumer: {err.strip() or out.strip()}")
+        kv = dict(tok.split("=", 1) for tok in out.split() if "=" in tok)
+        return int(kv["messages"]) / float(kv["seconds"])
+
+
+C_CASES: Dict[str, Callable[[Path, int, int], float]] = {
+    "C to C": c_to_c, "memcpy floor": memcpy_floor, "Python to C": python_to_c}
+
+
+def c_unavailable() -> Optional[str]:
+    if os.name != "posix" or not hasattr(os, "fork"):
+        return f"needs fork and MAP_SHARED | MAP_ANONYMOUS (POSIX); this is {sys.platform}"
+    return None
+
+
 # -- the run ------------------------------------------------------------------------
 
 def _median(values: List[float]) -> Optional[float]:
     return statistics.median(values) if values else None
+
+
+def measure_c(sizes: List[int], repeat: int, scale: float, attempt: Callable[[str, Callable[[], Any]], Any],
+              errors: List[str], missing: Dict[str, str]) -> Dict[str, Dict[str, Optional[Dict[str, float]]]]:
+    """The C table: {size: {case: {"messages_per_second", "gb_per_second"}}}; {} with
+    every case in ``missing`` where the C program cannot run or be built."""
+    c: Dict[str, Dict[str, Optional[Dict[str, float]]]] = {}
+    why = c_unavailable()
+    with tempfile.TemporaryDirectory() as work:
+        exe = None
+        if why is None:
+            try:
+                exe = build_c(Path(work))
+            except NoCompilerError as exc:  # (a machine without one: missing, not broken)
+                why = str(exc)
+            except Exception as exc:
+                errors.append(f"building benchmarks/ring_c.c: {type(exc).__name__}: {exc}")
+                why = "benchmarks/ring_c.c did not build (see errors)"
+        if exe is None:
+            for case in C_CASES:
+                missing[case] = why or "?"
+            return c
+        for size in sizes:
+            n_c, n_py = max(100, int(_c_count(size) * scale)), max(100, int(_count(size) * scale))
+            got: Dict[str, List[float]] = {case: [] for case in C_CASES}
+            for _ in range(repeat):  # interleaved, as above
+                for case, fn in C_CASES.items():
+                    count = n_py if case == "Python to C" else n_c
+                    r = attempt(f"{case}, {size} B", partial(fn, exe, count, size))
+                    if r is not None:
+                        got[case].append(r)
+            row: Dict[str, Optional[Dict[str, float]]] = {}
+            for case, v in got.items():
+                m = _median(v)
+                row[case] = None if m is None else {"messages_per_second": m, "gb_per_second": m * size / 1e9}
+            c[str(size)] = row
+    return c
 
 
 def measure(sizes: List[int], repeat: int, scale: float) -> Dict[str, Any]:
@@ -425,8 +541,9 @@ def measure(sizes: List[int], repeat: int, scale: float) -> Dict[str, Any]:
         trips[str(size)] = {name: {"median": statistics.median(m for m, _ in v),
                                    "p99": statistics.median(p for _, p in v)} if v else None
                             for name, v in lat.items()}
+    c = measure_c(sizes, repeat, scale, attempt, errors, missing)
     out = {"repeat": repeat, "scale": scale, "transports": list(TRANSPORTS), "missing": missing,
-           "messages_per_second": rates, "round_trip_us": trips, "errors": errors}
+           "messages_per_second": rates, "round_trip_us": trips, "c": c, "errors": errors}
     out["targets"] = targets(out)
     return out
 
@@ -445,13 +562,19 @@ def targets(out: Dict[str, Any]) -> List[Dict[str, Any]]:
         for name in (a, b):
             if row.get(name) is None:
                 return None, f"{name}: no result (see errors)"
-        return row[a] / row[b], None
+        va, vb = row[a], row[b]
+        if isinstance(va, dict):
+            va, vb = va["messages_per_second"], vb["messages_per_second"]
+        return va / vb, None
 
     py = out["messages_per_second"].get("64")
     for alt, need in (("mp.Queue", 3.0), ("faster-fifo", 1.0)):
         r, why = ratio(py, RING, alt)
         res.append({"target": f"Python to Python, 64 B: ring >= {need:g}x {alt}", "ratio": r, "need": need,
                     "at_most": False, "met": None if r is None else r >= need, "why": why})
+    r, why = ratio(out["c"].get("65536"), "memcpy floor", "C to C")
+    res.append({"target": "C to C, 64 KiB: within 2x of the memcpy floor (floor / C to C <= 2)", "ratio": r,
+                "need": 2.0, "at_most": True, "met": None if r is None else r <= 2.0, "why": why})
     return res
 
 
@@ -472,6 +595,17 @@ def report(out: Dict[str, Any]) -> None:
         print(f"{size:>7}  " + "  ".join(
             f"{row[n]['median']:>{w - 10}.1f} / {row[n]['p99']:>7.1f}" if row[n] else f"{'error':>{w}}"
             for n in names))
+    if out["c"]:
+        print("\nC (benchmarks/ring_c.c): messages/s, payload GB/s")
+        cases = list(C_CASES)
+        print(f"{'size':>7}  " + "  ".join(f"{c:>24}" for c in cases) + f"  {'floor / C to C':>15}")
+        for size, row in out["c"].items():
+            cells = "  ".join(f"{row[c]['messages_per_second']:>14,.0f} {row[c]['gb_per_second']:>6.2f} GB/s"
+                              if row[c] else f"{'error':>24}" for c in cases)
+            fl, cc = row["memcpy floor"], row["C to C"]
+            r = (f"{fl['messages_per_second'] / cc['messages_per_second']:>14.2f}x" if fl and cc
+                 else f"{'-':>15}")
+            print(f"{size:>7}  {cells}  {r}")
     print()
     for t in out["targets"]:
         if t["met"] is None:

@@ -362,14 +362,15 @@ def test_two_processes_move_messages_through_a_mapping_with_wake_ups(tmp_path: P
         ch.close()
 
 
-@pytest.mark.slow  # (five transports, two processes each)
+@pytest.mark.slow  # (five transports, two processes each, and a C build)
 def test_the_benchmark_runs_and_measures_every_transport() -> None:
-    """benchmarks/ring.py at a small size: every table (throughput, round trip),
+    """benchmarks/ring.py at a small size: every table (throughput, round trip, C),
     a positive number in every cell, each target with its ratio; an alternative that
     is not importable here is reported missing with a reason, never dropped silently
     (and in CI, which installs the test extra, nothing may be missing)."""
     import importlib.util
     import json
+    import os
 
     from conftest import ROOT, require_all
 
@@ -394,7 +395,15 @@ def test_the_benchmark_runs_and_measures_every_transport() -> None:
             for name, cell in row.items():
                 values = [cell] if table == "messages_per_second" else [cell["median"], cell["p99"]]
                 assert all(v is not None and v > 0 for v in values), (table, size, name, cell)
-    assert [t["need"] for t in out["targets"]] == [3.0, 1.0]
+    c_cases = {"C to C", "memcpy floor", "Python to C"}
+    if hasattr(os, "fork"):  # (the C program's processes)
+        assert set(out["c"]) == {"64", "65536"}
+        for size, row in out["c"].items():
+            assert set(row) == c_cases, size
+            assert all(cell["messages_per_second"] > 0 and cell["gb_per_second"] > 0 for cell in row.values())
+    else:
+        assert out["c"] == {} and c_cases <= set(out["missing"])
+    assert [t["need"] for t in out["targets"]] == [3.0, 1.0, 2.0]
     for t in out["targets"]:
         if t["met"] is None:
             assert t["why"], t

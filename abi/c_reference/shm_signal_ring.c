@@ -101,29 +101,16 @@ static int usable(struct shm_signal_ring *r, int role, struct shm_signal_error *
 	return 0;
 }
 
-/* Payload copies: 32-bit relaxed atomics of the raw bytes (the data area and every
- * record in it are 8-aligned). */
-static void copy_in(unsigned char *dst, const unsigned char *src, uint32_t n)
+/* Payload copies are plain memcpy, at memory speed: the engine decides nothing from
+ * payload bytes (indices and record headers, which it does decide from, are single
+ * atomic loads and stores), so a hostile peer writing them meanwhile can only make
+ * the bytes odd, which 15.4 leaves to the caller.  The producer's bytes are not
+ * published before its release fence and head store; the consumer's copy is done
+ * before its release fence and tail store. */
+static void copy_bytes(unsigned char *dst, const unsigned char *src, uint32_t n)
 {
-	uint32_t end = (n + 7u) & ~7u; /* the payload, then zeros to the next multiple of 8 */
-	uint32_t i, raw;
-	for (i = 0; i < end; i += 4) {
-		unsigned char w[4] = {0, 0, 0, 0};
-		if (i < n)
-			memcpy(w, src + i, n - i < 4 ? n - i : 4);
-		memcpy(&raw, w, 4);
-		atomic_store_explicit((_Atomic uint32_t *)(uintptr_t)(dst + i), raw, memory_order_relaxed);
-	}
-}
-
-/* The last word may reach past n: into the record's zero fill, inside the record. */
-static void copy_out(unsigned char *dst, const unsigned char *src, uint32_t n)
-{
-	uint32_t i, raw;
-	for (i = 0; i < n; i += 4) {
-		raw = ld_word_raw(src + i);
-		memcpy(dst + i, &raw, n - i < 4 ? n - i : 4);
-	}
+	if (n)
+		memcpy(dst, src, n);
 }
 
 int shm_signal_ring_init(void *region, size_t region_len, uint32_t capacity, uint32_t max_message,
@@ -292,9 +279,8 @@ static int room(struct shm_signal_ring *r, uint32_t n, struct shm_signal_error *
 static void publish(struct shm_signal_ring *r, uint32_t p, uint32_t n)
 {
 	unsigned char *data = r->base + HDR;
-	uint32_t i, size = record_size(n);
-	for (i = 8 + n; i < size; i++)
-		atomic_store_explicit((_Atomic unsigned char *)(data + p + i), 0, memory_order_relaxed);
+	uint32_t size = record_size(n);
+	memset(data + p + 8 + n, 0, size - 8 - n);
 	st32(data + p, n);
 	st32(data + p + 4, KIND_MESSAGE);
 	atomic_thread_fence(memory_order_release);
@@ -311,7 +297,7 @@ int shm_signal_ring_send(struct shm_signal_ring *r, const void *msg, uint32_t n,
 	rc = room(r, n, err, &p);
 	if (rc)
 		return rc;
-	copy_in(r->base + HDR + p + 8, (const unsigned char *)msg, n);
+	copy_bytes(r->base + HDR + p + 8, (const unsigned char *)msg, n);
 	publish(r, p, n);
 	return 0;
 }
@@ -452,7 +438,7 @@ int shm_signal_ring_recv(struct shm_signal_ring *r, void *buf, uint32_t buf_len,
 			       "the next message has %lu bytes, buf_len %lu", (unsigned long)length,
 			       (unsigned long)buf_len);
 	}
-	copy_out((unsigned char *)buf, r->base + HDR + p + 8, length);
+	copy_bytes((unsigned char *)buf, r->base + HDR + p + 8, length);
 	release_record(r, length);
 	*n = length;
 	return 0;

@@ -56,7 +56,7 @@ FAULT_DOCS = {
                                "already exists and is not this user's alone: its owner is not this "
                                "user, its DACL is NULL or grants another SID, or it denies this user "
                                "access.",
-    Fault.BAD_RING: "A message ring (section 15, draft) holds what its rules do not allow: a bad "
+    Fault.BAD_RING: "A message ring (section 15) holds what its rules do not allow: a bad "
                     "header, an index out of range or not a multiple of 8, or a record whose "
                     "length or kind does not fit.",
 }
@@ -126,7 +126,7 @@ class WakeObjectForeign(ShmSignalFault):
 
 
 class BadRing(ShmSignalFault):
-    """BAD_RING (18): a side of a message ring (spec 15, draft) found there what a
+    """BAD_RING (18): a side of a message ring (spec 15) found there what a
     hostile or broken peer wrote; the ring is not used again."""
 
 

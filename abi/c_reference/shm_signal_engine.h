@@ -327,7 +327,7 @@ SHM_SIGNAL_API int shm_signal_data(shm_signal_chan *ch, uint64_t offset, uint64_
 SHM_SIGNAL_API int shm_signal_data_length(shm_signal_chan *ch, uint64_t *len, struct shm_signal_error *err);
 
 /*
- * Message rings (docs/spec.md section 15, draft; shm_signal_ring.c): variable-length
+ * Message rings (docs/spec.md section 15; shm_signal_ring.c): variable-length
  * messages from a producer to a consumer through `192 + capacity` bytes of shared
  * memory at a 64-byte-aligned address.  The header: magic (le32 at 0), capacity (4),
  * max_message (8), head (64, the producer's), tail (128, the consumer's), everything

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * shm_signal_ring.c - message rings (docs/spec.md section 15, draft): init, open,
+ * shm_signal_ring.c - message rings (docs/spec.md section 15): init, open,
  * the producer's send (15.3) and the consumer's recv (15.4).
  *
  * Every byte the two engines write is fixed by the spec's steps, so the Python

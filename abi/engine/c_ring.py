@@ -1,4 +1,4 @@
-"""ctypes binding of the C engine's message ring (docs/spec.md section 15, draft;
+"""ctypes binding of the C engine's message ring (docs/spec.md section 15;
 ``abi/c_reference/shm_signal_ring.c``): so that tests can run the C ring in-process
 over any writable buffer (a ``bytearray``, an ``mmap``) and compare it byte for byte
 with the Python ring.

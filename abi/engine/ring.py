@@ -1,6 +1,7 @@
-"""Message rings (docs/spec.md section 15, a draft: not negotiated yet): one producer
-and one consumer move variable-length messages through a region of the mapping,
-and the channel carries the "look" (the producer injects after it publishes).
+"""Message rings (docs/spec.md section 15): one producer and one consumer move
+variable-length messages through a region of the mapping (a channel's own two
+rings with MESSAGE_RINGS, 15.6, or one the application places), and the channel
+carries the "look" (the producer injects after it publishes).
 
 * :func:`create` lays a ring out in a buffer (the mapping, at a 64-aligned offset);
 * :class:`Producer` and :class:`Consumer` are the two sides of it, each keeping its

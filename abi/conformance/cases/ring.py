@@ -1,11 +1,12 @@
-"""A peer's message ring (spec 15, draft) through the ring commands of 13.2: every
+"""A peer's message ring (spec 15) through the ring commands of 13.2: every
 golden ring vector replayed by the peer (the region's bytes compared after every
 step), every broken region refused, and long streams in both directions against
 the reference engine's ring (order, nothing lost or duplicated, wrap-around, a full
 ring, the wake-ups both ways).
 
-A peer that does not know the ring commands skips these cases: rings are not
-negotiated yet, so nothing obliges a v1 peer to have them."""
+A peer that does not know the ring commands skips these cases: rings are optional
+(a peer need not implement MESSAGE_RINGS), and the line protocol's ring commands
+with them."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def ring_vectors() -> Dict[str, Any]:
 def _known(ctx: Context, r: Reply) -> Reply:
     """Skip the case when the peer does not know a ring command at all."""
     if not r.ok and r.code == 100 and "unknown command" in r.message:
-        raise CaseSkipped("the peer does not implement the ring commands (spec 13.2; rings are a draft)")
+        raise CaseSkipped("the peer does not implement the ring commands (spec 13.2: they are optional)")
     return r
 
 

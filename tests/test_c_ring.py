@@ -1,4 +1,4 @@
-"""The C engine's message ring (spec 15, draft; abi/c_reference/shm_signal_ring.c).
+"""The C engine's message ring (spec 15; abi/c_reference/shm_signal_ring.c).
 
 - shm_signal_ring_test.c, a scripted program over a region of exactly 192 + capacity
   bytes: messages of random sizes 0..max_message through thousands of wrap-arounds

@@ -1,4 +1,4 @@
-"""Message rings (spec section 15, draft), the Python engine's: written from the
+"""Message rings (spec section 15), the Python engine's: written from the
 spec's rules and from a hostile peer's side.  Every message arrives once, in order,
 unchanged, through any number of wrap-arounds; the bytes each call writes are the
 spec's; every value a peer controls that the rules do not allow is refused with

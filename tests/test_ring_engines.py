@@ -1,4 +1,4 @@
-"""The two engines' message rings (spec 15, draft) are one ring: the same calls write
+"""The two engines' message rings (spec 15) are one ring: the same calls write
 the same bytes, each engine reads what the other wrote, and a hostile value is
 refused by both with the same fault and field."""
 

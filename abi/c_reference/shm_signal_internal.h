@@ -60,6 +60,14 @@
  * SHM_SIGNAL_LOCK_BASE + offset + 64 + 64 * L, lie below 2^63 (off_t is signed). */
 #define MAX_OFFSET ((uint64_t)INT64_MAX - SHM_SIGNAL_LOCK_BASE - SHM_SIGNAL_DESC_SIZE)
 
+/* Spec 15.6: with MESSAGE_RINGS the descriptor's 192 bytes are followed by north's
+ * ring, then south's, each a 192-byte header and its data: 576 bytes and the two
+ * capacities.  The smallest desc_size holds two rings of 64 data bytes (6.4 rule 5);
+ * the largest, 576 + 2^31, still fits desc_size's 32 bits, and offset + desc_size
+ * stays below 2^63 for any offset up to MAX_OFFSET. */
+#define RINGS_FIXED (SHM_SIGNAL_DESC_SIZE + 2u * SHM_SIGNAL_RING_HEADER) /* 576 */
+#define RINGS_MIN_DESC_SIZE (RINGS_FIXED + 2u * SHM_SIGNAL_RING_MIN_CAPACITY) /* 704 */
+
 /* Offsets and sizes of fields, from shm_signal.h's structures (its asserts pin them). */
 #define D_OFF(m) offsetof(struct shm_signal_desc, m)
 #define D_SIZE(m) sizeof(((struct shm_signal_desc *)0)->m)

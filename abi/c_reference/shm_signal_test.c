@@ -328,6 +328,16 @@ static void test_validation(void)
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FEATURES);
 	shm_signal_store_le64(buf + AT(features_offered), 0x1d);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE);
+	/* rule 5: MESSAGE_RINGS offered wants room for two rings, before the mapping's length */
+	shm_signal_store_le64(buf + AT(features_required), 0);
+	shm_signal_store_le64(buf + AT(features_offered), 0xd | SHM_SIGNAL_F_MESSAGE_RINGS);
+	shm_signal_store_le32(buf + AT(desc_size), 640);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_SIZE && !strcmp(e.field, "desc_size"));
+	shm_signal_store_le32(buf + AT(desc_size), 704);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL);
+	shm_signal_store_le64(buf + AT(features_offered), 0x1d);
+	shm_signal_store_le64(buf + AT(features_required), 0x10);
+	shm_signal_store_le32(buf + AT(desc_size), 192);
 	shm_signal_store_le32(buf + AT(magic), SHM_SIGNAL_MAGIC_SWAPPED);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BYTE_SWAPPED);
 }

@@ -260,6 +260,18 @@ void shm_signal_chan_free(shm_signal_chan *ch);
 /* Creator: learn the negotiated set once the attacher reads attached (spec 6.2). */
 int shm_signal_refresh_features(shm_signal_chan *ch, struct shm_signal_error *err);
 
+/* ------------------------------------------- message rings (shm_signal_ring.c) */
+
+/* A power of two from 64 to 2^30 (15.1). */
+int shm_signal_ring_capacity_ok(uint32_t c);
+/* A new ring's header at b but its magic (15.1): capacity, max_message, zeros from 12
+ * to 192.  The caller's release fence orders them before the magic it stores. */
+void shm_signal_ring_write_header(unsigned char *b, uint32_t capacity, uint32_t max_message);
+/* Clear the handle r and refuse its ring with BAD_RING (field at ring offset off):
+ * every later call on r returns that fault. */
+int shm_signal_ring_refuse(struct shm_signal_ring *r, struct shm_signal_error *err, const char *field,
+			   uint32_t off, const char *msg, const char *expected, uint32_t actual);
+
 /* ------------------------------------------------- data (shm_signal_data.c) */
 
 /* Release the mappings shm_signal_data handed out (chan_free). */

@@ -15,8 +15,9 @@
  * checks), shm_signal_wake*.c (spec 8, behind shm_signal_wake.h), shm_signal_os.c
  * (sleep, pid, random bytes, the OS's last error), shm_signal_file.c (files,
  * mappings, lock bytes), shm_signal_guard.c (the truncation guard), shm_signal_ring.c
- * (message rings: spec 15, draft), shm_signal_data.c (the application's own bytes of
- * the channel's file).
+ * (message rings: spec 15, draft), shm_signal_rings.c (the channel's two rings:
+ * spec 15.6, MESSAGE_RINGS), shm_signal_data.c (the application's own bytes of the
+ * channel's file).
  *
  * Shared bytes are touched only with C11 atomics (relaxed, ordered by explicit
  * fences), so a hostile or racing peer can give us odd values but never undefined
@@ -106,6 +107,7 @@ struct shm_signal_chan {
 	struct shm_signal_map *map;   /* the same, per mapping; map->fired set by the guard */
 	unsigned char *desc;          /* map->base + offset */
 	uint64_t offset;
+	uint32_t desc_size; /* creator: what it wrote; attacher: from the validated snapshot */
 	uint32_t locality, remote;
 	int is_creator;
 	uint64_t supported; /* this side's feature set */
@@ -271,6 +273,25 @@ void shm_signal_ring_write_header(unsigned char *b, uint32_t capacity, uint32_t 
  * every later call on r returns that fault. */
 int shm_signal_ring_refuse(struct shm_signal_ring *r, struct shm_signal_error *err, const char *field,
 			   uint32_t off, const char *msg, const char *expected, uint32_t actual);
+
+/* -------------------------------- the channel's rings (shm_signal_rings.c, 15.6) */
+
+/* create's arguments: capacity[2] (NULL: no rings; then max_message must be NULL),
+ * max_message[2] (NULL, or 0 for capacity - 8) into max_out[2], the descriptor's
+ * size into *desc_size (192 without rings).  0 or E_ARG. */
+int shm_signal_rings_plan(const uint32_t *capacity, const uint32_t *max_message, uint32_t max_out[2],
+			  uint32_t *desc_size, struct shm_signal_error *err);
+/* Spec 6.1 step 3 for the rings' bytes [offset + 192, offset + desc_size) of a file
+ * `len` bytes long, after `d` (the 192 bytes at offset, zero past the end) passed
+ * the descriptor's own check: 0, BAD_RING (field "ring" at the first non-zero
+ * byte's descriptor offset), or an error. */
+int shm_signal_rings_look(shm_signal_chan *ch, const unsigned char *d, uint64_t len, uint32_t desc_size,
+			  struct shm_signal_error *err);
+/* Step 5 for the rings' bytes: zero [192, desc_size) of the descriptor. */
+void shm_signal_rings_zero(unsigned char *desc, uint32_t desc_size);
+/* Step 6: both rings' headers, then their magics; the descriptor's fence of step 8
+ * orders them before its own magic. */
+void shm_signal_rings_write(unsigned char *desc, const uint32_t capacity[2], const uint32_t max_message[2]);
 
 /* ------------------------------------------------- data (shm_signal_data.c) */
 

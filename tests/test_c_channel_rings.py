@@ -2,8 +2,10 @@
 abi/c_reference/shm_signal_rings.c) through ``CChannel.create(..., rings=, ring_max=)``,
 ``CChannel.ring(role)``, ``ring_sender()`` and ``ring_receiver()``:
 
-- both directions through the rings of one channel, its two sides in this process
-  (wrap-arounds, a full ring waiting for room);
+- both directions through the rings of one channel, its two sides in this process and
+  in two processes (wrap-arounds, a full ring waiting for room), and a producer whose
+  send publishes a padding record and then finds no room waking the consumer already
+  waiting, so that it releases the padding (RingSender injects for it);
 - the bytes create writes: desc_size 576 + c0 + c1, both ring headers at 192 and
   384 + c0, zeros everywhere else, the file exactly that long (6.1 steps 4-6), and a
   re-creation over a dead descriptor of the same size zeroing what its rings held;
@@ -24,6 +26,10 @@ from __future__ import annotations
 import gc
 import mmap
 import struct
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Iterator, Tuple
 
@@ -35,6 +41,7 @@ from abi.engine.c_channel import CChannel
 from abi.engine.c_ring import CRing
 from abi.faults import Fault, ShmSignalFault
 
+ROOT = Path(__file__).resolve().parent.parent
 RINGS = layout.FEATURE_MESSAGE_RINGS
 BASIC = layout.FEATURE_LIVENESS_LOCK | layout.FEATURE_NOTIFY_COUNT  # implemented on every OS
 IID = bytes(range(1, 17))
@@ -112,6 +119,66 @@ def test_each_side_produces_into_its_own_localitys_ring(pair: Tuple[CChannel, CC
     assert struct.unpack_from("<I", raw, 384 + 256 + layout.RING_HEAD_OFFSET)[0] == 16  # south's head
     with pytest.raises(ValueError, match="role"):
         north.ring("both")
+
+
+def test_a_padding_record_published_alone_wakes_a_waiting_consumer(tmp_path: Path) -> None:
+    """15.3 step 2, then step 3: a 64-byte message (a 72-byte record) with 64 bytes to
+    the end of a 128-byte ring pads to the end and then has no room, the padding
+    holding 8 of the bytes it needs.  The consumer, parked on the channel since it
+    emptied the ring, must be woken to release the padding (RingSender injects for
+    it): else each side waits for the other, here until the timeouts."""
+    path = tmp_path / "pad.shm"
+    with CChannel.create(path, rings=(128, 64), ring_max=(64, 0)) as north, CChannel.attach(path) as south:
+        assert north.wait_for_peer(2.0)
+        tx, rx = north.ring_sender(), south.ring_receiver()
+        assert tx.send(b"a" * 56, timeout=1) and rx.recv(timeout=1) == b"a" * 56  # head at data offset 64
+        got = []
+        waiter = threading.Thread(target=lambda: got.append(rx.recv(timeout=20)))
+        waiter.start()
+        if north.features is not None and north.features & layout.FEATURE_WAITER_FLAG:
+            deadline = time.monotonic() + 10
+            while south.descriptor_bytes()[128 + 3] != 1:  # irq[1].pad0: south is parked
+                assert time.monotonic() < deadline
+        else:
+            time.sleep(0.3)
+        start = time.monotonic()
+        sent = tx.send(b"b" * 64, timeout=20)
+        waiter.join(30)
+        assert sent and got == [b"b" * 64] and time.monotonic() - start < 10
+
+
+ECHO = """
+import sys
+from abi.engine.c_channel import CChannel
+ch = CChannel.attach(sys.argv[1], timeout=10)
+rx, tx = ch.ring_receiver(), ch.ring_sender()
+for _ in range(int(sys.argv[2])):
+    m = rx.recv(10)
+    assert m is not None
+    assert tx.send(m[::-1], 10)
+ch.close()
+"""
+
+
+def test_two_processes_echo_through_the_rings(tmp_path: Path) -> None:
+    path = tmp_path / "echo.shm"
+    n = 2000
+    with CChannel.create(path, rings=(512, 128), ring_max=(0, 64)) as north:
+        child = subprocess.Popen([sys.executable, "-c", ECHO, str(path), str(n)], cwd=ROOT,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            assert north.wait_for_peer(10)
+            tx, rx = north.ring_sender(), north.ring_receiver()
+            assert rx.consumer.max_message == 64
+            for i in range(n):
+                msg = message(i)[:64]
+                assert tx.send(msg, timeout=10)
+                assert rx.recv(timeout=10) == msg[::-1], i
+            assert child.wait(timeout=30) == 0, child.stderr.read() if child.stderr else ""
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
 
 
 # ---------------------------------------------------------------- bytes

@@ -411,10 +411,20 @@ class RingSender:
     def try_send(self, data: Any) -> bool:
         """Publish ``data`` and inject (15.3 step 5); False, without waiting, when
         the ring has no room for it now."""
+        head = self.producer.index
         if not self.producer.send(data):
+            self._padded(head)
             return False
         self.channel.inject()
         return True
+
+    def _padded(self, head: int) -> None:
+        """After a send that found no room: if it published a padding record on its own
+        (15.3 step 2), inject as for a message.  The consumer releases the padding only
+        when it looks, and one already waiting on the channel looks only when woken;
+        without this both sides wait, the producer for the room the padding holds."""
+        if self.producer.index != head:
+            self.channel.inject()
 
     def send(self, data: Any, timeout: Optional[float] = None) -> bool:
         """True once sent; False if the ring stayed full for ``timeout`` seconds."""
@@ -440,10 +450,12 @@ class RingSender:
         full for ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            head = self.producer.index
             r = self.producer.reserve(n)
             if r is not None:
                 r._on_commit = self.channel.inject
                 return r
+            self._padded(head)
             if not self._wait(deadline):
                 return None
 

@@ -10,9 +10,10 @@ ring_open, ring_send, ring_recv, ring_stream, ring_check; 13.6: the message stre
 - two peers on one channel: 20,000 messages of ring_stream checked by ring_check
   through hundreds of wrap-arounds (on one CPU, of a full ring too), a producer
   waiting for room woken by the consumer, and a consumer that still receives what a
-  producer published before it closed.  (Not covered: the consumer's inject for a
-  padding record published between its look at head and its release; only a race
-  reaches it.)
+  producer published before it closed, and a producer whose send publishes a
+  padding record and then finds no room waking the consumer that waits already.
+  (Not covered: the consumer's inject for a padding record published between its
+  look at head and its release; only a race reaches it.)
 """
 
 from __future__ import annotations
@@ -344,3 +345,27 @@ def test_sent_zero_then_room_from_the_other_process(peers: List[PeerProc], c_pee
     assert cons.cmd("ring_recv") == {"got": "1", "data": "11" * 56}
     assert prod.reply(10) == "ok sent=1", prod.log()  # not after 30 s
     assert cons.cmd("ring_recv timeout=5") == {"got": "1", "data": "22"}
+
+
+def test_a_padding_record_published_alone_wakes_the_waiting_consumer(peers: List[PeerProc], c_peer: Path,
+                                                                   tmp_path: Path) -> None:
+    """A 64-byte message (a 72-byte record) with 64 bytes to the end of a 128-byte ring
+    pads to the end (15.3 step 2) and then has no room: the consumer, waiting since it
+    emptied the ring, must be woken to release the padding, or both wait out their
+    timeouts."""
+    prod, cons = _pair(peers, c_peer, tmp_path, 128)  # the consumer attaches
+    features = int(cons.cmd("features")["features"], 16)
+    assert prod.cmd("ring_send " + "aa" * 56) == {"sent": "1"}
+    assert cons.cmd("ring_recv") == {"got": "1", "data": "aa" * 56}  # head at data offset 64
+    cons.send("ring_recv timeout=20")
+    if features & layout.FEATURE_WAITER_FLAG:  # parked: irq[1].pad0, the attacher's waiting flag
+        deadline = time.monotonic() + 20
+        with open(tmp_path / "pair.shm", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            while mm[64 + 64 + 3] != 1:
+                assert time.monotonic() < deadline, cons.log()
+    else:
+        time.sleep(0.3)
+    start = time.monotonic()
+    assert prod.cmd("ring_send " + "bb" * 64 + " timeout=20", timeout=40) == {"sent": "1"}
+    assert cons.reply(40) == "ok got=1 data=" + "bb" * 64, cons.log()
+    assert time.monotonic() - start < 10

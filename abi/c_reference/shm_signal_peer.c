@@ -631,18 +631,26 @@ static int ring_wait(double deadline, struct shm_signal_error *e)
 
 /* The producer's send (15.3) with its waits: while the ring is full, wait on the
  * channel for the consumer's inject (it injects after releasing when we may wait),
- * then try again; inject once published (step 5).  Each turn waits or ends, so the
- * deadline bounds the loop (a negative timeout has none, 13.1).  1 sent, 0 not
- * within the deadline, -1 when the error reply has been sent. */
+ * then try again; inject once published (step 5), and also after a padding record
+ * published on its own (step 2, then no room): the consumer releases it only when it
+ * looks, and one already waiting looks only when woken, so else both would wait.
+ * Each turn waits or ends, so the deadline bounds the loop (a negative timeout has
+ * none, 13.1).  1 sent, 0 not within the deadline, -1 when the error reply has been
+ * sent. */
 static int ring_send_one(const uint8_t *msg, uint32_t n, double deadline)
 {
 	struct shm_signal_ring *r = &sides[SHM_SIGNAL_RING_PRODUCER].r;
 	struct shm_signal_error e;
-	int rc;
+	uint32_t head;
+	int rc, irc;
 	for (;;) {
+		head = r->pos;
 		rc = shm_signal_ring_send(r, msg, n, &e);
-		if (rc == 0)
-			rc = shm_signal_inject(chan, NULL, &e);
+		if ((rc == 0 || (rc == SHM_SIGNAL_E_FULL && r->pos != head)) &&
+		    (irc = shm_signal_inject(chan, NULL, &e)) != 0) {
+			rc = irc;
+			break;
+		}
 		if (rc == 0)
 			return 1;
 		if (rc != SHM_SIGNAL_E_FULL)

@@ -6,6 +6,9 @@ abi/c_reference/shm_signal_rings.c) through ``CChannel.create(..., rings=, ring_
   in two processes (wrap-arounds, a full ring waiting for room), and a producer whose
   send publishes a padding record and then finds no room waking the consumer already
   waiting, so that it releases the padding (RingSender injects for it);
+- the blocking wrappers' two orderings, on model sides: a send that padded tries
+  once more after its inject before it waits, and a receiver loads head again only
+  after a full fence that follows its release;
 - the bytes create writes: desc_size 576 + c0 + c1, both ring headers at 192 and
   384 + c0, zeros everywhere else, the file exactly that long (6.1 steps 4-6), and a
   re-creation over a dead descriptor of the same size zeroing what its rings held;
@@ -39,6 +42,7 @@ from abi import layout
 from abi.engine import c_channel
 from abi.engine.c_channel import CChannel
 from abi.engine.c_ring import CRing
+from abi.engine.ring import RingReceiver, RingSender
 from abi.faults import Fault, ShmSignalFault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,6 +149,92 @@ def test_a_padding_record_published_alone_wakes_a_waiting_consumer(tmp_path: Pat
         sent = tx.send(b"b" * 64, timeout=20)
         waiter.join(30)
         assert sent and got == [b"b" * 64] and time.monotonic() - start < 10
+
+
+class ModelChannel:
+    """The channel as the wrappers use it, counting injects."""
+
+    def __init__(self) -> None:
+        self.injects = 0
+
+    def enable(self) -> int:
+        return 0
+
+    def inject(self) -> bool:
+        self.injects += 1
+        return True
+
+
+class PaddingProducer:
+    """A producer whose first send publishes a padding record and then finds no room
+    with the tail it loaded before the padding; the consumer's release raced with it,
+    so a send with a tail loaded now succeeds."""
+
+    capacity, max_message = 128, 120
+
+    def __init__(self) -> None:
+        self.index, self.sends = 64, 0
+
+    def send(self, data: bytes) -> bool:
+        self.sends += 1
+        if self.sends == 1:
+            self.index = 128  # the padding, published
+            return False
+        return True
+
+
+class FullProducer(PaddingProducer):
+    """Full, with nothing published."""
+
+    def send(self, data: bytes) -> bool:
+        self.sends += 1
+        return False
+
+
+def test_a_send_that_padded_tries_again_after_its_inject() -> None:
+    """The first try's "full" came from a tail loaded before the padding; a consumer
+    that released meanwhile and looked before the padding saw no reason to wake us.
+    One more try, after the inject's full fence, finds the room instead of waiting for
+    a wake-up that is not coming."""
+    ch, side = ModelChannel(), PaddingProducer()
+    tx = RingSender(ch, side=side)
+    assert tx.try_send(b"x" * 64)
+    assert (side.sends, ch.injects) == (2, 2)  # the padding's inject, the message's
+    full = FullProducer()
+    assert not RingSender(ch, side=full).try_send(b"x" * 64)
+    assert full.sends == 1 and ch.injects == 2  # no padding: nothing to try again for, or to wake
+
+
+class StoreBufferConsumer:
+    """A consumer on a machine with a store buffer: the producer has published a
+    record (head 200) that this side's loads see only after a full fence that
+    follows its release (its tail store)."""
+
+    capacity, max_message = 256, 100
+
+    def __init__(self) -> None:
+        self.index, self.fenced = 0, False
+
+    def peek_other(self) -> int:
+        return 200 if self.fenced else 64
+
+    def recv(self) -> bytes:
+        self.index, self.fenced = 64, False  # released; the new head is not visible yet
+        return b"m"
+
+    def fence(self) -> None:
+        self.fenced = True
+
+
+def test_a_receiver_loads_head_again_after_a_full_fence() -> None:
+    """The producer stored head, fenced and loaded tail (seeing the old one: full);
+    this side stored tail and loads head: without a fence in between both loads may
+    return the old values, and nobody wakes the producer.  Used bytes at the look (64)
+    are below what could leave it without room, so only the moved head says to wake it."""
+    ch, side = ModelChannel(), StoreBufferConsumer()
+    rx = RingReceiver(ch, side=side)
+    rx._fence = side.fence  # the fence the machine honours
+    assert rx.try_recv() == b"m" and ch.injects == 1
 
 
 ECHO = """

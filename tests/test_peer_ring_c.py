@@ -10,8 +10,9 @@ ring_open, ring_send, ring_recv, ring_stream, ring_check; 13.6: the message stre
 - two peers on one channel: 20,000 messages of ring_stream checked by ring_check
   through hundreds of wrap-arounds (on one CPU, of a full ring too), a producer
   waiting for room woken by the consumer, and a consumer that still receives what a
-  producer published before it closed, and a producer whose send publishes a
-  padding record and then finds no room waking the consumer that waits already.
+  producer published before it closed, a producer whose send publishes a padding
+  record and then finds no room waking the consumer that waits already, and small
+  rings both ways where padding and a full ring come at nearly every wrap.
   (Not covered: the consumer's inject for a padding record published between its
   look at head and its release; only a race reaches it.)
 """
@@ -369,3 +370,24 @@ def test_a_padding_record_published_alone_wakes_the_waiting_consumer(peers: List
     assert prod.cmd("ring_send " + "bb" * 64 + " timeout=20", timeout=40) == {"sent": "1"}
     assert cons.reply(40) == "ok got=1 data=" + "bb" * 64, cons.log()
     assert time.monotonic() - start < 10
+
+
+def test_small_rings_both_ways_never_stall(peers: List[PeerProc], c_peer: Path, tmp_path: Path) -> None:
+    """Records of up to 112 bytes through a 256-byte ring one way and up to 128 through a
+    128-byte one back: padding and a full ring at nearly every wrap.  Each side must
+    load the other's index after a full fence that follows its own store (the
+    producer: tail after its padding's head, by one more try after the inject; the
+    consumer: head after its release), else a release racing with the padding goes
+    unwoken and both wait: it did within a few hundred messages.  20,000 each way."""
+    path = tmp_path / "small.shm"
+    c, a = _start(peers, c_peer, tmp_path), _start(peers, c_peer, tmp_path)
+    back = RING + 512
+    c.cmd(f"create {path} 0 size={back + HDR + 128}")
+    assert c.cmd(f"ring_create {RING} 256 max=100") == {} and c.cmd(f"ring_create {back} 128") == {}
+    a.cmd(f"attach {path} timeout=5")
+    c.cmd(f"ring_open {RING} producer")
+    a.cmd(f"ring_open {RING} consumer")
+    a.cmd(f"ring_open {back} producer")
+    c.cmd(f"ring_open {back} consumer")
+    _stream_through(c, a, 20_000, "min=1 max=100", timeout=120)
+    _stream_through(a, c, 20_000, "min=60 max=120", timeout=120)

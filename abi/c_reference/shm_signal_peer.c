@@ -631,26 +631,31 @@ static int ring_wait(double deadline, struct shm_signal_error *e)
 
 /* The producer's send (15.3) with its waits: while the ring is full, wait on the
  * channel for the consumer's inject (it injects after releasing when we may wait),
- * then try again; inject once published (step 5), and also after a padding record
- * published on its own (step 2, then no room): the consumer releases it only when it
- * looks, and one already waiting looks only when woken, so else both would wait.
- * Each turn waits or ends, so the deadline bounds the loop (a negative timeout has
- * none, 13.1).  1 sent, 0 not within the deadline, -1 when the error reply has been
- * sent. */
+ * then try again; inject once published (step 5).  A padding record published on
+ * its own (step 2, then no room) gets an inject too, and one more try before the
+ * wait: the consumer releases padding only when it looks, and one waiting looks only
+ * when woken; and the try decides "full" from a tail loaded after the inject's full
+ * fence, where the first try's, loaded before the padding, may miss a release whose
+ * consumer also looked before the padding and saw no reason to wake us (its fence in
+ * ring_recv_one is the other half).  At data offset 0 it cannot pad again.  Each
+ * turn waits or ends, so the deadline bounds the loop (a negative timeout has none,
+ * 13.1).  1 sent, 0 not within the deadline, -1 when the error reply has been sent. */
 static int ring_send_one(const uint8_t *msg, uint32_t n, double deadline)
 {
 	struct shm_signal_ring *r = &sides[SHM_SIGNAL_RING_PRODUCER].r;
 	struct shm_signal_error e;
 	uint32_t head;
-	int rc, irc;
+	int rc;
 	for (;;) {
 		head = r->pos;
 		rc = shm_signal_ring_send(r, msg, n, &e);
-		if ((rc == 0 || (rc == SHM_SIGNAL_E_FULL && r->pos != head)) &&
-		    (irc = shm_signal_inject(chan, NULL, &e)) != 0) {
-			rc = irc;
-			break;
+		if (rc == SHM_SIGNAL_E_FULL && r->pos != head) {
+			rc = shm_signal_inject(chan, NULL, &e);
+			if (rc == 0)
+				rc = shm_signal_ring_send(r, msg, n, &e);
 		}
+		if (rc == 0)
+			rc = shm_signal_inject(chan, NULL, &e);
 		if (rc == 0)
 			return 1;
 		if (rc != SHM_SIGNAL_E_FULL)
@@ -670,6 +675,12 @@ static uint32_t ring_head(const struct ring_side *s)
 	return shm_signal_load_word(s->region + SHM_SIGNAL_RING_OFF_HEAD);
 }
 
+static int head_moved(const struct ring_side *s, uint32_t head)
+{
+	shm_signal_fence();
+	return ring_head(s) != head;
+}
+
 /* The consumer's receive (15.4) into its buffer (*n bytes) with its waits: while
  * the ring is empty, wait on the channel for the producer's inject.  After a
  * release it injects when the producer may be waiting for room (step 4): it only
@@ -687,8 +698,11 @@ static int ring_recv_one(double deadline, uint32_t *n)
 	for (;;) {
 		uint32_t tail = s->r.pos, head = ring_head(s);
 		rc = shm_signal_ring_recv(&s->r, s->buf, s->r.max_message, n, &e);
-		/* (a padding record released without a message behind it is room too) */
-		if (s->r.pos != tail && (head - tail > room_for_any || ring_head(s) != head)) {
+		/* (a padding record released without a message behind it is room too; head is
+		 * loaded again after a full fence that follows our release, as the producer
+		 * loads tail after one that follows its head store: else both may read the
+		 * old value, and each wait for the other) */
+		if (s->r.pos != tail && (head - tail > room_for_any || head_moved(s, head))) {
 			irc = shm_signal_inject(chan, NULL, &ie);
 			if (irc) {
 				reply_engine(irc, &ie);

@@ -2,8 +2,9 @@
 descriptor; shm_signal_ring_fuzz.c, the message ring), built and run through the
 Makefile's fuzz targets: a bounded campaign over the seed corpus finds nothing,
 every corpus file replays cleanly, and planted bugs (a validator that accepts any
-desc_size >= 192, an attach that writes its pid before refusing a busy locality; a
-ring consumer that lets a record cross the end or takes padding at 0) are caught by
+desc_size >= 192, one that lets MESSAGE_RINGS pass with a desc_size too small for
+the rings, an attach that writes its pid before refusing a busy locality; a ring
+consumer that lets a record cross the end or takes padding at 0) are caught by
 fuzzing or by replaying a reproducer."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 
@@ -36,6 +37,11 @@ PLANTS = {
         "shm_signal_validate.c",
         "if (size < SHM_SIGNAL_DESC_SIZE || size % SHM_SIGNAL_DESC_ALIGN)",
         "if (size < SHM_SIGNAL_DESC_SIZE)",
+    ),
+    "rings-min-size": (  # spec 6.4 rule 5 skipped: MESSAGE_RINGS with any desc_size
+        "shm_signal_validate.c",
+        "\t    size < RINGS_MIN_DESC_SIZE)",
+        "\t    size < SHM_SIGNAL_DESC_SIZE)",
     ),
     "pid-before-busy-check": (
         "shm_signal_handshake.c",
@@ -124,13 +130,21 @@ def _fresh() -> bytes:
     return bytes.fromhex(case["steps"][0]["expect"])
 
 
-def _golden_input(name: str) -> bytes:
-    """The corpus input of a golden fault vector, as make_corpus.py writes it."""
+def _make_corpus() -> Any:
     sys.path.insert(0, str(FUZZ_DIR))
     try:
         import make_corpus
     finally:
         sys.path.remove(str(FUZZ_DIR))
+    return make_corpus
+
+
+def _golden_input(name: str) -> bytes:
+    """The corpus input of a golden fault vector, as make_corpus.py writes it; or
+    "rings_desc_size_640", its seed offering MESSAGE_RINGS with desc_size 640."""
+    make_corpus = _make_corpus()
+    if name == "rings_desc_size_640":
+        return make_corpus.rings_inputs(_fresh())[2]
     f = next(f for f in json.loads(GOLDEN.read_text())["faults"] if f["name"] == name)
     return make_corpus.entry(make_corpus.offset_byte(f["offset"]),
                              make_corpus.features_byte(int(f["features"], 16)), bytes.fromhex(f["mapping"]))
@@ -200,6 +214,7 @@ def test_planted_validator_is_found_by_fuzzing(fuzz_toolchain: str, tmp_path: Pa
 
 @pytest.mark.parametrize("plant,golden,message", [
     ("desc-size-alignment", "size_not_multiple_of_64", "the validator's fault code is not spec 6.4's"),
+    ("rings-min-size", "rings_desc_size_640", "the validator's fault code is not spec 6.4's"),
     ("pid-before-busy-check", "locality_busy", "a refused attach changed the file"),
 ])
 def test_planted_bug_is_caught_by_its_reproducer(fuzz_toolchain: str, build: Path, tmp_path: Path, plant: str,

@@ -10,9 +10,16 @@ ring_open, ring_send, ring_recv, ring_stream, ring_check; 13.6: the message stre
 - two peers on one channel: 20,000 messages of ring_stream checked by ring_check
   through hundreds of wrap-arounds (on one CPU, of a full ring too), a producer
   waiting for room woken by the consumer, and a consumer that still receives what a
-  producer published before it closed.  (Not covered: the consumer's inject for a
-  padding record published between its look at head and its release; only a race
-  reaches it.)
+  producer published before it closed, a producer whose send publishes a padding
+  record and then finds no room waking the consumer that waits already, and small
+  rings both ways where padding and a full ring come at nearly every wrap.
+  (Not covered: the consumer's inject for a padding record published between its
+  look at head and its release; only a race reaches it.)
+- the channel's own rings (15.6, MESSAGE_RINGS): ``create ... rings=C0,C1
+  ring_max=M0,M1`` and ``ring_open channel ROLE`` on two peers, both directions,
+  the bytes create wrote, err 12 before the attach and with an attacher that leaves
+  MESSAGE_RINGS out, err 18 for a hostile north capacity, usage errors; the same
+  under ASan+UBSan (slow).
 """
 
 from __future__ import annotations
@@ -344,3 +351,138 @@ def test_sent_zero_then_room_from_the_other_process(peers: List[PeerProc], c_pee
     assert cons.cmd("ring_recv") == {"got": "1", "data": "11" * 56}
     assert prod.reply(10) == "ok sent=1", prod.log()  # not after 30 s
     assert cons.cmd("ring_recv timeout=5") == {"got": "1", "data": "22"}
+
+
+def test_a_padding_record_published_alone_wakes_the_waiting_consumer(peers: List[PeerProc], c_peer: Path,
+                                                                   tmp_path: Path) -> None:
+    """A 64-byte message (a 72-byte record) with 64 bytes to the end of a 128-byte ring
+    pads to the end (15.3 step 2) and then has no room: the consumer, waiting since it
+    emptied the ring, must be woken to release the padding, or both wait out their
+    timeouts."""
+    prod, cons = _pair(peers, c_peer, tmp_path, 128)  # the consumer attaches
+    features = int(cons.cmd("features")["features"], 16)
+    assert prod.cmd("ring_send " + "aa" * 56) == {"sent": "1"}
+    assert cons.cmd("ring_recv") == {"got": "1", "data": "aa" * 56}  # head at data offset 64
+    cons.send("ring_recv timeout=20")
+    if features & layout.FEATURE_WAITER_FLAG:  # parked: irq[1].pad0, the attacher's waiting flag
+        deadline = time.monotonic() + 20
+        with open(tmp_path / "pair.shm", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            while mm[64 + 64 + 3] != 1:
+                assert time.monotonic() < deadline, cons.log()
+    else:
+        time.sleep(0.3)
+    start = time.monotonic()
+    assert prod.cmd("ring_send " + "bb" * 64 + " timeout=20", timeout=40) == {"sent": "1"}
+    assert cons.reply(40) == "ok got=1 data=" + "bb" * 64, cons.log()
+    assert time.monotonic() - start < 10
+
+
+def test_small_rings_both_ways_never_stall(peers: List[PeerProc], c_peer: Path, tmp_path: Path) -> None:
+    """Records of up to 112 bytes through a 256-byte ring one way and up to 128 through a
+    128-byte one back: padding and a full ring at nearly every wrap.  Each side must
+    load the other's index after a full fence that follows its own store (the
+    producer: tail after its padding's head, by one more try after the inject; the
+    consumer: head after its release), else a release racing with the padding goes
+    unwoken and both wait: it did within a few hundred messages.  20,000 each way."""
+    path = tmp_path / "small.shm"
+    c, a = _start(peers, c_peer, tmp_path), _start(peers, c_peer, tmp_path)
+    back = RING + 512
+    c.cmd(f"create {path} 0 size={back + HDR + 128}")
+    assert c.cmd(f"ring_create {RING} 256 max=100") == {} and c.cmd(f"ring_create {back} 128") == {}
+    a.cmd(f"attach {path} timeout=5")
+    c.cmd(f"ring_open {RING} producer")
+    a.cmd(f"ring_open {RING} consumer")
+    a.cmd(f"ring_open {back} producer")
+    c.cmd(f"ring_open {back} consumer")
+    _stream_through(c, a, 20_000, "min=1 max=100", timeout=120)
+    _stream_through(a, c, 20_000, "min=60 max=120", timeout=120)
+
+
+# ------------------------------------------------------- the channel's rings (15.6)
+
+RINGS = layout.FEATURE_MESSAGE_RINGS
+
+
+def channel_rings_transcript(c: PeerProc, a: PeerProc, tmp: Path) -> None:
+    """``c`` creates a channel with rings (north: 256 bytes, max 100; south: 128), ``a``
+    attaches; each opens its producer and consumer ring and they talk both ways."""
+    path = tmp / "rings.shm"
+    assert int(c.cmd("hello")["features"], 16) & RINGS  # MESSAGE_RINGS is implemented everywhere
+    assert c.cmd(f"create {path} 0 rings=256,128 ring_max=100,0") == {"locality": "0"}
+    raw = path.read_bytes()
+    assert len(raw) == 576 + 256 + 128 and struct.unpack_from("<I", raw, 8)[0] == len(raw)
+    assert struct.unpack_from("<Q", raw, 16)[0] & RINGS
+    assert struct.unpack_from("<III", raw, 192) == (layout.RING_MAGIC, 256, 100)
+    assert struct.unpack_from("<III", raw, 384 + 256) == (layout.RING_MAGIC, 128, 120)
+    assert not any(raw[192 + 12:384 + 256]) and not any(raw[384 + 256 + 12:])  # zeros but the headers
+    assert c.raw("dump") == "ok " + raw[:192].hex()
+    for role in ("producer", "consumer"):  # nothing negotiated yet
+        err = err_line(c, f"ring_open channel {role}")
+        assert (err["code"], err["name"], err["field"]) == ("12", "UNSUPPORTED_FEATURE", "features_accepted")
+    assert int(a.cmd(f"attach {path} timeout=5")["features"], 16) & RINGS
+    assert c.cmd("ring_open channel producer") == {"capacity": "256", "max": "100"}
+    assert c.cmd("ring_open channel consumer") == {"capacity": "128", "max": "120"}
+    assert a.cmd("ring_open channel consumer") == {"capacity": "256", "max": "100"}
+    assert a.cmd("ring_open channel producer") == {"capacity": "128", "max": "120"}
+    for msg in ("", "00", "0102030405", "ab" * 100):
+        assert c.cmd(f"ring_send {msg or '-'}") == {"sent": "1"}
+        assert a.cmd("ring_recv timeout=5") == {"got": "1", "data": msg or "-"}
+    assert a.cmd("ring_send " + "cd" * 120) == {"sent": "1"}
+    assert c.cmd("ring_recv timeout=5") == {"got": "1", "data": "cd" * 120}
+    _stream_through(c, a, 300, "max=100", timeout=60)  # wraps the 256-byte ring
+    _stream_through(a, c, 300, "min=1 max=120", timeout=60)
+    # a hostile north capacity (it places south's ring): err 18 naming it, for either ring
+    good = poke32(path, 192 + 4, 100)
+    for p, role in ((a, "producer"), (c, "consumer")):
+        err = err_line(p, f"ring_open channel {role}")
+        assert (err["code"], err["field"], err["offset"], err["actual"]) == ("18", "capacity", "4", "0x64")
+    poke32(path, 192 + 4, good)
+    assert a.cmd("ring_open channel producer")["capacity"] == "128"
+    # usage
+    for line in ("ring_open channel", "ring_open channel both", "ring_open channel producer x=1"):
+        assert err_line(c, line)["code"] == "100", line
+    c.cmd("close")
+    a.cmd("close")
+    path.unlink()
+    for opts in ("rings=64", "rings=64,", "rings=64,x", "rings=100,64", "rings=64,2147483648",
+                 "rings=64,4294967360", "ring_max=8,8", "rings=64,64 ring_max=57,0",
+                 f"required=0x{RINGS:x}"):
+        assert err_line(c, f"create {path} 0 {opts}")["code"] == "100", opts
+        assert not path.exists(), opts
+    # without rings= MESSAGE_RINGS is not offered, whatever features= says
+    hello = int(c.cmd("hello")["features"], 16)
+    c.cmd(f"create {path} 0 features=0x{hello:x}")
+    assert not struct.unpack_from("<Q", path.read_bytes(), 16)[0] & RINGS
+    assert err_line(a, f"attach {path} rings=64,64")["code"] == "100"
+    assert not int(a.cmd(f"attach {path} timeout=5")["features"], 16) & RINGS
+    assert err_line(a, "ring_open channel consumer")["code"] == "12"
+    c.cmd("close")
+    a.cmd("close")
+    # an attacher that leaves MESSAGE_RINGS out: a channel without rings on both sides
+    c.cmd(f"create {path} 0 exist_ok=1 rings=64,64")
+    assert not int(a.cmd(f"attach {path} features=0x{hello & ~RINGS:x}")["features"], 16) & RINGS
+    for p in (a, c):
+        assert err_line(p, "ring_open channel producer")["code"] == "12"
+    c.cmd("close")
+    a.cmd("close")
+
+
+def test_channel_rings(peers: List[PeerProc], c_peer: Path, tmp_path: Path) -> None:
+    channel_rings_transcript(_start(peers, c_peer, tmp_path), _start(peers, c_peer, tmp_path), tmp_path)
+
+
+@pytest.mark.slow  # an ASan+UBSan build of the peer
+def test_channel_rings_sanitized(tmp_path: Path) -> None:
+    try:
+        exe = build_c_peer(tmp_path / "asan", [_cc()], SANITIZE)
+    except RuntimeError as exc:
+        missing(f"cannot build the ASan+UBSan peer: {str(exc)[-500:]}")
+        raise
+    ps = [PeerProc([str(exe)], f"asan{i}", tmp_path) for i in range(2)]
+    try:
+        channel_rings_transcript(ps[0], ps[1], tmp_path)
+    finally:
+        status = [p.finish() for p in ps]
+    for p, s in zip(ps, status):
+        log = p.stderr_path.read_text(errors="replace")
+        assert s == 0 and not any(m in log for m in SANITIZER_MARKERS), log[-4000:]

@@ -73,7 +73,8 @@ typedef struct shm_signal_chan shm_signal_chan;
 typedef int (*shm_signal_notifier)(void *ctx);
 
 /* The feature bits this build implements on this OS (what create offers and attach
- * accepts by default).  GROUP_DOORBELL where WAKE_ADDRESS is (Linux, macOS). */
+ * accepts by default).  GROUP_DOORBELL where WAKE_ADDRESS is (Linux, macOS);
+ * MESSAGE_RINGS everywhere (create offers it only with rings: shm_signal_create_rings). */
 SHM_SIGNAL_API uint64_t shm_signal_supported_features(void);
 
 /* Human-readable fault name ("BAD_MAGIC"), or "?" */
@@ -95,13 +96,39 @@ SHM_SIGNAL_API const char *shm_signal_fault_name(int code);
  * left out of the offer without WAKE_ADDRESS and WAITER_FLAG, at offset 64 or 128
  * (over the head's doorbells), and when the head (offset 0) is published without
  * it.  `instance_id` (16 bytes) and `pid` are used when their flags are
- * set: golden vectors need them deterministic.
+ * set: golden vectors need them deterministic.  MESSAGE_RINGS is never offered here
+ * (it is taken out of `features`), and in `required` it is E_ARG: a descriptor of
+ * 192 bytes has no rings (shm_signal_create_rings lays them out).
  */
 SHM_SIGNAL_API int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality,
 				     uint64_t offset, uint64_t size, uint64_t features,
 				     uint64_t required, uint32_t mode, uint32_t flags,
 				     const uint8_t *instance_id, uint32_t pid,
 				     struct shm_signal_error *err);
+
+/*
+ * shm_signal_create with the channel's two message rings (spec 15.6, MESSAGE_RINGS):
+ * capacity[L] is the capacity of the ring locality L produces into (a power of two,
+ * 64 to 2^30), max_message[L] its max_message (0: capacity[L] - 8; else 1 to
+ * capacity[L] - 8; a NULL max_message: both 0); anything else is E_ARG, as is a
+ * max_message without capacity.  North's ring goes at descriptor offset 192,
+ * south's at 384 + capacity[0], and desc_size is 576 + capacity[0] + capacity[1]:
+ * the file is made at least offset + desc_size bytes long.  Before anything is
+ * written (spec 6.1 step 3) the bytes the rings take, [offset + 192, offset +
+ * desc_size), must be all zero (or past the end of the file), unless the bytes at
+ * `offset` are a descriptor this create may write over whose desc_size is the same:
+ * else BAD_RING, field "ring" at the descriptor offset of the first non-zero byte,
+ * and nothing written.  The descriptor's bytes up to desc_size are zeroed, then
+ * both ring headers written (head and tail 0) before the descriptor's magic.
+ * MESSAGE_RINGS is offered whatever `features` says, and required if `required`
+ * has it.  With a NULL capacity this is shm_signal_create.
+ */
+SHM_SIGNAL_API int shm_signal_create_rings(shm_signal_chan **out, const char *path, uint32_t locality,
+					   uint64_t offset, uint64_t size, uint64_t features,
+					   uint64_t required, uint32_t mode, uint32_t flags,
+					   const uint8_t *instance_id, uint32_t pid,
+					   const uint32_t capacity[2], const uint32_t max_message[2],
+					   struct shm_signal_error *err);
 
 /*
  * Attach to the descriptor at `offset` of the file `path` as the locality the creator
@@ -431,6 +458,24 @@ SHM_SIGNAL_API int shm_signal_ring_peek(struct shm_signal_ring *r, const void **
 
 /* Hand the peeked message back to the producer (15.4 step 3).  E_ARG without one. */
 SHM_SIGNAL_API int shm_signal_ring_release(struct shm_signal_ring *r, struct shm_signal_error *err);
+
+/*
+ * Open one of the channel's own rings (spec 15.6) into *r: role
+ * SHM_SIGNAL_RING_PRODUCER, the ring this side's locality produces into, or
+ * SHM_SIGNAL_RING_CONSUMER, the other side's.  Only once MESSAGE_RINGS is negotiated
+ * (a creator learns the set when its peer has attached, as shm_signal_features):
+ * else UNSUPPORTED_FEATURE, field features_accepted.  North's ring is at descriptor
+ * offset 192, south's where north's capacity c0 (read once) puts it, 384 + c0;
+ * BAD_RING naming capacity (ring offset 4) when c0 is not a power of two from 64 to
+ * 2^30 or leaves no room for a south ring (north's), or when 576 + c0 + c1 is not the
+ * desc_size the channel validated (south's).  Then shm_signal_ring_open over exactly
+ * that ring's 192 + capacity bytes, with its checks and faults.  After a BAD_RING *r
+ * returns it from every call; the channel and the other ring are not affected.  *r
+ * points into the channel's mapping: use it only until shm_signal_close(ch).  E_ARG
+ * for a NULL or closed channel, a NULL r or another role.
+ */
+SHM_SIGNAL_API int shm_signal_channel_ring(shm_signal_chan *ch, int role, struct shm_signal_ring *r,
+					   struct shm_signal_error *err);
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,9 @@
 uint64_t shm_signal_supported_features(void)
 {
 	uint64_t wake = shm_signal_wake_supported();
-	uint64_t f = SHM_SIGNAL_F_NOTIFY_COUNT | SHM_SIGNAL_F_LIVENESS_LOCK | SHM_SIGNAL_F_WAITER_FLAG | wake;
+	/* the rings (15.6) need nothing of the OS: every channel can wait for their messages */
+	uint64_t f = SHM_SIGNAL_F_NOTIFY_COUNT | SHM_SIGNAL_F_LIVENESS_LOCK | SHM_SIGNAL_F_WAITER_FLAG |
+		     SHM_SIGNAL_F_MESSAGE_RINGS | wake;
 #if ATOMIC_INT_LOCK_FREE == 2 /* an add that another process sees as atomic (7.8 F7) */
 	/* the doorbell is waited on by address: only where WAKE_ADDRESS is */
 	if (wake & SHM_SIGNAL_F_WAKE_ADDRESS)
@@ -178,8 +180,9 @@ static int may_overwrite(const unsigned char *d, struct shm_signal_error *err)
 	return 0;
 }
 
-/* Spec 6.1 step 3: look at what is at ch->offset now (the file may be shorter). */
-static int look_before_writing(shm_signal_chan *ch, struct shm_signal_error *err)
+/* Spec 6.1 step 3: look at what is at ch->offset now (the file may be shorter), and
+ * with rings (desc_size > 192) at the bytes they will take. */
+static int look_before_writing(shm_signal_chan *ch, uint32_t desc_size, struct shm_signal_error *err)
 {
 	unsigned char d[SHM_SIGNAL_DESC_SIZE];
 	uint64_t len;
@@ -197,7 +200,10 @@ static int look_before_writing(shm_signal_chan *ch, struct shm_signal_error *err
 		shm_signal_snapshot(m->base + ch->offset, d, n);
 		shm_signal_map_release(m);
 	}
-	return may_overwrite(d, err);
+	rc = may_overwrite(d, err);
+	if (!rc && desc_size > SHM_SIGNAL_DESC_SIZE)
+		rc = shm_signal_rings_look(ch, d, len, desc_size, err);
+	return rc;
 }
 
 int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality, uint64_t offset,
@@ -205,11 +211,21 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		      uint32_t flags, const uint8_t *instance_id, uint32_t pid,
 		      struct shm_signal_error *err)
 {
+	return shm_signal_create_rings(out, path, locality, offset, size, features, required, mode, flags,
+				       instance_id, pid, NULL, NULL, err);
+}
+
+int shm_signal_create_rings(shm_signal_chan **out, const char *path, uint32_t locality, uint64_t offset,
+			    uint64_t size, uint64_t features, uint64_t required, uint32_t mode,
+			    uint32_t flags, const uint8_t *instance_id, uint32_t pid,
+			    const uint32_t capacity[2], const uint32_t max_message[2],
+			    struct shm_signal_error *err)
+{
 	shm_signal_chan *ch;
 	uint8_t id[16];
 	uint64_t supported = shm_signal_supported_features();
 	uint64_t offered = (flags & SHM_SIGNAL_O_FEATURES) ? features : supported;
-	uint32_t other;
+	uint32_t other, desc_size, ring_max[2];
 	unsigned i;
 	int rc;
 
@@ -217,8 +233,18 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		return set_err(err, SHM_SIGNAL_E_ARG, NULL, -1, NULL, NULL, "out and path are required");
 	*out = NULL;
 	rc = check_offset(offset, err);
+	if (!rc)
+		rc = shm_signal_rings_plan(capacity, max_message, ring_max, &desc_size, err);
 	if (rc)
 		return rc;
+	/* R15-14: MESSAGE_RINGS is offered exactly when the rings are laid out */
+	if (!capacity && (required & SHM_SIGNAL_F_MESSAGE_RINGS))
+		return set_err(err, SHM_SIGNAL_E_ARG, "required", -1, "without MESSAGE_RINGS", NULL,
+			       "MESSAGE_RINGS is required only by a creator that lays out rings");
+	if (capacity)
+		offered |= SHM_SIGNAL_F_MESSAGE_RINGS;
+	else
+		offered &= ~SHM_SIGNAL_F_MESSAGE_RINGS;
 	if (size > (uint64_t)INT64_MAX)
 		return set_err(err, SHM_SIGNAL_E_ARG, "size", -1, "<= 2^63-1", NULL,
 			       "size %llu is larger than any file can be", (unsigned long long)size);
@@ -249,8 +275,8 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 				"subset of supported", offered);
 	/* as an attacher would: without WAKE_ADDRESS and WAITER_FLAG it is not offered */
 	offered = doorbell_needs(offered);
-	if (size < offset + SHM_SIGNAL_DESC_SIZE)
-		size = offset + SHM_SIGNAL_DESC_SIZE; /* size is the file's minimum length */
+	if (size < offset + desc_size)
+		size = offset + desc_size; /* size is the file's minimum length */
 	if (flags & SHM_SIGNAL_O_INSTANCE_ID) {
 		if (!instance_id)
 			return set_err(err, SHM_SIGNAL_E_ARG, "instance_id", D_AT(instance_id), NULL,
@@ -275,6 +301,7 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	if (!ch)
 		return set_err(err, SHM_SIGNAL_E_SYSTEM, NULL, -1, NULL, NULL, "out of memory");
 	ch->offset = offset;
+	ch->desc_size = desc_size;
 	ch->locality = locality;
 	ch->remote = other = 1 - locality;
 	ch->is_creator = 1;
@@ -295,12 +322,12 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		rc = take_lock(ch, 1, err);
 	/* step 3: write only over zeros or a descriptor none of whose records is live */
 	if (!rc)
-		rc = look_before_writing(ch, err);
+		rc = look_before_writing(ch, desc_size, err);
 	/* step 4: only then make the file long enough */
 	if (!rc)
 		rc = shm_signal_file_grow(ch->file, size, err);
 	if (!rc)
-		rc = shm_signal_file_map(ch->file, offset + SHM_SIGNAL_DESC_SIZE, &ch->map, err);
+		rc = shm_signal_file_map(ch->file, offset + desc_size, &ch->map, err);
 	/* everything that can fail happens before the first write */
 	if (!rc)
 		rc = shm_signal_wake_open(ch, offered, err);
@@ -319,9 +346,10 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 	atomic_thread_fence(memory_order_seq_cst);
 	for (i = D_OFF(magic) + D_SIZE(magic); i < SHM_SIGNAL_DESC_SIZE; i++)
 		st8(ch->desc + i, 0);
+	shm_signal_rings_zero(ch->desc, desc_size);
 	/* step 6 */
 	st32(ch->desc + D_OFF(version), SHM_SIGNAL_VERSION);
-	st32(ch->desc + D_OFF(desc_size), SHM_SIGNAL_DESC_SIZE);
+	st32(ch->desc + D_OFF(desc_size), desc_size);
 	st32(ch->desc + D_OFF(creator), locality);
 	st64(ch->desc + D_OFF(features_offered), offered);
 	st64(ch->desc + D_OFF(features_required), required);
@@ -330,6 +358,8 @@ int shm_signal_create(shm_signal_chan **out, const char *path, uint32_t locality
 		st8(ch->desc + D_OFF(instance_id) + i, id[i]);
 	st32(rec(ch, locality) + R_OFF(pid), (flags & SHM_SIGNAL_O_PID) ? pid : shm_signal_own_pid());
 	st32(rec(ch, locality) + R_OFF(state), SHM_SIGNAL_STATE_ATTACHED);
+	if (capacity)
+		shm_signal_rings_write(ch->desc, capacity, ring_max);
 	ch->published = 1;
 	/* step 7: the other record is the attacher's to take */
 	drop_lock(ch, other);
@@ -447,6 +477,7 @@ static int attach_once(shm_signal_chan *ch, const char *path, uint64_t supported
 			       "the locality is attached (no liveness lock to prove it dead)");
 	ch->locality = a;
 	ch->remote = creator;
+	ch->desc_size = shm_signal_load_le32(s2 + D_OFF(desc_size));
 	ch->supported = supported;
 	ch->offered = offered;
 	ch->features = accepted;

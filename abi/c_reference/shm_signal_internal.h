@@ -15,8 +15,9 @@
  * checks), shm_signal_wake*.c (spec 8, behind shm_signal_wake.h), shm_signal_os.c
  * (sleep, pid, random bytes, the OS's last error), shm_signal_file.c (files,
  * mappings, lock bytes), shm_signal_guard.c (the truncation guard), shm_signal_ring.c
- * (message rings: spec 15, draft), shm_signal_data.c (the application's own bytes of
- * the channel's file).
+ * (message rings: spec 15, draft), shm_signal_rings.c (the channel's two rings:
+ * spec 15.6, MESSAGE_RINGS), shm_signal_data.c (the application's own bytes of the
+ * channel's file).
  *
  * Shared bytes are touched only with C11 atomics (relaxed, ordered by explicit
  * fences), so a hostile or racing peer can give us odd values but never undefined
@@ -60,6 +61,14 @@
  * SHM_SIGNAL_LOCK_BASE + offset + 64 + 64 * L, lie below 2^63 (off_t is signed). */
 #define MAX_OFFSET ((uint64_t)INT64_MAX - SHM_SIGNAL_LOCK_BASE - SHM_SIGNAL_DESC_SIZE)
 
+/* Spec 15.6: with MESSAGE_RINGS the descriptor's 192 bytes are followed by north's
+ * ring, then south's, each a 192-byte header and its data: 576 bytes and the two
+ * capacities.  The smallest desc_size holds two rings of 64 data bytes (6.4 rule 5);
+ * the largest, 576 + 2^31, still fits desc_size's 32 bits, and offset + desc_size
+ * stays below 2^63 for any offset up to MAX_OFFSET. */
+#define RINGS_FIXED (SHM_SIGNAL_DESC_SIZE + 2u * SHM_SIGNAL_RING_HEADER) /* 576 */
+#define RINGS_MIN_DESC_SIZE (RINGS_FIXED + 2u * SHM_SIGNAL_RING_MIN_CAPACITY) /* 704 */
+
 /* Offsets and sizes of fields, from shm_signal.h's structures (its asserts pin them). */
 #define D_OFF(m) offsetof(struct shm_signal_desc, m)
 #define D_SIZE(m) sizeof(((struct shm_signal_desc *)0)->m)
@@ -98,6 +107,7 @@ struct shm_signal_chan {
 	struct shm_signal_map *map;   /* the same, per mapping; map->fired set by the guard */
 	unsigned char *desc;          /* map->base + offset */
 	uint64_t offset;
+	uint32_t desc_size; /* creator: what it wrote; attacher: from the validated snapshot */
 	uint32_t locality, remote;
 	int is_creator;
 	uint64_t supported; /* this side's feature set */
@@ -251,6 +261,37 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 void shm_signal_chan_free(shm_signal_chan *ch);
 /* Creator: learn the negotiated set once the attacher reads attached (spec 6.2). */
 int shm_signal_refresh_features(shm_signal_chan *ch, struct shm_signal_error *err);
+
+/* ------------------------------------------- message rings (shm_signal_ring.c) */
+
+/* A power of two from 64 to 2^30 (15.1). */
+int shm_signal_ring_capacity_ok(uint32_t c);
+/* A new ring's header at b but its magic (15.1): capacity, max_message, zeros from 12
+ * to 192.  The caller's release fence orders them before the magic it stores. */
+void shm_signal_ring_write_header(unsigned char *b, uint32_t capacity, uint32_t max_message);
+/* Clear the handle r and refuse its ring with BAD_RING (field at ring offset off):
+ * every later call on r returns that fault. */
+int shm_signal_ring_refuse(struct shm_signal_ring *r, struct shm_signal_error *err, const char *field,
+			   uint32_t off, const char *msg, const char *expected, uint32_t actual);
+
+/* -------------------------------- the channel's rings (shm_signal_rings.c, 15.6) */
+
+/* create's arguments: capacity[2] (NULL: no rings; then max_message must be NULL),
+ * max_message[2] (NULL, or 0 for capacity - 8) into max_out[2], the descriptor's
+ * size into *desc_size (192 without rings).  0 or E_ARG. */
+int shm_signal_rings_plan(const uint32_t *capacity, const uint32_t *max_message, uint32_t max_out[2],
+			  uint32_t *desc_size, struct shm_signal_error *err);
+/* Spec 6.1 step 3 for the rings' bytes [offset + 192, offset + desc_size) of a file
+ * `len` bytes long, after `d` (the 192 bytes at offset, zero past the end) passed
+ * the descriptor's own check: 0, BAD_RING (field "ring" at the first non-zero
+ * byte's descriptor offset), or an error. */
+int shm_signal_rings_look(shm_signal_chan *ch, const unsigned char *d, uint64_t len, uint32_t desc_size,
+			  struct shm_signal_error *err);
+/* Step 5 for the rings' bytes: zero [192, desc_size) of the descriptor. */
+void shm_signal_rings_zero(unsigned char *desc, uint32_t desc_size);
+/* Step 6: both rings' headers, then their magics; the descriptor's fence of step 8
+ * orders them before its own magic. */
+void shm_signal_rings_write(unsigned char *desc, const uint32_t capacity[2], const uint32_t max_message[2]);
 
 /* ------------------------------------------------- data (shm_signal_data.c) */
 

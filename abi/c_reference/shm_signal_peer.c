@@ -139,10 +139,28 @@ static int parse_hex16(const char *s, uint8_t out[16])
 	return 0;
 }
 
+/* A pair of 32-bit values, "A,B" (create's rings= and ring_max=). */
+static int parse_pair(const char *s, uint32_t out[2])
+{
+	const char *comma = strchr(s, ',');
+	char first[32];
+	uint64_t a, b;
+	if (!comma || (size_t)(comma - s) >= sizeof first)
+		return -1;
+	memcpy(first, s, (size_t)(comma - s));
+	first[comma - s] = 0;
+	if (parse_u64(first, &a) != 0 || parse_u64(comma + 1, &b) != 0 || a > UINT32_MAX || b > UINT32_MAX)
+		return -1;
+	out[0] = (uint32_t)a;
+	out[1] = (uint32_t)b;
+	return 0;
+}
+
 /* key=value options after the positional arguments. */
 struct opts {
 	uint64_t offset, size, features, required, pid, max, exist_ok, echo, min, pause;
-	int has_features, has_pid, has_instance, has_max, has_timeout;
+	uint32_t rings[2], ring_max[2]; /* create: the channel's rings (15.6) */
+	int has_features, has_pid, has_instance, has_max, has_timeout, has_rings, has_ring_max;
 	double timeout;
 	double spin; /* seconds, or SHM_SIGNAL_SPIN_AUTO; the engine's default without has_spin */
 	int has_spin;
@@ -198,6 +216,10 @@ static int parse_opts(char **tok, int n, struct opts *o)
 			bad = parse_spin(v, &o->spin), o->has_spin = 1;
 		else if (!strcmp(tok[i], "instance"))
 			bad = parse_hex16(v, o->instance), o->has_instance = 1;
+		else if (!strcmp(tok[i], "rings"))
+			bad = parse_pair(v, o->rings), o->has_rings = 1;
+		else if (!strcmp(tok[i], "ring_max"))
+			bad = parse_pair(v, o->ring_max), o->has_ring_max = 1;
 		else {
 			reply_err(P_USAGE, "USAGE", "unknown option '%s'", tok[i]);
 			return -1;
@@ -280,13 +302,19 @@ static void cmd_open(char **tok, int n, int create)
 		reply_err(P_USAGE, "USAGE", "a channel is open: close it first");
 		return;
 	}
+	if (!create && (o.has_rings || o.has_ring_max)) {
+		reply_err(P_USAGE, "USAGE", "rings= and ring_max= are create's: an attacher finds the rings");
+		return;
+	}
 	flags |= o.has_pid ? SHM_SIGNAL_O_PID : 0;
 	flags |= o.has_features ? SHM_SIGNAL_O_FEATURES : 0;
 	if (create) {
 		flags |= o.exist_ok ? SHM_SIGNAL_O_EXIST_OK : 0;
 		flags |= o.has_instance ? SHM_SIGNAL_O_INSTANCE_ID : 0;
-		rc = shm_signal_create(&chan, tok[1], (uint32_t)(loc > 2 ? 2 : loc), o.offset, o.size,
-				       o.features, o.required, 0600, flags, o.instance, (uint32_t)o.pid, &e);
+		/* without rings= MESSAGE_RINGS is never offered (13.2); ring_max= alone is E_ARG */
+		rc = shm_signal_create_rings(&chan, tok[1], (uint32_t)(loc > 2 ? 2 : loc), o.offset, o.size,
+					     o.features, o.required, 0600, flags, o.instance, (uint32_t)o.pid,
+					     o.has_rings ? o.rings : NULL, o.has_ring_max ? o.ring_max : NULL, &e);
 	} else {
 		rc = shm_signal_attach(&chan, tok[1], o.offset, o.features, flags, (uint32_t)o.pid, o.timeout,
 				       &e);
@@ -631,26 +659,31 @@ static int ring_wait(double deadline, struct shm_signal_error *e)
 
 /* The producer's send (15.3) with its waits: while the ring is full, wait on the
  * channel for the consumer's inject (it injects after releasing when we may wait),
- * then try again; inject once published (step 5), and also when a full ring came
- * after a padding record we published (step 3, R15-16: the consumer may be parked
- * on an empty ring, and only its release of the padding makes our room).  Each
- * turn waits or ends, so the deadline bounds the loop (a negative timeout has
- * none, 13.1).  1 sent, 0 not within the deadline, -1 when the error reply has
- * been sent. */
+ * then try again; inject once published (step 5).  A padding record published on
+ * its own (step 2, then no room) gets an inject too, and one more try before the
+ * wait: the consumer releases padding only when it looks, and one waiting looks only
+ * when woken; and the try decides "full" from a tail loaded after the inject's full
+ * fence, where the first try's, loaded before the padding, may miss a release whose
+ * consumer also looked before the padding and saw no reason to wake us (its fence in
+ * ring_recv_one is the other half).  At data offset 0 it cannot pad again.  Each
+ * turn waits or ends, so the deadline bounds the loop (a negative timeout has none,
+ * 13.1).  1 sent, 0 not within the deadline, -1 when the error reply has been sent. */
 static int ring_send_one(const uint8_t *msg, uint32_t n, double deadline)
 {
 	struct shm_signal_ring *r = &sides[SHM_SIGNAL_RING_PRODUCER].r;
 	struct shm_signal_error e;
-	uint32_t before;
+	uint32_t head;
 	int rc;
 	for (;;) {
-		before = r->pos;
+		head = r->pos;
 		rc = shm_signal_ring_send(r, msg, n, &e);
-		if (rc == 0 || (rc == SHM_SIGNAL_E_FULL && r->pos != before)) {
-			int irc = shm_signal_inject(chan, NULL, &e);
-			if (irc)
-				rc = irc;
+		if (rc == SHM_SIGNAL_E_FULL && r->pos != head) {
+			rc = shm_signal_inject(chan, NULL, &e);
+			if (rc == 0)
+				rc = shm_signal_ring_send(r, msg, n, &e);
 		}
+		if (rc == 0)
+			rc = shm_signal_inject(chan, NULL, &e);
 		if (rc == 0)
 			return 1;
 		if (rc != SHM_SIGNAL_E_FULL)
@@ -670,6 +703,12 @@ static uint32_t ring_head(const struct ring_side *s)
 	return shm_signal_load_word(s->region + SHM_SIGNAL_RING_OFF_HEAD);
 }
 
+static int head_moved(const struct ring_side *s, uint32_t head)
+{
+	shm_signal_fence();
+	return ring_head(s) != head;
+}
+
 /* The consumer's receive (15.4) into its buffer (*n bytes) with its waits: while
  * the ring is empty, wait on the channel for the producer's inject.  After a
  * release it injects when the producer may be waiting for room (step 4): it only
@@ -687,8 +726,11 @@ static int ring_recv_one(double deadline, uint32_t *n)
 	for (;;) {
 		uint32_t tail = s->r.pos, head = ring_head(s);
 		rc = shm_signal_ring_recv(&s->r, s->buf, s->r.max_message, n, &e);
-		/* (a padding record released without a message behind it is room too) */
-		if (s->r.pos != tail && (head - tail > room_for_any || ring_head(s) != head)) {
+		/* (a padding record released without a message behind it is room too; head is
+		 * loaded again after a full fence that follows our release, as the producer
+		 * loads tail after one that follows its head store: else both may read the
+		 * old value, and each wait for the other) */
+		if (s->r.pos != tail && (head - tail > room_for_any || head_moved(s, head))) {
 			irc = shm_signal_inject(chan, NULL, &ie);
 			if (irc) {
 				reply_engine(irc, &ie);
@@ -772,20 +814,52 @@ static void cmd_ring_create(char **tok, int n)
 		reply_ok(NULL);
 }
 
-/* ring_open OFFSET ROLE: the ring from OFFSET to the end of the file (15.1 checks
- * that it holds the data area), then enable. */
+/* ring_open_at's "the reply has been sent": neither a fault code (1-18) nor an
+ * engine error (< 0). */
+#define REPLIED 1000
+
+/* The ring at file offset `off` (64-aligned), from there to the end of the file
+ * (15.1 checks that it holds the data area), into sides[role].r: 0, the engine's
+ * code, or REPLIED. */
+static int ring_open_at(uint64_t off, int role, struct shm_signal_error *e)
+{
+	uint64_t len, want;
+	void *p;
+	int rc = shm_signal_data_length(chan, &len, e);
+	if (rc)
+		return rc;
+	/* The file is the other side's to size: too short for a header is the ring's
+	 * fault, named as the Python engine names it. */
+	if (len < off || len - off < SHM_SIGNAL_RING_HEADER) {
+		reply_err(SHM_SIGNAL_FAULT_BAD_RING, "BAD_RING",
+			  "field=magic offset=0 expected=%u bytes actual=%llu: the file ends before the ring's "
+			  "header", SHM_SIGNAL_RING_HEADER, (unsigned long long)(len < off ? 0 : len - off));
+		return REPLIED;
+	}
+	want = len - off; /* no ring needs more than its largest region */
+	if (want > SHM_SIGNAL_RING_HEADER + (uint64_t)SHM_SIGNAL_RING_MAX_CAPACITY)
+		want = SHM_SIGNAL_RING_HEADER + (uint64_t)SHM_SIGNAL_RING_MAX_CAPACITY;
+	rc = shm_signal_data(chan, off, want, &p, e);
+	if (!rc)
+		rc = shm_signal_ring_open(&sides[role].r, p, (size_t)want, role, e);
+	return rc;
+}
+
+/* ring_open OFFSET ROLE: the ring at OFFSET, or with OFFSET `channel` the channel's
+ * own ring of that role (15.6: UNSUPPORTED_FEATURE unless MESSAGE_RINGS is
+ * negotiated); then enable. */
 static void cmd_ring_open(char **tok, int n)
 {
 	struct opts o;
 	struct shm_signal_error e;
 	struct ring_side *s;
-	uint64_t off, len, want;
-	void *p;
-	int role, rc;
+	uint64_t off = 0;
+	int role, rc, own;
 	memset(&o, 0, sizeof o);
-	if (n < 3 || parse_u64(tok[1], &off) != 0 ||
+	own = n >= 2 && strcmp(tok[1], "channel") == 0;
+	if (n < 3 || (!own && parse_u64(tok[1], &off) != 0) ||
 	    (strcmp(tok[2], "producer") != 0 && strcmp(tok[2], "consumer") != 0)) {
-		reply_err(P_USAGE, "USAGE", "ring_open OFFSET producer|consumer");
+		reply_err(P_USAGE, "USAGE", "ring_open OFFSET|channel producer|consumer");
 		return;
 	}
 	if (parse_opts_of(tok + 3, n - 3, &o, "") != 0 || need_chan())
@@ -797,25 +871,9 @@ static void cmd_ring_open(char **tok, int n)
 		return;
 	}
 	ring_forget(role); /* opening a side again replaces it, whether or not this one opens */
-	rc = shm_signal_data_length(chan, &len, &e);
-	if (rc) {
-		reply_engine(rc, &e);
+	rc = own ? shm_signal_channel_ring(chan, role, &s->r, &e) : ring_open_at(off, role, &e);
+	if (rc == REPLIED)
 		return;
-	}
-	/* The file is the other side's to size: too short for a header is the ring's
-	 * fault, named as the Python engine names it. */
-	if (len < off || len - off < SHM_SIGNAL_RING_HEADER) {
-		reply_err(SHM_SIGNAL_FAULT_BAD_RING, "BAD_RING",
-			  "field=magic offset=0 expected=%u bytes actual=%llu: the file ends before the ring's "
-			  "header", SHM_SIGNAL_RING_HEADER, (unsigned long long)(len < off ? 0 : len - off));
-		return;
-	}
-	want = len - off; /* no ring needs more than its largest region */
-	if (want > SHM_SIGNAL_RING_HEADER + (uint64_t)SHM_SIGNAL_RING_MAX_CAPACITY)
-		want = SHM_SIGNAL_RING_HEADER + (uint64_t)SHM_SIGNAL_RING_MAX_CAPACITY;
-	rc = shm_signal_data(chan, off, want, &p, &e);
-	if (!rc)
-		rc = shm_signal_ring_open(&s->r, p, (size_t)want, role, &e);
 	if (!rc && role == SHM_SIGNAL_RING_CONSUMER && !(s->buf = (uint8_t *)malloc(s->r.max_message))) {
 		reply_err(P_SYSTEM, "SYSTEM", "out of memory for messages of %lu bytes",
 			  (unsigned long)s->r.max_message);
@@ -830,7 +888,7 @@ static void cmd_ring_open(char **tok, int n)
 		return;
 	}
 	s->open = 1;
-	s->region = (unsigned char *)p;
+	s->region = s->r.base;
 	reply_ok("capacity=%lu max=%lu", (unsigned long)s->r.capacity, (unsigned long)s->r.max_message);
 }
 

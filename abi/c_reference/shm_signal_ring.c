@@ -33,7 +33,7 @@ static uint32_t record_size(uint32_t length)
 	return 8u + ((length + 7u) & ~7u);
 }
 
-static int capacity_ok(uint32_t c)
+int shm_signal_ring_capacity_ok(uint32_t c)
 {
 	return c >= SHM_SIGNAL_RING_MIN_CAPACITY && c <= SHM_SIGNAL_RING_MAX_CAPACITY && (c & (c - 1)) == 0;
 }
@@ -48,6 +48,13 @@ static int ring_fault(struct shm_signal_ring *r, struct shm_signal_error *err, c
 	if (err)
 		*err = r->fault_err;
 	return BAD_RING;
+}
+
+int shm_signal_ring_refuse(struct shm_signal_ring *r, struct shm_signal_error *err, const char *field,
+			   uint32_t off, const char *msg, const char *expected, uint32_t actual)
+{
+	memset(r, 0, sizeof *r);
+	return ring_fault(r, err, field, off, msg, expected, actual);
 }
 
 /* Step 1 of 15.3 and 15.4: load the other side's index (tail for the producer, head
@@ -113,16 +120,24 @@ static void copy_bytes(unsigned char *dst, const unsigned char *src, uint32_t n)
 		memcpy(dst, src, n);
 }
 
+void shm_signal_ring_write_header(unsigned char *b, uint32_t capacity, uint32_t max_message)
+{
+	uint32_t i;
+	st32(b + OFF_CAP, capacity);
+	st32(b + OFF_MAX, max_message);
+	for (i = OFF_MAX + 4; i < HDR; i += 4) /* reserved0, head, reserved1, tail, reserved2 */
+		st32(b + i, 0);
+}
+
 int shm_signal_ring_init(void *region, size_t region_len, uint32_t capacity, uint32_t max_message,
 			 struct shm_signal_error *err)
 {
 	unsigned char *b = (unsigned char *)region;
 	char want[48];
-	uint32_t i;
 	if (!b || (uintptr_t)b % SHM_SIGNAL_RING_ALIGN)
 		return set_err(err, SHM_SIGNAL_E_ARG, "region", -1, "64-byte aligned", NULL,
 			       "the region must be 64-byte aligned");
-	if (!capacity_ok(capacity))
+	if (!shm_signal_ring_capacity_ok(capacity))
 		return set_err(err, SHM_SIGNAL_E_ARG, "capacity", -1, "a power of two, 64 to 2^30", NULL,
 			       "capacity %lu is not a power of two from 64 to 2^30", (unsigned long)capacity);
 	if (max_message < 1 || max_message > capacity - 8) {
@@ -134,10 +149,7 @@ int shm_signal_ring_init(void *region, size_t region_len, uint32_t capacity, uin
 		return set_err(err, SHM_SIGNAL_E_ARG, "region_len", -1, "192 + capacity", NULL,
 			       "a region of %llu bytes cannot hold 192 + %lu", (unsigned long long)region_len,
 			       (unsigned long)capacity);
-	st32(b + OFF_CAP, capacity);
-	st32(b + OFF_MAX, max_message);
-	for (i = OFF_MAX + 4; i < HDR; i += 4) /* reserved0, head, reserved1, tail, reserved2 */
-		st32(b + i, 0);
+	shm_signal_ring_write_header(b, capacity, max_message);
 	atomic_thread_fence(memory_order_release); /* R15-2: an opener that sees the magic sees the rest */
 	st32(b, SHM_SIGNAL_RING_MAGIC);
 	return 0;
@@ -178,7 +190,7 @@ int shm_signal_ring_open(struct shm_signal_ring *r, void *region, size_t region_
 	tail = shm_signal_load_le32(h + OFF_TAIL);
 	if (magic != SHM_SIGNAL_RING_MAGIC)
 		return ring_fault(r, err, "magic", 0, "not a ring (or not published yet)", "0x676e6972", magic);
-	if (!capacity_ok(cap))
+	if (!shm_signal_ring_capacity_ok(cap))
 		return ring_fault(r, err, "capacity", OFF_CAP, "capacity must be a power of two from 64 to 2^30",
 				  "power of two, 0x40 to 0x40000000", cap);
 	if (max < 1 || max > cap - 8) {

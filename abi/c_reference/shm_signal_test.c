@@ -4,7 +4,8 @@
  * ctest): the protocol in one process over a real file, the validation order on
  * broken bytes, both sides and several channels of one file in one process (build
  * with -DSHM_SIGNAL_CLASSIC_LOCKS too: process-owned locks), the application's data
- * (shm_signal_data), and (POSIX) a ping-pong between two processes.
+ * (shm_signal_data), the channel's message rings (MESSAGE_RINGS), and (POSIX) a
+ * ping-pong between two processes.
  *
  * usage: shm_signal_test [DIR]   (DIR for the temporary files, default "."); exit 0 = pass.
  */
@@ -302,6 +303,81 @@ static void test_data(const char *dir)
 	remove(path);
 }
 
+/* A message through ring r into its other side q, checked on the way out. */
+static void ring_round_trip(struct shm_signal_ring *r, struct shm_signal_ring *q, const char *msg)
+{
+	struct shm_signal_error e;
+	char buf[64];
+	uint32_t n = 0;
+	CHECK(shm_signal_ring_send(r, msg, (uint32_t)strlen(msg), &e) == 0);
+	CHECK(shm_signal_ring_recv(q, buf, sizeof buf, &n, &e) == 0 && n == strlen(msg) && !memcmp(buf, msg, n));
+}
+
+/* The channel's two rings (spec 15.6): laid out by create, opened by both sides once
+ * MESSAGE_RINGS is negotiated, each side the producer of its own locality's ring. */
+static void test_rings(const char *dir)
+{
+	static const uint32_t cap[2] = {256, 128}, max[2] = {100, 0}, bad[2] = {256, 96};
+	char path[512];
+	shm_signal_chan *n = NULL, *s = NULL, *x = NULL;
+	struct shm_signal_ring np, nc, sp, sc;
+	struct shm_signal_error e;
+	uint8_t d[SHM_SIGNAL_DESC_SIZE];
+	uint64_t len = 0;
+	void *p = NULL;
+
+	path_in(path, sizeof path, dir, "rings.shm");
+	CHECK(shm_signal_create_rings(&x, path, 0, 0, 0, 0, 0, 0600, 0, NULL, 0, bad, NULL, &e) == SHM_SIGNAL_E_ARG &&
+	      !strcmp(e.field, "capacity[1]"));
+	CHECK(shm_signal_create_rings(&x, path, 0, 0, 0, 0, 0, 0600, 0, NULL, 0, NULL, max, &e) == SHM_SIGNAL_E_ARG);
+	CHECK(shm_signal_create(&x, path, 0, 0, 0, 0, SHM_SIGNAL_F_MESSAGE_RINGS, 0600, 0, NULL, 0, &e) ==
+	      SHM_SIGNAL_E_ARG && !strcmp(e.field, "required"));
+	CHECK(shm_signal_create_rings(&n, path, 0, 0, 0, 0, SHM_SIGNAL_F_MESSAGE_RINGS, 0600, 0, NULL, 0, cap, max,
+				      &e) == 0);
+	if (!n)
+		return;
+	shm_signal_descriptor_bytes(n, d);
+	CHECK(shm_signal_load_le32(d + AT(desc_size)) == 576 + 256 + 128);
+	CHECK(shm_signal_load_le64(d + AT(features_offered)) & SHM_SIGNAL_F_MESSAGE_RINGS);
+	CHECK(shm_signal_data_length(n, &len, &e) == 0 && len == 960);
+	CHECK(shm_signal_data(n, 0, 960, &p, &e) == 0);
+	if (p) { /* north's header at 192, south's at 384 + 256 */
+		CHECK(shm_signal_load_le32((uint8_t *)p + 192) == SHM_SIGNAL_RING_MAGIC);
+		CHECK(shm_signal_load_le32((uint8_t *)p + 196) == 256 && shm_signal_load_le32((uint8_t *)p + 200) == 100);
+		CHECK(shm_signal_load_le32((uint8_t *)p + 640) == SHM_SIGNAL_RING_MAGIC);
+		CHECK(shm_signal_load_le32((uint8_t *)p + 644) == 128 && shm_signal_load_le32((uint8_t *)p + 648) == 120);
+	}
+	/* nothing negotiated before the attach */
+	CHECK(shm_signal_channel_ring(n, SHM_SIGNAL_RING_PRODUCER, &np, &e) == SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE &&
+	      !strcmp(e.field, "features_accepted"));
+	CHECK(shm_signal_attach(&s, path, 0, 0, 0, 0, 1.0, &e) == 0);
+	if (!s) {
+		shm_signal_close(n);
+		return;
+	}
+	CHECK(shm_signal_channel_ring(n, SHM_SIGNAL_RING_PRODUCER, &np, &e) == 0 && np.capacity == 256);
+	CHECK(shm_signal_channel_ring(n, SHM_SIGNAL_RING_CONSUMER, &nc, &e) == 0 && nc.capacity == 128);
+	CHECK(shm_signal_channel_ring(s, SHM_SIGNAL_RING_PRODUCER, &sp, &e) == 0 && sp.max_message == 120);
+	CHECK(shm_signal_channel_ring(s, SHM_SIGNAL_RING_CONSUMER, &sc, &e) == 0 && sc.max_message == 100);
+	CHECK(shm_signal_channel_ring(s, 2, &sc, &e) == SHM_SIGNAL_E_ARG && sc.base == NULL);
+	if (np.base && sc.base && sp.base && nc.base) {
+		ring_round_trip(&np, &sc, "north to south");
+		ring_round_trip(&sp, &nc, "south to north");
+	}
+	/* a hostile north capacity places no ring; the channel goes on */
+	if (p) {
+		shm_signal_store_le32((uint8_t *)p + 196, 100);
+		CHECK(shm_signal_channel_ring(s, SHM_SIGNAL_RING_PRODUCER, &sp, &e) == SHM_SIGNAL_FAULT_BAD_RING &&
+		      !strcmp(e.field, "capacity") && e.offset == 4);
+		CHECK(shm_signal_ring_send(&sp, "x", 1, &e) == SHM_SIGNAL_FAULT_BAD_RING); /* refused, and stays so */
+		shm_signal_store_le32((uint8_t *)p + 196, 256);
+		CHECK(shm_signal_inject(s, NULL, &e) == 0);
+	}
+	shm_signal_close(s);
+	shm_signal_close(n);
+	remove(path);
+}
+
 static void test_validation(void)
 {
 	static uint8_t buf[256];
@@ -328,6 +404,16 @@ static void test_validation(void)
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_FEATURES);
 	shm_signal_store_le64(buf + AT(features_offered), 0x1d);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_UNSUPPORTED_FEATURE);
+	/* rule 5: MESSAGE_RINGS offered wants room for two rings, before the mapping's length */
+	shm_signal_store_le64(buf + AT(features_required), 0);
+	shm_signal_store_le64(buf + AT(features_offered), 0xd | SHM_SIGNAL_F_MESSAGE_RINGS);
+	shm_signal_store_le32(buf + AT(desc_size), 640);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BAD_SIZE && !strcmp(e.field, "desc_size"));
+	shm_signal_store_le32(buf + AT(desc_size), 704);
+	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL);
+	shm_signal_store_le64(buf + AT(features_offered), 0x1d);
+	shm_signal_store_le64(buf + AT(features_required), 0x10);
+	shm_signal_store_le32(buf + AT(desc_size), 192);
 	shm_signal_store_le32(buf + AT(magic), SHM_SIGNAL_MAGIC_SWAPPED);
 	CHECK(shm_signal_validate(buf, 192, 0, 0xd, &e) == SHM_SIGNAL_FAULT_BYTE_SWAPPED);
 }
@@ -402,6 +488,7 @@ int main(int argc, char **argv)
 	test_validation();
 	test_one_process(dir);
 	test_data(dir);
+	test_rings(dir);
 	test_doorbell(dir);
 #if !defined(_WIN32)
 	test_two_processes(dir);

@@ -48,6 +48,12 @@ int shm_signal_validate_snapshot(const unsigned char *d, uint64_t len, uint64_t 
 		return fault_at(err, SHM_SIGNAL_FAULT_BAD_SIZE, "desc_size", D_AT(desc_size),
 				"desc_size must be >= 192 and a multiple of 64",
 				">= 192, multiple of 64", size);
+	/* rule 5, MESSAGE_RINGS: room for the descriptor and two rings of 64 data bytes */
+	if ((shm_signal_load_le64(d + D_OFF(features_offered)) & SHM_SIGNAL_F_MESSAGE_RINGS) &&
+	    size < RINGS_MIN_DESC_SIZE)
+		return fault_at(err, SHM_SIGNAL_FAULT_BAD_SIZE, "desc_size", D_AT(desc_size),
+				"with MESSAGE_RINGS offered, desc_size must hold two rings (>= 704)",
+				">= 704 with MESSAGE_RINGS", size);
 	if (len - offset < size) /* offset <= len - 192: no overflow */
 		return fault_at(err, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, "mapping length",
 				(int64_t)offset, "the mapping ends before offset + desc_size",

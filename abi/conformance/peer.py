@@ -331,12 +331,11 @@ class Peer:
         if len(args) != 2 or args[1] not in RING_ROLES:
             raise PeerError(USAGE, usage)
         role, ch = args[1], self._need()
-        ch_any: Any = ch  # (ring: both engines' channels have it; see abi.engine.interface)
         old = self.rings.pop(role, None)  # replaced, even when the new one is refused
         if old is not None:
             old.close()
         if args[0] == "channel":  # the channel's own ring of that role (15.6)
-            side: Any = ch_any.ring(role)
+            side: Any = ch.ring(role)
         elif self.engine == "c":
             from abi.engine.c_ring import CRing
 

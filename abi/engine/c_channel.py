@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import os
 import weakref
 from types import MappingProxyType
@@ -23,23 +22,18 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from abi import layout
 from abi.engine import arguments, native
 from abi.engine.awaitable import Awaitable
-from abi.faults import AttachTimeout, Fault, ShmSignalFault
+from abi.engine.c_errors import E_ARG, E_EXISTS, E_NOTIFIER, E_SYSTEM, E_TIMEOUT, Error, raise_error  # noqa: F401
+from abi.engine.c_ring import CRing
+from abi.engine.ring import RingReceiver, RingSender
 from abi.features import Features
 
-# Mirrors of shm_signal_engine.h.
-E_ARG, E_SYSTEM, E_NOTIFIER, E_EXISTS, E_TIMEOUT = -1, -2, -3, -4, -5
+# Mirrors of shm_signal_engine.h (the E_* codes and Error are abi.engine.c_errors', and this
+# module's names for them as before: tests compare return codes with c_channel.E_ARG).
 O_EXIST_OK, O_INSTANCE_ID, O_PID, O_FEATURES = 0x1, 0x2, 0x4, 0x8
 
 Notifier = Callable[[], Any]
 NOTIFIER_T = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-
-
-class Error(ctypes.Structure):
-    """``struct shm_signal_error``."""
-
-    _fields_ = [("code", ctypes.c_int32), ("sys_errno", ctypes.c_int32), ("offset", ctypes.c_int64),
-                ("field", ctypes.c_char * 40), ("expected", ctypes.c_char * 48),
-                ("actual", ctypes.c_char * 48), ("message", ctypes.c_char * 136)]
+_raise = raise_error
 
 
 class Stats(ctypes.Structure):
@@ -54,12 +48,14 @@ _DESC = {f.name: f.offset for f in layout.describe(layout.ShmSignalDesc).fields}
 _FEATURES_OFFERED, _INSTANCE_ID = _DESC["features_offered"], _DESC["instance_id"]
 _ERR = ctypes.POINTER(Error)
 _U32P = ctypes.POINTER(ctypes.c_uint32)
+_CREATE = [ctypes.POINTER(_P), ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_uint64,
+           ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_char_p,
+           ctypes.c_uint32]  # create's arguments up to its rings'
 _SIGNATURES: Dict[str, tuple] = {
     "shm_signal_supported_features": ([], ctypes.c_uint64),
     "shm_signal_fault_name": ([ctypes.c_int], ctypes.c_char_p),
-    "shm_signal_create": ([ctypes.POINTER(_P), ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint64,
-                           ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint32,
-                           ctypes.c_uint32, ctypes.c_char_p, ctypes.c_uint32, _ERR], ctypes.c_int),
+    "shm_signal_create": ([*_CREATE, _ERR], ctypes.c_int),
+    "shm_signal_create_rings": ([*_CREATE, _U32P, _U32P, _ERR], ctypes.c_int),
     "shm_signal_attach": ([ctypes.POINTER(_P), ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64,
                            ctypes.c_uint32, ctypes.c_uint32, ctypes.c_double, _ERR], ctypes.c_int),
     "shm_signal_validate": ([ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, _ERR],
@@ -109,24 +105,16 @@ def supported_features() -> int:
     return int(lib().shm_signal_supported_features())
 
 
-def _raise(rc: int, err: Error, cause: Optional[BaseException] = None) -> None:
-    """Turn an engine return code into the exception the Python engine would raise."""
-    msg = err.message.decode(errors="replace")
-    if rc > 0:
-        field = err.field.decode(errors="replace") or None
-        raise ShmSignalFault(Fault(rc), msg, field=field,
-                             offset=None if err.offset < 0 else int(err.offset),
-                             expected=err.expected.decode(errors="replace") or None,
-                             actual=err.actual.decode(errors="replace") or None)
-    if rc == E_SYSTEM:
-        raise OSError(err.sys_errno, msg)
-    if rc == E_EXISTS:
-        raise FileExistsError(errno.EEXIST, msg)
-    if rc == E_TIMEOUT:
-        raise AttachTimeout(errno.ENOENT, msg)
-    if rc == E_NOTIFIER and cause is not None:
-        raise cause
-    raise ValueError(f"shm_signal: {msg} (code {rc})")
+def _pair(name: str, value: Any) -> Any:
+    """``(a, b)`` of two 32-bit unsigned integers, as a ``uint32_t[2]`` (ctypes would
+    silently wrap a negative or oversized one); None stays None."""
+    if value is None:
+        return None
+    try:
+        a, b = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r}: a pair of integers, north's and south's") from None
+    return (ctypes.c_uint32 * 2)(arguments.check_u32(f"{name}[0]", a), arguments.check_u32(f"{name}[1]", b))
 
 
 def validate(buf: bytes, offset: int = 0, length: Optional[int] = None,
@@ -207,7 +195,13 @@ class CChannel(Awaitable):
                mode: int = 0o600, exist_ok: bool = False, notifier: Optional[Notifier] = None,
                instance_id: Optional[bytes] = None, pid: Optional[int] = None,
                budget: Optional[int] = None, spin: Union[float, str] = arguments.AUTO_SPIN,
-               liveness_interval: Optional[float] = None) -> CChannel:
+               liveness_interval: Optional[float] = None, rings: Optional[Tuple[int, int]] = None,
+               ring_max: Optional[Tuple[int, int]] = None) -> CChannel:
+        """``rings=(c0, c1)``: lay out the channel's two message rings (spec 15.6), c0
+        the capacity of the ring north produces into, c1 south's (powers of two, 64 to
+        2**30), and offer ``MESSAGE_RINGS``; ``ring_max``: their ``max_message`` (0 or
+        None: capacity - 8).  Without rings ``MESSAGE_RINGS`` is never offered (and
+        ``required`` with it is a ValueError).  Open them with :meth:`ring`."""
         # Checked here: ctypes would silently wrap a negative or oversized integer.
         loc = arguments.check_locality(locality)
         offset = arguments.check_offset(offset)
@@ -220,12 +214,13 @@ class CChannel(Awaitable):
         if pid is not None:
             pid = arguments.check_u32("pid", pid)
         tuning = cls._check_tuning(budget, spin, liveness_interval)
+        capacity, max_message = _pair("rings", rings), _pair("ring_max", ring_max)
         flags = (O_EXIST_OK if exist_ok else 0) | (O_FEATURES if features is not None else 0)
         flags |= (O_INSTANCE_ID if instance_id is not None else 0) | (O_PID if pid is not None else 0)
         out, err = ctypes.c_void_p(), Error()
-        rc = lib().shm_signal_create(ctypes.byref(out), os.fsencode(path), loc, offset, size or 0,
-                                     features or 0, required, mode, flags, instance_id, pid or 0,
-                                     ctypes.byref(err))
+        rc = lib().shm_signal_create_rings(ctypes.byref(out), os.fsencode(path), loc, offset, size or 0,
+                                           features or 0, required, mode, flags, instance_id, pid or 0,
+                                           capacity, max_message, ctypes.byref(err))
         if rc:
             _raise(rc, err)
         assert out.value is not None
@@ -404,6 +399,25 @@ class CChannel(Awaitable):
         view = (ctypes.c_char * length).from_address(addr.value)
         view._channel = self  # type: ignore[attr-defined]  # no close by the collector while in use
         return view
+
+    def ring(self, role: str) -> CRing:
+        """One of the channel's own message rings (spec 15.6, ``shm_signal_channel_ring``):
+        ``"producer"``, the ring this side's locality produces into, or ``"consumer"``,
+        the other.  ``UNSUPPORTED_FEATURE`` until ``MESSAGE_RINGS`` is negotiated (a
+        creator: until its peer attached); ``BAD_RING`` for a layout that does not fit
+        the descriptor, or a ring refused when opened (15.1).  The ring keeps the
+        channel from being collected; after :meth:`close` it raises ValueError."""
+        return CRing.of_channel(self, role)
+
+    def ring_sender(self) -> RingSender:
+        """:class:`~abi.engine.ring.RingSender` over this side's producer ring: sends
+        inject, a full ring waits on the channel (which it enables)."""
+        return RingSender(self, side=self.ring("producer"))
+
+    def ring_receiver(self) -> RingReceiver:
+        """:class:`~abi.engine.ring.RingReceiver` over this side's consumer ring: an
+        empty ring waits on the channel (which it enables)."""
+        return RingReceiver(self, side=self.ring("consumer"))
 
     def data_length(self) -> int:
         """The length of the channel's file now: the most :meth:`data` can cover."""

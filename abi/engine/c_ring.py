@@ -7,6 +7,9 @@ A fault (``BAD_RING``) raises the :class:`~abi.faults.ShmSignalFault` subclass o
 code with the engine's field, offset (from the start of the ring), expected and actual
 values, as :mod:`abi.engine.c_channel` does; a bad argument raises ``ValueError``.
 After a fault the ring raises the same fault from every call.
+
+:meth:`CRing.of_channel` (what :meth:`abi.engine.c_channel.CChannel.ring` calls) opens
+one of a C channel's own rings (spec 15.6) instead of a ring in a buffer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import sys
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from abi import layout
-from abi.engine.c_channel import Error, _raise
+from abi.engine.c_errors import Error
+from abi.engine.c_errors import raise_error as _raise
 from abi.engine.native import declare, load
 
 # Mirrors of shm_signal_engine.h.
@@ -50,6 +54,7 @@ _SIGNATURES: Dict[str, Tuple[List[Any], Any]] = {
     "shm_signal_ring_peek": ([_RING, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_uint32), _ERR],
                              ctypes.c_int),
     "shm_signal_ring_release": ([_RING, _ERR], ctypes.c_int),
+    "shm_signal_channel_ring": ([ctypes.c_void_p, ctypes.c_int, _RING, _ERR], ctypes.c_int),
 }
 CANCEL = 0xFFFFFFFF  # SHM_SIGNAL_RING_CANCEL
 _lib: Optional[ctypes.CDLL] = None
@@ -87,7 +92,11 @@ def _role(role: Union[int, str]) -> int:
 
 class CRing:
     """One side of a ring at ``buf[offset:]`` (64-byte aligned in memory), run by the
-    C engine.  ``role``: ``"producer"``/``PRODUCER`` or ``"consumer"``/``CONSUMER``."""
+    C engine.  ``role``: ``"producer"``/``PRODUCER`` or ``"consumer"``/``CONSUMER``.
+    Or one side of a C channel's own ring: :meth:`of_channel`."""
+
+    _view: Optional[ctypes.Array] = None  # the buffer's bytes, held while open
+    _channel: Any = None  # or the channel whose mapping holds the ring, held while open
 
     @staticmethod
     def init(buf: Any, offset: int, capacity: int, max_message: int) -> None:
@@ -105,7 +114,6 @@ class CRing:
             _raise(rc, err)
 
     def __init__(self, buf: Any, offset: int, role: Union[int, str]) -> None:
-        self._view: Optional[ctypes.Array] = None
         r = _role(role)
         view = _view(buf, offset)
         self._ring = Ring()
@@ -115,15 +123,39 @@ class CRing:
         if rc:
             _raise(rc, err)
         self._view = view
-        self.role = r
+        self._opened(r)
+
+    @classmethod
+    def of_channel(cls, channel: Any, role: Union[int, str]) -> CRing:
+        """The C channel's own ring of ``role`` (``shm_signal_channel_ring``, spec 15.6):
+        the producer side of the ring ``channel``'s locality produces into, or the
+        consumer side of the other.  ``UNSUPPORTED_FEATURE`` unless ``MESSAGE_RINGS``
+        is negotiated, ``BAD_RING`` for a layout or ring it refuses.  The ring holds
+        the channel (so its mapping stays) and refuses every call once it is closed."""
+        r = _role(role)
+        side = cls.__new__(cls)
+        side._ring = Ring()
+        err = Error()
+        rc = lib().shm_signal_channel_ring(channel._handle, r, ctypes.byref(side._ring), ctypes.byref(err))
+        if rc:
+            _raise(rc, err)
+        side._channel = channel
+        side._opened(r)
+        return side
+
+    def _opened(self, role: int) -> None:
+        self.role = role
         self.capacity = int(self._ring.capacity)
         self.max_message = int(self._ring.max_message)
+        self._base = int(self._ring.base or 0)  # (the handle forgets it after a fault)
         self._buf = ctypes.create_string_buffer(max(self.max_message, 1))
         self._n = ctypes.c_uint32()
 
     def _handle(self) -> Any:
-        if self._view is None:
+        if self._view is None and self._channel is None:
             raise ValueError("the ring is closed")
+        if self._channel is not None:
+            self._channel._handle  # noqa: B018 (a closed channel refuses: its mapping is gone)
         return ctypes.byref(self._ring)
 
     def send(self, msg: bytes) -> bool:
@@ -200,15 +232,15 @@ class CRing:
     def peek_other(self) -> int:
         """The other side's index as it is now (one aligned 32-bit load), unchecked:
         only for deciding whether to wake the other side, never for an access."""
-        if self._view is None:
-            raise ValueError("the ring is closed")
+        self._handle()
         at = layout.RING_TAIL_OFFSET if self.role == PRODUCER else layout.RING_HEAD_OFFSET
-        return int.from_bytes(ctypes.c_uint32.from_buffer(self._view, at).value.to_bytes(4, sys.byteorder),
+        return int.from_bytes(ctypes.c_uint32.from_address(self._base + at).value.to_bytes(4, sys.byteorder),
                               "little")
 
     def close(self) -> None:
-        """Release the buffer (the region is not touched)."""
+        """Release the buffer, or the channel (the region is not touched)."""
         self._view = None
+        self._channel = None
 
     def __enter__(self) -> CRing:
         return self

@@ -101,6 +101,16 @@ class ChannelInterface(Protocol):
     async def poll_async(self, timeout: Optional[float] = None) -> int:
         """:meth:`poll` for asyncio; the notifier runs on the loop's thread."""
 
+    def ring(self, role: str) -> Any:
+        """This side's ``"producer"`` or ``"consumer"`` of the channel's message rings
+        (MESSAGE_RINGS negotiated, spec 15.6); ``UNSUPPORTED_FEATURE`` otherwise."""
+
+    def ring_sender(self) -> Any:
+        """The channel's ring this side produces into, as a ``RingSender``."""
+
+    def ring_receiver(self) -> Any:
+        """The channel's ring this side consumes, as a ``RingReceiver``."""
+
     def close(self) -> None:
         """Leave the channel (spec 9); idempotent."""
 

@@ -32,7 +32,7 @@ LIB_SOURCES: List[str] = [
     "shm_signal_os.c", "shm_signal_validate.c", "shm_signal_handshake.c", "shm_signal_protocol.c",
     "shm_signal_wake.c", "shm_signal_wake_linux.c", "shm_signal_wake_macos.c",
     "shm_signal_wake_windows.c", "shm_signal_wake_poll.c", "shm_signal_wait_words.c", "shm_signal_wait_any.c",
-    "shm_signal_spin.c", "shm_signal_ring.c", "shm_signal_data.c",
+    "shm_signal_spin.c", "shm_signal_ring.c", "shm_signal_rings.c", "shm_signal_data.c",
 ]
 
 

@@ -456,13 +456,26 @@ class RingSender:
 
     def try_send(self, data: Any) -> bool:
         """Publish ``data`` and inject (15.3 step 5); False, without waiting, when
-        the ring has no room for it now (having injected if it published a padding
-        record on the way: only the consumer's release of it makes the room)."""
-        before = self.producer.index
-        sent = bool(self.producer.send(data))
-        if sent or self.producer.index != before:
+        the ring has no room for it now."""
+        head = self.producer.index
+        if self.producer.send(data) or (self._padded(head) and self.producer.send(data)):
             self.channel.inject()
-        return sent
+            return True
+        return False
+
+    def _padded(self, head: int) -> bool:
+        """After a send that found no room: True when it published a padding record on
+        its own (15.3 step 2), injected for it as for a message, for the caller to try
+        once more.  The consumer releases padding only when it looks, and one waiting on
+        the channel looks only when woken.  The try again decides "full" from a tail
+        loaded after the inject's full fence: the tail of the first try, loaded before
+        the padding was published, may miss a release whose consumer looked before the
+        padding too and so saw no reason to wake us (RingReceiver's fence is the other
+        half).  At data offset 0 it cannot pad again."""
+        if self.producer.index == head:
+            return False
+        self.channel.inject()
+        return True
 
     def send(self, data: Any, timeout: Optional[float] = None) -> bool:
         """True once sent; False if the ring stayed full for ``timeout`` seconds."""
@@ -488,13 +501,13 @@ class RingSender:
         full for ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            before = self.producer.index
+            head = self.producer.index
             r = self.producer.reserve(n)
+            if r is None and self._padded(head):
+                r = self.producer.reserve(n)
             if r is not None:
                 r._on_commit = self.channel.inject
                 return r
-            if self.producer.index != before:
-                self.channel.inject()  # a padding record: the consumer must release it (15.3 step 3)
             if not self._wait(deadline):
                 return None
 
@@ -526,6 +539,7 @@ class RingReceiver:
         # (and then found no room behind it): either way it may be parked, and a
         # release then is the room it waits for.
         self._room_for_any = c.capacity - (RECORD_HEADER + _round8(c.max_message))
+        self._fence = get_ordering().fence
 
     def try_recv(self) -> Optional[bytes]:
         """The next message, or None (without waiting) when there is none now; wakes
@@ -534,9 +548,17 @@ class RingReceiver:
         tail, head = c.index, c.peek_other()
         msg: Optional[bytes] = c.recv()
         # (a padding record released without a message behind it is room too)
-        if c.index != tail and ((head - tail) & _U32 > self._room_for_any or c.peek_other() != head):
+        if c.index != tail and ((head - tail) & _U32 > self._room_for_any or self._moved(head)):
             self.channel.inject()
         return msg
+
+    def _moved(self, head: int) -> bool:
+        """Whether head moved since this side looked, loaded after a full fence that
+        follows its release: the producer stores head, then (a full fence: its inject's)
+        loads tail to decide it has no room.  Without the fence both loads may return
+        the old values (a store buffer), and each side waits for the other."""
+        self._fence()
+        return self.consumer.peek_other() != head
 
     def recv(self, timeout: Optional[float] = None) -> Optional[bytes]:
         """The next message; None if none came within ``timeout`` seconds."""

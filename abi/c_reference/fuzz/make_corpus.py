@@ -5,8 +5,8 @@ An input is [offset byte][features byte][mapping...] (see shm_signal_fuzz.c): ev
 fault vector as it is (its offset and accepted features), every descriptor a golden
 case reaches after a step, attached to with the engine's own feature set, and a few
 layouts the vectors lack (a longer desc_size, a descriptor past 0 in a longer
-mapping, offsets beyond 2^63, regressions).  Files are named by the SHA-1 of their
-content, as libFuzzer names its own.
+mapping, offsets beyond 2^63, a descriptor with the channel's rings, regressions).
+Files are named by the SHA-1 of their content, as libFuzzer names its own.
 
 usage: python3 make_corpus.py [--check] [DIR]    (default: the corpus/ next to this
 script; --check: exit 1 if DIR differs from what would be written)
@@ -24,8 +24,10 @@ from typing import Dict, List
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE.parent.parent / "vectors" / "golden.json"
 
-DEFAULT_FEATURES = 0x40  # features byte: this build's own supported set
+DEFAULT_FEATURES = 0x40  # features byte: this build's own supported set (with MESSAGE_RINGS)
 KNOWN = 0x3F  # bits 0-5; 0x80 adds an unknown bit (shm_signal_fuzz.c)
+MESSAGE_RINGS = 0x40  # feature bit 6 (spec 15.6): only in this build's own set
+RING_MAGIC = 0x676E6972
 
 
 def offset_byte(offset: int) -> int:
@@ -69,9 +71,28 @@ def inputs() -> List[bytes]:
     struct.pack_into("<Q", required, 24, 0xD)
     out.append(entry(0, 0x80 | KNOWN, bytes(required)))
     out.append(entry(0, 0x00, bytes(required)))
+    out.extend(rings_inputs(fresh))
     # regressions: inputs the fuzzer found (docs in fuzz/README.md)
     out.extend(regressions())
     return out
+
+
+def ring_header(capacity: int) -> bytes:
+    """A fresh ring's 192-byte header (spec 15.1): magic, capacity, max_message."""
+    return struct.pack("<III", RING_MAGIC, capacity, capacity - 8) + bytes(180)
+
+
+def rings_inputs(fresh: bytes) -> List[bytes]:
+    """MESSAGE_RINGS (spec 15.6, 6.4 rule 5): two rings of 64 data bytes after the
+    descriptor (desc_size 704), attached to by this build (which accepts the rings) and
+    by a peer without them (0xd); and the same offer with desc_size 640, too small."""
+    rings = bytearray(fresh) + ring_header(64) + bytes(64) + ring_header(64) + bytes(64)
+    struct.pack_into("<I", rings, 8, len(rings))
+    struct.pack_into("<Q", rings, 16, struct.unpack_from("<Q", rings, 16)[0] | MESSAGE_RINGS)
+    short = bytearray(rings)
+    struct.pack_into("<I", short, 8, 640)
+    return [entry(0, DEFAULT_FEATURES, bytes(rings)), entry(0, 0x0D, bytes(rings)),
+            entry(0, DEFAULT_FEATURES, bytes(short))]
 
 
 def regressions() -> List[bytes]:

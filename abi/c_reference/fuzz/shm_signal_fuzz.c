@@ -4,7 +4,7 @@
  * (shm_signal_validate) and attach (shm_signal_attach / shm_signal_close).
  *
  * Input: byte 0 picks the descriptor offset, byte 1 the feature set this side
- * supports, the rest is the mapping (the whole file).  Each input is
+ * supports (pick_features), the rest is the mapping (the whole file).  Each input is
  *  1. validated in memory, from an exact-size heap copy (ASan sees any read past the
  *     mapping), and judged against expect(): spec 6.4 transcribed here on its own, so
  *     a wrong code, a wrong field, a check skipped or run out of order is a failure;
@@ -129,6 +129,9 @@ static int expect(struct verdict *v, const uint8_t *m, uint64_t len, uint64_t of
 		return judge(v, SHM_SIGNAL_FAULT_BAD_VERSION, 4, "version", 0, 0);
 	size = le32(d + 8);
 	if (size < 192 || size % 64)
+		return judge(v, SHM_SIGNAL_FAULT_BAD_SIZE, 8, "desc_size", 0, 0);
+	/* rule 5, MESSAGE_RINGS (0x40) offered: the descriptor and two rings of 64 data bytes */
+	if ((le64(d + 16) & 0x40) && size < 704)
 		return judge(v, SHM_SIGNAL_FAULT_BAD_SIZE, 8, "desc_size", 0, 0);
 	if (len - off < size)
 		return judge(v, SHM_SIGNAL_FAULT_MAPPING_TOO_SMALL, at, "mapping length", 0, 0);
@@ -282,11 +285,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HEADER)
 		return 0;
 	off = pick_offset(data[0]);
+	/* Bit 6: this build's own set, which has MESSAGE_RINGS (bit 6 of the set: the byte
+	 * has no room for it beside the other known bits, and an attacher that accepts
+	 * the rings is this one); else bits 0-5 are features 0-5 (an attacher without
+	 * the rings), bit 7 an unknown one too.  Rule 5 needs neither: it reads the
+	 * offer in the mapping. */
 	if (data[1] & 0x40) {
 		supported = shm_signal_supported_features();
 	} else {
-		/* bits 0-5 the known features, bit 7 an unknown one too */
-		supported = (data[1] & SHM_SIGNAL_F_KNOWN) | ((data[1] & 0x80) ? UNKNOWN_FEATURE : 0);
+		supported = (data[1] & 0x3fu) | ((data[1] & 0x80) ? UNKNOWN_FEATURE : 0);
 		flags |= SHM_SIGNAL_O_FEATURES;
 	}
 

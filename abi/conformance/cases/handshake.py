@@ -20,8 +20,9 @@ from abi.faults import Fault, ShmSignalFault
 
 
 @case("handshake", "create_validates", "A descriptor the peer creates with its own random instance_id "
-                                       "and pid passes the reference validator, offers what hello said, "
-                                       "and a reference attacher negotiates with it (6.1-6.4).")
+                                       "and pid passes the reference validator, offers what hello said "
+                                       "but MESSAGE_RINGS (never offered without rings, 15.6), and a "
+                                       "reference attacher negotiates with it (6.1-6.4).")
 def _create_validates(ctx: Context) -> None:
     p = ctx.tmp / "chan"
     hello = ctx.ok("hello")
@@ -31,8 +32,10 @@ def _create_validates(ctx: Context) -> None:
         d = validate(bytearray(raw), 0, len(raw))
     except ShmSignalFault as exc:
         raise CaseFailure(f"the reference validator refuses the peer's descriptor: {exc}") from None
-    if d.features_offered != ctx.num(hello, "features"):
-        raise CaseFailure(f"offered 0x{d.features_offered:x}, hello said {hello.values.get('features')}")
+    said = ctx.num(hello, "features") & ~layout.FEATURE_MESSAGE_RINGS  # a create without rings= (13.2)
+    if d.features_offered != said:
+        raise CaseFailure(f"offered 0x{d.features_offered:x}, hello said {hello.values.get('features')} "
+                          f"(0x{said:x} without MESSAGE_RINGS)")
     if d.irq[0].pid == 0:
         raise CaseFailure("the creator's pid is 0 (spec 6.1 step 3 writes the own pid)")
     ch = ctx.ref_attach(p)

@@ -5,6 +5,7 @@ and how each side finds its two rings, refusing rings that do not fill desc_size
 
 from __future__ import annotations
 
+import os
 import struct
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from abi import Channel, descriptor, layout
+from abi.engine.c_channel import CChannel
 from abi.engine.wake import supported_features
 from abi.faults import BadRing, BadSize, Fault, ShmSignalFault
 
@@ -167,6 +169,7 @@ def test_validation_wants_room_for_two_rings_with_the_feature(tmp_path: Path) ->
     assert descriptor.validate(raw).desc_size == 640  # without the feature, any tail is fine
 
 
+@pytest.mark.parametrize("engine", ["py", "c"])
 @pytest.mark.parametrize("where, value, field, ring", [
     (192 + 4, 100, "capacity", "north"),  # not a power of two
     (192 + 4, 512, "capacity", "north"),  # leaves no room for south's ring
@@ -174,12 +177,19 @@ def test_validation_wants_room_for_two_rings_with_the_feature(tmp_path: Path) ->
     (192 + 192 + 256 + 4, 128, "capacity", "south"),
 ])
 def test_rings_that_do_not_fill_desc_size_are_refused(tmp_path: Path, where: int, value: int, field: str,
-                                                      ring: str) -> None:
+                                                      ring: str, engine: str) -> None:
     """15.6 (R15-15): north's capacity read once and checked, south's ring ending
-    exactly at desc_size; a ring refused is refused alone (the channel goes on)."""
-    path, a, b = _pair(tmp_path, rings=(256, 256))
+    exactly at desc_size; a ring refused is refused alone (the channel goes on).
+    Both engines, the same field and offset."""
+    cls = Channel if engine == "py" else CChannel
+    path = tmp_path / "chan"
+    a = cls.create(path, rings=(256, 256))
+    b = cls.attach(path)
+    assert a.wait_for_peer(5)
     try:
-        struct.pack_into("<I", b.buffer, where, value)  # a hostile creator, after the attach
+        fd = os.open(path, os.O_RDWR)  # a hostile creator, after the attach
+        os.pwrite(fd, struct.pack("<I", value), where)
+        os.close(fd)
         for ch, role in ((b, "producer"), (b, "consumer"), (a, "producer"), (a, "consumer")):
             with pytest.raises(BadRing) as e:
                 ch.ring(role)

@@ -1,7 +1,8 @@
 """Windows for real: the C engine and peer built with mingw-w64 and run as two
 Windows processes under wine (64-bit).  Named auto-reset events (WAKE_NAMED_EVENT),
 CreateFileMapping/MapViewOfFile and LockFileEx liveness locks all run through
-wineserver, across processes, with the same scenarios as the Linux pairings."""
+wineserver, across processes, with the same scenarios as the Linux pairings, and the
+channel's message rings (MESSAGE_RINGS) both ways."""
 
 from __future__ import annotations
 
@@ -65,8 +66,9 @@ def wine_env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
                           timeout=300, env={**os.environ, **env})
     if not proc.stdout.startswith("ok protocol=1 impl=c"):
         pytest.fail(f"the Windows peer does not start under wine: {proc.stdout!r} {proc.stderr[-2000:]}")
-    # the scenarios negotiate WINDOWS_FEATURES explicitly; the build also has WAITER_FLAG
-    assert f"features=0x{WINDOWS_FEATURES | 0x10:x}" in proc.stdout, proc.stdout
+    # the scenarios negotiate WINDOWS_FEATURES explicitly; the build also has WAITER_FLAG, and
+    # MESSAGE_RINGS (0x40), which the C engine implements on every OS
+    assert f"features=0x{WINDOWS_FEATURES | 0x10 | 0x40:x}" in proc.stdout, proc.stdout
     return {"wine": wine, "exe": exe, "env": env}
 
 
@@ -100,6 +102,25 @@ def test_ping_pong_named_events(win: Wine, tmp_path: Path) -> None:
     served = south.reply(60)
     assert served.startswith("ok closed=1") and "calls=2001" in served, served
     print(f"wine ping-pong: median {int(r['median_ns']) / 1000:.1f} us, p99 {int(r['p99_ns']) / 1000:.1f} us")
+
+
+def test_channel_rings_both_ways(win: Wine, tmp_path: Path) -> None:
+    """The channel's own rings (15.6) on Windows: a descriptor of 576 + 256 + 128 bytes
+    in a file mapping, both directions streamed through named events, the small ring
+    padding and filling at nearly every wrap."""
+    north, south = win.start("north", tmp_path), win.start("south", tmp_path)
+    chan = Wine.path(tmp_path / "chan")
+    features = WINDOWS_FEATURES | 0x40
+    assert north.cmd(f"create {chan} 0 features=0x{WINDOWS_FEATURES:x} rings=256,128", 60)["locality"] == "0"
+    assert south.cmd(f"attach {chan} timeout=10", 60)["features"] == f"0x{features:x}"
+    assert north.cmd("wait_peer 10")["attached"] == "1"
+    for p in (north, south):
+        p.cmd("ring_open channel producer")
+        p.cmd("ring_open channel consumer")
+    for tx, rx, seed, opts in ((north, south, 3, "min=1 max=100"), (south, north, 4, "min=60 max=120")):
+        tx.send(f"ring_stream 2000 {seed} {opts}")
+        assert rx.cmd(f"ring_check 2000 {seed} {opts}", 120) == {"received": "2000"}
+        assert tx.reply(60) == "ok sent=2000"
 
 
 def test_masking_and_coalescing(win: Wine, tmp_path: Path) -> None:

@@ -68,9 +68,11 @@ def test_big_endian_peer_talks_to_python(tmp_path: Path) -> None:
         # guest has a single thread (TCG's mb is conditional on CF_PARALLEL), so the
         # emulated peer's F1/F5 are not real across processes; WAITER_FLAG skips the
         # kernel call that otherwise orders them. Every notification is then a syscall.
-        # (GROUP_DOORBELL goes with it: it needs WAITER_FLAG.)
+        # (GROUP_DOORBELL goes with it: it needs WAITER_FLAG; and a create without rings
+        # never offers MESSAGE_RINGS.)
         no_waiter = int(py.cmd("hello")["features"], 16) & ~(layout.FEATURE_WAITER_FLAG
-                                                             | layout.FEATURE_GROUP_DOORBELL)
+                                                             | layout.FEATURE_GROUP_DOORBELL
+                                                             | layout.FEATURE_MESSAGE_RINGS)
         py.cmd(f"create {chan} 0 instance=00112233445566778899aabbccddeeff pid=1 features={no_waiter:#x}")
         assert int(be.cmd(f"attach {chan} timeout=10 pid=2")["features"], 16) == no_waiter
         assert py.cmd("wait_peer 10")["attached"] == "1"

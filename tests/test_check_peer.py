@@ -163,7 +163,7 @@ CAUGHT_BECAUSE: Dict[str, str] = {
     "ring_lazy_tail": "after step 6 (recv): ring byte 128 (tail) is 0x00, expected 0x10",
     "ring_fault_misnamed": "the fault should name 'field=kind offset=196'",
     "ring_open_order": "the fault should name 'field=head offset=64'",
-    "ring_padding_silent": "the ring is empty and the peer did not wake the consumer within 1.0 s",
+    "ring_padding_silent": "found no room and did not inject: a parked consumer would never release it",
     "rings_swapped": "north's ring at descriptor offset 192: byte 5 is 0x04, expected 0x01",
     "rings_offered_anyway": "has MESSAGE_RINGS, and there are no rings",
     "rings_over_foreign_bytes": "should be refused with err 18 BAD_RING, the peer replied 'ok locality=0'",

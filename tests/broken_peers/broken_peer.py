@@ -125,7 +125,7 @@ BREAKS: Dict[str, tuple] = {
                                  "lays its rings out over whatever bytes are there"),
     "rings_unchecked_fit": ("ring.channel_rings_must_fill_desc_size",
                             "opens the channel's rings without checking that they fill desc_size"),
-    "ring_padding_silent": ("ring.stream_from_peer_small_ring",
+    "ring_padding_silent": ("ring.padding_wakes_the_consumer",
                             "its producer does not inject when a padding record it published leaves it no "
                             "room"),
     "ring_trusts_tail": ("ring.fault.send_tail_ahead_of_head",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import struct
 import threading
 import time
 from pathlib import Path
@@ -309,6 +310,43 @@ for _suffix, _capacity in STREAM_RINGS.items():
                       "unaltered, every record valid; it waits on the channel, and only the peer's injects "
                       "send it back to look (15.2-15.4).",
                       functools.partial(_stream_from_peer, capacity=_capacity)))
+
+
+@case("ring", "padding_wakes_the_consumer",
+      "A send that publishes a padding record and then finds no room injects all the same: the consumer "
+      "may be parked on an empty ring, and only its release of that padding makes the room (15.3 step 3, "
+      "R15-16). A 256-byte ring, empty at data offset 200; the peer sends 200 bytes.")
+def _padding_wakes_the_consumer(ctx: Context) -> None:
+    ch = _ring_channel(ctx, 256)
+    rx = _ref_side(ctx, ch, "consumer", 256, create=True)
+    rx.consumer.close()
+    with open(ctx.tmp / "chan", "r+b") as f:  # head = tail = 200: empty, 56 bytes to the end
+        for at in (HEAD, TAIL):
+            f.seek(AT + at)
+            f.write((200).to_bytes(4, "little"))
+    rx = _ref_side(ctx, ch, "consumer", 256)
+    _ok(ctx, f"ring_open {AT} producer", capacity=256)
+    ch.wakeup()  # whatever the attach and the open left
+    if ch.flags()["dirty"]:
+        raise CaseFailure("the reference's dirty is set before the send: the case cannot tell")
+    msg = stream.message(5, 0, 200, 200)
+    r = _ok(ctx, f"ring_send {msg.hex()}")
+    if r.values.get("sent") != "0":
+        raise CaseFailure(f"a 200-byte message at data offset 200 of an empty 256-byte ring should find no "
+                          f"room behind its padding, the peer replied {r.raw!r}")
+    with open(ctx.tmp / "chan", "rb") as f:
+        f.seek(AT + layout.RING_HEADER_SIZE + 200)
+        pad = f.read(8)
+    if pad != struct.pack("<II", 48, 1):
+        raise CaseFailure(f"no padding record at data offset 200 (found {pad.hex()}): 15.3 step 2")
+    if not ch.flags()["dirty"]:
+        raise CaseFailure("the peer published a padding record, found no room and did not inject: a parked "
+                          "consumer would never release it (15.3 step 3)")
+    if rx.try_recv() is not None:
+        raise CaseFailure("the ring held a message behind the padding")
+    _ok(ctx, f"ring_send {msg.hex()} timeout=2", sent=1)  # the padding released: room at 0
+    if rx.recv(2.0) != msg:
+        raise CaseFailure("the message after the padding did not arrive intact")
 
 
 @case("ring", "usage", "Ring commands without a channel, without ring_open of their role, or with a bad "

@@ -8,8 +8,9 @@
  * negotiated.  The ring's format and its two sides are shm_signal_ring.c's.
  *
  * The descriptor's magic covers the rings: a creator writes both before it (its
- * step-8 fence orders them), and a side reads them only after a snapshot of the
- * descriptor with a valid magic, so no ring needs a fence of its own here.
+ * step-8 fence orders them), and a side opens them only after a snapshot of the
+ * descriptor with a valid magic.  The rings' own magics still come after a release
+ * fence (R15-2), for a reader that opens a ring by its offset alone.
  */
 #include "shm_signal_internal.h"
 
@@ -118,6 +119,9 @@ void shm_signal_rings_write(unsigned char *desc, const uint32_t capacity[2], con
 	unsigned char *north = desc + NORTH_AT, *south = desc + south_at(capacity[0]);
 	shm_signal_ring_write_header(north, capacity[0], max_message[0]);
 	shm_signal_ring_write_header(south, capacity[1], max_message[1]);
+	/* R15-2 for a reader that opens a ring by its offset alone, without the
+	 * descriptor's snapshot (as the Python engine does too) */
+	atomic_thread_fence(memory_order_release);
 	st32(north, SHM_SIGNAL_RING_MAGIC); /* head and tail are 0 from step 5 and the header */
 	st32(south, SHM_SIGNAL_RING_MAGIC);
 }

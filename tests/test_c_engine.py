@@ -242,6 +242,7 @@ def _build_and_run_test_program(tmp_path: Path, flags: List[str]) -> str:
     return run.stdout + run.stderr
 
 
+@pytest.mark.slow  # a C build and its whole test program, over a second (the fast tier's budget is a minute)
 def test_c_test_program(tmp_path: Path) -> None:
     assert "all checks passed" in _build_and_run_test_program(tmp_path, [])
 

@@ -319,6 +319,7 @@ def _validate_junit(root: ET.Element) -> None:
     assert int(root.get("failures", "-1")) == failures and int(root.get("skipped", "-1")) == skipped
 
 
+@pytest.mark.slow  # a whole check-peer run, about a second (the fast tier's budget is a minute)
 def test_junit_structure(tmp_path: Path) -> None:
     xml = tmp_path / "j.xml"
     proc = run_cli("check-peer", "--quick", "--engine", "py", "-k", "semantics.*", "-k", "protocol.*",

@@ -415,7 +415,7 @@ def channel_side(channel: Any, role: str) -> _Side:
     size, base = channel.desc_size, channel.offset
     tail = memoryview(channel.buffer)[base:base + size]  # no ring reaches past desc_size
     try:
-        north, south = layout.DESC_SIZE, None
+        north = layout.DESC_SIZE
         c0 = _capacity_at(tail, north, size - layout.RINGS_MIN_DESC_SIZE + layout.RING_MIN_CAPACITY)
         south = layout.ring_offset(layout.LOCALITY_SOUTH, c0)
         c1 = _capacity_at(tail, south, size - south - HEADER)

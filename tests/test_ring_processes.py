@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from peer_harness import SANITIZE, build_c_peer
+from peer_harness import SANITIZE, PeerProc, build_c_peer
 
 from abi.faults import Fault
 from conftest import ROOT, missing
@@ -40,42 +39,11 @@ def argv(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[str]]:
             "pyc": [sys.executable, "-m", "abi.peer", "--engine", "c"], "c": [str(asan)]}
 
 
-class Peer:
-    def __init__(self, argv: List[str]) -> None:
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, bufsize=1, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-
-    def send(self, line: str) -> None:
-        assert self.p.stdin is not None
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-
-    def reply(self, timeout: float = 60.0) -> str:
-        assert self.p.stdout is not None
-        import select
-
-        ready, _, _ = select.select([self.p.stdout], [], [], timeout)
-        assert ready, f"no reply within {timeout} s"
-        line = self.p.stdout.readline().strip()
-        if not line:
-            self.p.wait(5)
-            err = self.p.stderr.read()[-3000:] if self.p.stderr else ""
-            raise AssertionError(f"the peer died (status {self.p.returncode}): {err}")
-        return line
-
-    def cmd(self, line: str) -> str:
-        self.send(line)
-        out = self.reply()
-        assert out.startswith("ok"), f"{line!r}: {out!r}"
-        return out
-
-    def close(self) -> None:
-        if self.p.poll() is None:
-            self.p.kill()
-        self.p.wait(10)
+def _peer(argv: List[str], name: str, log_dir: Path) -> PeerProc:
+    return PeerProc(argv, name, log_dir, env={"PYTHONPATH": str(ROOT)})
 
 
-def _channel(tmp_path: Path, producer: Peer, consumer: Peer, creator: Peer) -> None:
+def _channel(tmp_path: Path, producer: PeerProc, consumer: PeerProc, creator: PeerProc) -> None:
     chan = tmp_path / "chan"
     attacher = consumer if creator is producer else producer
     creator.cmd(f"create {chan} 0 size={RING_AT + 192 + CAPACITY}")
@@ -103,20 +71,21 @@ def test_every_pairing_moves_the_stream_intact() -> None:
 def test_a_pairing_that_loses_a_message_fails(tmp_path: Path) -> None:
     """The consumer's check can fail: a stream with another seed is bad at message 0,
     and so is a stream whose first message was taken away."""
-    tx, rx = Peer([sys.executable, "-m", "abi.peer"]), Peer([sys.executable, "-m", "abi.peer"])
+    tx = _peer([sys.executable, "-m", "abi.peer"], "tx", tmp_path)
+    rx = _peer([sys.executable, "-m", "abi.peer"], "rx", tmp_path)
     try:
         _channel(tmp_path, tx, rx, creator=tx)
         tx.cmd(f"ring_stream 4 1 max={LARGEST}")
-        assert rx.cmd(f"ring_check 4 2 max={LARGEST}") == "ok received=0 bad=0"  # another stream
+        assert rx.cmd(f"ring_check 4 2 max={LARGEST}") == {"received": "0", "bad": "0"}  # another stream
         tx.cmd(f"ring_stream 4 1 max={LARGEST}")
         rx.cmd("ring_recv")  # drains the first stream's other three messages
         rx.cmd("ring_recv")
         rx.cmd("ring_recv")
         rx.cmd("ring_recv")  # "loses" message 0 of the second
-        assert rx.cmd(f"ring_check 3 1 max={LARGEST}") == "ok received=0 bad=0"
+        assert rx.cmd(f"ring_check 3 1 max={LARGEST}") == {"received": "0", "bad": "0"}
     finally:
-        tx.close()
-        rx.close()
+        tx.finish()
+        rx.finish()
 
 
 @pytest.mark.slow  # a second of streaming per consumer, then the liveness check
@@ -125,20 +94,20 @@ def test_a_producer_killed_mid_stream(tmp_path: Path, argv: Dict[str, List[str]]
     """SIGKILL in the middle of ring_stream (whatever record it was writing): the
     consumer receives every message the producer published, in order and intact,
     then reports PEER_DEAD (err 15) and answers the next command."""
-    tx, rx = Peer(argv["py"]), Peer(argv[consumer_kind])
+    tx, rx = _peer(argv["py"], "tx", tmp_path), _peer(argv[consumer_kind], "rx", tmp_path)
     try:
         _channel(tmp_path, tx, rx, creator=rx)
         rx.send(f"ring_check 100000000 7 max={LARGEST} timeout=20")
         tx.send(f"ring_stream 100000000 7 max={LARGEST} pause=20")
         time.sleep(0.5)  # not synchronisation: how long the producer streams before it dies
-        os.kill(tx.p.pid, signal.SIGKILL)
+        tx.kill()
         got = rx.reply(30.0)
         assert got.startswith(f"err {int(Fault.PEER_DEAD)} "), got
         assert "bad=" not in got
-        assert rx.cmd("hello").startswith("ok protocol=1")
+        assert rx.cmd("hello")["protocol"] == "1"
     finally:
-        tx.close()
-        rx.close()
+        tx.finish()
+        rx.finish()
 
 
 @pytest.mark.slow  # a second of scribbling per side and peer
@@ -151,7 +120,7 @@ def test_a_process_scribbling_on_the_ring(tmp_path: Path, argv: Dict[str, List[s
     (BAD_RING), a timeout, a bad message or success; the peer never crashes (the C
     peer runs under ASan and UBSan, which abort on any access outside the mapping)
     and answers the next command."""
-    victim, other = Peer(argv[kind]), Peer(argv["py"])
+    victim, other = _peer(argv[kind], "victim", tmp_path), _peer(argv["py"], "other", tmp_path)
     tx, rx = (other, victim) if role == "consumer" else (victim, other)
     hostile = None
     try:
@@ -174,9 +143,10 @@ def test_a_process_scribbling_on_the_ring(tmp_path: Path, argv: Dict[str, List[s
                 break  # refused: the side is done with this ring
         allowed = ("ok ", f"err {int(Fault.BAD_RING)} BAD_RING ", "err 104 TIMEOUT ")
         assert all(r.startswith(allowed) for r in replies), replies
-        assert victim.cmd("hello").startswith("ok protocol=1")
+        assert victim.cmd("hello")["protocol"] == "1"
     finally:
         if hostile is not None:
             hostile.communicate("stop\n", timeout=30)
-        victim.close()
-        other.close()
+        other.kill()  # (it may still be streaming: its answer is not the test's)
+        victim.finish()
+        other.finish()

@@ -16,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 from abi.model import trail
 from abi.toolchain import find_c_compiler
@@ -156,14 +156,16 @@ def spin_path() -> str:
     return spin
 
 
-def _build(config: Config, work: Path, optimize: bool) -> Path:
+def build(config: Any, work: Path, optimize: bool = False, model: Path = MODEL) -> Path:
+    """The verifier of ``model`` for ``config`` (anything with ``label()`` and
+    ``defines()``), built once per configuration in ``work``."""
     d = work / (config.label() + ("-O2" if optimize else ""))
     pan = d / "pan"
     if pan.exists():
         return pan
     d.mkdir(parents=True, exist_ok=True)
-    shutil.copy(MODEL, d / MODEL.name)
-    spin = subprocess.run([spin_path(), "-a", *config.defines(), MODEL.name], cwd=d, capture_output=True,
+    shutil.copy(model, d / model.name)
+    spin = subprocess.run([spin_path(), "-a", *config.defines(), model.name], cwd=d, capture_output=True,
                           text=True, timeout=120)
     if spin.returncode != 0 or not (d / "pan.c").exists():
         raise ModelError(f"spin -a failed for {config.label()}: {spin.stdout[-2000:]}{spin.stderr[-2000:]}")
@@ -208,7 +210,7 @@ def check(config: Config, work: Path, timeout: float = 600.0, optimize: bool = F
     """Verify one configuration; a violation comes back with its trail rendered.
     ``optimize`` builds the verifier with -O2 and COLLAPSE: slower to build, faster and in
     half the memory on millions of states."""
-    pan = _build(config, work, optimize)
+    pan = build(config, work, optimize)
     d = pan.parent
     for old in d.glob("*.trail"):
         old.unlink()

@@ -6,15 +6,13 @@ model that needs its rule (``shm-signal model`` runs them after section 7's tabl
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from abi.model.check import ModelError, spin_path
-from abi.toolchain import find_c_compiler
+from abi.model.check import ModelError, build, spin_path
 
 MODEL = Path(__file__).with_name("ring.pml")
 MEMORY_MODELS = ("sc", "tso", "pso", "weak")  # weak: pso plus the consumer's late record load
@@ -64,24 +62,6 @@ class RingResult:
     steps: List[str] = field(default_factory=list)  # the counterexample, one line per step
 
 
-def _build(run: RingRun, work: Path) -> Path:
-    d = work / run.label()
-    pan = d / "pan"
-    if pan.exists():
-        return pan
-    d.mkdir(parents=True, exist_ok=True)
-    shutil.copy(MODEL, d / MODEL.name)
-    spin = subprocess.run([spin_path(), "-a", *run.defines(), MODEL.name], cwd=d, capture_output=True,
-                          text=True, timeout=120)
-    if spin.returncode != 0 or not (d / "pan.c").exists():
-        raise ModelError(f"spin -a failed for {run.label()}: {spin.stdout[-2000:]}{spin.stderr[-2000:]}")
-    built = subprocess.run([*find_c_compiler().argv, "-O0", "-w", "-DSAFETY", "-o", str(pan), "pan.c"], cwd=d,
-                           capture_output=True, text=True, timeout=300)
-    if built.returncode != 0:
-        raise ModelError(f"building pan for {run.label()} failed: {built.stderr[-2000:]}")
-    return pan
-
-
 _SIDE = {"0": "producer", "1": "consumer"}
 _EVENT = re.compile(r"^\s*@(\d) (.*)$")
 
@@ -107,7 +87,7 @@ def _render(replay: str) -> List[str]:
 
 
 def check_ring(run: RingRun, work: Path, timeout: float = 300.0) -> RingResult:
-    pan = _build(run, work)
+    pan = build(run, work, model=MODEL)
     for old in pan.parent.glob("*.trail"):
         old.unlink()
     t0 = time.monotonic()

@@ -439,16 +439,20 @@ def render() -> str:
     return json.dumps(build(), indent=1) + "\n"
 
 
-def main(argv: List[str]) -> int:
-    text = render()
+def write_vectors(argv: List[str], path: Path, text: str, script: str) -> int:
+    """Write ``text`` to ``path``; with --check, exit 1 if ``path`` differs."""
     if "--check" in argv:
-        if not GOLDEN.exists() or GOLDEN.read_text() != text:
-            print(f"stale: {GOLDEN} (run: python {Path(__file__).name})", file=sys.stderr)
+        if not path.exists() or path.read_text() != text:
+            print(f"stale: {path} (run: python {script})", file=sys.stderr)
             return 1
         return 0
-    GOLDEN.write_text(text)
-    print(f"wrote {GOLDEN}")
+    path.write_text(text)
+    print(f"wrote {path}")
     return 0
+
+
+def main(argv: List[str]) -> int:
+    return write_vectors(argv, GOLDEN, render(), Path(__file__).name)
 
 
 if __name__ == "__main__":

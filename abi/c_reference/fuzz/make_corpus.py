@@ -105,16 +105,17 @@ def corpus() -> Dict[str, bytes]:
     return {hashlib.sha1(data).hexdigest(): data for data in inputs()}
 
 
-def main(argv: List[str]) -> int:
+def write_corpus(argv: List[str], default: Path, want: Dict[str, bytes], make_target: str) -> int:
+    """``[--check] [DIR]``: write ``want`` to DIR (default ``default``), files named
+    by their SHA-1, removing any other; with --check, exit 1 if DIR differs."""
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
-    target = Path(args[0]) if args else HERE / "corpus"
-    want = corpus()
+    target = Path(args[0]) if args else default
     if check:
         have = {p.name: p.read_bytes() for p in target.iterdir()} if target.is_dir() else {}
         if have != want:
             extra, lack = sorted(set(have) - set(want)), sorted(set(want) - set(have))
-            print(f"{target}: stale (extra {extra}, missing {lack}); run make fuzz-corpus", file=sys.stderr)
+            print(f"{target}: stale (extra {extra}, missing {lack}); run make {make_target}", file=sys.stderr)
             return 1
         return 0
     target.mkdir(parents=True, exist_ok=True)
@@ -125,6 +126,10 @@ def main(argv: List[str]) -> int:
         (target / name).write_bytes(data)
     print(f"{len(want)} inputs in {target}")
     return 0
+
+
+def main(argv: List[str]) -> int:
+    return write_corpus(argv, HERE / "corpus", corpus(), "fuzz-corpus")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from make_corpus import write_corpus  # type: ignore[import-not-found]  # (a sibling script)
+
 HERE = Path(__file__).resolve().parent
 RING = HERE.parent.parent / "vectors" / "ring.json"
 
@@ -39,24 +41,7 @@ def corpus() -> Dict[str, bytes]:
 
 
 def main(argv: List[str]) -> int:
-    check = "--check" in argv
-    args = [a for a in argv if a != "--check"]
-    out = Path(args[0]) if args else HERE / "ring_corpus"
-    want = corpus()
-    if check:
-        have = {p.name: p.read_bytes() for p in out.iterdir()} if out.is_dir() else {}
-        if have != want:
-            print(f"stale: {out} (run: python3 {Path(__file__).name})", file=sys.stderr)
-            return 1
-        return 0
-    out.mkdir(parents=True, exist_ok=True)
-    for p in out.iterdir():
-        if p.name not in want:
-            p.unlink()
-    for name, data in want.items():
-        (out / name).write_bytes(data)
-    print(f"wrote {len(want)} inputs to {out}")
-    return 0
+    return write_corpus(argv, HERE / "ring_corpus", corpus(), "fuzz-ring-corpus")
 
 
 if __name__ == "__main__":
